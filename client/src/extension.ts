@@ -1,0 +1,28 @@
+/**
+ * Activation: one log channel, the language client, the debugger and the commands.
+ * Each part lives in its own module; this file only wires them together.
+ */
+import * as vscode from 'vscode';
+import { createLog } from './log';
+import { LanguageServer } from './languageServer';
+import { registerDebugging } from './debugging';
+
+let languageServer: LanguageServer | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const log = createLog(context);
+  log.info(`Coroutine Lens ${context.extension.packageJSON.version as string} activating`);
+
+  languageServer = new LanguageServer(context, log);
+  context.subscriptions.push(
+    vscode.commands.registerCommand('coroutineLens.restartServer', () => languageServer?.restart()),
+    vscode.commands.registerCommand('coroutineLens.showLog', () => log.show()),
+  );
+  registerDebugging(context, log);
+  await languageServer.start();
+  log.info('Coroutine Lens activated');
+}
+
+export async function deactivate(): Promise<void> {
+  await languageServer?.stop();
+}

@@ -1,0 +1,217 @@
+/**
+ * The wire protocol between the debug adapter and the Python agent that runs inside the debuggee.
+ *
+ * This file is the source of truth; `debug-adapter/python/coroutine_lens_agent/protocol.py` mirrors
+ * it. Golden messages in `test/fixtures/protocol/` are checked against both (test/unit and the
+ * Python tier), so a change here that is not mirrored there fails a test.
+ *
+ * Transport: TCP on 127.0.0.1, one JSON object per line (UTF-8, `\n`-terminated, no embedded
+ * newlines). The runtime knows nothing of DAP: the adapter translates (see ARCHITECTURE.md).
+ *
+ * Handshake: each side's first line is a `hello`. The side that must prove itself presents the
+ * one-time token: the agent when it connects back to a launching adapter (`--connect`), the adapter
+ * when it attaches to a listening agent (`--listen`). A peer whose first line is not a valid hello
+ * with the right token and protocol version is disconnected without a reply.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** Environment variable through which the adapter hands the one-time token to a launched agent. */
+export const TOKEN_ENV = 'COROUTINE_LENS_TOKEN';
+
+export interface Hello {
+  type: 'hello';
+  protocolVersion: number;
+  role: 'agent' | 'adapter';
+  /** Present when this side proves itself (see the handshake above). */
+  token?: string;
+  /** Sent by the agent only. */
+  pid?: number;
+  pythonVersion?: string;
+  pythonImplementation?: string;
+}
+
+export interface Request<C extends string = string, A = unknown> {
+  type: 'request';
+  seq: number;
+  command: C;
+  arguments: A;
+}
+
+export interface Response<B = unknown> {
+  type: 'response';
+  requestSeq: number;
+  success: boolean;
+  /** Human-readable reason when `success` is false. */
+  message?: string;
+  body?: B;
+}
+
+export interface Event<E extends string = string, B = unknown> {
+  type: 'event';
+  event: E;
+  body: B;
+}
+
+export type Message = Hello | Request | Response | Event;
+
+// ---------------------------------------------------------------------------------------------
+// Shared shapes
+
+export interface SourceFrame {
+  name: string;
+  path: string;
+  line: number;
+}
+
+export interface StackFrame extends SourceFrame {
+  /** Valid until the program resumes. */
+  id: number;
+  column: number;
+  /** 'subtle' for library frames when justMyCode is on. */
+  presentationHint?: 'normal' | 'subtle' | 'label';
+}
+
+export interface Variable {
+  name: string;
+  value: string;
+  type: string;
+  /** > 0 when the value has children, fetched with `variables`. */
+  variablesReference: number;
+  namedVariables?: number;
+  indexedVariables?: number;
+}
+
+export type TaskState = 'running' | 'suspended' | 'done' | 'cancelled' | 'failed';
+
+export interface Awaiting {
+  /** e.g. 'sleep', 'future', 'task', 'gather', 'shield', 'wait', 'wait_for', 'taskgroup', 'timeout',
+   *  'lock', 'event', 'condition', 'semaphore', 'queue', 'executor', 'socket', 'gen-runner', 'deadlock' */
+  kind: string;
+  description: string;
+  taskIds?: string[];
+  remainingMs?: number;
+}
+
+export interface CoroutineTask {
+  id: string;
+  name: string;
+  kind: 'task' | 'gen-coroutine';
+  state: TaskState;
+  /** Innermost first; a running task includes its synchronous frames. */
+  frames: Array<SourceFrame & { frameId?: number }>;
+  awaiting?: Awaiting;
+  /** Ids of the tasks that wait on this one. */
+  awaitedBy: string[];
+  suspendedForMs?: number;
+  createdAt?: SourceFrame[];
+  /** The DAP thread id of this task's pseudo-thread, when tasks are shown as threads. */
+  threadId?: number;
+}
+
+export interface EventLoopInfo {
+  id: string;
+  threadId: number;
+  threadName: string;
+  running: boolean;
+  tasks: CoroutineTask[];
+}
+
+export interface CoroutineTree {
+  /** Milliseconds since the epoch. */
+  capturedAt: number;
+  loops: EventLoopInfo[];
+  /** Set when tasks beyond the cap were left out. */
+  truncated?: { shown: number; total: number };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests (adapter → agent): command name → [arguments, response body]
+
+export interface BreakpointSpec {
+  line: number;
+  condition?: string;
+  hitCondition?: string;
+  logMessage?: string;
+}
+
+export interface BreakpointResult {
+  verified: boolean;
+  line: number;
+  message?: string;
+}
+
+export interface AgentOptions {
+  justMyCode: boolean;
+  showTasksAsThreads: boolean;
+  /** Maximum number of tasks offered as pseudo-threads. */
+  taskThreadLimit: number;
+  /** 0 turns the watchdog off. */
+  blockedLoopThresholdMs: number;
+  stopOnEntry: boolean;
+}
+
+export interface RequestMap {
+  initialize: [AgentOptions, { capabilities: string[] }];
+  setBreakpoints: [{ path: string; breakpoints: BreakpointSpec[] }, { breakpoints: BreakpointResult[] }];
+  setExceptionBreakpoints: [{ filters: Array<'raised' | 'uncaught'> }, Record<string, never>];
+  configurationDone: [Record<string, never>, Record<string, never>];
+  threads: [Record<string, never>, { threads: Array<{ id: number; name: string }> }];
+  stackTrace: [
+    { threadId: number; startFrame?: number; levels?: number },
+    { stackFrames: StackFrame[]; totalFrames: number },
+  ];
+  scopes: [{ frameId: number }, { scopes: Array<{ name: string; variablesReference: number; expensive: boolean }> }];
+  variables: [{ variablesReference: number; start?: number; count?: number }, { variables: Variable[] }];
+  evaluate: [
+    { expression: string; frameId?: number; context?: 'repl' | 'hover' | 'watch' | 'clipboard' },
+    { result: string; type: string; variablesReference: number },
+  ];
+  setVariable: [
+    { variablesReference: number; name: string; value: string },
+    { value: string; type: string; variablesReference: number },
+  ];
+  continue: [{ threadId?: number }, Record<string, never>];
+  next: [{ threadId: number }, Record<string, never>];
+  stepIn: [{ threadId: number }, Record<string, never>];
+  stepOut: [{ threadId: number }, Record<string, never>];
+  pause: [{ threadId?: number }, Record<string, never>];
+  exceptionInfo: [
+    { threadId: number },
+    { exceptionId: string; description: string; breakMode: 'always' | 'unhandled'; stackTrace: string },
+  ];
+  coroutineTree: [Record<string, never>, CoroutineTree];
+  cancelTask: [{ taskId: string }, { cancelled: boolean }];
+  taskCreationStack: [{ taskId: string }, { frames: SourceFrame[] }];
+  /** terminate: end the program (launch); otherwise detach and let it run (attach). */
+  disconnect: [{ terminate: boolean }, Record<string, never>];
+}
+
+export type Command = keyof RequestMap;
+export type RequestArguments<C extends Command> = RequestMap[C][0];
+export type ResponseBody<C extends Command> = RequestMap[C][1];
+
+// ---------------------------------------------------------------------------------------------
+// Events (agent → adapter)
+
+export interface EventMap {
+  stopped: {
+    reason: 'breakpoint' | 'step' | 'exception' | 'pause' | 'entry';
+    threadId: number;
+    description?: string;
+    text?: string;
+    hitBreakpointLine?: number;
+  };
+  continued: { threadId: number; allThreadsContinued: boolean };
+  thread: { reason: 'started' | 'exited'; threadId: number };
+  /** Logpoint output and the agent's own notes; program stdout/stderr travel through the pipes. */
+  output: { category: 'console' | 'stdout' | 'stderr' | 'important'; output: string; path?: string; line?: number };
+  /** finished=false when first seen (duration so far), true once the loop runs again. */
+  blockedLoop: { threadId: number; durationMs: number; finished: boolean; frames: SourceFrame[] };
+  coroutineTreeChanged: Record<string, never>;
+  /** The agent's own failure, reported instead of being raised into the program. */
+  agentError: { message: string; traceback?: string };
+  exited: { exitCode: number };
+}
+
+export type EventName = keyof EventMap;
