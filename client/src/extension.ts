@@ -9,7 +9,12 @@ import { registerDebugging } from './debugging';
 
 let languageServer: LanguageServer | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/** The test-facing API; e2e tests read the log through it. */
+export interface CoroutineLensApi {
+  logUri: vscode.Uri;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<CoroutineLensApi> {
   const log = createLog(context);
   log.info(`Coroutine Lens ${context.extension.packageJSON.version as string} activating`);
 
@@ -21,6 +26,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   registerDebugging(context, log);
   await languageServer.start();
   log.info('Coroutine Lens activated');
+  return { logUri: context.logUri };
 }
 
 export async function deactivate(): Promise<void> {
