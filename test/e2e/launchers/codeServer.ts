@@ -4,9 +4,10 @@
  * See CONTRIBUTING.md ("e2e tier") for what gets installed where.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
+import { format } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { SCREENSHOT_MARKER, SELECTION_ENV, type E2eSelection } from '../support/selection';
 import type { Launcher, LauncherContext, SuiteResult } from './launcher';
@@ -114,8 +115,12 @@ async function runSuiteInBrowser(
   }
 }
 
+/** Offline noise of the workbench that says nothing about the extension (see CONTRIBUTING.md). */
+const KNOWN_NOISE = [/ENOTFOUND open-vsx\.org/, /^\s+at (async )?\S+ \(http:\/\/127\.0\.0\.1/, /AccountPolicyGate/, /github.*auth.*provider/i];
+
 async function onLog(page: Page, context: LauncherContext, type: string, args: unknown[]): Promise<void> {
-  const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+  // mocha's output arrives as printf-style arguments.
+  const text = format(...args);
   const marker = text.indexOf(SCREENSHOT_MARKER);
   if (marker >= 0) {
     // A test asked for a picture of the workbench at this moment; it waits for the file.
@@ -125,7 +130,9 @@ async function onLog(page: Page, context: LauncherContext, type: string, args: u
     execFileSync('mv', [`${target}.tmp.png`, target]);
     return;
   }
-  (type === 'error' ? console.error : console.log)(`  ${text}`);
+  appendFileSync(join(context.artefactsDir, 'workbench-console.log'), `[${type}] ${text}\n`);
+  const lines = text.split('\n').filter((line) => !KNOWN_NOISE.some((noise) => noise.test(line)));
+  if (lines.length) (type === 'error' ? console.error : console.log)(`  ${lines.join('\n  ')}`);
 }
 
 export const codeServerLauncher: Launcher = async (context) => {

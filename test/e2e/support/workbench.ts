@@ -36,7 +36,10 @@ export async function screenshot(name: string): Promise<void> {
 export async function activateExtension(): Promise<CoroutineLensApi> {
   const extension = vscode.extensions.getExtension<CoroutineLensApi>(EXTENSION_ID);
   if (!extension) throw new Error(`${EXTENSION_ID} is not installed`);
-  return extension.isActive ? extension.exports : extension.activate();
+  // activate() resolves with the exports once activation has finished, also when it already has.
+  const api = await extension.activate();
+  if (!api?.logUri) throw new Error(`${EXTENSION_ID} activated without its API`);
+  return api;
 }
 
 /** The text of the extension's "Coroutine Lens" log channel, read from its log file. */
