@@ -1,0 +1,75 @@
+/** The Coroutines view's commands: toolbar (refresh, live, filter, export) and context menu. */
+import * as vscode from 'vscode';
+import type { SourceFrame } from '../../../debug-adapter/src/agentProtocol';
+import type { CoroutinesView } from './coroutinesView';
+import { nodeLabel, taskDescription, type TreeNode } from './treeModel';
+import { TREE_LANGUAGE } from './treeDocument';
+import { treeToText } from './treeText';
+
+async function reveal(frame: SourceFrame): Promise<void> {
+  const line = Math.max(0, frame.line - 1);
+  const editor = await vscode.window.showTextDocument(vscode.Uri.file(frame.path), { preview: true });
+  editor.selection = new vscode.Selection(line, 0, line, 0);
+  editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+}
+
+function nodeText(node: TreeNode): string {
+  if (node.kind === 'task') return `${nodeLabel(node)} ${taskDescription(node.task)}\n${node.task.frames.map((f) => `  ${f.name}  ${f.path}:${f.line}`).join('\n')}`;
+  if (node.kind === 'frame') return `${node.frame.name}  ${node.frame.path}:${node.frame.line}`;
+  return nodeLabel(node);
+}
+
+export function registerCoroutineCommands(view: CoroutinesView): vscode.Disposable[] {
+  const session = () => {
+    const current = view.currentSession;
+    if (!current) void vscode.window.showWarningMessage('Coroutine Lens: no coroutine-lens debug session is running.');
+    return current;
+  };
+  return [
+    vscode.commands.registerCommand('coroutineLens.refreshCoroutines', () => view.refresh()),
+    vscode.commands.registerCommand('coroutineLens.liveOn', () => view.setLive(true)),
+    vscode.commands.registerCommand('coroutineLens.liveOff', () => view.setLive(false)),
+    vscode.commands.registerCommand('coroutineLens.filterCoroutines', async () => {
+      const current = view.currentFilter;
+      const items = [
+        { label: 'Hide finished tasks', key: 'hideDone' as const, picked: current.hideDone },
+        { label: 'Hide tasks that run only library code', key: 'hideLibraryOnly' as const, picked: current.hideLibraryOnly },
+      ];
+      const picked = await vscode.window.showQuickPick(items, { canPickMany: true, title: 'Filter the Coroutines view' });
+      if (picked) view.setFilter({ hideDone: picked.some((p) => p.key === 'hideDone'), hideLibraryOnly: picked.some((p) => p.key === 'hideLibraryOnly') });
+    }),
+    vscode.commands.registerCommand('coroutineLens.exportCoroutines', async () => {
+      if (!view.currentTree) await view.refresh();
+      const tree = view.currentTree;
+      if (!tree) {
+        void vscode.window.showWarningMessage('Coroutine Lens: no suspension tree to export (start a coroutine-lens debug session).');
+        return undefined;
+      }
+      const document = await vscode.workspace.openTextDocument({ language: TREE_LANGUAGE, content: treeToText(tree) });
+      return vscode.window.showTextDocument(document);
+    }),
+    vscode.commands.registerCommand('coroutineLens.revealFrame', (node: TreeNode) => (node.kind === 'frame' ? reveal(node.frame) : undefined)),
+    vscode.commands.registerCommand('coroutineLens.copyCoroutineNode', (node: TreeNode) => vscode.env.clipboard.writeText(nodeText(node))),
+    vscode.commands.registerCommand('coroutineLens.cancelTask', async (node: TreeNode) => {
+      const debugSession = session();
+      if (node.kind !== 'task' || !debugSession) return;
+      const { cancelled } = (await debugSession.customRequest('cancelTask', { taskId: node.task.id })) as { cancelled: boolean };
+      if (!cancelled) void vscode.window.showInformationMessage(`Coroutine Lens: ${nodeLabel(node)} could not be cancelled (already finished?).`);
+      await view.refresh();
+    }),
+    vscode.commands.registerCommand('coroutineLens.showCreationStack', async (node: TreeNode) => {
+      const debugSession = session();
+      if (node.kind !== 'task' || !debugSession) return;
+      const { frames } = (await debugSession.customRequest('taskCreationStack', { taskId: node.task.id })) as { frames: SourceFrame[] };
+      if (!frames.length) {
+        void vscode.window.showInformationMessage(`Coroutine Lens: where ${nodeLabel(node)} was created is not known (it was created before the debugger started).`);
+        return;
+      }
+      const picked = await vscode.window.showQuickPick(
+        frames.map((frame) => ({ label: frame.name, description: `${frame.path}:${frame.line}`, frame })),
+        { title: `${nodeLabel(node)} was created at` },
+      );
+      if (picked) await reveal(picked.frame);
+    }),
+  ];
+}

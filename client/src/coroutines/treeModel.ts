@@ -1,0 +1,117 @@
+/**
+ * The Coroutines view's model: the adapter's `coroutineTree` response turned into nodes
+ * (loop → task → its frames, what it awaits, who awaits it), their labels and descriptions, and the
+ * view's filters. No `vscode` here, so the unit tier tests it directly.
+ */
+import type { CoroutineTask, CoroutineTree, EventLoopInfo, SourceFrame } from '../../../debug-adapter/src/agentProtocol';
+
+export interface TreeFilter {
+  hideDone: boolean;
+  /** Hide tasks whose frames are all library code (standard library, site-packages). */
+  hideLibraryOnly: boolean;
+}
+
+export const NO_FILTER: TreeFilter = { hideDone: false, hideLibraryOnly: false };
+
+export type TreeNode =
+  | { kind: 'loop'; loop: EventLoopInfo; tasks: CoroutineTask[] }
+  | { kind: 'task'; task: CoroutineTask; loop: EventLoopInfo; byId: ReadonlyMap<string, CoroutineTask> }
+  | { kind: 'frame'; frame: SourceFrame & { frameId?: number }; task: CoroutineTask }
+  | { kind: 'awaits'; task: CoroutineTask; byId: ReadonlyMap<string, CoroutineTask>; loop: EventLoopInfo }
+  | { kind: 'awaitedBy'; task: CoroutineTask; byId: ReadonlyMap<string, CoroutineTask>; loop: EventLoopInfo }
+  | { kind: 'note'; text: string };
+
+const LIBRARY_PATH = /[\\/](site-packages|dist-packages|lib[\\/]python3\.\d+|coroutine_lens_agent)[\\/]|^<frozen /;
+
+export function isLibraryFrame(frame: SourceFrame): boolean {
+  return LIBRARY_PATH.test(frame.path);
+}
+
+function visible(task: CoroutineTask, filter: TreeFilter): boolean {
+  if (filter.hideDone && (task.state === 'done' || task.state === 'cancelled' || task.state === 'failed')) return false;
+  if (filter.hideLibraryOnly && task.frames.length > 0 && task.frames.every(isLibraryFrame)) return false;
+  return true;
+}
+
+export function loopNodes(tree: CoroutineTree, filter: TreeFilter): TreeNode[] {
+  const nodes: TreeNode[] = tree.loops.map((loop) => ({ kind: 'loop', loop, tasks: loop.tasks.filter((t) => visible(t, filter)) }));
+  if (tree.truncated) nodes.push({ kind: 'note', text: `${tree.truncated.shown} of ${tree.truncated.total} tasks shown` });
+  if (tree.loops.length === 0) nodes.push({ kind: 'note', text: 'No running event loop' });
+  return nodes;
+}
+
+export function childrenOf(node: TreeNode): TreeNode[] {
+  switch (node.kind) {
+    case 'loop': {
+      const byId = new Map(node.loop.tasks.map((t) => [t.id, t]));
+      return node.tasks.map((task) => ({ kind: 'task', task, loop: node.loop, byId }));
+    }
+    case 'task': {
+      const children: TreeNode[] = [];
+      if (node.task.awaiting) children.push({ kind: 'awaits', task: node.task, byId: node.byId, loop: node.loop });
+      children.push(...node.task.frames.map((frame): TreeNode => ({ kind: 'frame', frame, task: node.task })));
+      if (node.task.awaitedBy.length) children.push({ kind: 'awaitedBy', task: node.task, byId: node.byId, loop: node.loop });
+      return children;
+    }
+    case 'awaits':
+      return (node.task.awaiting?.taskIds ?? []).flatMap((id) => taskNode(id, node.byId, node.loop));
+    case 'awaitedBy':
+      return node.task.awaitedBy.flatMap((id) => taskNode(id, node.byId, node.loop));
+    default:
+      return [];
+  }
+}
+
+function taskNode(id: string, byId: ReadonlyMap<string, CoroutineTask>, loop: EventLoopInfo): TreeNode[] {
+  const task = byId.get(id);
+  return task ? [{ kind: 'task', task, loop, byId }] : [{ kind: 'note', text: `task ${id} (not in this loop)` }];
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+export function taskLabel(task: CoroutineTask): string {
+  return task.kind === 'gen-coroutine' ? `@gen.coroutine ${task.name}` : `Task '${task.name}'`;
+}
+
+/** e.g. `awaiting sleep · 2.1 s left` or `suspended 14 s`. */
+export function taskDescription(task: CoroutineTask): string {
+  const parts: string[] = [];
+  if (task.awaiting) {
+    const left = task.awaiting.remainingMs !== undefined ? ` · ${formatDuration(task.awaiting.remainingMs)} left` : '';
+    parts.push(`awaiting ${task.awaiting.description}${left}`);
+  } else {
+    parts.push(task.state);
+  }
+  if (task.suspendedForMs !== undefined && task.state === 'suspended') parts.push(`suspended ${formatDuration(task.suspendedForMs)}`);
+  return parts.join(' · ');
+}
+
+export function frameLabel(frame: SourceFrame): string {
+  return `${frame.name}  ${baseName(frame.path)}:${frame.line}`;
+}
+
+function baseName(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}
+
+export function nodeLabel(node: TreeNode): string {
+  switch (node.kind) {
+    case 'loop':
+      return `Loop ${node.loop.id} on ${node.loop.threadName}`;
+    case 'task':
+      return taskLabel(node.task);
+    case 'frame':
+      return frameLabel(node.frame);
+    case 'awaits':
+      return `awaits ${node.task.awaiting?.description ?? ''}`;
+    case 'awaitedBy':
+      return `awaited by ${node.task.awaitedBy.length} task${node.task.awaitedBy.length === 1 ? '' : 's'}`;
+    case 'note':
+      return node.text;
+  }
+}

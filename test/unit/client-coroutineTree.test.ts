@@ -1,0 +1,86 @@
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { CoroutineTask, CoroutineTree } from '../../debug-adapter/src/agentProtocol';
+import { childrenOf, loopNodes, nodeLabel, taskDescription, type TreeNode } from '../../client/src/coroutines/treeModel';
+import { treeToText } from '../../client/src/coroutines/treeText';
+
+function task(partial: Partial<CoroutineTask> & Pick<CoroutineTask, 'id' | 'name'>): CoroutineTask {
+  return { kind: 'task', state: 'suspended', frames: [], awaitedBy: [], ...partial };
+}
+
+const tree: CoroutineTree = {
+  capturedAt: Date.UTC(2026, 0, 2, 3, 4, 5),
+  loops: [{
+    id: '1', threadId: 1, threadName: 'MainThread', running: true,
+    tasks: [
+      task({ id: 't1', name: 'main', frames: [{ name: 'main', path: '/app/server.py', line: 27 }], awaiting: { kind: 'gather', description: 'gather', taskIds: ['t2', 't3'] }, suspendedForMs: 2000 }),
+      task({ id: 't2', name: 'fetch-0', frames: [{ name: 'sleep', path: '/usr/lib/python3.12/asyncio/tasks.py', line: 665 }, { name: 'fetch_user', path: '/app/server.py', line: 15 }], awaiting: { kind: 'sleep', description: 'sleep', remainingMs: 1900 }, awaitedBy: ['t1'] }),
+      task({ id: 't3', name: 'fetch-1', state: 'done', awaitedBy: ['t1'] }),
+      task({ id: 'g1', name: 'build_summary', kind: 'gen-coroutine', frames: [{ name: 'build_summary', path: '/app/app.py', line: 40 }] }),
+    ],
+  }],
+};
+
+describe('the Coroutines view model', () => {
+  it('nests loop → task → awaits / frames / awaited by', () => {
+    const [loop] = loopNodes(tree, { hideDone: false, hideLibraryOnly: false }) as [TreeNode];
+    const tasks = childrenOf(loop);
+    assert.deepEqual(tasks.map(nodeLabel), ["Task 'main'", "Task 'fetch-0'", "Task 'fetch-1'", '@gen.coroutine build_summary']);
+    const mainChildren = childrenOf(tasks[0]!);
+    assert.deepEqual(mainChildren.map(nodeLabel), ['awaits gather', 'main  server.py:27']);
+    assert.deepEqual(childrenOf(mainChildren[0]!).map(nodeLabel), ["Task 'fetch-0'", "Task 'fetch-1'"]);
+    const fetchChildren = childrenOf(tasks[1]!);
+    assert.equal(nodeLabel(fetchChildren.at(-1)!), 'awaited by 1 task');
+    assert.deepEqual(childrenOf(fetchChildren.at(-1)!).map(nodeLabel), ["Task 'main'"]);
+  });
+
+  it('describes what a task waits for and for how long', () => {
+    assert.equal(taskDescription(tree.loops[0]!.tasks[1]!), 'awaiting sleep · 1.9 s left');
+    assert.equal(taskDescription(tree.loops[0]!.tasks[0]!), 'awaiting gather · suspended 2.0 s');
+    assert.equal(taskDescription(tree.loops[0]!.tasks[2]!), 'done');
+  });
+
+  it('filters finished tasks and tasks that run only library code', () => {
+    const [loop] = loopNodes(tree, { hideDone: true, hideLibraryOnly: false }) as [TreeNode];
+    assert.deepEqual(childrenOf(loop).map(nodeLabel), ["Task 'main'", "Task 'fetch-0'", '@gen.coroutine build_summary']);
+    const libraryOnly: CoroutineTree = { ...tree, loops: [{ ...tree.loops[0]!, tasks: [task({ id: 'x', name: 'lib', frames: [{ name: 'sleep', path: '/x/lib/python3.12/asyncio/tasks.py', line: 1 }] })] }] };
+    const [filtered] = loopNodes(libraryOnly, { hideDone: false, hideLibraryOnly: true }) as [TreeNode];
+    assert.deepEqual(childrenOf(filtered), []);
+  });
+});
+
+describe('the exported text tree', () => {
+  it('prints each task under its awaiter, frames first, like asyncio pstree', () => {
+    assert.equal(
+      treeToText(tree),
+      [
+        '# Coroutine Lens suspension tree, captured 2026-01-02T03:04:05.000Z',
+        '',
+        'Loop 1 on MainThread (running)',
+        "├── Task 'main' [suspended] awaiting gather · suspended 2.0 s",
+        '│   ├── main  /app/server.py:27',
+        "│   ├── Task 'fetch-0' [suspended] awaiting sleep · 1.9 s left",
+        '│   │   ├── sleep  /usr/lib/python3.12/asyncio/tasks.py:665',
+        '│   │   └── fetch_user  /app/server.py:15',
+        "│   └── Task 'fetch-1' [done]",
+        '└── @gen.coroutine build_summary [suspended]',
+        '    └── build_summary  /app/app.py:40',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('terminates on a deadlock cycle and still prints every task', () => {
+    const cycle: CoroutineTree = {
+      capturedAt: 0,
+      loops: [{ id: '1', threadId: 1, threadName: 'MainThread', running: true, tasks: [
+        task({ id: 'a', name: 'a', awaiting: { kind: 'task', description: "Task 'b'", taskIds: ['b'] }, awaitedBy: ['b'] }),
+        task({ id: 'b', name: 'b', awaiting: { kind: 'task', description: "Task 'a'", taskIds: ['a'] }, awaitedBy: ['a'] }),
+      ] }],
+    };
+    const text = treeToText(cycle);
+    assert.match(text, /Task 'a' \[suspended\] awaiting Task 'b'/);
+    assert.match(text, /Task 'b' \[suspended\] awaiting Task 'a'/);
+    assert.match(text, /\(shown above: a cycle or a shared awaitee\)/);
+  });
+});
