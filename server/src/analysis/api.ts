@@ -73,3 +73,14 @@ export interface FileResult {
   findings: Finding[];
   notes: Note[];
 }
+
+/** Metadata of one rule code: for LSP `codeDescription`, SARIF `rules`, `--statistics`. */
+export interface RuleInfo {
+  code: RuleCode;
+  title: string;
+  defaultSeverity: Severity;
+  /** Off-by-default rules (CORO202) run only when selected or given a severity. */
+  enabledByDefault: boolean;
+  /** Repository-relative path of the rule's page, e.g. `docs/rules/ASYNC251.md`. */
+  docsPath: string;
+}

@@ -1,0 +1,79 @@
+/**
+ * The on-disk facts cache: per file, the stat it was read with, the content hash, whether the
+ * prefilter found coroutine code, and the extracted facts. Facts depend only on the file's bytes
+ * and the engine version (both in the key); findings — which also depend on the configuration
+ * and on other files — are always recomputed from facts, so a changed dependency or setting can
+ * never leave a stale finding behind.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { ModuleFacts } from './facts';
+import { ENGINE_VERSION } from './version';
+
+export interface CachedFile {
+  mtimeMs: number;
+  size: number;
+  hash: string;
+  /** The prefilter's verdict: the file may contain coroutine code. */
+  relevant: boolean;
+  facts?: ModuleFacts;
+  problem?: string;
+}
+
+interface CacheFile {
+  engineVersion: string;
+  files: Record<string, CachedFile>;
+}
+
+export function contentHash(bytes: Uint8Array): string {
+  return createHash('sha1').update(bytes).digest('hex');
+}
+
+export class FactsCache {
+  private files: Record<string, CachedFile> = {};
+  private dirty = false;
+
+  private constructor(private readonly file: string) {}
+
+  /** Opens the cache for `root` under `cacheDir`; a missing, corrupt or other-version cache is empty. */
+  static async open(cacheDir: string, root: string): Promise<FactsCache> {
+    const name = createHash('sha1').update(path.resolve(root)).digest('hex').slice(0, 16);
+    const cache = new FactsCache(path.join(cacheDir, `facts-${name}.json`));
+    try {
+      const stored = JSON.parse(await fs.readFile(cache.file, 'utf8')) as CacheFile;
+      if (stored.engineVersion === ENGINE_VERSION && stored.files && typeof stored.files === 'object') cache.files = stored.files;
+    } catch {
+      // No cache yet, or unreadable: start empty; it is rewritten on save.
+    }
+    return cache;
+  }
+
+  get(file: string): CachedFile | undefined {
+    return this.files[file];
+  }
+
+  set(file: string, entry: CachedFile): void {
+    this.files[file] = entry;
+    this.dirty = true;
+  }
+
+  /** Drops entries of files that no longer exist, so the cache does not grow without bound. */
+  retainOnly(existing: ReadonlySet<string>): void {
+    for (const file of Object.keys(this.files)) {
+      if (!existing.has(file)) {
+        delete this.files[file];
+        this.dirty = true;
+      }
+    }
+  }
+
+  async save(): Promise<void> {
+    if (!this.dirty) return;
+    await fs.mkdir(path.dirname(this.file), { recursive: true });
+    const temporary = `${this.file}.${process.pid}.tmp`;
+    await fs.writeFile(temporary, JSON.stringify({ engineVersion: ENGINE_VERSION, files: this.files } satisfies CacheFile));
+    await fs.rename(temporary, this.file);
+    this.dirty = false;
+  }
+}

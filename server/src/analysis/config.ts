@@ -1,0 +1,265 @@
+/**
+ * Configuration: the `[tool.coroutine-lens]` table of pyproject.toml and the VS Code settings share
+ * one shape. Every key is validated; an unknown key or a bad value is an error with file and line,
+ * never silently dropped (the rest of the table still applies).
+ */
+import * as path from 'node:path';
+import type { RuleCode, Severity } from './api';
+import { ruleCatalogue } from './rules/catalogue';
+import { nodeReader, type SourceReader } from './reader';
+
+export interface ExtraBlocking {
+  /** Qualified name as imported, e.g. `mylib.io.fetch_sync` or `mylib.Client.get`. */
+  name: string;
+  /** The code to report it under (default CORO101-style generic: `CORO101`). */
+  code?: RuleCode;
+  suggestion?: string;
+}
+
+export interface Configuration {
+  /** Codes or code prefixes to report (`ASYNC`, `CORO1`, `ASYNC251`); empty = every default-on rule. */
+  select: string[];
+  /** Codes or code prefixes never reported; wins over `select`. */
+  ignore: string[];
+  extraBlocking: ExtraBlocking[];
+  /** Qualified decorator names that make a generator a coroutine, e.g. `mylib.coroutine`. */
+  extraCoroutineDecorators: string[];
+  severity: Partial<Record<RuleCode, Severity | 'off'>>;
+  /** Glob patterns (relative to the configuration root) of files and folders never analysed. */
+  exclude: string[];
+  /** Follow calls into synchronous helpers (CORO120). */
+  transitive: boolean;
+  /** Files larger than this are skipped with a note. */
+  maxFileBytes: number;
+}
+
+export interface ConfigError {
+  path: string;
+  line?: number;
+  message: string;
+}
+
+export function defaultConfiguration(): Configuration {
+  return {
+    select: [],
+    ignore: [],
+    extraBlocking: [],
+    extraCoroutineDecorators: [],
+    severity: {},
+    exclude: [],
+    transitive: true,
+    maxFileBytes: 2 * 1024 * 1024,
+  };
+}
+
+const SEVERITIES: ReadonlyArray<Severity | 'off'> = ['error', 'warning', 'information', 'hint', 'off'];
+const CODES = new Set<string>(ruleCatalogue.map((r) => r.code));
+
+/** pyproject uses kebab-case, VS Code settings camelCase: both are accepted. */
+function camel(key: string): string {
+  return key.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+function isCodeSelector(value: string): boolean {
+  return /^[A-Z]+[0-9]*$/.test(value) && [...CODES].some((code) => code.startsWith(value));
+}
+
+export function parseConfiguration(
+  raw: unknown,
+  source: { path: string; lineOf?(key: string): number | undefined },
+): { config: Configuration; errors: ConfigError[] } {
+  const config = defaultConfiguration();
+  const errors: ConfigError[] = [];
+  const fail = (key: string, message: string): void => {
+    errors.push({ path: source.path, line: source.lineOf?.(key), message: `${key}: ${message}` });
+  };
+  if (raw === undefined || raw === null) return { config, errors };
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    errors.push({ path: source.path, message: 'the coroutine-lens configuration must be a table' });
+    return { config, errors };
+  }
+  const stringList = (key: string, value: unknown, check?: (s: string) => string | undefined): string[] | undefined => {
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+      fail(key, 'expected a list of strings');
+      return undefined;
+    }
+    const good: string[] = [];
+    for (const item of value as string[]) {
+      const problem = check?.(item);
+      if (problem) fail(key, problem);
+      else good.push(item);
+    }
+    return good;
+  };
+  const codeCheck = (s: string): string | undefined =>
+    isCodeSelector(s) ? undefined : `'${s}' is not a rule code or code prefix (known: ${[...CODES].join(', ')})`;
+
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    switch (camel(key)) {
+      case 'select': {
+        const list = stringList(key, value, codeCheck);
+        if (list) config.select = list;
+        break;
+      }
+      case 'ignore': {
+        const list = stringList(key, value, codeCheck);
+        if (list) config.ignore = list;
+        break;
+      }
+      case 'exclude': {
+        const list = stringList(key, value);
+        if (list) config.exclude = list;
+        break;
+      }
+      case 'extraCoroutineDecorators': {
+        const list = stringList(key, value, (s) => (/^[A-Za-z_][\w.]*$/.test(s) ? undefined : `'${s}' is not a dotted name`));
+        if (list) config.extraCoroutineDecorators = list;
+        break;
+      }
+      case 'transitive':
+        if (typeof value === 'boolean') config.transitive = value;
+        else fail(key, 'expected true or false');
+        break;
+      case 'maxFileBytes':
+        if (typeof value === 'number' && Number.isInteger(value) && value > 0) config.maxFileBytes = value;
+        else if (typeof value === 'bigint' && value > 0n) config.maxFileBytes = Number(value);
+        else fail(key, 'expected a positive integer');
+        break;
+      case 'severity':
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+          fail(key, 'expected a table of CODE = "error" | "warning" | "information" | "hint" | "off"');
+          break;
+        }
+        for (const [code, level] of Object.entries(value as Record<string, unknown>)) {
+          if (!CODES.has(code)) fail(`${key}.${code}`, `unknown rule code '${code}'`);
+          else if (typeof level !== 'string' || !SEVERITIES.includes(level as Severity)) {
+            fail(`${key}.${code}`, `expected one of ${SEVERITIES.join(', ')}`);
+          } else config.severity[code as RuleCode] = level as Severity | 'off';
+        }
+        break;
+      case 'extraBlocking':
+        if (!Array.isArray(value)) {
+          fail(key, 'expected a list of { name, code?, suggestion? } tables');
+          break;
+        }
+        for (const [index, entry] of value.entries()) {
+          const where = `${key}[${index}]`;
+          if (typeof entry === 'string') {
+            config.extraBlocking.push({ name: entry });
+            continue;
+          }
+          if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+            fail(where, 'expected a table { name, code?, suggestion? } or a dotted name');
+            continue;
+          }
+          const item = entry as Record<string, unknown>;
+          const unknown = Object.keys(item).filter((k) => !['name', 'code', 'suggestion'].includes(k));
+          if (unknown.length) fail(where, `unknown key(s) ${unknown.join(', ')}`);
+          if (typeof item.name !== 'string' || !/^[A-Za-z_][\w.]*$/.test(item.name)) {
+            fail(where, "'name' must be a dotted name such as 'mylib.fetch_sync'");
+            continue;
+          }
+          if (item.code !== undefined && (typeof item.code !== 'string' || !CODES.has(item.code))) {
+            fail(where, `'code' must be one of ${[...CODES].join(', ')}`);
+            continue;
+          }
+          if (item.suggestion !== undefined && typeof item.suggestion !== 'string') {
+            fail(where, "'suggestion' must be a string");
+            continue;
+          }
+          config.extraBlocking.push({
+            name: item.name,
+            code: item.code as RuleCode | undefined,
+            suggestion: item.suggestion as string | undefined,
+          });
+        }
+        break;
+      default:
+        fail(key, 'unknown setting (known: select, ignore, extra-blocking, extra-coroutine-decorators, severity, exclude, transitive, max-file-bytes)');
+    }
+  }
+  return { config, errors };
+}
+
+/** Line (1-based) of `key` inside the `[tool.coroutine-lens]` section of a pyproject text. */
+function pyprojectLineOf(text: string): (key: string) => number | undefined {
+  const lines = text.split(/\r?\n/);
+  const start = lines.findIndex((l) => /^\s*\[\s*tool\s*\.\s*["']?coroutine-lens["']?\s*[\].]/.test(l));
+  return (key) => {
+    if (start < 0) return undefined;
+    const first = key.split(/[.[]/)[0]!;
+    const sub = key.includes('.') ? key.split('.')[1] : undefined;
+    for (let i = start + 1; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (/^\s*\[/.test(line) && !line.includes('coroutine-lens')) break;
+      if (sub && new RegExp(`^\\s*["']?${escape(sub)}["']?\\s*=`).test(line)) return i + 1;
+      if (!sub && new RegExp(`^\\s*["']?${escape(first)}["']?\\s*=`).test(line)) return i + 1;
+    }
+    return start + 1;
+  };
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Reads `root/pyproject.toml`; a missing file is the default configuration, a broken one an error. */
+export async function loadPyprojectConfiguration(
+  root: string,
+  reader: SourceReader = nodeReader,
+): Promise<{ config: Configuration; errors: ConfigError[] }> {
+  const file = path.join(root, 'pyproject.toml');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(await reader.readFile(file));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { config: defaultConfiguration(), errors: [] };
+    return { config: defaultConfiguration(), errors: [{ path: file, message: `cannot read: ${(error as Error).message}` }] };
+  }
+  let document: Record<string, unknown>;
+  // smol-toml ships as an ES module; a dynamic import keeps this CommonJS build able to load it.
+  const { parse: parseToml } = await import('smol-toml');
+  try {
+    document = parseToml(text) as Record<string, unknown>;
+  } catch (error) {
+    const line = (error as { line?: number }).line;
+    const message = (error as Error).message.split('\n')[0] ?? 'invalid TOML';
+    return { config: defaultConfiguration(), errors: [{ path: file, line, message: `invalid TOML: ${message}` }] };
+  }
+  const tool = document.tool as Record<string, unknown> | undefined;
+  return parseConfiguration(tool?.['coroutine-lens'], { path: file, lineOf: pyprojectLineOf(text) });
+}
+
+/** `override` wins key by key; lists replace (not extend) so a setting can narrow a pyproject list. */
+export function mergeConfiguration(base: Configuration, override: Partial<Configuration>): Configuration {
+  const merged: Configuration = { ...base };
+  for (const [key, value] of Object.entries(override) as [keyof Configuration, unknown][]) {
+    if (value === undefined) continue;
+    if (key === 'severity') merged.severity = { ...base.severity, ...(value as Configuration['severity']) };
+    else (merged as unknown as Record<string, unknown>)[key] = value;
+  }
+  return merged;
+}
+
+/** Whether `code` is reported, and at which severity, under `config`. */
+export function effectiveSeverity(config: Configuration, code: RuleCode): Severity | undefined {
+  const rule = ruleCatalogue.find((r) => r.code === code)!;
+  const explicit = config.severity[code];
+  if (explicit === 'off') return undefined;
+  const matches = (selectors: string[]): boolean => selectors.some((s) => code.startsWith(s));
+  if (matches(config.ignore)) return undefined;
+  const selected = config.select.length ? matches(config.select) : rule.enabledByDefault;
+  // An explicit severity turns an off-by-default rule on (CORO202), as an explicit select does.
+  if (!selected && !(explicit && !config.select.length)) return undefined;
+  return explicit ?? rule.defaultSeverity;
+}
+
+/** A stable string of everything in `config` that changes findings: part of the cache key. */
+export function configurationKey(config: Configuration): string {
+  const sorted = (value: unknown): unknown =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, sorted((value as Record<string, unknown>)[k])]))
+      : Array.isArray(value) ? value.map(sorted) : value;
+  return JSON.stringify(sorted(config));
+}

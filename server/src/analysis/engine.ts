@@ -1,0 +1,426 @@
+/**
+ * AnalysisEngine: the workspace model the CLI and the language server drive.
+ * Files are known by path (module name from their package folders); their facts are extracted
+ * up front for files the prefilter marks as coroutine code and on demand for the rest (when a
+ * call resolves into them). Editor buffers override the disk and are re-parsed incrementally.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Edit, type Parser, type Tree } from 'web-tree-sitter';
+import type { FileResult, Note } from './api';
+import { FactsCache, contentHash, type CachedFile } from './cache';
+import { defaultConfiguration, type Configuration } from './config';
+import { extractFacts, type ModuleFacts } from './facts';
+import { moduleNameOf } from './modules';
+import { createParser } from './parser';
+import { prefilterFor } from './prefilter';
+import { nodeReader, type SourceReader } from './reader';
+import { Resolver, type ModuleSource, type WorkspaceView } from './resolve';
+import { Checker, toRange } from './rules/checks';
+import { decodeSource } from './source';
+import { walkPython } from './walk';
+import { FactsPool } from './pool';
+
+export interface EngineOptions {
+  /** Folder holding web-tree-sitter.wasm and tree-sitter-python.wasm. */
+  wasmDir: string;
+  reader?: SourceReader;
+  /** Where the facts cache lives; no cache without it. */
+  cacheDir?: string;
+  /** Parse cold files in this many worker threads (0: in this thread). Needs `workerScript`. */
+  workers?: number;
+  /** A script that calls `runFactsWorker()` when started as a worker (the CLI bundle itself). */
+  workerScript?: string;
+}
+
+interface FileEntry {
+  path: string;
+  module: string;
+  isPackage: boolean;
+  /** The prefilter's verdict (undefined until read). */
+  relevant?: boolean;
+  facts?: ModuleFacts;
+  /** Why the file could not be analysed (read error, encoding, size …). */
+  problem?: string;
+  /** Editor buffer text, overriding the disk. */
+  text?: string;
+  tree?: Tree;
+  stat?: { mtimeMs: number; size: number };
+}
+
+export class AnalysisEngine {
+  private readonly files = new Map<string, FileEntry>();
+  private readonly modules = new Map<string, string>();
+  private readonly packageDirs = new Set<string>();
+  private readonly configs = new Map<string, Configuration>();
+  private checkers = new Map<string, Checker>();
+  private readonly walkNotes = new Map<string, Note[]>();
+  /** Files each analysed file's findings were computed from (the reverse gives `dependents`). */
+  private readonly dependencies = new Map<string, Set<string>>();
+  private collecting: Set<string> | undefined;
+  private readonly caches = new Map<string, FactsCache>();
+  private readonly view: WorkspaceView;
+
+  private constructor(
+    private readonly parser: Parser,
+    private readonly options: EngineOptions,
+    private readonly reader: SourceReader,
+  ) {
+    this.view = {
+      hasModule: (name) => this.modules.has(name),
+      module: (name) => {
+        const file = this.modules.get(name);
+        return file === undefined ? undefined : this.source(file);
+      },
+    };
+  }
+
+  static async create(options: EngineOptions): Promise<AnalysisEngine> {
+    const parser = await createParser(options.wasmDir);
+    return new AnalysisEngine(parser, options, options.reader ?? nodeReader);
+  }
+
+  setConfiguration(root: string, config: Configuration): void {
+    this.configs.set(path.resolve(root), config);
+    this.invalidate();
+  }
+
+  /** The configuration that applies to `file`: the one of the innermost configured root. */
+  configurationFor(file: string): Configuration {
+    let best: string | undefined;
+    for (const root of this.configs.keys()) {
+      if ((file === root || file.startsWith(root + path.sep)) && (!best || root.length > best.length)) best = root;
+    }
+    return best ? this.configs.get(best)! : defaultConfiguration();
+  }
+
+  /** Walks root (skipping excluded paths, .git, venvs, node_modules), indexes every .py file. */
+  async indexWorkspace(root: string, options: { onProgress?(done: number, total: number): void; signal?: AbortSignal } = {}): Promise<void> {
+    root = path.resolve(root);
+    const config = this.configurationFor(root);
+    const stat = await fs.promises.stat(root).catch(() => undefined);
+    if (stat?.isFile()) {
+      this.packageDirsAbove(root);
+      await this.loadFiles(root, [{ path: root, size: stat.size, mtimeMs: stat.mtimeMs }], config, options);
+      return;
+    }
+    const walked = await walkPython(root, config.exclude, options.signal);
+    for (const dir of walked.packages) this.packageDirs.add(dir);
+    this.walkNotes.set(root, walked.problems.map((p) => ({ path: p.path, message: p.message })));
+    await this.loadFiles(root, walked.files, config, options);
+  }
+
+  /** Problems met while walking a root (symlink loops, unreadable folders). */
+  workspaceNotes(root: string): Note[] {
+    return this.walkNotes.get(path.resolve(root)) ?? [];
+  }
+
+  /** Every indexed file under `root` (or every file), in path order. */
+  indexedFiles(root?: string): string[] {
+    const prefix = root && path.resolve(root);
+    return [...this.files.keys()].filter((f) => !prefix || f === prefix || f.startsWith(prefix + path.sep)).sort();
+  }
+
+  /** Whether the prefilter found coroutine code (files without it cannot have findings). */
+  mayHaveFindings(file: string): boolean {
+    const entry = this.files.get(path.resolve(file));
+    return !!entry && entry.relevant !== false;
+  }
+
+  /** An editor buffer's text replaces the file on disk until removeFile/closeFile. Re-parses incrementally. */
+  updateFile(file: string, text: string): void {
+    file = path.resolve(file);
+    const entry = this.entry(file);
+    const old = entry.text;
+    let tree: Tree | undefined;
+    if (entry.tree && old !== undefined) {
+      entry.tree.edit(editBetween(old, text));
+      tree = this.parser.parse(text, entry.tree) ?? undefined;
+      entry.tree.delete();
+    } else {
+      tree = this.parser.parse(text) ?? undefined;
+    }
+    entry.text = text;
+    entry.tree = tree;
+    entry.problem = undefined;
+    entry.relevant = true;
+    entry.facts = tree ? extractFacts(tree, entry.module, entry.isPackage) : undefined;
+    this.invalidate();
+  }
+
+  /** The buffer is closed: the file on disk applies again. */
+  closeFile(file: string): void {
+    const entry = this.files.get(path.resolve(file));
+    if (!entry) return;
+    entry.tree?.delete();
+    entry.tree = undefined;
+    entry.text = undefined;
+    entry.facts = undefined;
+    entry.relevant = undefined;
+    entry.problem = undefined;
+    this.invalidate();
+  }
+
+  /** The file is gone (deleted, or excluded). */
+  removeFile(file: string): void {
+    file = path.resolve(file);
+    const entry = this.files.get(file);
+    if (!entry) return;
+    entry.tree?.delete();
+    this.files.delete(file);
+    if (this.modules.get(entry.module) === file) this.modules.delete(entry.module);
+    this.dependencies.delete(file);
+    this.invalidate();
+  }
+
+  analyzeFile(file: string): FileResult {
+    file = path.resolve(file);
+    const result: FileResult = { path: file, findings: [], notes: [] };
+    if (!this.files.has(file)) this.entry(file);
+    const source = this.source(file);
+    const entry = this.files.get(file)!;
+    if (entry.problem) result.notes.push({ path: file, message: entry.problem });
+    if (!source) return result;
+    for (const problem of source.facts.problems) {
+      result.notes.push({ path: file, message: problem.message, ...(problem.span ? { range: toRange(problem.span) } : {}) });
+    }
+    this.collecting = new Set([file]);
+    try {
+      result.findings = this.checker(file).check(source);
+    } finally {
+      this.dependencies.set(file, this.collecting);
+      this.collecting = undefined;
+    }
+    result.findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column);
+    return result;
+  }
+
+  /** Files whose findings may change because `file` changed (transitive callers). */
+  dependents(file: string): string[] {
+    file = path.resolve(file);
+    const result: string[] = [];
+    for (const [analysed, deps] of this.dependencies) if (analysed !== file && deps.has(file)) result.push(analysed);
+    return result.sort();
+  }
+
+  /** Writes the facts cache(s) to disk. */
+  async flushCache(): Promise<void> {
+    for (const cache of this.caches.values()) await cache.save();
+  }
+
+  private checker(file: string): Checker {
+    const config = this.configurationFor(file);
+    const key = [...this.configs.entries()].find(([, c]) => c === config)?.[0] ?? '';
+    let checker = this.checkers.get(key);
+    if (!checker) {
+      const view: WorkspaceView = {
+        hasModule: this.view.hasModule,
+        module: (name) => {
+          const found = this.view.module(name);
+          if (found) this.collecting?.add(found.path);
+          return found;
+        },
+      };
+      checker = new Checker(new Resolver(view), config);
+      this.checkers.set(key, checker);
+    }
+    return checker;
+  }
+
+  private invalidate(): void {
+    this.checkers = new Map();
+  }
+
+  private entry(file: string): FileEntry {
+    let entry = this.files.get(file);
+    if (!entry) {
+      const { module, isPackage } = moduleNameOf(file, (dir) => this.packageDirs.has(dir) || fs.existsSync(path.join(dir, '__init__.py')));
+      entry = { path: file, module, isPackage };
+      this.files.set(file, entry);
+      // The first file to claim a module name keeps it (stable under directory order).
+      if (!this.modules.has(module)) this.modules.set(module, file);
+    }
+    return entry;
+  }
+
+  private packageDirsAbove(file: string): void {
+    for (let dir = path.dirname(file); fs.existsSync(path.join(dir, '__init__.py')); dir = path.dirname(dir)) {
+      this.packageDirs.add(dir);
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+
+  /** Facts of a file, parsing it now if nobody has yet (synchronous: resolution needs it mid-walk). */
+  private source(file: string): ModuleSource | undefined {
+    const entry = this.files.get(file);
+    if (!entry) return undefined;
+    if (!entry.facts && !entry.problem) {
+      let text = entry.text;
+      if (text === undefined) {
+        try {
+          const bytes = this.reader.readFileSync ? this.reader.readFileSync(file) : fs.readFileSync(file);
+          const decoded = decodeSource(bytes, this.configurationFor(file).maxFileBytes);
+          if ('problem' in decoded) entry.problem = decoded.problem;
+          else text = decoded.text;
+        } catch (error) {
+          entry.problem = `cannot read: ${(error as Error).message}`;
+        }
+      }
+      if (text !== undefined) entry.facts = this.parse(text, entry);
+    }
+    return entry.facts && { path: file, module: entry.module, facts: entry.facts };
+  }
+
+  private parse(text: string, entry: FileEntry): ModuleFacts | undefined {
+    const tree = this.parser.parse(text);
+    if (!tree) return undefined;
+    try {
+      return extractFacts(tree, entry.module, entry.isPackage);
+    } finally {
+      tree.delete();
+    }
+  }
+
+  private async cacheFor(root: string): Promise<FactsCache | undefined> {
+    if (!this.options.cacheDir) return undefined;
+    let cache = this.caches.get(root);
+    if (!cache) {
+      cache = await FactsCache.open(this.options.cacheDir, root);
+      this.caches.set(root, cache);
+    }
+    return cache;
+  }
+
+  private async loadFiles(
+    root: string,
+    files: Array<{ path: string; size: number; mtimeMs: number }>,
+    config: Configuration,
+    options: { onProgress?(done: number, total: number): void; signal?: AbortSignal },
+  ): Promise<void> {
+    const cache = await this.cacheFor(root);
+    const relevant = prefilterFor(config.extraCoroutineDecorators);
+    const toParse: Array<{ entry: FileEntry; text: string; cached: CachedFile }> = [];
+    let done = 0;
+    const batch = 64;
+    for (let start = 0; start < files.length; start += batch) {
+      if (options.signal?.aborted) return;
+      await Promise.all(
+        files.slice(start, start + batch).map(async (file) => {
+          const entry = this.entry(file.path);
+          if (entry.text !== undefined) return; // an open editor buffer wins over the disk
+          entry.stat = { mtimeMs: file.mtimeMs, size: file.size };
+          entry.facts = undefined;
+          entry.problem = undefined;
+          const cached = cache?.get(file.path);
+          if (cached && cached.mtimeMs === file.mtimeMs && cached.size === file.size && (cached.facts || !cached.relevant || cached.problem)) {
+            this.adopt(entry, cached);
+            return;
+          }
+          let bytes: Uint8Array;
+          try {
+            bytes = await this.reader.readFile(file.path);
+          } catch (error) {
+            entry.problem = `cannot read: ${(error as Error).message}`;
+            return;
+          }
+          const hash = contentHash(bytes);
+          if (cached && cached.hash === hash && (cached.facts || !cached.relevant || cached.problem)) {
+            this.adopt(entry, cached);
+            cache?.set(file.path, { ...cached, mtimeMs: file.mtimeMs, size: file.size });
+            return;
+          }
+          const decoded = decodeSource(bytes, config.maxFileBytes);
+          const fresh: CachedFile = { mtimeMs: file.mtimeMs, size: file.size, hash, relevant: false };
+          if ('problem' in decoded) {
+            fresh.problem = decoded.problem;
+            entry.problem = decoded.problem;
+          } else {
+            fresh.relevant = relevant(decoded.text);
+            entry.relevant = fresh.relevant;
+            if (fresh.relevant) toParse.push({ entry, text: decoded.text, cached: fresh });
+          }
+          if (!fresh.relevant) cache?.set(file.path, fresh);
+        }),
+      );
+      done = Math.min(files.length, start + batch);
+      options.onProgress?.(done, files.length);
+    }
+    await this.parseAll(toParse, cache);
+    cache?.retainOnly(new Set([...this.files.keys()].filter((f) => f.startsWith(root))));
+    this.invalidate();
+  }
+
+  private adopt(entry: FileEntry, cached: CachedFile): void {
+    entry.relevant = cached.relevant;
+    if (cached.facts) entry.facts = cached.facts;
+    if (cached.problem) entry.problem = cached.problem;
+  }
+
+  /** Parses the prefiltered files: in worker threads when there are enough of them, else here. */
+  private async parseAll(items: Array<{ entry: FileEntry; text: string; cached: CachedFile }>, cache: FactsCache | undefined): Promise<void> {
+    const workers = this.options.workers ?? 0;
+    const lines = items.reduce((n, i) => n + i.text.length, 0) / 40;
+    let results: Array<ModuleFacts | undefined>;
+    if (workers > 0 && this.options.workerScript && lines > 50_000) {
+      const pool = new FactsPool(this.options.workerScript, this.options.wasmDir, workers);
+      try {
+        results = await pool.extractAll(items.map((i) => ({ text: i.text, module: i.entry.module, isPackage: i.entry.isPackage })), this.parseHere());
+      } finally {
+        await pool.close();
+      }
+    } else {
+      results = items.map((i) => this.parse(i.text, i.entry));
+    }
+    items.forEach((item, i) => {
+      const facts = results[i];
+      if (facts) {
+        item.entry.facts = facts;
+        item.cached.facts = facts;
+      }
+      cache?.set(item.entry.path, item.cached);
+    });
+  }
+
+  /** This thread's share of a pooled parse. */
+  private parseHere(): (job: { text: string; module: string; isPackage: boolean }) => ModuleFacts | undefined {
+    return (job) => {
+      const tree = this.parser.parse(job.text);
+      if (!tree) return undefined;
+      try {
+        return extractFacts(tree, job.module, job.isPackage);
+      } finally {
+        tree.delete();
+      }
+    };
+  }
+}
+
+/** The single edit that turns `before` into `after` (common prefix and suffix kept), for tree.edit. */
+function editBetween(before: string, after: string): Edit {
+  let start = 0;
+  const max = Math.min(before.length, after.length);
+  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  let endBefore = before.length;
+  let endAfter = after.length;
+  while (endBefore > start && endAfter > start && before.charCodeAt(endBefore - 1) === after.charCodeAt(endAfter - 1)) {
+    endBefore--;
+    endAfter--;
+  }
+  const point = (text: string, index: number): { row: number; column: number } => {
+    let row = 0;
+    let lineStart = 0;
+    for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) {
+      row++;
+      lineStart = i + 1;
+    }
+    return { row, column: index - lineStart };
+  };
+  return new Edit({
+    startIndex: start,
+    oldEndIndex: endBefore,
+    newEndIndex: endAfter,
+    startPosition: point(before, start),
+    oldEndPosition: point(before, endBefore),
+    newEndPosition: point(after, endAfter),
+  });
+}

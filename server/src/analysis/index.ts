@@ -1,0 +1,20 @@
+/**
+ * The analysis engine's public API (used by the language server and the CLI).
+ * Editor-agnostic: imports neither `vscode` nor `vscode-languageserver`.
+ */
+export * from './api';
+export type { SourceReader } from './reader';
+export { nodeReader } from './reader';
+export type { EngineOptions } from './engine';
+export { AnalysisEngine } from './engine';
+export type { Configuration, ConfigError, ExtraBlocking } from './config';
+export {
+  defaultConfiguration,
+  parseConfiguration,
+  loadPyprojectConfiguration,
+  mergeConfiguration,
+  effectiveSeverity,
+  configurationKey,
+} from './config';
+export { ruleCatalogue } from './rules/catalogue';
+export { ENGINE_VERSION } from './version';

@@ -1,0 +1,190 @@
+/**
+ * Name resolution over facts: what does the dotted expression `e` written in function `f` of
+ * module `m` refer to? Follows imports (absolute, relative, aliased, re-exported through a
+ * package's `__init__`), module attributes, closures, `self` / `cls`, class members and bases,
+ * and the types of variables assigned from workspace classes or known factories.
+ * Anything it cannot follow is `undefined`: never guessed.
+ */
+import { isCatalogued, knownTypes, returnTypes } from './rules/catalogue';
+import type { Bindings, FunctionFact, ModuleFacts } from './facts';
+
+export interface ModuleSource {
+  path: string;
+  module: string;
+  facts: ModuleFacts;
+}
+
+export interface WorkspaceView {
+  /** A workspace module's facts (parsed on demand); undefined when no workspace file is that module. */
+  module(name: string): ModuleSource | undefined;
+  hasModule(name: string): boolean;
+}
+
+export type Value =
+  /** Something outside the workspace (or catalogued), by qualified name; for methods `Type.method`. */
+  | { kind: 'external'; name: string }
+  /** An instance of an external type the catalogue models. */
+  | { kind: 'instance'; type: string }
+  | { kind: 'module'; module: string }
+  | { kind: 'function'; source: ModuleSource; index: number }
+  | { kind: 'class'; source: ModuleSource; index: number }
+  | { kind: 'object'; source: ModuleSource; index: number };
+
+const BUILTINS = new Set(['open', 'input', 'print', 'super', 'len', 'iter', 'next', 'exec', 'eval', 'compile', 'breakpoint']);
+/** Bound on binding-follows and base-class walks, so `x = x.y` or a class cycle ends. */
+const MAX_HOPS = 12;
+
+export class Resolver {
+  constructor(private readonly workspace: WorkspaceView) {}
+
+  /** The value of the dotted expression `expr` written inside function `fn` (or at module level). */
+  resolve(source: ModuleSource, fn: number | undefined, expr: string, hops = 0): Value | undefined {
+    if (hops > MAX_HOPS) return undefined;
+    const ops = expr.split('.');
+    const head = ops[0]!;
+    const headCalled = head.endsWith('()');
+    let value = this.lookupName(source, fn, headCalled ? head.slice(0, -2) : head, hops);
+    if (headCalled) value = value && this.call(value);
+    for (let i = 1; i < ops.length && value; i++) {
+      const op = ops[i]!;
+      const called = op.endsWith('()');
+      value = this.attribute(value, called ? op.slice(0, -2) : op, hops);
+      if (called && value) value = this.call(value);
+    }
+    return value;
+  }
+
+  /** A qualified name: catalogued names stay external, workspace modules are entered, the rest is external. */
+  qualified(name: string, hops = 0): Value | undefined {
+    if (hops > MAX_HOPS) return undefined;
+    if (isCatalogued(name)) return { kind: 'external', name };
+    const parts = name.split('.');
+    for (let n = parts.length; n > 0; n--) {
+      const module = parts.slice(0, n).join('.');
+      if (!this.workspace.hasModule(module)) continue;
+      if (n === parts.length) return { kind: 'module', module };
+      let value: Value | undefined = this.moduleMember(module, parts[n]!, hops + 1);
+      for (let i = n + 1; i < parts.length && value; i++) value = this.attribute(value, parts[i]!, hops + 1);
+      return value;
+    }
+    return { kind: 'external', name };
+  }
+
+  functionOf(value: Value): FunctionFact | undefined {
+    return value.kind === 'function' ? value.source.facts.functions[value.index] : undefined;
+  }
+
+  private lookupName(source: ModuleSource, fn: number | undefined, name: string, hops: number): Value | undefined {
+    const { facts } = source;
+    for (let scope = fn; scope !== undefined; scope = facts.functions[scope]!.parent) {
+      const fact = facts.functions[scope]!;
+      if (name in fact.locals) return this.binding(source, scope, fact.locals, name, hops);
+      if (fact.selfName === name && fact.classIndex !== undefined) {
+        const isClassMethod = fact.decorators.some((d) => d.endsWith('classmethod'));
+        return { kind: isClassMethod ? 'class' : 'object', source, index: fact.classIndex };
+      }
+    }
+    const member = this.moduleScope(source, name, hops);
+    if (member) return member;
+    return BUILTINS.has(name) ? { kind: 'external', name: `builtins.${name}` } : undefined;
+  }
+
+  private moduleScope(source: ModuleSource, name: string, hops: number): Value | undefined {
+    const { facts } = source;
+    if (name in facts.globals) return this.binding(source, undefined, facts.globals, name, hops);
+    if (name in facts.imports) return this.qualified(facts.imports[name]!, hops + 1);
+    for (const star of facts.starImports) {
+      const module = this.workspace.module(star);
+      if (module && module !== source) {
+        const found = this.moduleScope(module, name, hops + 1);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  }
+
+  private moduleMember(module: string, name: string, hops: number): Value | undefined {
+    const source = this.workspace.module(module);
+    const found = source && this.moduleScope(source, name, hops);
+    if (found) return found;
+    const submodule = `${module}.${name}`;
+    if (this.workspace.hasModule(submodule)) return { kind: 'module', module: submodule };
+    return undefined;
+  }
+
+  private binding(source: ModuleSource, fn: number | undefined, bindings: Bindings, name: string, hops: number): Value | undefined {
+    const value = bindings[name]!;
+    if (value.startsWith('#f')) return { kind: 'function', source, index: Number(value.slice(2)) };
+    if (value.startsWith('#c')) return { kind: 'class', source, index: Number(value.slice(2)) };
+    if (value.startsWith(':')) return this.instanceOf(this.resolve(source, fn, value.slice(1), hops + 1));
+    // A binding that refers to its own name (`x = x.y`) reads the enclosing scope's `x`.
+    const head = value.split('.')[0]!.replace('()', '');
+    if (head !== name) return this.resolve(source, fn, value, hops + 1);
+    if (fn === undefined) return undefined;
+    return this.resolve(source, source.facts.functions[fn]!.parent, value, hops + 1);
+  }
+
+  /** What an annotation's class makes a variable. */
+  private instanceOf(type: Value | undefined): Value | undefined {
+    if (!type) return undefined;
+    if (type.kind === 'class') return { kind: 'object', source: type.source, index: type.index };
+    if (type.kind === 'external') {
+      const normal = returnTypes.get(type.name);
+      if (normal && knownTypes.has(normal)) return { kind: 'instance', type: normal };
+    }
+    return undefined;
+  }
+
+  private attribute(value: Value, name: string, hops: number): Value | undefined {
+    switch (value.kind) {
+      case 'external':
+        return this.qualified(`${value.name}.${name}`, hops + 1);
+      case 'instance':
+        return { kind: 'external', name: `${value.type}.${name}` };
+      case 'module':
+        return this.moduleMember(value.module, name, hops + 1) ?? { kind: 'external', name: `${value.module}.${name}` };
+      case 'class':
+      case 'object':
+        return this.classMember(value.source, value.index, name, hops + 1);
+      case 'function':
+        return undefined;
+    }
+  }
+
+  /** A method or attribute of a workspace class, searching its bases (workspace or catalogued). */
+  classMember(source: ModuleSource, classIndex: number, name: string, hops: number): Value | undefined {
+    if (hops > MAX_HOPS) return undefined;
+    const { facts } = source;
+    let method: number | undefined;
+    facts.functions.forEach((f, i) => {
+      if (f.classIndex === classIndex && f.name === name) method = i;
+    });
+    if (method !== undefined) return { kind: 'function', source, index: method };
+    const members = facts.classes[classIndex]!.members;
+    if (name in members) return this.binding(source, undefined, members, name, hops + 1);
+    for (const base of facts.classes[classIndex]!.bases) {
+      const resolved = this.resolve(source, undefined, base, hops + 1);
+      if (resolved?.kind === 'class') {
+        const found = this.classMember(resolved.source, resolved.index, name, hops + 1);
+        if (found) return found;
+      } else if (resolved?.kind === 'external' && isCatalogued(resolved.name)) {
+        const type = returnTypes.get(resolved.name) ?? resolved.name;
+        return { kind: 'external', name: `${type}.${name}` };
+      }
+    }
+    return undefined;
+  }
+
+  private call(value: Value): Value | undefined {
+    switch (value.kind) {
+      case 'class':
+        return { kind: 'object', source: value.source, index: value.index };
+      case 'external': {
+        const type = returnTypes.get(value.name);
+        return type ? { kind: 'instance', type } : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+}

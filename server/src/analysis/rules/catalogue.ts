@@ -1,0 +1,316 @@
+/**
+ * The catalogue: every rule code, and every call the engine knows to block, as data.
+ * Names are qualified the way user code reaches them after import resolution: `time.sleep`,
+ * `builtins.open`, and `Type.method` for methods of objects whose type the engine infers
+ * (`requests.Session.get`); `Type.*` means every method of that type.
+ * Review this file as a table: one line per call, the code, and which alternative to suggest.
+ */
+import type { Framework, RuleCode, RuleInfo, Severity } from '../api';
+
+const rule = (code: RuleCode, title: string, defaultSeverity: Severity = 'warning', enabledByDefault = true): RuleInfo => ({
+  code,
+  title,
+  defaultSeverity,
+  enabledByDefault,
+  docsPath: `docs/rules/${code}.md`,
+});
+
+export const ruleCatalogue: ReadonlyArray<RuleInfo> = [
+  rule('ASYNC210', 'Blocking HTTP call in a coroutine'),
+  rule('ASYNC212', 'Blocking method of a synchronous HTTP client in a coroutine'),
+  rule('ASYNC220', 'Subprocess started synchronously in a coroutine'),
+  rule('ASYNC221', 'Subprocess run and waited for in a coroutine'),
+  rule('ASYNC222', 'Waiting for a process in a coroutine'),
+  rule('ASYNC230', 'Synchronous file open in a coroutine'),
+  rule('ASYNC231', 'os.fdopen in a coroutine'),
+  rule('ASYNC232', 'Blocking method of a synchronous file object in a coroutine'),
+  rule('ASYNC240', 'File-system call in a coroutine'),
+  rule('ASYNC250', 'input() in a coroutine'),
+  rule('ASYNC251', 'time.sleep in a coroutine'),
+  rule('CORO101', 'Blocking socket, DNS, select or other network I/O in a coroutine'),
+  rule('CORO102', 'Blocking database or cache driver call in a coroutine'),
+  rule('CORO103', 'Blocking thread synchronisation in a coroutine'),
+  rule('CORO110', 'Event loop started inside a running coroutine', 'error'),
+  rule('CORO120', 'Call to a synchronous function that blocks further down'),
+  rule('CORO200', 'Coroutine called but never awaited', 'error'),
+  rule('CORO201', 'Task handle dropped'),
+  rule('CORO202', 'Result of a @gen.coroutine call dropped', 'information', false),
+];
+
+/** What to use instead, per framework. `{call}` is replaced by the blocking call's name. */
+export type Alternatives = Readonly<Record<Framework, string>>;
+
+const OFFLOAD: Alternatives = {
+  asyncio: 'run it in a thread: `await asyncio.to_thread({call}, …)`',
+  tornado: 'run it in a thread: `await IOLoop.current().run_in_executor(None, {call}, …)`',
+  trio: 'run it in a thread: `await trio.to_thread.run_sync({call}, …)`',
+  anyio: 'run it in a thread: `await anyio.to_thread.run_sync({call}, …)`',
+};
+const SLEEP: Alternatives = {
+  asyncio: '`await asyncio.sleep(…)`',
+  tornado: '`await asyncio.sleep(…)` (in a @gen.coroutine: `yield gen.sleep(…)`)',
+  trio: '`await trio.sleep(…)`',
+  anyio: '`await anyio.sleep(…)`',
+};
+const HTTP: Alternatives = {
+  asyncio: 'an async client: `httpx.AsyncClient` or `aiohttp.ClientSession`',
+  tornado: '`await AsyncHTTPClient().fetch(…)` (tornado.httpclient)',
+  trio: 'an async client: `httpx.AsyncClient`',
+  anyio: 'an async client: `httpx.AsyncClient`',
+};
+const PROCESS: Alternatives = {
+  asyncio: '`await asyncio.create_subprocess_exec(…)` and `await proc.wait()`',
+  tornado: '`tornado.process.Subprocess` and `await proc.wait_for_exit()`',
+  trio: '`await trio.run_process(…)`',
+  anyio: '`await anyio.run_process(…)` or `anyio.open_process(…)`',
+};
+const FILE: Alternatives = {
+  asyncio: 'do the file I/O in a thread: `await asyncio.to_thread(…)` (or aiofiles)',
+  tornado: 'do the file I/O in a thread: `await IOLoop.current().run_in_executor(None, …)`',
+  trio: '`await trio.open_file(…)` / `trio.Path`',
+  anyio: '`await anyio.open_file(…)` / `anyio.Path`',
+};
+const PATH: Alternatives = {
+  asyncio: 'run it in a thread: `await asyncio.to_thread({call}, …)`',
+  tornado: 'run it in a thread: `await IOLoop.current().run_in_executor(None, {call}, …)`',
+  trio: 'use `trio.Path` (async methods) or `await trio.to_thread.run_sync({call}, …)`',
+  anyio: 'use `anyio.Path` (async methods) or `await anyio.to_thread.run_sync({call}, …)`',
+};
+const NETWORK: Alternatives = {
+  asyncio: '`asyncio.open_connection`, `loop.sock_*` or `await loop.getaddrinfo(…)`',
+  tornado: '`tornado.tcpclient.TCPClient` / `tornado.iostream.IOStream`',
+  trio: '`await trio.open_tcp_stream(…)` / `trio.socket`',
+  anyio: '`await anyio.connect_tcp(…)` / `anyio.getaddrinfo`',
+};
+const DATABASE: Alternatives = {
+  asyncio: 'an asyncio driver (aiosqlite, asyncpg, aiomysql, redis.asyncio, motor) or `await asyncio.to_thread(…)`',
+  tornado: 'an asyncio driver (aiosqlite, asyncpg, aiomysql, redis.asyncio, motor) or `run_in_executor`',
+  trio: 'run it in a thread: `await trio.to_thread.run_sync(…)`',
+  anyio: 'run it in a thread: `await anyio.to_thread.run_sync(…)`',
+};
+const SYNC: Alternatives = {
+  asyncio: '`asyncio.Lock` / `Event` / `Queue`, or `await asyncio.wrap_future(…)` / `asyncio.to_thread(…)`',
+  tornado: '`tornado.locks` / `tornado.queues`, or `await IOLoop.current().run_in_executor(…)`',
+  trio: '`trio.Lock` / `trio.Event` / memory channels, or `trio.to_thread.run_sync(…)`',
+  anyio: '`anyio.Lock` / `anyio.Event` / memory object streams, or `anyio.to_thread.run_sync(…)`',
+};
+const NESTED_LOOP: Alternatives = {
+  asyncio: '`await` the coroutine instead of starting another loop',
+  tornado: '`await` the coroutine (or `yield` it in a @gen.coroutine) instead of starting another loop',
+  trio: '`await` the function (or start it in a nursery) instead of another `trio.run`',
+  anyio: '`await` the function (or start it in a task group) instead of another `anyio.run`',
+};
+
+export interface BlockingCall {
+  code: RuleCode;
+  alternatives: Alternatives;
+  /** os.spawn*: the code depends on the mode argument (P_WAIT runs and waits). */
+  spawnMode?: boolean;
+}
+
+const table: Array<[RuleCode, Alternatives, string]> = [
+  ['ASYNC210', HTTP, 'requests.get requests.options requests.head requests.post requests.put requests.patch requests.delete requests.request'],
+  ['ASYNC210', HTTP, 'requests.api.get requests.api.post requests.api.put requests.api.patch requests.api.delete requests.api.request requests.api.head requests.api.options'],
+  ['ASYNC210', HTTP, 'httpx.get httpx.options httpx.head httpx.post httpx.put httpx.patch httpx.delete httpx.request httpx.stream'],
+  ['ASYNC210', HTTP, 'urllib3.request urllib.request.urlopen urllib.request.urlretrieve'],
+  ['ASYNC210', HTTP, 'http.client.HTTPConnection.* http.client.HTTPSConnection.* tornado.httpclient.HTTPClient.fetch'],
+  ['ASYNC212', HTTP, 'requests.Session.get requests.Session.options requests.Session.head requests.Session.post requests.Session.put requests.Session.patch requests.Session.delete requests.Session.request requests.Session.send'],
+  ['ASYNC212', HTTP, 'httpx.Client.close httpx.Client.delete httpx.Client.get httpx.Client.head httpx.Client.options httpx.Client.patch httpx.Client.post httpx.Client.put httpx.Client.request httpx.Client.send httpx.Client.stream'],
+  ['ASYNC212', HTTP, 'urllib3.PoolManager.* urllib3.HTTPConnectionPool.* urllib3.HTTPSConnectionPool.* urllib3.ProxyManager.*'],
+  ['ASYNC220', PROCESS, 'subprocess.Popen os.popen'],
+  ['ASYNC221', PROCESS, 'subprocess.run subprocess.call subprocess.check_call subprocess.check_output subprocess.getoutput subprocess.getstatusoutput os.system os.posix_spawn os.posix_spawnp'],
+  ['ASYNC222', PROCESS, 'os.wait os.wait3 os.wait4 os.waitid os.waitpid subprocess.Popen.wait subprocess.Popen.communicate'],
+  ['ASYNC230', FILE, 'builtins.open io.open io.open_code codecs.open pathlib.Path.open'],
+  ['ASYNC231', FILE, 'os.fdopen'],
+  ['ASYNC232', FILE, 'io.TextIOWrapper.read io.TextIOWrapper.readline io.TextIOWrapper.readlines io.TextIOWrapper.write io.TextIOWrapper.writelines io.TextIOWrapper.flush io.TextIOWrapper.seek io.TextIOWrapper.truncate'],
+  ['ASYNC232', FILE, 'io.BufferedReader.read io.BufferedReader.readline io.BufferedReader.readlines io.BufferedReader.read1 io.BufferedReader.readinto io.BufferedWriter.write io.BufferedWriter.flush io.BufferedRandom.read io.BufferedRandom.write'],
+  ['ASYNC240', PATH, 'os.path.exists os.path.isdir os.path.isfile os.path.islink os.path.lexists os.path.ismount os.path.realpath os.path.getatime os.path.getctime os.path.getmtime os.path.getsize os.path.samefile os.path.sameopenfile'],
+  ['ASYNC240', PATH, 'pathlib.Path.exists pathlib.Path.is_dir pathlib.Path.is_file pathlib.Path.is_symlink pathlib.Path.is_mount pathlib.Path.stat pathlib.Path.lstat pathlib.Path.owner pathlib.Path.group pathlib.Path.resolve pathlib.Path.glob pathlib.Path.rglob pathlib.Path.iterdir pathlib.Path.walk'],
+  ['ASYNC240', PATH, 'pathlib.Path.mkdir pathlib.Path.rmdir pathlib.Path.unlink pathlib.Path.rename pathlib.Path.replace pathlib.Path.touch pathlib.Path.chmod pathlib.Path.samefile pathlib.Path.readlink pathlib.Path.symlink_to pathlib.Path.hardlink_to'],
+  ['ASYNC240', PATH, 'pathlib.Path.read_text pathlib.Path.read_bytes pathlib.Path.write_text pathlib.Path.write_bytes'],
+  ['ASYNC240', PATH, 'os.listdir os.scandir os.walk os.stat os.lstat os.remove os.unlink os.rmdir os.mkdir os.makedirs os.rename os.replace os.removedirs'],
+  ['ASYNC240', PATH, 'shutil.copy shutil.copy2 shutil.copyfile shutil.copytree shutil.move shutil.rmtree shutil.disk_usage'],
+  ['ASYNC250', OFFLOAD, 'builtins.input'],
+  ['ASYNC251', SLEEP, 'time.sleep'],
+  ['CORO101', NETWORK, 'socket.create_connection socket.getaddrinfo socket.gethostbyname socket.gethostbyname_ex socket.gethostbyaddr socket.getfqdn socket.getnameinfo'],
+  ['CORO101', NETWORK, 'socket.socket.accept socket.socket.connect socket.socket.recv socket.socket.recvfrom socket.socket.recv_into socket.socket.recvfrom_into socket.socket.send socket.socket.sendall socket.socket.sendto socket.socket.sendfile'],
+  ['CORO101', NETWORK, 'select.select select.poll.poll select.epoll.poll selectors.DefaultSelector.select selectors.SelectSelector.select'],
+  ['CORO101', NETWORK, 'smtplib.SMTP smtplib.SMTP_SSL smtplib.SMTP.* ftplib.FTP ftplib.FTP.* telnetlib.Telnet telnetlib.Telnet.*'],
+  ['CORO102', DATABASE, 'sqlite3.connect sqlite3.Connection.execute sqlite3.Connection.executemany sqlite3.Connection.executescript sqlite3.Connection.commit sqlite3.Connection.rollback sqlite3.Connection.backup'],
+  ['CORO102', DATABASE, 'sqlite3.Cursor.execute sqlite3.Cursor.executemany sqlite3.Cursor.executescript sqlite3.Cursor.fetchone sqlite3.Cursor.fetchall sqlite3.Cursor.fetchmany'],
+  ['CORO102', DATABASE, 'psycopg2.connect psycopg2.extensions.connection.commit psycopg2.extensions.connection.rollback psycopg2.extensions.cursor.*'],
+  ['CORO102', DATABASE, 'pymysql.connect pymysql.connections.Connection.commit pymysql.connections.Connection.rollback pymysql.connections.Connection.query pymysql.cursors.Cursor.*'],
+  ['CORO102', DATABASE, 'MySQLdb.connect MySQLdb.connections.Connection.commit MySQLdb.connections.Connection.rollback MySQLdb.connections.Connection.query MySQLdb.cursors.Cursor.*'],
+  ['CORO102', DATABASE, 'redis.Redis.* redis.StrictRedis.* pymongo.MongoClient.* pymongo.collection.Collection.*'],
+  ['CORO103', SYNC, 'threading.Lock.acquire threading.RLock.acquire threading.Semaphore.acquire threading.BoundedSemaphore.acquire threading.Condition.acquire threading.Condition.wait threading.Condition.wait_for'],
+  ['CORO103', SYNC, 'threading.Event.wait threading.Barrier.wait threading.Thread.join'],
+  ['CORO103', SYNC, 'queue.Queue.get queue.Queue.put queue.Queue.join queue.LifoQueue.get queue.LifoQueue.put queue.PriorityQueue.get queue.PriorityQueue.put queue.SimpleQueue.get'],
+  ['CORO103', SYNC, 'concurrent.futures.Future.result concurrent.futures.Future.exception concurrent.futures.wait concurrent.futures.as_completed'],
+  ['CORO103', SYNC, 'concurrent.futures.ThreadPoolExecutor.shutdown concurrent.futures.ProcessPoolExecutor.shutdown concurrent.futures.ThreadPoolExecutor.map concurrent.futures.ProcessPoolExecutor.map'],
+  ['CORO110', NESTED_LOOP, 'asyncio.run asyncio.AbstractEventLoop.run_until_complete asyncio.AbstractEventLoop.run_forever asyncio.Runner.run'],
+  ['CORO110', NESTED_LOOP, 'tornado.ioloop.IOLoop.run_sync tornado.ioloop.IOLoop.start trio.run anyio.run'],
+];
+
+export const blockingCalls: ReadonlyMap<string, BlockingCall> = new Map(
+  table.flatMap(([code, alternatives, names]) => names.split(' ').map((name) => [name, { code, alternatives }] as const)),
+);
+for (const mode of ['l', 'le', 'lp', 'lpe', 'v', 've', 'vp', 'vpe']) {
+  (blockingCalls as Map<string, BlockingCall>).set(`os.spawn${mode}`, { code: 'ASYNC220', alternatives: PROCESS, spawnMode: true });
+}
+
+/** Offloading alternative for user-configured blocking calls without their own suggestion. */
+export const offloadAlternatives = OFFLOAD;
+
+/**
+ * What calling a known function or constructor returns, so that `s = requests.Session()` then
+ * `s.get(…)` resolves to `requests.Session.get`. A class name mapped to itself is a constructor.
+ */
+export const returnTypes: ReadonlyMap<string, string> = new Map(
+  (
+    [
+      ['requests.Session', 'requests.Session'],
+      ['requests.session', 'requests.Session'],
+      ['requests.sessions.Session', 'requests.Session'],
+      ['httpx.Client', 'httpx.Client'],
+      ['urllib3.PoolManager', 'urllib3.PoolManager'],
+      ['urllib3.HTTPConnectionPool', 'urllib3.HTTPConnectionPool'],
+      ['urllib3.HTTPSConnectionPool', 'urllib3.HTTPSConnectionPool'],
+      ['urllib3.ProxyManager', 'urllib3.ProxyManager'],
+      ['urllib3.connection_from_url', 'urllib3.HTTPConnectionPool'],
+      ['http.client.HTTPConnection', 'http.client.HTTPConnection'],
+      ['http.client.HTTPSConnection', 'http.client.HTTPSConnection'],
+      ['tornado.httpclient.HTTPClient', 'tornado.httpclient.HTTPClient'],
+      ['subprocess.Popen', 'subprocess.Popen'],
+      ['builtins.open', 'io.TextIOWrapper'],
+      ['io.open', 'io.TextIOWrapper'],
+      ['codecs.open', 'io.TextIOWrapper'],
+      ['os.fdopen', 'io.TextIOWrapper'],
+      ['pathlib.Path.open', 'io.TextIOWrapper'],
+      ['io.TextIOWrapper', 'io.TextIOWrapper'],
+      ['io.BufferedReader', 'io.BufferedReader'],
+      ['io.BufferedWriter', 'io.BufferedWriter'],
+      ['io.BufferedRandom', 'io.BufferedRandom'],
+      ['pathlib.Path', 'pathlib.Path'],
+      ['pathlib.PosixPath', 'pathlib.Path'],
+      ['pathlib.WindowsPath', 'pathlib.Path'],
+      ['pathlib.Path.cwd', 'pathlib.Path'],
+      ['pathlib.Path.home', 'pathlib.Path'],
+      ['pathlib.Path.resolve', 'pathlib.Path'],
+      ['pathlib.Path.absolute', 'pathlib.Path'],
+      ['pathlib.Path.expanduser', 'pathlib.Path'],
+      ['pathlib.Path.with_name', 'pathlib.Path'],
+      ['pathlib.Path.with_suffix', 'pathlib.Path'],
+      ['pathlib.Path.joinpath', 'pathlib.Path'],
+      ['socket.socket', 'socket.socket'],
+      ['socket.create_connection', 'socket.socket'],
+      ['socket.create_server', 'socket.socket'],
+      ['socket.socket.dup', 'socket.socket'],
+      ['select.poll', 'select.poll'],
+      ['select.epoll', 'select.epoll'],
+      ['selectors.DefaultSelector', 'selectors.DefaultSelector'],
+      ['selectors.SelectSelector', 'selectors.SelectSelector'],
+      ['smtplib.SMTP', 'smtplib.SMTP'],
+      ['smtplib.SMTP_SSL', 'smtplib.SMTP'],
+      ['ftplib.FTP', 'ftplib.FTP'],
+      ['telnetlib.Telnet', 'telnetlib.Telnet'],
+      ['sqlite3.connect', 'sqlite3.Connection'],
+      ['sqlite3.Connection.cursor', 'sqlite3.Cursor'],
+      ['sqlite3.Connection.execute', 'sqlite3.Cursor'],
+      ['psycopg2.connect', 'psycopg2.extensions.connection'],
+      ['psycopg2.extensions.connection.cursor', 'psycopg2.extensions.cursor'],
+      ['pymysql.connect', 'pymysql.connections.Connection'],
+      ['pymysql.connections.Connection.cursor', 'pymysql.cursors.Cursor'],
+      ['MySQLdb.connect', 'MySQLdb.connections.Connection'],
+      ['MySQLdb.connections.Connection.cursor', 'MySQLdb.cursors.Cursor'],
+      ['redis.Redis', 'redis.Redis'],
+      ['redis.StrictRedis', 'redis.Redis'],
+      ['redis.from_url', 'redis.Redis'],
+      ['redis.Redis.from_url', 'redis.Redis'],
+      ['pymongo.MongoClient', 'pymongo.MongoClient'],
+      ['threading.Lock', 'threading.Lock'],
+      ['threading.RLock', 'threading.RLock'],
+      ['threading.Semaphore', 'threading.Semaphore'],
+      ['threading.BoundedSemaphore', 'threading.BoundedSemaphore'],
+      ['threading.Condition', 'threading.Condition'],
+      ['threading.Event', 'threading.Event'],
+      ['threading.Barrier', 'threading.Barrier'],
+      ['threading.Thread', 'threading.Thread'],
+      ['queue.Queue', 'queue.Queue'],
+      ['queue.LifoQueue', 'queue.LifoQueue'],
+      ['queue.PriorityQueue', 'queue.PriorityQueue'],
+      ['queue.SimpleQueue', 'queue.SimpleQueue'],
+      ['concurrent.futures.Future', 'concurrent.futures.Future'],
+      ['concurrent.futures.ThreadPoolExecutor', 'concurrent.futures.ThreadPoolExecutor'],
+      ['concurrent.futures.ProcessPoolExecutor', 'concurrent.futures.ProcessPoolExecutor'],
+      ['concurrent.futures.ThreadPoolExecutor.submit', 'concurrent.futures.Future'],
+      ['concurrent.futures.ProcessPoolExecutor.submit', 'concurrent.futures.Future'],
+      ['asyncio.new_event_loop', 'asyncio.AbstractEventLoop'],
+      ['asyncio.get_event_loop', 'asyncio.AbstractEventLoop'],
+      ['asyncio.get_running_loop', 'asyncio.AbstractEventLoop'],
+      ['asyncio.Runner', 'asyncio.Runner'],
+      ['tornado.ioloop.IOLoop', 'tornado.ioloop.IOLoop'],
+      ['tornado.ioloop.IOLoop.current', 'tornado.ioloop.IOLoop'],
+      ['tornado.ioloop.IOLoop.instance', 'tornado.ioloop.IOLoop'],
+    ] as const
+  ).map(([from, to]) => [from, to]),
+);
+
+/** Names of qualified types the engine models, so annotations such as `s: httpx.Client` type a variable. */
+export const knownTypes: ReadonlySet<string> = new Set(
+  [...returnTypes.entries()].filter(([from, to]) => from === to).map(([from]) => from),
+);
+
+/** Decorators that make a generator function a coroutine (plus the configured ones). */
+export const coroutineDecorators: ReadonlySet<string> = new Set([
+  'tornado.gen.coroutine',
+  'tornado.gen.engine',
+  'types.coroutine',
+  'asyncio.coroutine',
+]);
+
+/** Calls whose result is a Task that must be kept (CORO201 when dropped). */
+export const taskSpawners: ReadonlySet<string> = new Set([
+  'asyncio.create_task',
+  'asyncio.ensure_future',
+  'asyncio.AbstractEventLoop.create_task',
+]);
+
+/** Library coroutine functions: calling one without awaiting it is CORO200. */
+export const libraryCoroutineFunctions: ReadonlySet<string> = new Set([
+  'asyncio.sleep',
+  'asyncio.wait_for',
+  'asyncio.wait',
+  'asyncio.open_connection',
+  'asyncio.start_server',
+  'asyncio.create_subprocess_exec',
+  'asyncio.create_subprocess_shell',
+  'asyncio.to_thread',
+  'asyncio.staggered.staggered_race',
+  'trio.sleep',
+  'anyio.sleep',
+]);
+
+/**
+ * Wrappers that take a call's *result* and make it safe (`trio.wrap_file(open(…))`):
+ * a blocking call written directly as their argument is not flagged.
+ */
+export const safeWrappers: ReadonlySet<string> = new Set(['trio.wrap_file', 'anyio.wrap_file']);
+
+/** Catalogue entry of a resolved qualified name: exact, else `Type.*`. */
+export function lookupBlocking(name: string, extra: ReadonlyMap<string, BlockingCall>): BlockingCall | undefined {
+  const exact = extra.get(name) ?? blockingCalls.get(name);
+  if (exact) return exact;
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const wildcard = `${name.slice(0, dot)}.*`;
+  return extra.get(wildcard) ?? blockingCalls.get(wildcard);
+}
+
+/** True when `name` or a prefix of it is a catalogue name: resolution stops there, it never descends into the library's source. */
+export function isCatalogued(name: string): boolean {
+  return blockingCalls.has(name) || returnTypes.has(name) || taskSpawners.has(name) || libraryCoroutineFunctions.has(name) || coroutineDecorators.has(name);
+}
+
+export function suggestionFor(entry: BlockingCall, framework: Framework, callName: string): string {
+  return entry.alternatives[framework].replace(/\{call\}/g, callName);
+}

@@ -1,0 +1,208 @@
+/**
+ * The rules: from a module's facts and the resolver to findings. Every call is classified once
+ * (blocking catalogue entry, workspace coroutine, workspace sync function, task spawner …); the
+ * codes follow from the class and from whether the call sits in a coroutine context.
+ */
+import type { ChainHop, Finding, Fix, Framework, RuleCode } from '../api';
+import type { CallFact, FunctionFact, Span } from '../facts';
+import type { ModuleSource, Resolver, Value } from '../resolve';
+import { effectiveSeverity, type Configuration } from '../config';
+import {
+  coroutineDecorators,
+  libraryCoroutineFunctions,
+  lookupBlocking,
+  offloadAlternatives,
+  safeWrappers,
+  suggestionFor,
+  taskSpawners,
+  type BlockingCall,
+} from './catalogue';
+import { TransitiveSummaries, type Summary } from './transitive';
+
+export type Target =
+  | { kind: 'blocking'; name: string; entry: BlockingCall }
+  | { kind: 'coroutine'; style: 'async' | 'generator'; source: ModuleSource; index: number }
+  | { kind: 'sync'; source: ModuleSource; index: number }
+  | { kind: 'spawner'; name: string }
+  | { kind: 'libraryCoroutine'; name: string };
+
+export class Checker {
+  readonly summaries: TransitiveSummaries;
+  private readonly extraBlocking: Map<string, BlockingCall>;
+  private readonly decorators: Set<string>;
+
+  constructor(
+    readonly resolver: Resolver,
+    readonly config: Configuration,
+  ) {
+    this.extraBlocking = new Map(
+      config.extraBlocking.map((e) => [
+        e.name,
+        {
+          code: e.code ?? 'CORO101',
+          alternatives: e.suggestion
+            ? { asyncio: e.suggestion, tornado: e.suggestion, trio: e.suggestion, anyio: e.suggestion }
+            : offloadAlternatives,
+        },
+      ]),
+    );
+    this.decorators = new Set([...coroutineDecorators, ...config.extraCoroutineDecorators]);
+    this.summaries = new TransitiveSummaries(this);
+  }
+
+  /** 'async' for `async def`, 'generator' for a decorated generator coroutine, undefined for plain functions. */
+  coroutineStyle(source: ModuleSource, fn: FunctionFact): 'async' | 'generator' | undefined {
+    if (fn.isAsync) return 'async';
+    for (const decorator of fn.decorators) {
+      if (!decorator) continue;
+      if (this.decorators.has(decorator)) return 'generator';
+      const value = this.resolver.resolve(source, fn.parent, decorator);
+      if (value?.kind === 'external' && this.decorators.has(value.name)) return 'generator';
+    }
+    return undefined;
+  }
+
+  classify(source: ModuleSource, fn: number, call: CallFact): Target | undefined {
+    const value = this.resolver.resolve(source, fn, call.callee);
+    return value && this.classifyValue(value);
+  }
+
+  private classifyValue(value: Value): Target | undefined {
+    switch (value.kind) {
+      case 'external': {
+        const entry = lookupBlocking(value.name, this.extraBlocking);
+        if (entry) return { kind: 'blocking', name: value.name, entry };
+        if (taskSpawners.has(value.name)) return { kind: 'spawner', name: value.name };
+        if (libraryCoroutineFunctions.has(value.name)) return { kind: 'libraryCoroutine', name: value.name };
+        return undefined;
+      }
+      case 'function': {
+        const fact = value.source.facts.functions[value.index]!;
+        const style = this.coroutineStyle(value.source, fact);
+        if (style) return { kind: 'coroutine', style, source: value.source, index: value.index };
+        // Calling a generator function only creates the generator: its body does not run yet.
+        return fact.hasYield ? undefined : { kind: 'sync', source: value.source, index: value.index };
+      }
+      case 'class': {
+        const init = this.resolver.classMember(value.source, value.index, '__init__', 0);
+        return init && init.kind === 'function' ? this.classifyValue(init) : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** The code a blocking call is reported under, or undefined when it is made safe by its context. */
+  blockingCode(source: ModuleSource, fn: number, call: CallFact, entry: BlockingCall): RuleCode | undefined {
+    if (call.argumentOf) {
+      const outer = this.resolver.resolve(source, fn, call.argumentOf);
+      if (outer?.kind === 'external' && safeWrappers.has(outer.name)) return undefined;
+    }
+    if (entry.spawnMode) {
+      const mode = call.firstArg ? this.resolver.resolve(source, fn, call.firstArg) : undefined;
+      return mode?.kind === 'external' && mode.name === 'os.P_WAIT' ? 'ASYNC221' : 'ASYNC220';
+    }
+    return entry.code;
+  }
+
+  check(source: ModuleSource): Finding[] {
+    const findings: Finding[] = [];
+    const { facts } = source;
+    const report = (code: RuleCode, span: Span, message: string, extra: Partial<Finding> = {}): void => {
+      const severity = effectiveSeverity(this.config, code);
+      if (!severity) return;
+      const suppressed = facts.noqa[span[0]];
+      if (suppressed && (suppressed.includes('*') || suppressed.includes(code))) return;
+      findings.push({ code, message, severity, path: source.path, range: toRange(span), fixes: [], ...extra });
+    };
+
+    facts.functions.forEach((fn, index) => {
+      const style = this.coroutineStyle(source, fn);
+      for (const call of fn.calls) {
+        const target = this.classify(source, index, call);
+        if (!target) continue;
+        const written = `${call.callee}()`;
+        if (style && !call.awaited) {
+          if (target.kind === 'blocking') {
+            const code = this.blockingCode(source, index, call, target.entry);
+            if (code) {
+              const suggestion = suggestionFor(target.entry, facts.framework, call.callee);
+              const named = target.name.replace(/^builtins\./, '');
+              const what = named === call.callee ? written : `${written} (${named})`;
+              const verb = code === 'CORO110' ? 'starts an event loop inside the running one' : 'blocks the event loop';
+              report(code, call.span, `${what} ${verb} in coroutine ${fn.name}(); instead use ${suggestion}`, {
+                suggestion,
+                fixes: this.directFixes(source, fn, style, call, target.name),
+              });
+            }
+          } else if (target.kind === 'sync' && this.config.transitive) {
+            const summary = this.summaries.of(target.source, target.index);
+            if (summary) {
+              const chain = this.chain(source, call, target, summary);
+              const last = chain[chain.length - 1]!;
+              const path = chain.map((h) => h.description).join(' → ');
+              const suggestion = offloadAlternatives[facts.framework].replace(/\{call\}/g, call.callee);
+              report('CORO120', call.span, `${written} blocks the event loop in coroutine ${fn.name}(): ${path} (${last.code}); ${suggestion}`, {
+                chain,
+                suggestion,
+              });
+            }
+          }
+        }
+        if (!call.dropped) continue;
+        if ((target.kind === 'coroutine' && target.style === 'async') || target.kind === 'libraryCoroutine') {
+          report('CORO200', call.span, `coroutine ${written} is called but never awaited, so it never runs; add \`await\`${style === 'async' ? '' : ' (or schedule it as a task and keep the task)'}`, {
+            fixes: style === 'async' ? [insertAwait(source.path, call.span)] : [],
+          });
+        } else if (target.kind === 'coroutine') {
+          report('CORO202', call.span, `the result of @gen.coroutine ${written} is dropped: its exceptions are lost; yield or await it, or use IOLoop.spawn_callback`);
+        } else if (target.kind === 'spawner') {
+          report('CORO201', call.span, `the task returned by ${written} is dropped: the event loop keeps only a weak reference, so it can be garbage-collected mid-run; keep it (a set of tasks, a TaskGroup) and await it`);
+        }
+      }
+    });
+    return findings;
+  }
+
+  private directFixes(source: ModuleSource, fn: FunctionFact, style: 'async' | 'generator', call: CallFact, name: string): Fix[] {
+    if (name !== 'time.sleep') return [];
+    const framework: Framework = source.facts.framework;
+    const module = framework === 'trio' ? 'trio' : framework === 'anyio' ? 'anyio' : 'asyncio';
+    if (style === 'generator') {
+      const gen = Object.entries(source.facts.imports).find(([, q]) => q === 'tornado.gen')?.[0];
+      return gen ? [replaceCallee(source.path, call.span, `yield ${gen}.sleep`, `Replace with yield ${gen}.sleep()`)] : [];
+    }
+    if (source.facts.imports[module] !== module || fn.locals[module] !== undefined) return [];
+    return [replaceCallee(source.path, call.span, `await ${module}.sleep`, `Replace with await ${module}.sleep()`)];
+  }
+
+  private chain(source: ModuleSource, call: CallFact, target: { source: ModuleSource; index: number }, summary: Summary): ChainHop[] {
+    const fact = target.source.facts.functions[target.index]!;
+    const hops: ChainHop[] = [{ path: source.path, range: toRange(call.span), description: `${fact.qualname}()` }];
+    let current: Summary | null = summary;
+    let guard = 0;
+    while (current && guard++ < 1000) {
+      if (current.next.kind === 'blocking') {
+        hops.push({ path: current.source.path, range: toRange(current.call.span), description: `${current.next.name.replace(/^builtins\./, '')}()`, code: current.next.code });
+        break;
+      }
+      const next = current.next;
+      hops.push({ path: current.source.path, range: toRange(current.call.span), description: `${next.source.facts.functions[next.index]!.qualname}()` });
+      current = this.summaries.of(next.source, next.index);
+    }
+    return hops;
+  }
+}
+
+export function toRange(span: Span): Finding['range'] {
+  return { start: { line: span[0], column: span[1] }, end: { line: span[2], column: span[3] } };
+}
+
+function insertAwait(path: string, span: Span): Fix {
+  const at = { line: span[0], column: span[1] };
+  return { title: 'Add await', preferred: true, edits: [{ path, range: { start: at, end: at }, newText: 'await ' }] };
+}
+
+function replaceCallee(path: string, span: Span, newText: string, title: string): Fix {
+  return { title, preferred: true, edits: [{ path, range: toRange(span), newText }] };
+}

@@ -1,0 +1,98 @@
+/**
+ * CORO120: does a synchronous workspace function block, directly or through the functions it
+ * calls? Computed per call-graph region on demand: collect every function reachable from the one
+ * asked about (parsing modules as calls lead into them), then propagate to a fixpoint in rounds —
+ * round n finds the functions whose shortest blocking chain has n hops, so chains are shortest
+ * and cycles terminate. Results are memoised until the engine's inputs change.
+ */
+import type { RuleCode } from '../api';
+import type { CallFact } from '../facts';
+import type { ModuleSource } from '../resolve';
+import type { Checker } from './checks';
+
+export interface Summary {
+  /** The call in this function that leads to blocking. */
+  call: CallFact;
+  source: ModuleSource;
+  next: { kind: 'blocking'; name: string; code: RuleCode } | { kind: 'function'; source: ModuleSource; index: number };
+}
+
+interface Node {
+  source: ModuleSource;
+  index: number;
+  direct?: Summary;
+  edges: Array<{ call: CallFact; key: string; source: ModuleSource; index: number }>;
+}
+
+const keyOf = (source: ModuleSource, index: number): string => `${source.path}#${index}`;
+
+export class TransitiveSummaries {
+  private readonly memo = new Map<string, Summary | null>();
+  /** Every file whose facts a memoised summary depends on (for `dependents`). */
+  private readonly filesOf = new Map<string, Set<string>>();
+
+  constructor(private readonly checker: Checker) {}
+
+  of(source: ModuleSource, index: number): Summary | null {
+    const key = keyOf(source, index);
+    const known = this.memo.get(key);
+    if (known !== undefined) return known;
+    this.compute(source, index);
+    return this.memo.get(key) ?? null;
+  }
+
+  /** Files the summary of this function was computed from. */
+  filesBehind(source: ModuleSource, index: number): ReadonlySet<string> {
+    return this.filesOf.get(keyOf(source, index)) ?? new Set([source.path]);
+  }
+
+  private compute(source: ModuleSource, index: number): void {
+    const nodes = new Map<string, Node>();
+    const files = new Set<string>();
+    const stack: Array<[ModuleSource, number]> = [[source, index]];
+    while (stack.length) {
+      const [src, idx] = stack.pop()!;
+      const key = keyOf(src, idx);
+      if (nodes.has(key)) continue;
+      if (this.memo.has(key)) {
+        for (const file of this.filesOf.get(key) ?? []) files.add(file);
+        continue;
+      }
+      files.add(src.path);
+      const node: Node = { source: src, index: idx, edges: [] };
+      nodes.set(key, node);
+      for (const call of src.facts.functions[idx]!.calls) {
+        if (call.awaited) continue;
+        const target = this.checker.classify(src, idx, call);
+        if (!target) continue;
+        if (target.kind === 'blocking' && !node.direct) {
+          const code = this.checker.blockingCode(src, idx, call, target.entry);
+          if (code) node.direct = { call, source: src, next: { kind: 'blocking', name: target.name, code } };
+        } else if (target.kind === 'sync') {
+          node.edges.push({ call, key: keyOf(target.source, target.index), source: target.source, index: target.index });
+          stack.push([target.source, target.index]);
+        }
+      }
+    }
+    const found = new Map<string, Summary>();
+    for (const [key, node] of nodes) if (node.direct) found.set(key, node.direct);
+    for (let changed = true; changed; ) {
+      const round = new Map<string, Summary>();
+      for (const [key, node] of nodes) {
+        if (found.has(key)) continue;
+        for (const edge of node.edges) {
+          if (found.get(edge.key) ?? this.memo.get(edge.key)) {
+            round.set(key, { call: edge.call, source: node.source, next: { kind: 'function', source: edge.source, index: edge.index } });
+            break;
+          }
+        }
+      }
+      for (const [key, summary] of round) found.set(key, summary);
+      changed = round.size > 0;
+    }
+    for (const key of nodes.keys()) {
+      this.memo.set(key, found.get(key) ?? null);
+      this.filesOf.set(key, files);
+    }
+  }
+}
