@@ -167,6 +167,7 @@ interface ReverseRequestHandling {
 export class DapSession {
   readonly client: DebugClient;
   readonly output: DebugProtocol.OutputEvent[] = [];
+  /** Every event of interest (output included) in arrival order. */
   readonly events: DebugProtocol.Event[] = [];
   debuggeePid: number | undefined;
   private readonly reverse: ReverseRequestHandling = { terminalProcesses: [] };
@@ -174,7 +175,10 @@ export class DapSession {
   constructor(readonly timeoutMs = 20_000) {
     this.client = new DebugClient(process.execPath, ADAPTER, 'coroutine-lens', { cwd: REPO_ROOT }, !!process.env.COROUTINE_LENS_DAP_STDERR);
     this.client.defaultTimeout = timeoutMs;
-    this.client.on('output', (event: DebugProtocol.OutputEvent) => this.output.push(event));
+    this.client.on('output', (event: DebugProtocol.OutputEvent) => {
+      this.output.push(event);
+      this.events.push(event);
+    });
     this.client.on('process', (event: DebugProtocol.ProcessEvent) => (this.debuggeePid = event.body.systemProcessId));
     for (const name of ['stopped', 'continued', 'exited', 'terminated', 'thread', 'blockedLoop', 'coroutineTreeChanged', 'invalidated']) {
       this.client.on(name, (event: DebugProtocol.Event) => this.events.push(event));
@@ -240,6 +244,25 @@ export class DapSession {
     const initialized = this.client.waitForEvent('initialized');
     await this.client.launchRequest({ python: await testPython(), ...args } as DebugProtocol.LaunchRequestArguments);
     await initialized;
+  }
+
+  /** launch, then breakpoints and exception filters, then configurationDone: the program runs. */
+  async run(
+    args: Record<string, unknown>,
+    breakpoints: Array<{ file: string; breakpoints: DebugProtocol.SourceBreakpoint[] }> = [],
+    exceptionFilters: string[] = [],
+  ): Promise<DebugProtocol.Breakpoint[][]> {
+    await this.launch(args);
+    const results = [];
+    for (const { file, breakpoints: specs } of breakpoints) results.push(await this.setBreakpoints(file, specs));
+    await this.client.setExceptionBreakpointsRequest({ filters: exceptionFilters });
+    await this.client.configurationDoneRequest();
+    return results;
+  }
+
+  /** Resolves once the program's stdout contains `text`. */
+  async waitForStdout(text: string, timeoutMs = this.timeoutMs): Promise<void> {
+    await waitUntil(() => this.stdout().includes(text), timeoutMs, `stdout contains '${text}'`);
   }
 
   async setBreakpoints(file: string, breakpoints: DebugProtocol.SourceBreakpoint[]): Promise<DebugProtocol.Breakpoint[]> {

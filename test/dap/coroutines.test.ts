@@ -1,0 +1,151 @@
+/**
+ * The coroutine features through DAP: `coroutineTree` (paused and while running; a Tornado
+ * @gen.coroutine chain; a loop in a second thread), tasks as threads with the locals of a suspended
+ * coroutine, `cancelTask`, `taskCreationStack`, and the `blockedLoop` event naming the blocking line.
+ */
+import * as assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { CoroutineTask, CoroutineTree, SourceFrame } from '../../debug-adapter/src/agentProtocol';
+import { fixture, markedLine, withSession, type DapSession } from '../support/dapSession';
+
+async function tree(session: DapSession): Promise<CoroutineTree> {
+  return (await session.client.customRequest('coroutineTree')).body as CoroutineTree;
+}
+
+function allTasks(snapshot: CoroutineTree): CoroutineTask[] {
+  return snapshot.loops.flatMap((loop) => loop.tasks);
+}
+
+const tasksProgram = fixture('tasks.py');
+
+test('coroutineTree while running (not paused): each task, where it waits and on what', () =>
+  withSession(async (session) => {
+    await session.run({ program: tasksProgram });
+    await session.waitForStdout('ready');
+    const snapshot = await tree(session);
+    assert.equal(session.events.filter((e) => e.event === 'stopped').length, 0, 'the program was never paused');
+    assert.ok(snapshot.capturedAt > Date.now() - 60_000);
+    const fetchers = allTasks(snapshot).filter((t) => t.name === 'fetch_user');
+    assert.equal(fetchers.length, 3);
+    for (const task of fetchers) {
+      assert.equal(task.kind, 'task');
+      assert.equal(task.state, 'suspended');
+      assert.equal(task.frames[0].name, 'fetch_user');
+      assert.equal(task.frames[0].line, markedLine(tasksProgram, 'fetch_sleep'));
+      assert.equal(task.awaiting?.kind, 'sleep');
+      assert.ok((task.awaiting?.remainingMs ?? 0) > 20_000, JSON.stringify(task.awaiting));
+    }
+    const main = allTasks(snapshot).find((t) => t.frames.some((f) => f.name === 'main'));
+    assert.ok(main, 'the main task is in the tree');
+    assert.equal(main.awaiting?.kind, 'wait');
+    for (const task of fetchers) assert.ok(task.awaitedBy.includes(main.id), 'main waits on every fetcher');
+    await session.client.terminateRequest();
+  }));
+
+test('tasks as threads: named with what they wait for; their stack and locals are those of the suspended coroutine', () =>
+  withSession(async (session) => {
+    await session.run({ program: tasksProgram }, [{ file: tasksProgram, breakpoints: [{ line: markedLine(tasksProgram, 'ready') }] }]);
+    await session.stopped('breakpoint');
+    const threads = (await session.client.threadsRequest()).body.threads;
+    const taskThreads = threads.filter((t) => t.name.startsWith("Task 'fetch_user'"));
+    assert.equal(taskThreads.length, 3, threads.map((t) => t.name).join(' | '));
+    for (const thread of taskThreads) assert.match(thread.name, /^Task 'fetch_user' \(awaiting sleep \d+(\.\d)? s\)$/);
+    const tokens = new Set<string>();
+    for (const thread of taskThreads) {
+      const stack = await session.client.stackTraceRequest({ threadId: thread.id });
+      const top = stack.body.stackFrames[0];
+      assert.equal(top.name, 'fetch_user');
+      assert.equal(top.line, markedLine(tasksProgram, 'fetch_sleep'));
+      const token = (await session.locals(top.id)).get('token')?.value;
+      assert.ok(token, 'the suspended coroutine has its local');
+      tokens.add(token);
+    }
+    assert.deepEqual([...tokens].sort(), ["'u0'", "'u1'", "'u2'"]);
+    // Ids stay the same while the tasks live.
+    const again = (await session.client.threadsRequest()).body.threads.filter((t) => t.name.startsWith("Task 'fetch_user'"));
+    assert.deepEqual(again.map((t) => t.id).sort(), taskThreads.map((t) => t.id).sort());
+    const snapshot = await tree(session);
+    const threadIds = allTasks(snapshot).filter((t) => t.name === 'fetch_user').map((t) => t.threadId);
+    assert.deepEqual(threadIds.sort(), taskThreads.map((t) => t.id).sort(), 'the tree names each task thread');
+    await session.client.terminateRequest();
+  }));
+
+test('showTasksAsThreads: false shows only real threads', () =>
+  withSession(async (session) => {
+    await session.run({ program: tasksProgram, showTasksAsThreads: false }, [
+      { file: tasksProgram, breakpoints: [{ line: markedLine(tasksProgram, 'ready') }] },
+    ]);
+    await session.stopped('breakpoint');
+    const threads = (await session.client.threadsRequest()).body.threads;
+    assert.ok(threads.length >= 1);
+    assert.ok(!threads.some((t) => t.name.startsWith('Task ')), threads.map((t) => t.name).join(' | '));
+    await session.client.terminateRequest();
+  }));
+
+test('cancelTask cancels a task; taskCreationStack names the line that created it', () =>
+  withSession(async (session) => {
+    await session.run({ program: tasksProgram, args: ['3'] });
+    await session.waitForStdout('ready');
+    const victim = allTasks(await tree(session)).find((t) => t.name === 'fetch_user');
+    assert.ok(victim);
+    const created = (await session.client.customRequest('taskCreationStack', { taskId: victim.id })).body as { frames: SourceFrame[] };
+    assert.ok(
+      created.frames.some((f) => f.path === tasksProgram && f.line === markedLine(tasksProgram, 'create')),
+      JSON.stringify(created.frames),
+    );
+    const cancelled = (await session.client.customRequest('cancelTask', { taskId: victim.id })).body as { cancelled: boolean };
+    assert.equal(cancelled.cancelled, true);
+    await session.client.waitForEvent('terminated', 10_000);
+    assert.match(session.stdout(), /cancelled 1/);
+    await assert.rejects(session.client.customRequest('cancelTask', {}), /needs a taskId/);
+  }));
+
+test('coroutineTree shows a Tornado @gen.coroutine chain linked to the coroutine awaiting it', () =>
+  withSession(async (session) => {
+    const program = fixture('gen_chain.py');
+    await session.run({ program }, [{ file: program, breakpoints: [{ line: markedLine(program, 'ready') }] }]);
+    await session.stopped('breakpoint');
+    const tasks = allTasks(await tree(session));
+    const outer = tasks.find((t) => t.kind === 'gen-coroutine' && t.name.includes('outer'));
+    const inner = tasks.find((t) => t.kind === 'gen-coroutine' && t.name.includes('inner'));
+    assert.ok(outer && inner, JSON.stringify(tasks.map((t) => [t.kind, t.name])));
+    assert.equal(inner.frames[0].line, markedLine(program, 'inner_sleep'));
+    assert.equal(outer.frames[0].line, markedLine(program, 'outer_yield'));
+    assert.ok(inner.awaitedBy.includes(outer.id), 'outer waits on inner');
+    await session.client.terminateRequest();
+  }));
+
+test('coroutineTree covers a loop running in a second thread', () =>
+  withSession(async (session) => {
+    const program = fixture('two_loops.py');
+    await session.run({ program });
+    await session.waitForStdout('ready');
+    const snapshot = await tree(session);
+    assert.ok(snapshot.loops.length >= 2, JSON.stringify(snapshot.loops.map((l) => l.threadName)));
+    const second = snapshot.loops.find((l) => l.threadName === 'loop-thread');
+    assert.ok(second, 'the second thread has its loop');
+    const job = second.tasks.find((t) => t.name === 'background_job');
+    assert.ok(job);
+    assert.equal(job.frames[0].line, markedLine(program, 'background_sleep'));
+    const mainLoop = snapshot.loops.find((l) => l !== second);
+    assert.ok(mainLoop?.tasks.some((t) => t.name === 'main_job'));
+    await session.client.terminateRequest();
+  }));
+
+test('blockedLoop names the line that blocks the event loop and how long it blocked', () =>
+  withSession(async (session) => {
+    const program = fixture('blocking.py');
+    const blocked = new Promise<DebugProtocol.Event>((resolve) => {
+      session.client.on('blockedLoop', (event: DebugProtocol.Event) => {
+        if ((event.body as { finished: boolean }).finished) resolve(event);
+      });
+    });
+    await session.run({ program, blockedLoopThresholdMs: 100 });
+    const event = await blocked;
+    const body = event.body as { threadId: number; durationMs: number; finished: boolean; frames: SourceFrame[] };
+    assert.ok(body.durationMs >= 400, `blocked ${body.durationMs} ms`);
+    assert.equal(body.frames[0].path, program);
+    assert.equal(body.frames[0].line, markedLine(program, 'block'));
+    await session.client.waitForEvent('terminated');
+  }));

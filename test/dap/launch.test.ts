@@ -1,0 +1,110 @@
+/**
+ * Launching real Python programs: output through the pipes (nothing lost, all of it before
+ * `exited`), exit codes, args / cwd / env / envFile, modules, a terminal via runInTerminal,
+ * stopOnEntry, tracing, the oldest supported Python — and nothing left behind after each.
+ */
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { fixture, markedLine, oldestTestPython, withSession } from '../support/dapSession';
+
+test('internal console: stdout and stderr, args, cwd, env and envFile reach the program; exit code 0', () =>
+  withSession(async (session) => {
+    const cwd = os.tmpdir();
+    await session.run({ program: fixture('hello.py'), args: ['ada'], cwd, envFile: fixture('env.txt'), env: { UNSET_ME: null } });
+    const exited = (await session.client.waitForEvent('exited')) as DebugProtocol.ExitedEvent;
+    await session.client.waitForEvent('terminated');
+    assert.equal(exited.body.exitCode, 0);
+    const stdout = session.stdout();
+    assert.match(stdout, /^hello ada$/m);
+    assert.match(stdout, /^env=from env file$/m);
+    assert.ok(stdout.includes(`cwd=${cwd}`), stdout);
+    assert.ok(session.output.some((e) => e.body.category === 'stderr' && e.body.output.includes('to stderr')));
+  }));
+
+test("the program's exit code is reported", () =>
+  withSession(async (session) => {
+    await session.run({ program: fixture('hello.py'), env: { HELLO_EXIT_CODE: '3' } });
+    const exited = (await session.client.waitForEvent('exited')) as DebugProtocol.ExitedEvent;
+    assert.equal(exited.body.exitCode, 3);
+  }));
+
+test('a flood of output: every line arrives, in order, before exited and terminated', () =>
+  withSession(async (session) => {
+    const lines = 5000;
+    await session.run({ program: fixture('output_flood.py'), args: [String(lines)] });
+    await session.client.waitForEvent('terminated');
+    const stdout = session.stdout();
+    const expected = Array.from({ length: lines }, (_, i) => `out ${i}\n`).join('') + 'last line, no newline';
+    assert.equal(stdout, expected);
+    const stderr = session.output.filter((e) => e.body.category === 'stderr').map((e) => e.body.output).join('');
+    assert.equal(stderr, Array.from({ length: lines / 10 }, (_, i) => `err ${i * 10}\n`).join(''));
+    const names = session.events.map((e) => e.event);
+    const lastOutput = names.lastIndexOf('output');
+    assert.ok(lastOutput < names.indexOf('exited') && names.indexOf('exited') < names.indexOf('terminated'), names.slice(-5).join(' '));
+  }));
+
+test('a module runs with -m and its arguments, and stops at a breakpoint', () =>
+  withSession(async (session) => {
+    const main = fixture('modapp/__main__.py');
+    await session.run({ module: 'modapp', args: ['--flag', 'x'], cwd: fixture('.') }, [
+      { file: main, breakpoints: [{ line: markedLine(main, 'module') }] },
+    ]);
+    const { frame } = await session.stopped('breakpoint');
+    assert.equal(frame.line, markedLine(main, 'module'));
+    await session.client.continueRequest({ threadId: 0 });
+    await session.client.waitForEvent('terminated');
+    assert.match(session.stdout(), /^module main --flag x$/m);
+  }));
+
+test('integratedTerminal: the program is started through runInTerminal and debugged as usual', () =>
+  withSession(async (session) => {
+    const program = fixture('hello.py');
+    await session.run({ program, console: 'integratedTerminal', args: ['terminal'] }, [
+      { file: program, breakpoints: [{ line: markedLine(program, 'greet') }] },
+    ]);
+    const { frame } = await session.stopped('breakpoint');
+    assert.equal(frame.line, markedLine(program, 'greet'));
+    const name = await session.client.evaluateRequest({ expression: 'name', frameId: frame.id, context: 'repl' });
+    assert.equal(name.body.result, "'terminal'");
+    await session.client.continueRequest({ threadId: 0 });
+    await session.client.waitForEvent('terminated');
+    assert.equal(session.stdout(), '', 'a terminal program writes to the terminal, not to DAP');
+  }));
+
+test('stopOnEntry stops before the first line of the program', () =>
+  withSession(async (session) => {
+    await session.run({ program: fixture('hello.py'), stopOnEntry: true });
+    const { frame } = await session.stopped('entry');
+    assert.equal(frame.source?.path, fixture('hello.py'));
+    await session.client.continueRequest({ threadId: 0 });
+    await session.client.waitForEvent('terminated');
+  }));
+
+test('trace: DAP and agent traffic go to a log file, and the debug console says where', () =>
+  withSession(async (session) => {
+    const log = path.join(os.tmpdir(), `coroutine-lens-trace-test-${process.pid}.log`);
+    await session.run({ program: fixture('hello.py'), trace: log });
+    await session.client.waitForEvent('terminated');
+    assert.ok(session.output.some((e) => e.body.category === 'console' && e.body.output.includes(`tracing DAP and agent traffic to ${log}`)));
+    const text = readFileSync(log, 'utf8');
+    assert.match(text, /dap ← \{.*"command":"configurationDone"/);
+    assert.match(text, /agent → \{.*"command":"initialize"/);
+    assert.match(text, /agent ← \{.*"type":"hello".*"role":"agent"/);
+    assert.match(text, /dap → \{.*"event":"terminated"/);
+  }));
+
+test('the oldest supported Python (sys.settrace path) stops at a breakpoint too', async () => {
+  const python = await oldestTestPython();
+  await withSession(async (session) => {
+    const program = fixture('hello.py');
+    await session.run({ program, python }, [{ file: program, breakpoints: [{ line: markedLine(program, 'greet') }] }]);
+    const { frame } = await session.stopped('breakpoint');
+    assert.equal(frame.line, markedLine(program, 'greet'));
+    await session.client.continueRequest({ threadId: 0 });
+    await session.client.waitForEvent('terminated');
+  });
+});

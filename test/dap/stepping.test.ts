@@ -1,0 +1,76 @@
+/**
+ * Stepping through DAP with competing tasks: step over an `await` stays in the same coroutine while
+ * the other task runs meanwhile; step in enters a call; step out of a coroutine lands in its awaiter;
+ * pause stops a running program.
+ */
+import * as assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fixture, markedLine, withSession, type DapSession } from '../support/dapSession';
+
+const program = fixture('competing.py');
+
+async function evaluate(session: DapSession, frameId: number, expression: string): Promise<string> {
+  return (await session.client.evaluateRequest({ expression, frameId, context: 'watch' })).body.result;
+}
+
+test("step over an await goes to the next line of the same task while the other task runs", () =>
+  withSession(async (session) => {
+    await session.run({ program }, [{ file: program, breakpoints: [{ line: markedLine(program, 'await'), condition: "name == 'a' and i == 0" }] }]);
+    const first = await session.stopped('breakpoint');
+    const logBefore = await evaluate(session, first.frame.id, 'list(log)');
+    await session.setBreakpoints(program, []);
+    await session.client.nextRequest({ threadId: first.event.body.threadId as number });
+    const second = await session.stopped('step');
+    assert.equal(second.frame.line, markedLine(program, 'after'));
+    assert.equal(await evaluate(session, second.frame.id, 'name'), "'a'", 'still in task a');
+    assert.equal(await evaluate(session, second.frame.id, 'i'), '0');
+    const logAfter = await evaluate(session, second.frame.id, 'list(log)');
+    assert.notEqual(logAfter, logBefore);
+    assert.match(logAfter, /'b after 0'/, 'task b ran while a was stepped over its await');
+    await session.client.continueRequest({ threadId: 0 });
+    await session.client.waitForEvent('terminated');
+  }));
+
+test('step in enters the called function; step out returns to the caller', () =>
+  withSession(async (session) => {
+    await session.run({ program }, [{ file: program, breakpoints: [{ line: markedLine(program, 'call'), condition: "name == 'b'" }] }]);
+    const stop = await session.stopped('breakpoint');
+    await session.setBreakpoints(program, []);
+    const threadId = stop.event.body.threadId as number;
+    await session.client.stepInRequest({ threadId });
+    const inside = await session.stopped('step');
+    assert.equal(inside.frame.name, 'describe');
+    assert.equal(inside.frame.line, markedLine(program, 'describe'));
+    await session.client.stepOutRequest({ threadId: inside.event.body.threadId as number });
+    const back = await session.stopped('step');
+    assert.equal(back.frame.name, 'worker');
+    assert.equal(back.frame.line, markedLine(program, 'call'));
+    await session.client.continueRequest({ threadId: 0 });
+    await session.client.waitForEvent('terminated');
+  }));
+
+test('step out of a coroutine lands in the coroutine that awaits it', () =>
+  withSession(async (session) => {
+    await session.run({ program }, [{ file: program, breakpoints: [{ line: markedLine(program, 'after'), condition: "name == 'a' and i == 2" }] }]);
+    const stop = await session.stopped('breakpoint');
+    await session.setBreakpoints(program, []);
+    await session.client.stepOutRequest({ threadId: stop.event.body.threadId as number });
+    const out = await session.stopped('step');
+    assert.equal(out.frame.name, 'main');
+    assert.equal(out.frame.line, markedLine(program, 'gather'));
+    await session.client.continueRequest({ threadId: 0 });
+    await session.client.waitForEvent('terminated');
+  }));
+
+test('pause stops a running program; continue lets it go on', () =>
+  withSession(async (session) => {
+    await session.run({ program: fixture('tasks.py') });
+    await session.waitForStdout('ready');
+    await session.client.pauseRequest({ threadId: 0 });
+    const { event } = await session.stopped('pause');
+    const threads = await session.client.threadsRequest();
+    assert.ok(threads.body.threads.some((t) => t.id === event.body.threadId));
+    await session.client.continueRequest({ threadId: event.body.threadId as number });
+    await session.client.terminateRequest();
+    await session.client.waitForEvent('terminated');
+  }));
