@@ -40,6 +40,8 @@ const common = {
   sourcemap: true,
   minify: production,
   logLevel: 'info',
+  // web-tree-sitter's ESM build reads import.meta.url, which a CommonJS bundle does not have: use its CJS build.
+  alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/web-tree-sitter.cjs' },
 };
 
 copyAssets();
