@@ -1,26 +1,13 @@
 /**
  * The language server: the LSP wrapper over the analysis engine (server/src/analysis).
- * Runs over node IPC when started by the extension and over stdio for other clients and tests.
+ * Runs over node IPC when started by the extension and over stdio (`--stdio`) for other clients and tests;
+ * createConnection picks the transport from the command line.
  */
-import {
-  createConnection,
-  ProposedFeatures,
-  TextDocuments,
-  TextDocumentSyncKind,
-  type InitializeResult,
-} from 'vscode-languageserver/node';
+import { createConnection, ProposedFeatures, TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { ENGINE_VERSION } from './analysis/version';
+import { CoroutineLensServer } from './lsp/languageServer';
 
 const connection = createConnection(ProposedFeatures.all);
-const documents = new TextDocuments(TextDocument);
-
-connection.onInitialize((): InitializeResult => ({
-  capabilities: {
-    textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-  },
-  serverInfo: { name: 'coroutine-lens', version: ENGINE_VERSION },
-}));
-
-documents.listen(connection);
-connection.listen();
+// A promise that fails where nobody waits for it must not end the server: log it and keep serving.
+process.on('unhandledRejection', (reason) => connection.console.error(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));
+new CoroutineLensServer(connection, new TextDocuments(TextDocument)).listen();
