@@ -1,0 +1,18 @@
+"""Entry point for `python <dir>/coroutine_lens_agent ...` and `python -m coroutine_lens_agent ...`.
+
+Run as a folder, Python puts this folder (not its parent) on sys.path and imports nothing of the
+package; make the package importable, then hand over. launcher.main() replaces this module's
+namespace with the program's `__main__`, so nothing may follow the call.
+"""
+import os
+import sys
+
+if not __package__:
+    _parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, _parent)
+    import coroutine_lens_agent.launcher as _launcher
+    sys.path.remove(_parent)
+else:
+    from . import launcher as _launcher
+
+_launcher.main()

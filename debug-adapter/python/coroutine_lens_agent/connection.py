@@ -1,0 +1,150 @@
+"""The agent's TCP link to the debug adapter: loopback only, token handshake, JSON lines.
+
+`--connect`: the agent dials the adapter and proves itself with the token.
+`--listen`: the agent waits; a peer proves itself with the token in its hello, and a peer that does
+not is dropped without a byte of reply.
+"""
+import hmac
+import os
+import socket
+import threading
+
+from . import protocol
+
+LOOPBACK_NAMES = ('127.0.0.1', 'localhost')
+HANDSHAKE_TIMEOUT_S = 10.0
+MAX_LINE_BYTES = 64 * 1024 * 1024
+
+
+def parse_address(text):
+    """'127.0.0.1:PORT' -> ('127.0.0.1', PORT); refuses anything but the loopback interface."""
+    host, sep, port = text.rpartition(':')
+    if not sep or not port.isdigit():
+        raise ValueError('expected HOST:PORT, got %r' % text)
+    if host not in LOOPBACK_NAMES:
+        raise ValueError('only 127.0.0.1 is allowed, got %r' % host)
+    return '127.0.0.1', int(port)
+
+
+def tokens_match(expected, presented):
+    if not isinstance(presented, str):
+        return False
+    return hmac.compare_digest(expected.encode('utf-8'), presented.encode('utf-8'))
+
+
+def _agent_hello(token=None):
+    import platform
+    import sys
+    return protocol.hello(
+        'agent', token, pid=os.getpid(),
+        pythonVersion='%d.%d.%d' % sys.version_info[:3],
+        pythonImplementation=platform.python_implementation())
+
+
+class Connection:
+    """One handshaken peer. `send` may be called from any thread; `read` from one reader only."""
+
+    def __init__(self, sock):
+        self._sock = sock
+        self._reader = sock.makefile('rb')
+        self._send_lock = threading.Lock()
+        self.closed = False
+
+    def send(self, message):
+        data = protocol.encode(message)
+        with self._send_lock:
+            if self.closed:
+                return False
+            try:
+                self._sock.sendall(data)
+                return True
+            except OSError:
+                self.closed = True
+                return False
+
+    def read(self):
+        """The next decoded message, or None at the end of the stream. Raises ProtocolError."""
+        line = self._reader.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return None
+        if len(line) > MAX_LINE_BYTES:
+            raise protocol.ProtocolError('message longer than %d bytes' % MAX_LINE_BYTES)
+        return protocol.decode(line)
+
+    def close(self):
+        with self._send_lock:
+            self.closed = True
+        for action in (lambda: self._sock.shutdown(socket.SHUT_RDWR), self._reader.close, self._sock.close):
+            try:
+                action()
+            except OSError:
+                pass
+
+    def abandon(self):
+        """After fork: drop this process's copy of the socket without touching the parent's link."""
+        self.closed = True
+        try:
+            self._sock.close()
+        except OSError:
+            pass
+
+
+def _read_hello(conn):
+    try:
+        message = conn.read()
+    except (protocol.ProtocolError, OSError):
+        return None
+    if message is None or message.get('type') != 'hello':
+        return None
+    if message.get('protocolVersion') != protocol.PROTOCOL_VERSION:
+        return None
+    return message
+
+
+def connect(address, token):
+    """Dials the adapter, presents the token and waits for its hello. Raises OSError or ConnectionError."""
+    sock = socket.create_connection(address, timeout=HANDSHAKE_TIMEOUT_S)
+    conn = Connection(sock)
+    conn.send(_agent_hello(token))
+    peer = _read_hello(conn)
+    if peer is None or peer.get('role') != 'adapter':
+        conn.close()
+        raise ConnectionError('the adapter at %s:%d did not answer with a protocol %d hello'
+                              % (address[0], address[1], protocol.PROTOCOL_VERSION))
+    sock.settimeout(None)
+    return conn
+
+
+class Listener:
+    """Listens on the loopback interface for an adapter that presents the token."""
+
+    def __init__(self, address, token):
+        self._token = token
+        self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._server.bind(address)
+        self._server.listen(4)
+        self.port = self._server.getsockname()[1]
+
+    def accept(self):
+        """Blocks until a peer completes the handshake; returns its Connection, or None once closed."""
+        while True:
+            try:
+                sock, _ = self._server.accept()
+            except OSError:
+                return None
+            sock.settimeout(HANDSHAKE_TIMEOUT_S)
+            conn = Connection(sock)
+            peer = _read_hello(conn)
+            if peer is None or peer.get('role') != 'adapter' or not tokens_match(self._token, peer.get('token')):
+                conn.close()
+                continue
+            sock.settimeout(None)
+            conn.send(_agent_hello())
+            return conn
+
+    def close(self):
+        try:
+            self._server.close()
+        except OSError:
+            pass

@@ -1,0 +1,60 @@
+"""Which code is the user's: classifies file names once and caches the answer.
+
+"Library" is the standard library, site-packages and frozen/synthetic modules; "agent" is this
+package. Agent frames are always hidden; library frames are skipped by just-my-code.
+"""
+import os
+import sys
+import sysconfig
+
+AGENT_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _library_roots():
+    roots = set()
+    for name in ('stdlib', 'platstdlib', 'purelib', 'platlib'):
+        try:
+            roots.add(sysconfig.get_paths()[name])
+        except (KeyError, OSError):
+            pass
+    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
+        roots.add(os.path.join(prefix, 'lib'))
+    for entry in sys.path:
+        if entry and os.path.basename(entry.rstrip(os.sep)) in ('site-packages', 'dist-packages'):
+            roots.add(entry)
+    return tuple(sorted({os.path.normcase(os.path.realpath(r)) + os.sep for r in roots}))
+
+
+_LIBRARY_ROOTS = _library_roots()
+_normalized = {}
+_is_library = {}
+_is_agent = {}
+
+
+def normalize(filename):
+    """A canonical absolute path for comparing file names (symlinks resolved, case folded)."""
+    result = _normalized.get(filename)
+    if result is None:
+        result = os.path.normcase(os.path.realpath(filename)) if not filename.startswith('<') else filename
+        _normalized[filename] = result
+    return result
+
+
+def is_agent(filename):
+    result = _is_agent.get(filename)
+    if result is None:
+        result = normalize(filename).startswith(os.path.normcase(os.path.realpath(AGENT_DIR)) + os.sep)
+        _is_agent[filename] = result
+    return result
+
+
+def is_library(filename):
+    result = _is_library.get(filename)
+    if result is None:
+        if filename.startswith('<'):
+            result = True
+        else:
+            path = normalize(filename)
+            result = path.startswith(_LIBRARY_ROOTS) or is_agent(filename)
+        _is_library[filename] = result
+    return result

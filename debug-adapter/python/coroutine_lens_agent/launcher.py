@@ -1,0 +1,181 @@
+"""Command line, startup and program execution.
+
+    python <dir>/coroutine_lens_agent --connect 127.0.0.1:PORT [--] program.py [args...]
+    python <dir>/coroutine_lens_agent --connect 127.0.0.1:PORT -m module [args...]
+    python -m coroutine_lens_agent --listen 127.0.0.1:PORT [--token-file F] [--wait-for-client] program.py ...
+
+The token comes from the environment variable COROUTINE_LENS_TOKEN (removed from the environment
+before the program runs) or from --token-file; never from the command line. The program then runs
+with sys.argv, sys.path[0], __main__, the working directory and the exit code that plain `python`
+would give it.
+"""
+import argparse
+import atexit
+import os
+import secrets
+import sys
+
+from . import protocol
+from .connection import Listener, connect, parse_address
+from .runtime import Agent
+
+USAGE_ERROR = 2
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser(
+        prog='coroutine_lens_agent', description='Run a Python program under the Coroutine Lens agent.')
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument('--connect', metavar='127.0.0.1:PORT', help='dial a launching debug adapter')
+    where.add_argument('--listen', metavar='127.0.0.1:PORT', help='wait for an attaching debug adapter')
+    parser.add_argument('--token-file', metavar='FILE',
+                        help='attach token: read from FILE, or created there (mode 600) when FILE does not exist')
+    parser.add_argument('--wait-for-client', action='store_true', help='with --listen: run the program only once an adapter is configured')
+    parser.add_argument('-m', dest='module', metavar='MODULE', help='run a library module as a script')
+    parser.add_argument('rest', nargs=argparse.REMAINDER, help='program.py and its arguments')
+    options = parser.parse_args(argv)
+    rest = options.rest
+    if rest and rest[0] == '--':
+        rest = rest[1:]
+    if options.module is None and len(rest) >= 2 and rest[0] == '-m':  # `-- -m module args`
+        options.module, rest = rest[1], rest[2:]
+    if options.module is None and not rest:
+        parser.error('a program path or -m MODULE is required')
+    options.rest = rest
+    try:
+        options.address = parse_address(options.connect or options.listen)
+    except ValueError as error:
+        parser.error(str(error))
+    return options
+
+
+def _token(options):
+    token = os.environ.pop(protocol.TOKEN_ENV, None)
+    if options.token_file:
+        try:
+            with open(options.token_file, 'r') as token_file:
+                token = token_file.read().strip()
+        except FileNotFoundError:
+            token = secrets.token_hex(32)
+            descriptor = os.open(options.token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, 'w') as token_file:
+                token_file.write(token)
+    if not token:
+        raise SystemExit('coroutine_lens_agent: no token: set %s or pass --token-file' % protocol.TOKEN_ENV)
+    return token
+
+
+class ProgramExit:
+    """The exit code the program is leaving with, for the `exited` event."""
+    code = 0
+
+
+def _exit_code(system_exit):
+    code = system_exit.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    return 1
+
+
+def _prepare_script(path):
+    """Set up `__main__`, sys.path[0] exactly as `python path` would; the returned function runs it."""
+    import builtins
+    import io
+    from importlib.machinery import SourceFileLoader
+    absolute = os.path.abspath(path)
+    try:
+        with io.open_code(absolute) as source_file:
+            source = source_file.read()
+    except OSError as error:
+        sys.stderr.write("%s: can't open file %r: [Errno %d] %s\n"
+                         % (sys.executable, absolute, error.errno, error.strerror))
+        raise SystemExit(2)
+    sys.path[0] = os.path.dirname(os.path.realpath(absolute))
+    main_module = sys.modules['__main__']
+    standard = {'__name__': '__main__', '__doc__': None, '__package__': None,
+                '__loader__': SourceFileLoader('__main__', absolute), '__spec__': None,
+                '__annotations__': {}, '__builtins__': builtins, '__file__': absolute, '__cached__': None}
+    keep = set(main_module.__dict__) | {'__file__', '__cached__'}
+    namespace = main_module.__dict__
+    namespace.clear()
+    namespace.update((k, v) for k, v in standard.items() if k in keep)
+
+    def run():
+        # Compiled here so that a SyntaxError is reported like any uncaught error of the program.
+        exec(compile(source, absolute, 'exec', dont_inherit=True), namespace)
+    return run
+
+
+def _prepare_module(name):
+    import runpy
+    sys.path[0] = os.getcwd()
+    namespace = sys.modules['__main__'].__dict__
+    builtins = namespace.get('__builtins__')
+    namespace.clear()
+    namespace['__builtins__'] = builtins
+    # runpy's private entry is what `python -m` itself calls: it sets sys.argv[0] to the module's file.
+    return lambda: runpy._run_module_as_main(name, alter_argv=True)
+
+
+def _run(agent, run_program):
+    try:
+        run_program()
+    except SystemExit as system_exit:
+        ProgramExit.code = _exit_code(system_exit)
+        raise
+    except BaseException as error:
+        ProgramExit.code = 1
+        agent.on_uncaught(error)
+        _print_uncaught(error)
+        raise SystemExit(1)
+
+
+def _print_uncaught(error):
+    """What Python prints for an uncaught exception, without the agent's own frames."""
+    tb = error.__traceback__
+    while tb is not None and _is_agent_frame(tb.tb_frame):
+        tb = tb.tb_next
+    while tb is not None and tb.tb_frame.f_code.co_filename.endswith(('runpy.py', '<frozen runpy>')):
+        tb = tb.tb_next
+    sys.excepthook(type(error), error, tb)
+
+
+def _is_agent_frame(frame):
+    from . import filters
+    return filters.is_agent(frame.f_code.co_filename)
+
+
+def main(argv=None):
+    options = _parse(sys.argv[1:] if argv is None else argv)
+    token = _token(options)
+    agent = Agent(mode='listen' if options.listen else 'launch')
+    atexit.register(lambda: agent.on_exit(ProgramExit.code))
+    if options.connect:
+        try:
+            conn = connect(options.address, token)
+        except OSError as error:
+            raise SystemExit('coroutine_lens_agent: cannot reach the debug adapter at %s:%d: %s'
+                             % (options.address[0], options.address[1], error))
+        agent.serve_in_background(conn)
+        agent.wait_until_configured()
+    else:
+        try:
+            listener = Listener(options.address, token)
+        except OSError as error:
+            raise SystemExit('coroutine_lens_agent: cannot listen on %s:%d: %s'
+                             % (options.address[0], options.address[1], error))
+        agent.listen_in_background(listener)
+        if options.wait_for_client:
+            agent.wait_until_configured()
+    agent.before_program()
+    _run(agent, lambda: _prepare(options)())
+
+
+def _prepare(options):
+    if options.module is not None:
+        sys.argv[:] = ['-m'] + options.rest
+        return _prepare_module(options.module)
+    sys.argv[:] = options.rest
+    return _prepare_script(options.rest[0])

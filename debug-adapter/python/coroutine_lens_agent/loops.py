@@ -1,0 +1,128 @@
+"""Which asyncio event loops run, in which thread, and where each task was created.
+
+The registry learns about a loop when it starts: asyncio's run_forever calls
+`asyncio.events._set_running_loop(loop)` on the loop's own thread, and the agent wraps that module
+function (after asyncio.events is imported, see hooks.py). Loops that started before the agent
+(attach) are found once through the garbage collector. At the same moment a task factory is put on
+the loop that records the creating stack and then calls the user's factory, if any, unchanged.
+"""
+import _thread
+import gc
+import sys
+import threading
+import weakref
+
+from . import filters
+
+CREATION_STACK_DEPTH = 8
+
+
+class LoopRegistry:
+    def __init__(self, report_error):
+        self._report_error = report_error
+        self._loops = {}  # id(loop) -> (weakref to loop, ident of its thread)
+        self._lock = threading.Lock()
+        self.creation_stacks = weakref.WeakKeyDictionary()  # task -> ((code, line), ...)
+        self.needs_gc_scan = False  # set when asyncio was imported before the agent came
+        self.record_creation = True
+
+    # --- hooks -----------------------------------------------------------------------------------
+
+    def patch_asyncio(self, events_module):
+        original = events_module._set_running_loop
+        registry = self
+
+        def _set_running_loop(loop):
+            original(loop)
+            if loop is not None:
+                registry._register(loop, _thread.get_ident())
+
+        _set_running_loop.__wrapped__ = original
+        events_module._set_running_loop = _set_running_loop
+
+    def _register(self, loop, ident):
+        try:
+            with self._lock:
+                self._loops[id(loop)] = (weakref.ref(loop), ident)
+            if self.record_creation:
+                self._install_task_factory(loop)
+        except Exception as error:
+            self._report_error(error)
+
+    def _install_task_factory(self, loop):
+        user_factory = loop.get_task_factory()
+        if getattr(user_factory, '_coroutine_lens', False):
+            return
+        stacks = self.creation_stacks
+        library = filters.is_library
+
+        def task_factory(loop, coro, **kwargs):
+            if user_factory is None:
+                import asyncio
+                task = asyncio.Task(coro, loop=loop, **kwargs)
+            else:
+                task = user_factory(loop, coro, **kwargs)
+            try:
+                entries = []
+                frame = sys._getframe(1)
+                while frame is not None and len(entries) < CREATION_STACK_DEPTH:
+                    code = frame.f_code
+                    if not library(code.co_filename):
+                        entries.append((code, frame.f_lineno))
+                    frame = frame.f_back
+                stacks[task] = tuple(entries)
+            except TypeError:  # a user factory returned something that takes no weak reference
+                pass
+            return task
+
+        task_factory._coroutine_lens = True
+        loop.set_task_factory(task_factory)
+
+    # --- queries ---------------------------------------------------------------------------------
+
+    def running(self):
+        """[(loop, ident)] of loops that are running now, in registration order."""
+        if self.needs_gc_scan:
+            self.needs_gc_scan = False
+            self._scan_gc()
+        result = []
+        with self._lock:
+            entries = list(self._loops.items())
+        for key, (ref, ident) in entries:
+            loop = ref()
+            if loop is None:
+                with self._lock:
+                    self._loops.pop(key, None)
+                continue
+            if loop.is_running():
+                result.append((loop, getattr(loop, '_thread_id', None) or ident))
+        return result
+
+    def _scan_gc(self):
+        """Loops that were running before the agent came (attach), found once the slow way."""
+        asyncio = sys.modules.get('asyncio')
+        if asyncio is None:
+            return
+        for obj in gc.get_objects():
+            if isinstance(obj, asyncio.AbstractEventLoop) and obj.is_running() and id(obj) not in self._loops:
+                ident = getattr(obj, '_thread_id', None)
+                if ident is not None:
+                    self._register(obj, ident)
+
+    def wake_all(self):
+        """Make every loop that idles in select() run a callback, so a pause can stop in it."""
+        for loop, _ in self.running():
+            try:
+                loop.call_soon_threadsafe(_noop)
+            except RuntimeError:  # closed meanwhile
+                pass
+
+    def creation_stack(self, task):
+        entries = self.creation_stacks.get(task)
+        if entries is None:
+            return None
+        return [{'name': code.co_name, 'path': code.co_filename, 'line': line} for code, line in entries]
+
+
+def _noop():
+    pass

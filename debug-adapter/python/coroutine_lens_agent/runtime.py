@@ -1,0 +1,331 @@
+"""The agent: one debugging session over one connection, the request handlers, and the hooks it
+puts into the process. Speaks only agentProtocol; knows nothing of DAP."""
+import _thread
+import os
+import sys
+import threading
+import traceback
+
+from . import filters, protocol, tree
+from .debugger import Debugger, Step
+from .hooks import PostImportHooks
+from .loops import LoopRegistry
+from .threads import ThreadRegistry
+from .tornado_support import RunnerRegistry
+from .watchdog import Watchdog
+
+DEFAULT_OPTIONS = {'justMyCode': True, 'showTasksAsThreads': True, 'taskThreadLimit': 256,
+                   'blockedLoopThresholdMs': 100, 'stopOnEntry': False}
+CAPABILITIES = ['breakpoints', 'conditionalBreakpoints', 'hitConditionalBreakpoints', 'logPoints',
+                'exceptionBreakpoints', 'pause', 'stepping', 'asyncStepping', 'evaluate', 'setVariable',
+                'exceptionInfo', 'coroutineTree', 'cancelTask', 'taskCreationStack', 'tasksAsThreads',
+                'blockedLoop']
+MAX_ERROR_REPORTS = 50
+
+
+def _new_tracer(debugger, report_error):
+    if sys.version_info >= (3, 12):
+        from .tracer_monitoring import MonitoringTracer
+        return MonitoringTracer(debugger, report_error)
+    from .tracer_settrace import SettraceTracer
+    return SettraceTracer(debugger, report_error)
+
+
+class Agent:
+    def __init__(self, mode):
+        self.mode = mode  # 'launch': the adapter started us; 'listen': an adapter attaches
+        self.conn = None
+        self.options = dict(DEFAULT_OPTIONS)
+        self._errors_reported = 0
+        self.threads = ThreadRegistry()
+        self.loops = LoopRegistry(self.report_error)
+        self.runners = RunnerRegistry(self.report_error)
+        self.debugger = Debugger(self.send_event, self.threads, self.loops)
+        self.tracer = _new_tracer(self.debugger, self.report_error)
+        self.debugger.tracer = self.tracer
+        self.watchdog = Watchdog(self.loops, self.threads, self.debugger, self.send_event, self.report_error,
+                                 self.start_thread)
+        self.pseudo_threads = tree.PseudoThreads()
+        self._configured = threading.Event()
+        self._tracing = False
+        self._exiting = False
+        self._program_started = False
+        asyncio_was_imported = 'asyncio.events' in sys.modules
+        self.hooks = PostImportHooks(self.report_error)
+        self.hooks.add('asyncio.events', self.loops.patch_asyncio)
+        self.hooks.add('tornado.gen', self.runners.patch_tornado)
+        self.loops.needs_gc_scan = asyncio_was_imported
+        if hasattr(os, 'register_at_fork'):
+            os.register_at_fork(after_in_child=self._after_fork_in_child)
+
+    # --- plumbing ----------------------------------------------------------------------------------
+
+    def start_thread(self, target, *args):
+        """Agent threads are raw threads: absent from threading.enumerate(), never traced, never joined."""
+        def run():
+            self.threads.agent_idents.add(_thread.get_ident())
+            try:
+                target(*args)
+            except Exception as error:
+                self.report_error(error)
+        _thread.start_new_thread(run, ())
+
+    def send_event(self, name, body):
+        conn = self.conn
+        if conn is not None:
+            conn.send(protocol.event(name, body))
+
+    def report_error(self, error):
+        """The agent's own failure: told to the adapter, never raised into the program."""
+        self._errors_reported += 1
+        if self._errors_reported > MAX_ERROR_REPORTS:
+            return
+        text = ''.join(traceback.format_exception(type(error), error, error.__traceback__))
+        self.send_event('agentError', {'message': '%s: %s' % (type(error).__name__, error), 'traceback': text})
+
+    def serve_in_background(self, conn):
+        self.start_thread(self._serve, conn)
+
+    def listen_in_background(self, listener):
+        def accept_forever():
+            while True:
+                conn = listener.accept()
+                if conn is None:
+                    return
+                self._serve(conn)
+        self.start_thread(accept_forever)
+
+    def wait_until_configured(self):
+        self._configured.wait()
+
+    def _serve(self, conn):
+        self.conn = conn
+        terminate = self.mode == 'launch'
+        try:
+            while True:
+                try:
+                    message = conn.read()
+                except protocol.ProtocolError as error:
+                    conn.send(protocol.event('agentError', {'message': 'bad message: %s' % error}))
+                    continue
+                except OSError:
+                    message = None
+                if message is None:
+                    break
+                if message['type'] != 'request':
+                    continue
+                if message['command'] == 'disconnect':
+                    terminate = bool(message['arguments'].get('terminate')) and self.mode == 'launch'
+                    conn.send(protocol.response(message['seq']))
+                    break
+                self._dispatch(conn, message)
+        finally:
+            self._end_session(conn, terminate)
+
+    def _dispatch(self, conn, message):
+        handler = getattr(self, '_on_' + message['command'], None)
+        try:
+            body = handler(message['arguments'])
+        except Exception as error:
+            conn.send(protocol.response(message['seq'], error='%s: %s' % (type(error).__name__, error)))
+        else:
+            conn.send(protocol.response(message['seq'], body))
+            if message['command'] == 'configurationDone':
+                self._configured.set()  # only now: the program may end at once and close the link
+
+    def _end_session(self, conn, terminate):
+        if self._exiting:  # the program is ending on its own; its exit code must stand
+            return
+        if terminate:
+            conn.close()
+            os._exit(143)  # what a SIGTERM would leave: the launched program ends with its debug session
+        self.conn = None
+        self.watchdog.stop()
+        self.debugger.detach()
+        self._stop_tracing()
+        conn.close()
+        self._configured.set()  # a program waiting for a client that vanished runs on
+
+    def _trace_running_threads(self):
+        """sys.settrace reaches only its calling thread: each running loop's thread is asked to call
+        it. (A program started with --listen traces its main thread dormant from the start.)"""
+        for loop, _ in self.loops.running():
+            try:
+                loop.call_soon_threadsafe(self.tracer.trace_current_thread)
+            except RuntimeError:
+                pass
+        self.tracer.refresh()
+
+    def _stop_tracing(self):
+        if self._tracing:
+            self._tracing = False
+            self.tracer.uninstall()
+
+    def _after_fork_in_child(self):
+        """The child of a fork runs free: only the forking thread survives, and the link is the parent's."""
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            conn.abandon()
+        self.debugger.reset_after_fork()
+        self.threads.reset_after_fork()
+        self.watchdog.reset_after_fork()
+        try:
+            self._stop_tracing()
+        except Exception:
+            pass
+
+    # --- program lifecycle (called by the launcher) ------------------------------------------------
+
+    def before_program(self):
+        self._program_started = True
+        if self._tracing:
+            self.tracer.trace_current_thread()
+        elif self.mode == 'listen':
+            self.tracer.prepare_dormant()  # an adapter may attach later; see tracer_settrace
+        if self.options['stopOnEntry'] and self.conn is not None:
+            step = Step('in', threading.main_thread().ident, None)
+            step.reason = 'entry'
+            self.debugger.step, self.debugger.busy = step, True
+            self.tracer.refresh()
+        original_hook = threading.excepthook
+        agent = self
+
+        def excepthook(args):
+            agent.on_uncaught(args.exc_value)
+            original_hook(args)
+        threading.excepthook = excepthook
+
+    def on_uncaught(self, error):
+        try:
+            self.debugger.on_uncaught(error)
+        except Exception as failure:
+            self.report_error(failure)
+
+    def on_exit(self, exit_code):
+        self._exiting = True
+        conn = self.conn
+        self.watchdog.stop()
+        if conn is not None:
+            self.send_event('exited', {'exitCode': exit_code})
+            self.debugger.shutdown()
+            self._stop_tracing()
+            conn.close()
+
+    # --- requests -------------------------------------------------------------------------------
+
+    def _on_initialize(self, args):
+        self.options.update({k: args[k] for k in DEFAULT_OPTIONS if k in args})
+        self.debugger.just_my_code = bool(self.options['justMyCode'])
+        return {'capabilities': list(CAPABILITIES)}
+
+    def _on_setBreakpoints(self, args):
+        results = self.debugger.breakpoints.set(args['path'], args['breakpoints'])
+        self.tracer.refresh()
+        return {'breakpoints': results}
+
+    def _on_setExceptionBreakpoints(self, args):
+        unknown = [f for f in args['filters'] if f not in ('raised', 'uncaught')]
+        if unknown:
+            raise ValueError('unknown exception filters: %s' % ', '.join(map(str, unknown)))
+        self.debugger.exception_filters = frozenset(args['filters'])
+        self.tracer.refresh()
+        return {}
+
+    def _on_configurationDone(self, args):
+        if not self._tracing:
+            self.tracer.install()
+            self._tracing = True
+            if self._program_started:  # attached to a running program
+                self._trace_running_threads()
+        self.watchdog.start(self.options['blockedLoopThresholdMs'])
+        return {}
+
+    def _on_threads(self, args):
+        result = [{'id': tid, 'name': name} for tid, _, name in self.threads.user_threads()]
+        if self.debugger.suspended and self.options['showTasksAsThreads']:
+            result.extend(self.pseudo_threads.list(self.loops, self.runners, self.options['taskThreadLimit']))
+        return {'threads': result}
+
+    def _frames_of(self, thread_id):
+        """[(frame, line)] innermost first for a real thread or a task's pseudo-thread."""
+        stack = self.pseudo_threads.stack(thread_id)
+        if stack is not None:
+            return stack
+        ident = self.threads.ident_of(thread_id)
+        if ident is None or ident in self.threads.agent_idents:
+            raise LookupError('no thread %d' % thread_id)
+        return self.debugger.stack_of(ident)
+
+    def _on_stackTrace(self, args):
+        stack = self._frames_of(args['threadId'])
+        start = args.get('startFrame') or 0
+        levels = args.get('levels') or len(stack)
+        frames = []
+        jmc = self.debugger.just_my_code
+        for frame, line in stack[start:start + levels]:
+            code = frame.f_code
+            entry = {'id': self.debugger.variables.frames.add((frame, line)), 'name': code.co_name,
+                     'path': code.co_filename, 'line': line, 'column': 1}
+            if jmc and filters.is_library(code.co_filename):
+                entry['presentationHint'] = 'subtle'
+            frames.append(entry)
+        return {'stackFrames': frames, 'totalFrames': len(stack)}
+
+    def _on_scopes(self, args):
+        return {'scopes': self.debugger.variables.scopes(args['frameId'])}
+
+    def _on_variables(self, args):
+        return {'variables': self.debugger.variables.variables(
+            args['variablesReference'], args.get('start'), args.get('count'))}
+
+    def _on_evaluate(self, args):
+        frame_id = args.get('frameId')
+        frame = self.debugger.variables.frame(frame_id) if frame_id else None
+        main = sys.modules.get('__main__')
+        return self.debugger.variables.evaluate(args['expression'], frame, getattr(main, '__dict__', {}),
+                                                args.get('context'))
+
+    def _on_setVariable(self, args):
+        return self.debugger.variables.set_variable(args['variablesReference'], args['name'], args['value'])
+
+    def _on_continue(self, args):
+        self.debugger.resume()
+        return {}
+
+    def _step(self, kind, args):
+        coroutine_frame = self.pseudo_threads.step_frame(args['threadId'])
+        if coroutine_frame is not None:  # a suspended task: stop at its next line when it resumes
+            self.debugger.resume_with(Step('over', None, coroutine_frame))
+        else:
+            self.debugger.resume(kind, args['threadId'])
+        return {}
+
+    def _on_next(self, args):
+        return self._step('over', args)
+
+    def _on_stepIn(self, args):
+        return self._step('in', args)
+
+    def _on_stepOut(self, args):
+        return self._step('out', args)
+
+    def _on_pause(self, args):
+        self.debugger.pause()
+        return {}
+
+    def _on_exceptionInfo(self, args):
+        ident = self.threads.ident_of(args['threadId'])
+        return self.debugger.exception_info(ident)
+
+    def _on_coroutineTree(self, args):
+        result = tree.capture(self.loops, self.runners, self.threads, self.debugger)
+        if self.debugger.suspended and self.options['showTasksAsThreads']:
+            self.pseudo_threads.annotate(result)
+        return result
+
+    def _on_cancelTask(self, args):
+        return {'cancelled': tree.cancel(self.loops, self.runners, args['taskId'])}
+
+    def _on_taskCreationStack(self, args):
+        return {'frames': tree.creation_stack(self.loops, self.runners, args['taskId'])}
+

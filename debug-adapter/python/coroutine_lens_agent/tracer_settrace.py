@@ -1,0 +1,112 @@
+"""Tracing with sys.settrace (Python 3.9–3.11).
+
+The global trace function runs once per call and answers from a per-code-object cache: frames of
+code that cannot stop (no breakpoint in its file, nothing stepping or pausing, no 'raised' filter
+for user code) get no local trace function, so their lines cost nothing. When what can stop
+changes, the cache is dropped and the running frames of every program thread get the local trace
+function, so a loop that is already running still meets a new breakpoint.
+"""
+import dis
+import sys
+import threading
+
+from . import filters
+
+_YIELD_OPS = {dis.opmap[name] for name in ('YIELD_VALUE', 'YIELD_FROM') if name in dis.opmap}
+
+
+def _is_yield(frame):
+    """At a 'return' event: did the frame suspend (yield/await) rather than finish?"""
+    code = frame.f_code
+    if not code.co_flags & 0x3A0:  # generator, coroutine, iterable coroutine, async generator
+        return False
+    lasti = frame.f_lasti
+    return 0 <= lasti < len(code.co_code) and code.co_code[lasti] in _YIELD_OPS
+
+
+class SettraceTracer:
+    def __init__(self, debugger, report_error):
+        self._dbg = debugger
+        self._report_error = report_error
+        self._wants = {}  # code -> whether its frames need the local trace function
+        self._version = None
+        self._installed = False
+
+    def install(self):
+        """Threads started from now on are traced; running ones call trace_current_thread()."""
+        self._installed = True
+        threading.settrace(self._global)
+
+    def prepare_dormant(self):
+        """For a program started with --listen: the main thread and new threads get the global trace
+        function now (the only moment it can reach the main thread); until an adapter configures the
+        session it returns at once, so the program pays one call per function call meanwhile."""
+        threading.settrace(self._global)
+        sys.settrace(self._global)
+
+    def trace_current_thread(self):
+        """sys.settrace only reaches the calling thread, so each program thread calls this itself."""
+        if self._installed:
+            sys.settrace(self._global)
+            frame = sys._getframe(1)
+            while frame is not None:  # frames already running meet new breakpoints too
+                if not filters.is_agent(frame.f_code.co_filename):
+                    frame.f_trace = self._local
+                frame = frame.f_back
+
+    def uninstall(self):
+        self._installed = False
+        threading.settrace(None)
+        sys.settrace(None)
+
+    def refresh(self):
+        self._wants = {}
+        if not self._installed:
+            return
+        agent = self._dbg.threads.agent_idents
+        for ident, frame in sys._current_frames().items():
+            if ident in agent:
+                continue
+            while frame is not None:
+                if frame.f_trace is None and not filters.is_agent(frame.f_code.co_filename):
+                    frame.f_trace = self._local
+                frame = frame.f_back
+
+    def _decide(self, code):
+        dbg = self._dbg
+        filename = code.co_filename
+        if filters.is_agent(filename):
+            return False
+        if dbg.breakpoints.for_filename(filename) is not None:
+            return True
+        return 'raised' in dbg.exception_filters and not (dbg.just_my_code and filters.is_library(filename))
+
+    def _global(self, frame, event, arg):
+        dbg = self._dbg
+        if not self._installed:
+            return None
+        if dbg.busy:
+            return None if filters.is_agent(frame.f_code.co_filename) else self._local
+        if self._version != dbg.breakpoints.version:
+            self._wants, self._version = {}, dbg.breakpoints.version
+        code = frame.f_code
+        wants = self._wants.get(code)
+        if wants is None:
+            wants = self._wants[code] = self._decide(code)
+        return self._local if wants else None
+
+    def _local(self, frame, event, arg):
+        if not self._installed:
+            return None
+        dbg = self._dbg
+        try:
+            if event == 'line':
+                dbg.on_line(frame)
+            elif event == 'return':
+                if dbg.step is not None:
+                    dbg.on_leave(frame, _is_yield(frame))
+            elif event == 'exception':
+                dbg.on_exception(frame, arg[1])
+        except Exception as error:  # never into the program
+            self._report_error(error)
+        return self._local
