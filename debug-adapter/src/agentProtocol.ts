@@ -141,6 +141,16 @@ export interface BreakpointResult {
   message?: string;
 }
 
+/**
+ * A real thread, or a task's pseudo-thread. For a pseudo-thread the agent also sends `task`; the
+ * adapter then shows it as `Task 'fetch_user' (awaiting sleep 2.1 s)` (and `name` is the fallback).
+ */
+export interface AgentThread {
+  id: number;
+  name: string;
+  task?: { name: string; kind: CoroutineTask['kind']; state: TaskState; awaiting?: Awaiting };
+}
+
 export interface AgentOptions {
   justMyCode: boolean;
   showTasksAsThreads: boolean;
@@ -156,7 +166,7 @@ export interface RequestMap {
   setBreakpoints: [{ path: string; breakpoints: BreakpointSpec[] }, { breakpoints: BreakpointResult[] }];
   setExceptionBreakpoints: [{ filters: Array<'raised' | 'uncaught'> }, Record<string, never>];
   configurationDone: [Record<string, never>, Record<string, never>];
-  threads: [Record<string, never>, { threads: Array<{ id: number; name: string }> }];
+  threads: [Record<string, never>, { threads: AgentThread[] }];
   stackTrace: [
     { threadId: number; startFrame?: number; levels?: number },
     { stackFrames: StackFrame[]; totalFrames: number },

@@ -58,7 +58,8 @@ function killQuietly(pid: number): void {
 }
 
 export function agentCommandLine(interpreter: Interpreter, plan: LaunchPlan, port: number): string[] {
-  const target = 'program' in plan.target ? ['--', plan.target.program] : ['-m', plan.target.module];
+  // The `--` keeps program arguments that look like options away from the agent's own parser.
+  const target = 'program' in plan.target ? ['--', plan.target.program] : ['-m', plan.target.module, '--'];
   return [...interpreter.args, AGENT_DIR, '--connect', `127.0.0.1:${port}`, ...target, ...plan.args];
 }
 

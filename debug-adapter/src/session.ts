@@ -34,6 +34,7 @@ import {
 import type { DebuggeeProcess } from './debuggeeProcess';
 import { LaunchError, LaunchErrorId } from './interpreter';
 import { launchDebuggee, type TerminalRequest } from './launcher';
+import { threadName } from './taskThreads';
 import { TraceLog } from './traceLog';
 
 /** The program being debugged and how we reached it. */
@@ -484,7 +485,7 @@ export class CoroutineLensSession extends DebugSession {
       const connection = this.debuggee?.connection;
       // Clients ask for threads at any moment, also before the agent is there or after it left.
       const threads = connection && !connection.isClosed ? (await connection.request('threads', {})).threads : [];
-      response.body = { threads };
+      response.body = { threads: threads.map((thread) => ({ id: thread.id, name: threadName(thread) })) };
       this.sendResponse(response);
     });
   }

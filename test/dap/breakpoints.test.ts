@@ -23,7 +23,7 @@ test('a conditional breakpoint stops only where the condition holds', () =>
     assert.equal(frame.line, tickLine);
     assert.equal(await localValue(session, frame.id, 'i'), '7');
     await session.client.continueRequest({ threadId: 0 });
-    await session.client.waitForEvent('terminated');
+    await session.terminated();
     assert.equal(session.events.filter((e) => e.event === 'stopped').length, 1);
   }));
 
@@ -33,31 +33,32 @@ test('a hit-count breakpoint stops on the given hit', () =>
     const { frame } = await session.stopped('breakpoint');
     assert.equal(await localValue(session, frame.id, 'i'), '2', 'the third hit is i == 2');
     await session.client.continueRequest({ threadId: 0 });
-    await session.client.waitForEvent('terminated');
+    await session.terminated();
   }));
 
 test('a logpoint logs with interpolated expressions and does not stop', () =>
   withSession(async (session) => {
     await session.run({ program }, [{ file: program, breakpoints: [{ line: tickLine, logMessage: 'tick {i} -> {i * 10}' }] }]);
-    await session.client.waitForEvent('terminated');
+    await session.terminated();
     const logged = session.output.map((e) => e.body.output).join('');
     for (let i = 0; i < 10; i++) assert.ok(logged.includes(`tick ${i} -> ${i * 10}`), logged);
     assert.equal(session.events.filter((e) => e.event === 'stopped').length, 0);
     assert.match(session.stdout(), /total 450/);
   }));
 
-test('a breakpoint on a line with no code is not verified (or moved), and a plain one stops every time', () =>
+test('a breakpoint past the end of the file is not verified, and a plain one stops every time', () =>
   withSession(async (session) => {
-    const commentLine = 1;
-    const [results] = await session.run({ program }, [{ file: program, breakpoints: [{ line: commentLine }, { line: tickLine }] }]);
-    assert.ok(!results[0].verified || results[0].line !== commentLine, JSON.stringify(results[0]));
+    const pastTheEnd = 500;
+    const [results] = await session.run({ program }, [{ file: program, breakpoints: [{ line: pastTheEnd }, { line: tickLine }] }]);
+    assert.equal(results[0].verified, false, JSON.stringify(results[0]));
+    assert.equal(results[1].verified, true);
     for (let i = 0; i < 3; i++) {
       const { frame } = await session.stopped('breakpoint');
       assert.equal(await localValue(session, frame.id, 'i'), String(i));
       await session.client.continueRequest({ threadId: 0 });
     }
     await session.setBreakpoints(program, []);
-    await session.client.waitForEvent('terminated');
+    await session.terminated();
   }));
 
 test('breakpoints in a Tornado app: a native handler and a @gen.coroutine generator', () =>
@@ -73,7 +74,7 @@ test('breakpoints in a Tornado app: a native handler and a @gen.coroutine genera
     assert.equal(second.frame.line, markedLine(app, 'handler'));
     assert.match((await session.locals(second.frame.id)).get('user')?.value ?? '', /'visits': 3/);
     await session.client.continueRequest({ threadId: 0 });
-    await session.client.waitForEvent('terminated');
+    await session.terminated();
     assert.match(session.stdout(), /got \{"name": "ada", "visits": 3\}/);
   }));
 
@@ -90,7 +91,7 @@ test('exception filter "raised" stops at a caught exception, with exceptionInfo'
     assert.equal(info.body.breakMode, 'always');
     await session.client.setExceptionBreakpointsRequest({ filters: [] });
     await session.client.continueRequest({ threadId: 0 });
-    await session.client.waitForEvent('terminated');
+    await session.terminated();
   }));
 
 test('exception filter "uncaught" passes the caught one and stops at the uncaught one', () =>
@@ -109,6 +110,6 @@ test('exception filter "uncaught" passes the caught one and stops at the uncaugh
       'the raising line is on the stack',
     );
     await session.client.continueRequest({ threadId: 0 });
-    const exited = (await session.client.waitForEvent('exited')) as DebugProtocol.ExitedEvent;
-    assert.equal(exited.body.exitCode, 1);
+    const exited = await session.terminated();
+    assert.equal(exited?.body.exitCode, 1);
   }));

@@ -75,6 +75,6 @@ test('setVariable changes a local that the program then uses', () =>
     const set = await session.client.setVariableRequest({ variablesReference: local.variablesReference, name: 'counter', value: '5 * 7' });
     assert.equal(set.body.value, '35');
     await session.client.continueRequest({ threadId: 0 });
-    await session.client.waitForEvent('terminated');
+    await session.terminated();
     assert.match(session.stdout(), /counter 35/);
   }));

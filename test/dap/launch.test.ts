@@ -8,16 +8,14 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import type { DebugProtocol } from '@vscode/debugprotocol';
 import { fixture, markedLine, oldestTestPython, withSession } from '../support/dapSession';
 
 test('internal console: stdout and stderr, args, cwd, env and envFile reach the program; exit code 0', () =>
   withSession(async (session) => {
     const cwd = os.tmpdir();
     await session.run({ program: fixture('hello.py'), args: ['ada'], cwd, envFile: fixture('env.txt'), env: { UNSET_ME: null } });
-    const exited = (await session.client.waitForEvent('exited')) as DebugProtocol.ExitedEvent;
-    await session.client.waitForEvent('terminated');
-    assert.equal(exited.body.exitCode, 0);
+    const exited = await session.terminated();
+    assert.equal(exited?.body.exitCode, 0);
     const stdout = session.stdout();
     assert.match(stdout, /^hello ada$/m);
     assert.match(stdout, /^env=from env file$/m);
@@ -28,15 +26,15 @@ test('internal console: stdout and stderr, args, cwd, env and envFile reach the 
 test("the program's exit code is reported", () =>
   withSession(async (session) => {
     await session.run({ program: fixture('hello.py'), env: { HELLO_EXIT_CODE: '3' } });
-    const exited = (await session.client.waitForEvent('exited')) as DebugProtocol.ExitedEvent;
-    assert.equal(exited.body.exitCode, 3);
+    const exited = await session.terminated();
+    assert.equal(exited?.body.exitCode, 3);
   }));
 
 test('a flood of output: every line arrives, in order, before exited and terminated', () =>
   withSession(async (session) => {
     const lines = 5000;
     await session.run({ program: fixture('output_flood.py'), args: [String(lines)] });
-    await session.client.waitForEvent('terminated');
+    await session.terminated();
     const stdout = session.stdout();
     const expected = Array.from({ length: lines }, (_, i) => `out ${i}\n`).join('') + 'last line, no newline';
     assert.equal(stdout, expected);
@@ -56,7 +54,7 @@ test('a module runs with -m and its arguments, and stops at a breakpoint', () =>
     const { frame } = await session.stopped('breakpoint');
     assert.equal(frame.line, markedLine(main, 'module'));
     await session.client.continueRequest({ threadId: 0 });
-    await session.client.waitForEvent('terminated');
+    await session.terminated();
     assert.match(session.stdout(), /^module main --flag x$/m);
   }));
 
@@ -71,7 +69,7 @@ test('integratedTerminal: the program is started through runInTerminal and debug
     const name = await session.client.evaluateRequest({ expression: 'name', frameId: frame.id, context: 'repl' });
     assert.equal(name.body.result, "'terminal'");
     await session.client.continueRequest({ threadId: 0 });
-    await session.client.waitForEvent('terminated');
+    await session.terminated();
     assert.equal(session.stdout(), '', 'a terminal program writes to the terminal, not to DAP');
   }));
 
@@ -81,14 +79,14 @@ test('stopOnEntry stops before the first line of the program', () =>
     const { frame } = await session.stopped('entry');
     assert.equal(frame.source?.path, fixture('hello.py'));
     await session.client.continueRequest({ threadId: 0 });
-    await session.client.waitForEvent('terminated');
+    await session.terminated();
   }));
 
 test('trace: DAP and agent traffic go to a log file, and the debug console says where', () =>
   withSession(async (session) => {
     const log = path.join(os.tmpdir(), `coroutine-lens-trace-test-${process.pid}.log`);
     await session.run({ program: fixture('hello.py'), trace: log });
-    await session.client.waitForEvent('terminated');
+    await session.terminated();
     assert.ok(session.output.some((e) => e.body.category === 'console' && e.body.output.includes(`tracing DAP and agent traffic to ${log}`)));
     const text = readFileSync(log, 'utf8');
     assert.match(text, /dap ← \{.*"command":"configurationDone"/);
@@ -105,6 +103,6 @@ test('the oldest supported Python (sys.settrace path) stops at a breakpoint too'
     const { frame } = await session.stopped('breakpoint');
     assert.equal(frame.line, markedLine(program, 'greet'));
     await session.client.continueRequest({ threadId: 0 });
-    await session.client.waitForEvent('terminated');
+    await session.terminated();
   });
 });

@@ -33,7 +33,7 @@ test('terminate while running ends the program: exited, terminated, process gone
     const pid = session.debuggeePid;
     assert.ok(pid && processExists(pid));
     await session.client.terminateRequest();
-    await session.client.waitForEvent('terminated');
+    await session.terminated();
     await assertProcessGone(pid);
   }));
 
@@ -65,7 +65,7 @@ test('a debuggee that dies while paused: the user is told, the session ends, req
     await session.run({ program: tasksProgram }, [{ file: tasksProgram, breakpoints: [{ line: markedLine(tasksProgram, 'ready') }] }]);
     const { event } = await session.stopped('breakpoint');
     process.kill(session.debuggeePid as number, 'SIGKILL');
-    await session.client.waitForEvent('terminated');
+    await session.terminated();
     const notice = session.output.find((e) => e.body.category === 'important');
     assert.match(notice?.body.output ?? '', /The program was ended by SIGKILL while it was paused/);
     await assert.rejects(session.client.stackTraceRequest({ threadId: event.body.threadId as number }), /not running/);
@@ -77,9 +77,12 @@ test('a killed adapter takes the launched program with it', async () => {
   await session.run({ program: tasksProgram });
   await session.waitForStdout('ready');
   const pid = session.debuggeePid as number;
-  process.kill(session.adapterPid, 'SIGKILL');
+  const adapterPid = session.adapterPid;
+  process.kill(adapterPid, 'SIGKILL');
+  // The agent notices its socket closing and ends the program (group) itself.
   await assertProcessGone(pid);
-  await session.client.stop();
+  session.abandon();
+  await waitUntil(() => !processExists(adapterPid), 5_000, 'the adapter is gone');
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -126,9 +129,8 @@ test('attach with the token file: breakpoints work; disconnect leaves the progra
   try {
     await withSession(async (session) => {
       await session.initialize();
-      const initialized = session.client.waitForEvent('initialized');
       await session.client.attachRequest({ port: program.port, tokenFile: program.tokenFile } as DebugProtocol.AttachRequestArguments);
-      await initialized;
+      await session.nextEvent('initialized');
       const target = fixture('wait_for_attach.py');
       await session.setBreakpoints(target, [{ line: markedLine(target, 'beat') }]);
       await session.client.configurationDoneRequest();

@@ -28,7 +28,7 @@ test("step over an await goes to the next line of the same task while the other 
     assert.notEqual(logAfter, logBefore);
     assert.match(logAfter, /'b after 0'/, 'task b ran while a was stepped over its await');
     await session.client.continueRequest({ threadId: 0 });
-    await session.client.waitForEvent('terminated');
+    await session.terminated();
   }));
 
 test('step in enters the called function; step out returns to the caller', () =>
@@ -44,9 +44,10 @@ test('step in enters the called function; step out returns to the caller', () =>
     await session.client.stepOutRequest({ threadId: inside.event.body.threadId as number });
     const back = await session.stopped('step');
     assert.equal(back.frame.name, 'worker');
-    assert.equal(back.frame.line, markedLine(program, 'call'));
+    // Either on the calling line (the rest of it still to run) or the next one, as debuggers differ.
+    assert.ok([markedLine(program, 'call'), markedLine(program, 'call') + 1].includes(back.frame.line), `line ${back.frame.line}`);
     await session.client.continueRequest({ threadId: 0 });
-    await session.client.waitForEvent('terminated');
+    await session.terminated();
   }));
 
 test('step out of a coroutine lands in the coroutine that awaits it', () =>
@@ -57,9 +58,9 @@ test('step out of a coroutine lands in the coroutine that awaits it', () =>
     await session.client.stepOutRequest({ threadId: stop.event.body.threadId as number });
     const out = await session.stopped('step');
     assert.equal(out.frame.name, 'main');
-    assert.equal(out.frame.line, markedLine(program, 'gather'));
+    assert.ok([markedLine(program, 'gather'), markedLine(program, 'gather') + 1].includes(out.frame.line), `line ${out.frame.line}`);
     await session.client.continueRequest({ threadId: 0 });
-    await session.client.waitForEvent('terminated');
+    await session.terminated();
   }));
 
 test('pause stops a running program; continue lets it go on', () =>
@@ -72,5 +73,5 @@ test('pause stops a running program; continue lets it go on', () =>
     assert.ok(threads.body.threads.some((t) => t.id === event.body.threadId));
     await session.client.continueRequest({ threadId: event.body.threadId as number });
     await session.client.terminateRequest();
-    await session.client.waitForEvent('terminated');
+    await session.terminated();
   }));

@@ -170,6 +170,8 @@ export class DapSession {
   /** Every event of interest (output included) in arrival order. */
   readonly events: DebugProtocol.Event[] = [];
   debuggeePid: number | undefined;
+  /** How many events of each name the test has taken with nextEvent. */
+  private readonly consumed = new Map<string, number>();
   private readonly reverse: ReverseRequestHandling = { terminalProcesses: [] };
 
   constructor(readonly timeoutMs = 20_000) {
@@ -180,7 +182,7 @@ export class DapSession {
       this.events.push(event);
     });
     this.client.on('process', (event: DebugProtocol.ProcessEvent) => (this.debuggeePid = event.body.systemProcessId));
-    for (const name of ['stopped', 'continued', 'exited', 'terminated', 'thread', 'blockedLoop', 'coroutineTreeChanged', 'invalidated']) {
+    for (const name of ['initialized', 'stopped', 'continued', 'exited', 'terminated', 'thread', 'blockedLoop', 'coroutineTreeChanged', 'invalidated']) {
       this.client.on(name, (event: DebugProtocol.Event) => this.events.push(event));
     }
     this.interceptReverseRequests();
@@ -223,6 +225,11 @@ export class DapSession {
     };
   }
 
+  /** For an adapter that is already dead: drop the client without the disconnect it cannot answer. */
+  abandon(): void {
+    (this.client as unknown as { stopAdapter(): void }).stopAdapter();
+  }
+
   async start(): Promise<void> {
     await this.client.start();
   }
@@ -241,9 +248,8 @@ export class DapSession {
   /** initialize + launch; resolves when `initialized` has come (breakpoints may be set next). */
   async launch(args: Record<string, unknown>): Promise<void> {
     await this.initialize();
-    const initialized = this.client.waitForEvent('initialized');
     await this.client.launchRequest({ python: await testPython(), ...args } as DebugProtocol.LaunchRequestArguments);
-    await initialized;
+    await this.nextEvent('initialized');
   }
 
   /** launch, then breakpoints and exception filters, then configurationDone: the program runs. */
@@ -270,9 +276,27 @@ export class DapSession {
     return response.body.breakpoints;
   }
 
+  /**
+   * The next not yet taken event called `name`, from the recorded ones first: an event that came in
+   * the same chunk as a response would be missed by DebugClient.waitForEvent registered after it.
+   */
+  async nextEvent<E extends DebugProtocol.Event = DebugProtocol.Event>(name: string, timeoutMs = this.timeoutMs): Promise<E> {
+    const taken = this.consumed.get(name) ?? 0;
+    const matching = (): DebugProtocol.Event[] => this.events.filter((e) => e.event === name);
+    await waitUntil(() => matching().length > taken, timeoutMs, `event '${name}' #${taken + 1} arrives`);
+    this.consumed.set(name, taken + 1);
+    return matching()[taken] as E;
+  }
+
+  /** Waits for `terminated`; returns the `exited` event if there was one. */
+  async terminated(timeoutMs = this.timeoutMs): Promise<DebugProtocol.ExitedEvent | undefined> {
+    await this.nextEvent('terminated', timeoutMs);
+    return this.events.find((e) => e.event === 'exited') as DebugProtocol.ExitedEvent | undefined;
+  }
+
   /** Waits for the next `stopped` and returns its thread's top frame. */
   async stopped(reason?: string): Promise<{ event: DebugProtocol.StoppedEvent; frame: DebugProtocol.StackFrame; frames: DebugProtocol.StackFrame[] }> {
-    const event = (await this.client.waitForEvent('stopped')) as DebugProtocol.StoppedEvent;
+    const event = await this.nextEvent<DebugProtocol.StoppedEvent>('stopped');
     if (reason) assert.equal(event.body.reason, reason);
     const trace = await this.client.stackTraceRequest({ threadId: event.body.threadId as number });
     return { event, frame: trace.body.stackFrames[0], frames: trace.body.stackFrames };
