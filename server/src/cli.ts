@@ -1,14 +1,195 @@
 /**
  * `coroutine-lens check [PATH…]`: the command-line wrapper over the analysis engine, for CI.
  * Exit codes: 0 clean, 1 findings, 2 usage or configuration error.
+ * The same script is the worker of its own thread pool (see analysis/pool.ts).
  */
-import { ENGINE_VERSION } from './analysis/version';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  AnalysisEngine,
+  ENGINE_VERSION,
+  loadPyprojectConfiguration,
+  mergeConfiguration,
+  parseConfiguration,
+  type Configuration,
+  type Finding,
+  type Note,
+} from './analysis';
+import { isFactsWorker, runFactsWorker } from './analysis/pool';
+import { formatReport, FORMATS, type Format } from './analysis/report/format';
 
 const USAGE = `usage: coroutine-lens check [options] [PATH...]
-       coroutine-lens --version`;
+       coroutine-lens --version
 
-function main(argv: string[]): number {
-  const [command] = argv;
+Checks Python files for calls that block the event loop inside coroutines.
+
+options:
+  --format FORMAT          text (default), json, sarif, github
+  --select CODES           only these codes or prefixes (comma-separated), e.g. ASYNC,CORO120
+  --ignore CODES           never these codes or prefixes
+  --stdin-filename PATH    read the source of PATH from standard input
+  --statistics             print the number of findings per code
+  --no-cache               do not read or write the cache
+  --cache-dir DIR          where the cache lives (default: .coroutine_lens_cache in the project root)
+  --workers N              worker threads for cold runs (default: cores - 1)
+
+exit status: 0 no findings, 1 findings, 2 usage or configuration error`;
+
+class UsageError extends Error {}
+
+interface Options {
+  paths: string[];
+  format: Format;
+  select?: string[];
+  ignore?: string[];
+  stdinFilename?: string;
+  statistics: boolean;
+  cache: boolean;
+  cacheDir?: string;
+  workers: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { paths: [], format: 'text', statistics: false, cache: true, workers: Math.max(0, os.availableParallelism() - 1) };
+  const value = (i: number, flag: string): string => {
+    const v = argv[i];
+    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i]!;
+    let inline: string | undefined;
+    if (arg.startsWith('--') && arg.includes('=')) [arg, inline] = [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)];
+    const take = (): string => inline ?? value(++i, arg);
+    switch (arg) {
+      case '--format': {
+        const format = take();
+        if (!FORMATS.includes(format as Format)) throw new UsageError(`unknown format '${format}' (known: ${FORMATS.join(', ')})`);
+        options.format = format as Format;
+        break;
+      }
+      case '--select':
+        options.select = [...(options.select ?? []), ...take().split(',').map((s) => s.trim()).filter(Boolean)];
+        break;
+      case '--ignore':
+        options.ignore = [...(options.ignore ?? []), ...take().split(',').map((s) => s.trim()).filter(Boolean)];
+        break;
+      case '--stdin-filename':
+        options.stdinFilename = take();
+        break;
+      case '--statistics':
+        options.statistics = true;
+        break;
+      case '--no-cache':
+        options.cache = false;
+        break;
+      case '--cache-dir':
+        options.cacheDir = take();
+        break;
+      case '--workers': {
+        const n = Number(take());
+        if (!Number.isInteger(n) || n < 0) throw new UsageError('--workers needs a whole number ≥ 0');
+        options.workers = n;
+        break;
+      }
+      default:
+        if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+        options.paths.push(arg);
+    }
+  }
+  return options;
+}
+
+/** The project root: the nearest folder at or above `start` with a pyproject.toml, else `start`'s folder. */
+function projectRoot(start: string): string {
+  const dir = existsSync(start) && !statIsDir(start) ? path.dirname(start) : start;
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, 'pyproject.toml'))) return d;
+    if (path.dirname(d) === d) break;
+  }
+  return dir;
+}
+
+function statIsDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function check(options: Options): Promise<number> {
+  const cwd = process.cwd();
+  const targets = (options.paths.length ? options.paths : [options.stdinFilename ? path.dirname(options.stdinFilename) : '.']).map((p) => path.resolve(p));
+  for (const target of targets) if (!existsSync(target) && target !== path.resolve(options.stdinFilename ?? '')) throw new UsageError(`no such file or folder: ${path.relative(cwd, target) || target}`);
+  const root = projectRoot(options.stdinFilename ? path.resolve(options.stdinFilename) : targets[0]!);
+
+  const loaded = await loadPyprojectConfiguration(root);
+  const overrides: Partial<Configuration> = {};
+  const cliErrors = parseConfiguration({ ...(options.select ? { select: options.select } : {}), ...(options.ignore ? { ignore: options.ignore } : {}) }, { path: 'command line' });
+  if (options.select) overrides.select = cliErrors.config.select;
+  if (options.ignore) overrides.ignore = [...loaded.config.ignore, ...cliErrors.config.ignore];
+  const errors = [...loaded.errors, ...cliErrors.errors];
+  if (errors.length) {
+    for (const e of errors) process.stderr.write(`${path.relative(cwd, e.path) || e.path}${e.line ? `:${e.line}` : ''}: configuration error: ${e.message}\n`);
+    return 2;
+  }
+  const config = mergeConfiguration(loaded.config, overrides);
+
+  const engine = await AnalysisEngine.create({
+    wasmDir: __dirname,
+    cacheDir: options.cache ? path.resolve(options.cacheDir ?? path.join(root, '.coroutine_lens_cache')) : undefined,
+    workers: options.workers,
+    workerScript: __filename,
+  });
+  engine.setConfiguration(root, config);
+
+  let reported: string[];
+  const notes: Note[] = [];
+  if (options.stdinFilename) {
+    const file = path.resolve(options.stdinFilename);
+    const packageRoot = topPackageFolder(file);
+    await engine.indexWorkspace(packageRoot);
+    engine.updateFile(file, readFileSync(0, 'utf8'));
+    reported = [file];
+  } else {
+    reported = [];
+    for (const target of targets) {
+      await engine.indexWorkspace(target);
+      notes.push(...engine.workspaceNotes(target));
+      reported.push(...engine.indexedFiles(target));
+    }
+    reported = [...new Set(reported)].sort();
+  }
+
+  const findings: Finding[] = [];
+  for (const file of reported) {
+    if (!engine.mayHaveFindings(file)) {
+      notes.push(...engine.fileNotes(file));
+      continue;
+    }
+    const result = engine.analyzeFile(file);
+    findings.push(...result.findings);
+    notes.push(...result.notes);
+  }
+  if (options.cache) await engine.flushCache();
+
+  const output = formatReport(options.format, { findings, notes, files: reported.length, cwd, statistics: options.statistics });
+  process.stdout.write(output.stdout);
+  process.stderr.write(output.stderr);
+  return findings.length ? 1 : 0;
+}
+
+/** For --stdin-filename: the folder above the file's outermost package, so its imports resolve. */
+function topPackageFolder(file: string): string {
+  let dir = path.dirname(file);
+  while (existsSync(path.join(dir, '__init__.py')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
   if (command === '--version') {
     process.stdout.write(`coroutine-lens ${ENGINE_VERSION}\n`);
     return 0;
@@ -17,8 +198,31 @@ function main(argv: string[]): number {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  process.stderr.write(`${USAGE}\n`);
-  return 2;
+  if (command !== 'check') {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await check(parseArgs(rest));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`coroutine-lens: ${error.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  }
 }
 
-process.exitCode = main(process.argv.slice(2));
+if (isFactsWorker()) {
+  void runFactsWorker();
+} else {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`coroutine-lens: internal error: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -6,7 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Edit, type Parser, type Tree } from 'web-tree-sitter';
+import type { Parser, Tree } from 'web-tree-sitter';
+import { Edit } from './parser';
 import type { FileResult, Note } from './api';
 import { FactsCache, contentHash, type CachedFile } from './cache';
 import { defaultConfiguration, type Configuration } from './config';
@@ -127,6 +128,12 @@ export class AnalysisEngine {
     return !!entry && entry.relevant !== false;
   }
 
+  /** Why a file could not be read or decoded, without parsing it. */
+  fileNotes(file: string): Note[] {
+    const entry = this.files.get(path.resolve(file));
+    return entry?.problem ? [{ path: entry.path, message: entry.problem }] : [];
+  }
+
   /** An editor buffer's text replaces the file on disk until removeFile/closeFile. Re-parses incrementally. */
   updateFile(file: string, text: string): void {
     file = path.resolve(file);
@@ -144,7 +151,7 @@ export class AnalysisEngine {
     entry.tree = tree;
     entry.problem = undefined;
     entry.relevant = true;
-    entry.facts = tree ? extractFacts(tree, entry.module, entry.isPackage) : undefined;
+    entry.facts = tree ? extractFacts(tree, entry.module, entry.isPackage, text) : undefined;
     this.invalidate();
   }
 
@@ -256,9 +263,11 @@ export class AnalysisEngine {
     if (!entry) return undefined;
     if (!entry.facts && !entry.problem) {
       let text = entry.text;
+      let hash: string | undefined;
       if (text === undefined) {
         try {
           const bytes = this.reader.readFileSync ? this.reader.readFileSync(file) : fs.readFileSync(file);
+          hash = contentHash(bytes);
           const decoded = decodeSource(bytes, this.configurationFor(file).maxFileBytes);
           if ('problem' in decoded) entry.problem = decoded.problem;
           else text = decoded.text;
@@ -267,6 +276,12 @@ export class AnalysisEngine {
         }
       }
       if (text !== undefined) entry.facts = this.parse(text, entry);
+      // Facts parsed on demand are cached too, so a warm run parses nothing that did not change.
+      const cache = this.cacheOf(file);
+      const cached = cache?.get(file);
+      if (cache && cached && hash === cached.hash && entry.text === undefined) {
+        cache.set(file, { ...cached, ...(entry.facts ? { facts: entry.facts } : {}), ...(entry.problem ? { problem: entry.problem } : {}) });
+      }
     }
     return entry.facts && { path: file, module: entry.module, facts: entry.facts };
   }
@@ -275,10 +290,15 @@ export class AnalysisEngine {
     const tree = this.parser.parse(text);
     if (!tree) return undefined;
     try {
-      return extractFacts(tree, entry.module, entry.isPackage);
+      return extractFacts(tree, entry.module, entry.isPackage, text);
     } finally {
       tree.delete();
     }
+  }
+
+  private cacheOf(file: string): FactsCache | undefined {
+    for (const [root, cache] of this.caches) if (file.startsWith(root + path.sep)) return cache;
+    return undefined;
   }
 
   private async cacheFor(root: string): Promise<FactsCache | undefined> {
@@ -387,7 +407,7 @@ export class AnalysisEngine {
       const tree = this.parser.parse(job.text);
       if (!tree) return undefined;
       try {
-        return extractFacts(tree, job.module, job.isPackage);
+        return extractFacts(tree, job.module, job.isPackage, job.text);
       } finally {
         tree.delete();
       }

@@ -8,7 +8,8 @@
  * result of calling `a.b`. Anything else (subscripts, operators, literals) is not recorded, so it
  * can never be resolved — and an unresolved name is never guessed to block.
  */
-import type { Node, Tree, TreeCursor } from 'web-tree-sitter';
+import type { Language, Node, Tree } from 'web-tree-sitter';
+import { Query } from './parser';
 import type { Framework } from './api';
 
 /** [startLine, startColumn, endLine, endColumn], 0-based, UTF-16 columns. */
@@ -74,8 +75,6 @@ export interface ModuleFacts {
   problems: Array<{ message: string; span?: Span }>;
 }
 
-/** Beyond this depth a subtree is not walked (JavaScript's stack is finite); it is reported once. */
-const MAX_DEPTH = 400;
 const NOQA = /#\s*noqa(?::\s*([A-Za-z]+[0-9]+(?:\s*,\s*[A-Za-z]+[0-9]+)*))?/i;
 
 function spanOf(node: Node): Span {
@@ -119,12 +118,74 @@ interface Scope {
   cls?: number;
   /** Inside a class body: calls there run at class creation, not in any function. */
   classBody: boolean;
+  /** Inside a lambda: its calls run later, when it is called, so they belong to no body. */
+  lambda: boolean;
   prefix: string;
+  /** Where this scope's node ends (UTF-16 index). */
+  end: number;
 }
 
-export function extractFacts(tree: Tree, module: string, isPackage: boolean): ModuleFacts {
-  const facts: ModuleFacts = { imports: {}, starImports: [], globals: {}, functions: [], classes: [], noqa: {}, framework: 'asyncio', problems: [] };
-  let tooDeep = false;
+/**
+ * One query finds everything the facts need; tree-sitter runs it inside WebAssembly, so only the
+ * captured nodes cross into JavaScript (a JavaScript walk over every node costs ~3× the parse).
+ * Captures arrive in document order, outer nodes first: scopes are a stack closed by end index.
+ */
+const FACTS_QUERY = `
+(function_definition name: (identifier) @fn.name) @fn
+(class_definition name: (identifier) @cls.name) @cls
+(decorated_definition) @decorated
+(lambda) @lambda
+(call function: [(identifier) (attribute)] @call)
+(await (call function: [(identifier) (attribute)] @call.awaited))
+(expression_statement (call function: [(identifier) (attribute)] @call.dropped))
+(import_statement) @import
+(import_from_statement) @import
+(assignment left: [(identifier) (attribute)] @assign.left type: (type (_) @assign.type))
+(assignment left: [(identifier) (attribute)] @assign.left right: [(call) (attribute) (identifier)] @assign.right)
+(with_item value: (as_pattern (_) @with.value alias: (as_pattern_target (identifier) @with.target)))
+(yield) @yield
+(ERROR) @error
+`;
+
+const queries = new WeakMap<Language, Query>();
+
+function factsQuery(language: Language): Query {
+  let query = queries.get(language);
+  if (!query) {
+    query = new Query(language, FACTS_QUERY);
+    queries.set(language, query);
+  }
+  return query;
+}
+
+const SIMPLE_DOTTED = /^[A-Za-z_][\w.]*(?:\(\))?$/;
+
+/** `dotted()` without walking the node when its text is already in dotted form. */
+function dottedFast(node: Node): string | undefined {
+  const text = node.text;
+  if (SIMPLE_DOTTED.test(text) && !text.includes('..')) return text;
+  return dotted(node);
+}
+
+function spanFromText(node: Node, text: string): Span {
+  const s = node.startPosition;
+  if (!text.includes('\n')) return [s.row, s.column, s.row, s.column + text.length];
+  const e = node.endPosition;
+  return [s.row, s.column, e.row, e.column];
+}
+
+export function extractFacts(tree: Tree, module: string, isPackage: boolean, text: string): ModuleFacts {
+  const facts: ModuleFacts = { imports: {}, starImports: [], globals: {}, functions: [], classes: [], noqa: noqaComments(text), framework: 'asyncio', problems: [] };
+  const moduleScope: Scope = { classBody: false, lambda: false, prefix: '', end: Infinity };
+  const stack: Scope[] = [moduleScope];
+  const pendingDecorators = new Map<number, string[]>();
+  const callsById = new Map<number, CallFact>();
+  const pendingFlags = new Map<number, { awaited?: boolean; dropped?: boolean }>();
+  const checkWrappers = text.includes('wrap_file');
+  let pendingFunction: { node: Node; scope: Scope } | undefined;
+  let pendingClass: { node: Node; scope: Scope } | undefined;
+  let assignLeft: string | undefined;
+  let withValue: string | undefined;
   let syntaxReported = false;
 
   const bind = (scope: Scope, name: string, value: string): void => {
@@ -143,11 +204,9 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean): Mo
     if (node.type === 'import_statement') {
       for (const name of node.childrenForFieldName('name')) {
         if (name.type === 'aliased_import') {
-          const full = name.childForFieldName('name')!.text;
-          addImport(scope, name.childForFieldName('alias')!.text, full);
+          addImport(scope, name.childForFieldName('alias')!.text, name.childForFieldName('name')!.text);
         } else {
-          // `import a.b.c` binds `a`.
-          const first = name.text.split('.')[0]!;
+          const first = name.text.split('.')[0]!; // `import a.b.c` binds `a`
           addImport(scope, first, first);
         }
       }
@@ -177,194 +236,183 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean): Mo
     }
   };
 
-  const recordCall = (node: Node, scope: Scope): void => {
-    if (scope.fn === undefined || scope.classBody) return;
-    const fnNode = node.childForFieldName('function');
-    const callee = dotted(fnNode);
-    if (!callee || !fnNode) return;
-    const parent = node.parent;
-    const awaited = parent?.type === 'await';
-    const statement = awaited ? parent?.parent : parent;
-    const call: CallFact = { callee, span: spanOf(fnNode), awaited, dropped: !awaited && statement?.type === 'expression_statement' };
-    const args = node.childForFieldName('arguments');
-    const first = args?.namedChild(0);
-    const firstArg = first && (first.type === 'identifier' || first.type === 'attribute') ? dotted(first) : undefined;
-    if (firstArg) call.firstArg = firstArg;
-    if (parent?.type === 'argument_list' && parent.parent?.type === 'call') {
-      const outer = dotted(parent.parent.childForFieldName('function'));
-      if (outer) call.argumentOf = outer;
-    }
-    facts.functions[scope.fn]!.calls.push(call);
-  };
-
-  const recordAssignment = (node: Node, scope: Scope): void => {
-    const left = node.childForFieldName('left');
-    const right = node.childForFieldName('right');
-    const type = node.childForFieldName('type');
-    const value = dotted(right) ?? (type ? `:${dotted(type.namedChild(0)) ?? ''}` : undefined);
-    if (!left || !value || value === ':') return;
-    if (left.type === 'identifier') {
-      bind(scope, left.text, value);
-    } else if (left.type === 'attribute' && scope.fn !== undefined) {
-      const fn = facts.functions[scope.fn]!;
-      const object = left.childForFieldName('object');
-      if (fn.classIndex !== undefined && fn.selfName && object?.text === fn.selfName) {
-        facts.classes[fn.classIndex]!.members[left.childForFieldName('attribute')!.text] = value;
-      }
-    }
-  };
-
-  const defineFunction = (node: Node, decorators: string[], scope: Scope, depth: number): void => {
-    const nameNode = node.childForFieldName('name');
-    if (!nameNode) return;
-    const name = nameNode.text;
+  const defineFunction = (node: Node, nameNode: Node, scope: Scope): Scope => {
+    const decorators = pendingDecorators.get(node.startIndex) ?? [];
     const index = facts.functions.length;
+    const name = nameNode.text;
     const fact: FunctionFact = {
       name,
       qualname: scope.prefix + name,
-      isAsync: node.firstChild?.type === 'async',
+      isAsync: node.text.startsWith('async'),
       decorators,
       hasYield: false,
-      span: spanOf(nameNode),
+      span: spanFromText(nameNode, name),
       locals: {},
       calls: [],
     };
     if (scope.classBody && scope.cls !== undefined) fact.classIndex = scope.cls;
     if (scope.fn !== undefined) fact.parent = scope.fn;
-    const params = node.childForFieldName('parameters');
-    let firstParam = true;
-    for (const param of params?.namedChildren ?? []) {
+    let first = true;
+    for (const param of node.childForFieldName('parameters')?.namedChildren ?? []) {
       if (!param) continue;
       const paramName = param.type === 'identifier' ? param : (param.childForFieldName('name') ?? param.namedChild(0));
       if (paramName?.type !== 'identifier') continue;
-      if (firstParam && fact.classIndex !== undefined && !decorators.some((d) => d.endsWith('staticmethod'))) fact.selfName = paramName.text;
-      firstParam = false;
-      const annotation = dotted(param.childForFieldName('type')?.namedChild(0) ?? null);
+      if (first && fact.classIndex !== undefined && !decorators.some((d) => d.endsWith('staticmethod'))) fact.selfName = paramName.text;
+      first = false;
+      const typeNode = param.childForFieldName('type')?.namedChild(0);
+      const annotation = typeNode ? dottedFast(typeNode) : undefined;
       if (annotation) fact.locals[paramName.text] = `:${annotation}`;
     }
     facts.functions.push(fact);
     bind(scope, name, `#f${index}`);
-    const body = node.childForFieldName('body');
-    if (body) walkTree(body, { fn: index, classBody: false, prefix: `${fact.qualname}.` }, depth + 1);
+    return { fn: index, classBody: false, lambda: false, prefix: `${fact.qualname}.`, end: node.endIndex };
   };
 
-  const defineClass = (node: Node, scope: Scope, depth: number): void => {
-    const nameNode = node.childForFieldName('name');
-    if (!nameNode) return;
+  const defineClass = (node: Node, nameNode: Node, scope: Scope): Scope => {
     const index = facts.classes.length;
     const qualname = scope.prefix + nameNode.text;
     const bases = (node.childForFieldName('superclasses')?.namedChildren ?? [])
-      .map((b) => dotted(b))
+      .map((b) => (b ? dottedFast(b) : undefined))
       .filter((b): b is string => b !== undefined);
-    facts.classes.push({ name: nameNode.text, qualname, bases, span: spanOf(nameNode), members: {} });
+    facts.classes.push({ name: nameNode.text, qualname, bases, span: spanFromText(nameNode, nameNode.text), members: {} });
     bind(scope, nameNode.text, `#c${index}`);
-    const body = node.childForFieldName('body');
-    if (body) walkTree(body, { fn: scope.fn, cls: index, classBody: true, prefix: `${qualname}.` }, depth + 1);
+    return { fn: scope.fn, cls: index, classBody: true, lambda: false, prefix: `${qualname}.`, end: node.endIndex };
   };
 
-  function visit(cursor: TreeCursor, scope: Scope, depth: number): void {
-    switch (cursor.nodeType) {
-      case 'function_definition':
-        defineFunction(cursor.currentNode, [], scope, depth);
-        return;
-      case 'class_definition':
-        defineClass(cursor.currentNode, scope, depth);
-        return;
-      case 'decorated_definition': {
-        const node = cursor.currentNode;
+  const recordCall = (node: Node, scope: Scope): void => {
+    if (scope.fn === undefined || scope.classBody || scope.lambda) return;
+    const text = node.text;
+    const callee = SIMPLE_DOTTED.test(text) && !text.includes('..') ? text : dotted(node);
+    if (!callee) return;
+    const call: CallFact = { callee, span: spanFromText(node, text), awaited: false, dropped: false };
+    if (/spawn/.test(callee)) {
+      const first = node.parent?.childForFieldName('arguments')?.namedChild(0);
+      const firstArg = first && (first.type === 'identifier' || first.type === 'attribute') ? dotted(first) : undefined;
+      if (firstArg) call.firstArg = firstArg;
+    }
+    if (checkWrappers) {
+      const list = node.parent?.parent;
+      if (list?.type === 'argument_list' && list.parent?.type === 'call') {
+        const outer = dotted(list.parent.childForFieldName('function'));
+        if (outer) call.argumentOf = outer;
+      }
+    }
+    facts.functions[scope.fn]!.calls.push(call);
+    const flags = pendingFlags.get(node.id);
+    if (flags) Object.assign(call, flags);
+    callsById.set(node.id, call);
+  };
+
+  /** `await f()` and `f()` as a statement arrive as extra captures of the same callee node. */
+  const flag = (node: Node, key: 'awaited' | 'dropped'): void => {
+    const call = callsById.get(node.id);
+    if (call) call[key] = true;
+    else pendingFlags.set(node.id, { ...pendingFlags.get(node.id), [key]: true });
+  };
+
+  const query = factsQuery(tree.language);
+  for (const { name, node } of query.captures(tree.rootNode)) {
+    const start = node.startIndex;
+    while (stack.length > 1 && start >= stack[stack.length - 1]!.end) stack.pop();
+    const scope = stack[stack.length - 1]!;
+    switch (name) {
+      case 'fn':
+        pendingFunction = { node, scope };
+        break;
+      case 'fn.name':
+        if (pendingFunction) stack.push(defineFunction(pendingFunction.node, node, pendingFunction.scope));
+        pendingFunction = undefined;
+        break;
+      case 'cls':
+        pendingClass = { node, scope };
+        break;
+      case 'cls.name':
+        if (pendingClass) stack.push(defineClass(pendingClass.node, node, pendingClass.scope));
+        pendingClass = undefined;
+        break;
+      case 'decorated': {
+        const definition = node.childForFieldName('definition');
+        if (!definition) break;
         const decorators = node.namedChildren
           .filter((c) => c?.type === 'decorator')
           .map((d) => {
             const expression = d!.namedChild(0);
             // `@gen.coroutine(…)`-style factories: the decorator is the called name.
-            return dotted(expression?.type === 'call' ? expression.childForFieldName('function') : expression) ?? '';
+            const target = expression?.type === 'call' ? expression.childForFieldName('function') : expression;
+            return (target && dottedFast(target)) ?? '';
           });
-        const definition = node.childForFieldName('definition');
-        if (definition?.type === 'function_definition') defineFunction(definition, decorators, scope, depth);
-        else if (definition?.type === 'class_definition') defineClass(definition, scope, depth);
-        return;
+        pendingDecorators.set(definition.startIndex, decorators);
+        break;
       }
       case 'lambda':
-        return; // runs later, synchronously, when called: not part of the enclosing body
-      case 'import_statement':
-      case 'import_from_statement':
-        recordImport(cursor.currentNode, scope);
-        return;
-      case 'future_import_statement':
-        return;
-      case 'comment': {
-        const match = NOQA.exec(cursor.nodeText);
-        if (match) {
-          const line = cursor.startPosition.row;
-          facts.noqa[line] = match[1] ? match[1].split(',').map((c) => c.trim().toUpperCase()) : ['*'];
-        }
-        return;
-      }
+        stack.push({ ...scope, lambda: true, end: node.endIndex });
+        break;
       case 'call':
-        recordCall(cursor.currentNode, scope);
+        recordCall(node, scope);
         break;
-      case 'assignment':
-        recordAssignment(cursor.currentNode, scope);
+      case 'call.awaited':
+        flag(node, 'awaited');
         break;
-      case 'with_item': {
-        const value = cursor.currentNode.childForFieldName('value');
-        if (value?.type === 'as_pattern') {
-          const target = value.childForFieldName('alias')?.namedChild(0);
-          const source = dotted(value.namedChild(0));
-          if (target?.type === 'identifier' && source) bind(scope, target.text, source);
+      case 'call.dropped':
+        flag(node, 'dropped');
+        break;
+      case 'import':
+        recordImport(node, scope);
+        break;
+      case 'assign.left':
+        assignLeft = node.text;
+        break;
+      case 'assign.type':
+      case 'assign.right': {
+        const value = dottedFast(node);
+        if (!assignLeft || !value) break;
+        const bound = name === 'assign.type' ? `:${value}` : value;
+        if (!assignLeft.includes('.')) {
+          if (!scope.lambda) bind(scope, assignLeft, bound);
+        } else if (scope.fn !== undefined) {
+          const fn = facts.functions[scope.fn]!;
+          const [object, attribute, more] = assignLeft.split('.');
+          if (fn.classIndex !== undefined && fn.selfName && object === fn.selfName && attribute && !more) {
+            facts.classes[fn.classIndex]!.members[attribute] = bound;
+          }
         }
         break;
       }
-      case 'yield':
-        if (scope.fn !== undefined && !scope.classBody) facts.functions[scope.fn]!.hasYield = true;
+      case 'with.value':
+        withValue = dottedFast(node);
         break;
-      case 'ERROR':
-      case 'MISSING':
+      case 'with.target':
+        if (withValue) bind(scope, node.text, withValue);
+        withValue = undefined;
+        break;
+      case 'yield':
+        if (scope.fn !== undefined && !scope.classBody && !scope.lambda) facts.functions[scope.fn]!.hasYield = true;
+        break;
+      case 'error':
         if (!syntaxReported) {
           syntaxReported = true;
-          const node = cursor.currentNode;
           facts.problems.push({ message: 'syntax error: the code around here was analysed as far as it parses', span: spanOf(node) });
         }
         break;
     }
-    walk(cursor, scope, depth + 1, true);
   }
-
-  /** Visits the children of the cursor's node (or, with `children` false, the node itself). */
-  function walk(cursor: TreeCursor, scope: Scope, depth: number, children = false): void {
-    if (depth > MAX_DEPTH) {
-      if (!tooDeep) {
-        tooDeep = true;
-        facts.problems.push({ message: `nesting deeper than ${MAX_DEPTH} levels: the innermost code was not analysed`, span: [cursor.startPosition.row, cursor.startPosition.column, cursor.endPosition.row, cursor.endPosition.column] });
-      }
-      return;
-    }
-    if (!children) {
-      visit(cursor, scope, depth);
-      return;
-    }
-    if (!cursor.gotoFirstChild()) return;
-    do visit(cursor, scope, depth);
-    while (cursor.gotoNextSibling());
-    cursor.gotoParent();
-  }
-
-  /** Cursors live in WebAssembly memory: free each one when its subtree is done. */
-  function walkTree(node: Node, scope: Scope, depth: number, children = false): void {
-    const cursor = node.walk();
-    try {
-      walk(cursor, scope, depth, children);
-    } finally {
-      cursor.delete();
-    }
-  }
-
-  walkTree(tree.rootNode, { classBody: false, prefix: '' }, 0, true);
   if (tree.rootNode.hasError && !syntaxReported) {
-    facts.problems.push({ message: 'syntax error: the code around here was analysed as far as it parses', span: spanOf(tree.rootNode) });
+    facts.problems.push({ message: 'syntax error: the code around here was analysed as far as it parses' });
   }
   facts.framework = frameworkOf(facts);
   return facts;
+}
+
+/** noqa comments, found lexically (a `#` outside a string on the line is close enough for suppression). */
+function noqaComments(text: string): Record<number, string[]> {
+  const result: Record<number, string[]> = {};
+  if (!/noqa/i.test(text)) return result;
+  const lines = text.split('\n');
+  lines.forEach((line, row) => {
+    const match = NOQA.exec(line);
+    if (match) result[row] = match[1] ? match[1].split(',').map((c) => c.trim().toUpperCase()) : ['*'];
+  });
+  return result;
 }
 
 function frameworkOf(facts: ModuleFacts): Framework {

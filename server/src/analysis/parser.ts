@@ -1,13 +1,43 @@
-/** Loads web-tree-sitter and the Python grammar once per process from `wasmDir`. */
+/**
+ * Loads web-tree-sitter and the Python grammar once per process. Each WASM file is looked up in
+ * `wasmDir` first (the bundles copy both beside themselves), then in its npm package (tests and
+ * the unbundled build run straight from node_modules).
+ */
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { Language, Parser } from 'web-tree-sitter';
+// `require`, not `import`: bundlers then pick the package's CommonJS build, whose WASM loader works
+// inside a CommonJS bundle (the ES build reads `import.meta.url`, which a CJS bundle lacks).
+import TreeSitter = require('web-tree-sitter');
+
+type Language = TreeSitter.Language;
+type Parser = TreeSitter.Parser;
+const { Language, Parser } = TreeSitter;
+export const Edit = TreeSitter.Edit;
+export const Query = TreeSitter.Query;
+export type Query = TreeSitter.Query;
+export type Edit = TreeSitter.Edit;
+
+const PACKAGED: Record<string, string> = {
+  'web-tree-sitter.wasm': 'web-tree-sitter/web-tree-sitter.wasm',
+  'tree-sitter-python.wasm': 'tree-sitter-python/tree-sitter-python.wasm',
+};
+
+function locate(wasmDir: string, name: string): string {
+  const beside = path.join(wasmDir, name);
+  if (existsSync(beside) || !PACKAGED[name]) return beside;
+  try {
+    return require.resolve(PACKAGED[name]);
+  } catch {
+    return beside; // let the loader report the missing file by its expected path
+  }
+}
 
 let loading: Promise<Language> | undefined;
 
 export function loadPython(wasmDir: string): Promise<Language> {
   loading ??= (async () => {
-    await Parser.init({ locateFile: (name: string) => path.join(wasmDir, name) });
-    return Language.load(path.join(wasmDir, 'tree-sitter-python.wasm'));
+    await Parser.init({ locateFile: (name: string) => locate(wasmDir, name) });
+    return Language.load(locate(wasmDir, 'tree-sitter-python.wasm'));
   })();
   return loading;
 }

@@ -75,7 +75,7 @@ export async function runFactsWorker(): Promise<void> {
     const tree = parser.parse(job.text);
     if (tree) {
       try {
-        facts = extractFacts(tree, job.module, job.isPackage);
+        facts = extractFacts(tree, job.module, job.isPackage, job.text);
       } catch {
         facts = null; // the calling thread reparses it and reports the error there
       } finally {

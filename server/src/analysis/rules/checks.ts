@@ -119,6 +119,9 @@ export class Checker {
     facts.functions.forEach((fn, index) => {
       const style = this.coroutineStyle(source, fn);
       for (const call of fn.calls) {
+        // Only calls made in a coroutine, or whose result is dropped, can be findings: resolving
+        // the others would parse modules for nothing.
+        if (!(style && !call.awaited) && !call.dropped) continue;
         const target = this.classify(source, index, call);
         if (!target) continue;
         const written = `${call.callee}()`;
@@ -130,7 +133,7 @@ export class Checker {
               const named = target.name.replace(/^builtins\./, '');
               const what = named === call.callee ? written : `${written} (${named})`;
               const verb = code === 'CORO110' ? 'starts an event loop inside the running one' : 'blocks the event loop';
-              report(code, call.span, `${what} ${verb} in coroutine ${fn.name}(); instead use ${suggestion}`, {
+              report(code, call.span, `${what} ${verb} in coroutine ${fn.name}(); alternative: ${suggestion}`, {
                 suggestion,
                 fixes: this.directFixes(source, fn, style, call, target.name),
               });
