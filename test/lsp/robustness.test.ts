@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { CodeAction } from 'vscode-languageserver-protocol/node';
 import { applyWorkspaceEdit, coroutineLensServer, LspClient, makeWorkspace } from '../support/lspClient';
 
-const SMALL = 'import time\n\n\nasync def main():\n    time.sleep(1)\n';
+const SMALL = 'import asyncio\nimport time\n\n\nasync def main():\n    time.sleep(1)\n';
 
 function rssMegabytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -93,10 +93,10 @@ describe('robustness', () => {
     const uri = workspace.uri('stale.py');
     await client.open(uri, SMALL, 1);
     const [old] = await client.diagnosticsFor(uri, 1);
-    // Two lines inserted above: the finding moved from line 4 to line 6.
+    // Two lines inserted above: the finding moved from line 5 to line 7.
     await client.change(uri, 2, [{ range: { start: { line: 3, character: 0 }, end: { line: 3, character: 0 } }, text: '# one\n# two\n' }]);
     const current = SMALL.replace('\n\n\nasync', '\n\n# one\n# two\n\nasync');
-    const actions = (await client.codeActions(uri, { start: { line: 6, character: 4 }, end: { line: 6, character: 4 } }, [])) as CodeAction[];
+    const actions = (await client.codeActions(uri, { start: { line: 7, character: 4 }, end: { line: 7, character: 4 } }, [])) as CodeAction[];
     const fix = actions.find((a) => a.isPreferred);
     assert.ok(fix?.edit, JSON.stringify(actions.map((a) => a.title)));
     assert.throws(() => applyWorkspaceEdit(uri, SMALL, 1, fix.edit!), /version 2/, 'the edit is versioned: a client holding version 1 refuses it');
@@ -109,12 +109,13 @@ describe('robustness', () => {
 });
 
 describe('a workspace of 100,000 files', () => {
-  const files: Record<string, string> = {};
-  for (let i = 0; i < 100_000; i++) files[`pkg${Math.floor(i / 1000)}/m${i}.py`] = `def f():\n    return ${i}\n`;
-  const workspace = makeWorkspace(files);
+  let workspace: ReturnType<typeof makeWorkspace>;
   let client: LspClient;
 
   before(async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 100_000; i++) files[`pkg${Math.floor(i / 1000)}/m${i}.py`] = `def f():\n    return ${i}\n`;
+    workspace = makeWorkspace(files);
     client = await LspClient.start(coroutineLensServer(), { root: workspace.root });
   });
   after(async () => {

@@ -166,7 +166,8 @@ export class LspClient {
       rootUri: root ? fileUri(root) : null,
       workspaceFolders: root ? [{ uri: fileUri(root), name: path.basename(root) }] : null,
       capabilities,
-      initializationOptions: options.initializationOptions,
+      // The index cache goes inside the throw-away workspace, never into the user's cache folder.
+      initializationOptions: options.initializationOptions ?? (root ? { cacheDir: path.join(root, '.coroutine-lens-cache') } : undefined),
     });
     await connection.sendNotification(InitializedNotification.type, {});
     return client;

@@ -57,8 +57,3 @@ export function configErrorDiagnostic(error: ConfigError): Diagnostic {
     message: error.message,
   };
 }
-
-/** Same diagnostics (what the client shows) — decides whether a re-published set is news. */
-export function sameDiagnostics(a: readonly Diagnostic[], b: readonly Diagnostic[]): boolean {
-  return a.length === b.length && JSON.stringify(a) === JSON.stringify(b);
-}

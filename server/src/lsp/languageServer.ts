@@ -78,6 +78,8 @@ export class CoroutineLensServer {
   private readonly oversized = new Set<string>();
   private readonly indexing = new Map<string, AbortController>();
   private configured!: Promise<void>;
+  /** The index cache being written; shutdown waits for it so the next start is warm. */
+  private cacheWritten: Promise<void> = Promise.resolve();
   private markConfigured!: () => void;
 
   constructor(
@@ -91,8 +93,9 @@ export class CoroutineLensServer {
     const { connection, documents } = this;
     connection.onInitialize((params) => this.initialize(params));
     connection.onInitialized(() => void this.initialized());
-    connection.onShutdown(() => {
+    connection.onShutdown(async () => {
       for (const controller of this.indexing.values()) controller.abort();
+      await this.cacheWritten;
     });
     connection.onDidChangeConfiguration((params) => {
       this.configurations.setPushedSettings(params.settings);
@@ -212,7 +215,7 @@ export class CoroutineLensServer {
       const durationMs = Date.now() - started;
       this.connection.console.info(`indexed ${root}: ${files} Python files in ${durationMs} ms`);
       this.status({ state: 'ready', files, durationMs });
-      engine.flushCache().catch((error: Error) => this.connection.console.warn(`could not write the index cache: ${error.message}`));
+      this.cacheWritten = engine.flushCache().catch((error: Error) => this.connection.console.warn(`could not write the index cache: ${error.message}`));
     } catch (error) {
       if (controller.signal.aborted) {
         this.connection.console.info(`indexing ${root} stopped; findings through files not yet indexed may be missing`);

@@ -5,12 +5,13 @@
  */
 import type { Connection, Diagnostic, DocumentDiagnosticReport } from 'vscode-languageserver/node';
 import type { Reported } from './codeActions';
-import { sameDiagnostics } from './diagnostics';
 
 export interface DocumentResult {
   version: number;
   reported: Reported[];
   diagnostics: Diagnostic[];
+  /** The diagnostics serialized: the next analysis compares against it (once per keystroke, so kept). */
+  serialized: string;
   /** Changes whenever the diagnostics change: lets a pull answer "unchanged". */
   resultId: string;
 }
@@ -36,9 +37,10 @@ export class Results {
   set(uri: string, version: number, reported: Reported[], changedElsewhere: boolean): void {
     const previous = this.byUri.get(uri);
     const diagnostics = reported.map(({ diagnostic }) => diagnostic);
-    const changed = !previous || !sameDiagnostics(previous.diagnostics, diagnostics);
+    const serialized = JSON.stringify(diagnostics);
+    const changed = previous?.serialized !== serialized;
     const resultId = changed || !previous ? String(this.nextResultId++) : previous.resultId;
-    this.byUri.set(uri, { version, reported, diagnostics, resultId });
+    this.byUri.set(uri, { version, reported, diagnostics, serialized, resultId });
     if (this.mode === 'push') {
       // A new version is announced even when its diagnostics are the same: the client then knows they are current.
       if (changed || previous?.version !== version) void this.connection.sendDiagnostics({ uri, version, diagnostics });

@@ -1,0 +1,238 @@
+// `npm run bench:lsp`: this language server, `ruff server` (ruff from pip) and `pyright-langserver`
+// (when installed) measured by one LSP client on the same generated files:
+//   - time from didOpen to the first publishDiagnostics of a 5,000-line file;
+//   - time from didChange to the publishDiagnostics for that version, over 200 single-character edits;
+//   - index time and RSS for a 200,000-line workspace, and the warm re-open from the on-disk cache.
+// A report, not a test: nothing here passes or fails.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { coroutineLensServer, LspClient, makeWorkspace, repoRoot, type ServerCommand } from '../support/lspClient';
+
+const EDITS = 200;
+const FILE_LINES = 5_000;
+const WORKSPACE_LINES = 200_000;
+const WORKSPACE_FILE_LINES = 500;
+
+/** About 25 lines of everyday asyncio code per block; some blocks block (time.sleep, a helper that reads a file). */
+function block(i: number): string {
+  return `async def handler_${i}(request):
+    """Handle request ${i}."""
+    data = await fetch_${i}(request)
+    total = 0
+    for item in data:
+        total += item * ${i}
+    if total > ${i % 7 === 0 ? 10 : 100_000}:
+        ${i % 7 === 0 ? 'time.sleep(0.1)' : 'await asyncio.sleep(0)'}
+    result = helper_${i}(total)
+    await asyncio.sleep(0)
+    return {"id": ${i}, "result": result, "name": f"handler-{request}"}
+
+
+def helper_${i}(value):
+    values = [value, value + 1, value + 2]
+    ${i % 11 === 0 ? 'open("/tmp/log.txt").read()' : 'values.sort()'}
+    return sum(values) // len(values)
+
+
+async def fetch_${i}(request):
+    await asyncio.sleep(0.01)
+    return [1, 2, 3, ${i}]
+
+
+`;
+}
+
+/** A module of about `lines` lines; `calls` adds a call into another module of the workspace (cross-file chains). */
+function pythonModule(lines: number, offset: number, calls?: string): string {
+  let text = 'import asyncio\nimport time\n' + (calls ? `from ${calls} import helper_${offset}\n` : '') + '\n\n';
+  for (let i = offset; text.split('\n').length < lines; i++) text += block(i);
+  return text;
+}
+
+function rssMegabytes(pid: number): number {
+  return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) / 1024;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+interface Row {
+  server: string;
+  firstMs?: number;
+  p50?: number;
+  p95?: number;
+  max?: number;
+  indexMs?: number;
+  rssMb?: number;
+  warmMs?: number;
+  note?: string;
+}
+
+/** Waits for the publication for `version`, or — for a server that does not send versions — the next one. */
+async function publicationAfter(client: LspClient, uri: string, seen: number, version: number): Promise<void> {
+  await client.waitFor(
+    () => client.diagnostics.get(uri)?.slice(seen).find((p) => p.version === version || p.version === undefined || p.version === null),
+    `diagnostics for version ${version}`,
+    60_000,
+  );
+}
+
+async function editLatency(server: ServerCommand, row: Row, options: Parameters<typeof LspClient.start>[1]): Promise<void> {
+  const source = pythonModule(FILE_LINES, 0);
+  const workspace = makeWorkspace({ 'big_module.py': source });
+  const uri = workspace.uri('big_module.py');
+  const client = await LspClient.start(server, { root: workspace.root, ...options });
+  try {
+    if (server.name === 'coroutine-lens') await client.progressEnded();
+    let started = performance.now();
+    await client.open(uri, source, 1);
+    await publicationAfter(client, uri, 0, 1);
+    row.firstMs = performance.now() - started;
+    // Type into a comment in the middle of the file, one character per edit, each waited for.
+    const line = Math.floor(FILE_LINES / 2);
+    const lineText = source.split('\n')[line];
+    await client.change(uri, 2, [{ range: { start: { line, character: 0 }, end: { line, character: lineText.length } }, text: '# typing here: ' }]);
+    await publicationAfter(client, uri, client.publications(uri), 2);
+    const times: number[] = [];
+    for (let i = 0; i < EDITS; i++) {
+      const version = 3 + i;
+      const seen = client.publications(uri);
+      started = performance.now();
+      await client.change(uri, version, [{ range: { start: { line, character: 15 + i }, end: { line, character: 15 + i } }, text: 'abcdefghij'[i % 10] }]);
+      await publicationAfter(client, uri, seen, version);
+      times.push(performance.now() - started);
+    }
+    times.sort((a, b) => a - b);
+    Object.assign(row, { p50: percentile(times, 50), p95: percentile(times, 95), max: times.at(-1) });
+  } finally {
+    await client.stop();
+    workspace.remove();
+  }
+}
+
+function workspaceFiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  const count = WORKSPACE_LINES / WORKSPACE_FILE_LINES;
+  for (let i = 0; i < count; i++) {
+    // Every fourth module calls a helper of the next one: chains across files for the index to summarise.
+    files[`pkg${Math.floor(i / 50)}/mod${i}.py`] = pythonModule(WORKSPACE_FILE_LINES, i * 1000, i % 4 === 0 ? `pkg${Math.floor((i + 1) / 50)}.mod${i + 1}` : undefined);
+  }
+  for (let p = 0; p * 50 < count; p++) files[`pkg${p}/__init__.py`] = '';
+  return files;
+}
+
+/** Ours: time to the end of the index progress, RSS then; then a restart on the same cache (warm). */
+async function indexOurs(row: Row, files: Record<string, string>): Promise<void> {
+  const workspace = makeWorkspace(files);
+  const cacheDir = mkdtempSync(path.join(tmpdir(), 'coroutine-lens-bench-cache-'));
+  try {
+    for (const pass of ['cold', 'warm'] as const) {
+      const started = performance.now();
+      const client = await LspClient.start(coroutineLensServer(), { root: workspace.root, initializationOptions: { cacheDir } });
+      await client.progressEnded(300_000);
+      const elapsed = performance.now() - started;
+      if (pass === 'cold') Object.assign(row, { indexMs: elapsed, rssMb: rssMegabytes(client.pid) });
+      else row.warmMs = elapsed;
+      await client.stop();
+    }
+  } finally {
+    workspace.remove();
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
+/** Peers do not index ahead: RSS after start-up and one opened module of the same workspace. */
+async function rssPeer(server: ServerCommand, row: Row, files: Record<string, string>, options: Parameters<typeof LspClient.start>[1]): Promise<void> {
+  const workspace = makeWorkspace(files);
+  const client = await LspClient.start(server, { root: workspace.root, ...options });
+  try {
+    const uri = workspace.uri('pkg0/mod0.py');
+    await client.open(uri, files['pkg0/mod0.py'], 1);
+    await publicationAfter(client, uri, 0, 1);
+    row.rssMb = rssMegabytes(client.pid);
+    row.note = 'RSS after start-up + one open module (no workspace index)';
+  } finally {
+    await client.stop();
+    workspace.remove();
+  }
+}
+
+async function ruffServer(): Promise<ServerCommand | undefined> {
+  try {
+    const { ensureVenvs } = (await import(path.join(repoRoot, 'scripts', 'python-envs.mjs'))) as {
+      ensureVenvs(packages: string[], name: string): Record<string, string>;
+    };
+    const python = Object.values(ensureVenvs(['ruff'], 'lsp-bench')).at(-1)!;
+    const ruff = path.join(path.dirname(python), process.platform === 'win32' ? 'ruff.exe' : 'ruff');
+    const version = execFileSync(ruff, ['--version'], { encoding: 'utf8' }).trim();
+    return { name: version.replace(/^ruff/, 'ruff server'), command: ruff, args: ['server'] };
+  } catch (error) {
+    console.error(`[bench:lsp] ruff unavailable: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+function pyrightServer(): ServerCommand | undefined {
+  const local = path.join(repoRoot, 'node_modules', '.bin', 'pyright-langserver');
+  if (existsSync(local)) return { name: 'pyright-langserver', command: local, args: ['--stdio'] };
+  try {
+    execFileSync('pyright-langserver', ['--version'], { stdio: 'ignore', timeout: 10_000 });
+    return { name: 'pyright-langserver', command: 'pyright-langserver', args: ['--stdio'] };
+  } catch {
+    return undefined;
+  }
+}
+
+const ms = (value: number | undefined): string => (value === undefined ? '—' : value < 10 ? value.toFixed(2) : value.toFixed(0));
+
+function printTable(rows: Row[]): void {
+  const header = ['server', 'first diag ms', 'edit p50 ms', 'edit p95 ms', 'edit max ms', '200k index ms', 'RSS MB', 'warm re-open ms'];
+  const cells = rows.map((r) => [r.server, ms(r.firstMs), ms(r.p50), ms(r.p95), ms(r.max), ms(r.indexMs), r.rssMb === undefined ? '—' : r.rssMb.toFixed(0), ms(r.warmMs)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]): string => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
+  console.log(`\nLSP benchmark: ${FILE_LINES}-line file, ${EDITS} single-character edits; ${WORKSPACE_LINES}-line workspace (${WORKSPACE_LINES / WORKSPACE_FILE_LINES} files)\n`);
+  console.log(line(header));
+  for (const c of cells) console.log(line(c));
+  for (const r of rows) if (r.note) console.log(`  ${r.server}: ${r.note}`);
+  console.log('\nGoals: edit p95 ≤ 15 ms and ≤ ruff server\'s p95; 200k-line index < 3000 ms; warm re-open < 500 ms.');
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const files = workspaceFiles();
+  const ours: Row = { server: 'coroutine-lens' };
+  rows.push(ours);
+  await editLatency(coroutineLensServer(), ours, {});
+  await indexOurs(ours, files);
+
+  const ruff = await ruffServer();
+  if (ruff) {
+    const row: Row = { server: ruff.name };
+    rows.push(row);
+    // The ASYNC rules on top of ruff's defaults: the closest ruff gets to this server's checks.
+    const options = { initializationOptions: { settings: { lint: { extendSelect: ['ASYNC'] } } } };
+    await editLatency(ruff, row, options);
+    await rssPeer(ruff, row, files, options);
+  } else {
+    rows.push({ server: 'ruff server', note: 'not available (pip install of ruff failed)' });
+  }
+
+  const pyright = pyrightServer();
+  if (pyright) {
+    const row: Row = { server: pyright.name };
+    rows.push(row);
+    await editLatency(pyright, row, {});
+    await rssPeer(pyright, row, files, {});
+  } else {
+    rows.push({ server: 'pyright-langserver', note: 'not installed (add pyright to devDependencies to measure it)' });
+  }
+  printTable(rows);
+}
+
+main().catch((error: Error) => {
+  console.error(error.stack ?? error.message);
+  process.exitCode = 1;
+});
