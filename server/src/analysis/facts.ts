@@ -30,7 +30,8 @@ export interface CallFact {
 
 /**
  * A binding's value: a dotted expression (`requests.Session()`), `:T` for an annotation,
- * `#f<index>` for a function and `#c<index>` for a class defined in this file.
+ * `#f<index>` for a function and `#c<index>` for a class defined in this file, `=q` for a
+ * function-level import of the qualified name `q`.
  */
 export type Bindings = Record<string, string>;
 
@@ -196,7 +197,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
 
   const addImport = (scope: Scope, local: string, qualified: string): void => {
     // Function-level imports bind locally; the common case (module level) goes to the import table.
-    if (scope.fn !== undefined || scope.classBody) bind(scope, local, qualified);
+    if (scope.fn !== undefined || scope.classBody) bind(scope, local, `=${qualified}`);
     else facts.imports[local] = qualified;
   };
 

@@ -116,6 +116,7 @@ export class Resolver {
     const value = bindings[name]!;
     if (value.startsWith('#f')) return { kind: 'function', source, index: Number(value.slice(2)) };
     if (value.startsWith('#c')) return { kind: 'class', source, index: Number(value.slice(2)) };
+    if (value.startsWith('=')) return this.qualified(value.slice(1), hops + 1);
     if (value.startsWith(':')) return this.instanceOf(this.resolve(source, fn, value.slice(1), hops + 1));
     // A binding that refers to its own name (`x = x.y`) reads the enclosing scope's `x`.
     const head = value.split('.')[0]!.replace('()', '');

@@ -25,7 +25,8 @@ export function globMatcher(patterns: string[]): (relative: string) => boolean {
   const regexes = patterns.map((pattern) => {
     let p = pattern.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/$/, '');
     const anchored = p.includes('/');
-    p = p.replace(/[.+^${}()|[\]]/g, '\\$&').replace(/\*\*\/?|\*|\?/g, (m) => (m === '?' ? '[^/]' : m === '*' ? '[^/]*' : '(?:.*/)?'));
+    const tokens: Record<string, string> = { '**/': '(?:.*/)?', '**': '.*', '*': '[^/]*', '?': '[^/]' };
+    p = p.replace(/[.+^${}()|[\]]/g, '\\$&').replace(/\*\*\/|\*\*|\*|\?/g, (m) => tokens[m]!);
     return new RegExp(`${anchored ? '^' : '(?:^|/)'}${p}(?:/.*)?$`);
   });
   return (relative) => regexes.some((r) => r.test(relative.replace(/\\/g, '/')));

@@ -1,0 +1,28 @@
+/**
+ * The fixture suite: every folder of test/fixtures/engine is a workspace (with its own
+ * pyproject.toml where it needs configuration); every .py file's findings must match its
+ * `# expect:` comments exactly.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { compare, engineFor, expectationsIn, fixturesRoot } from './engineHarness';
+
+for (const workspace of readdirSync(fixturesRoot, { withFileTypes: true }).filter((d) => d.isDirectory())) {
+  test(`fixtures: ${workspace.name}`, async () => {
+    const root = path.join(fixturesRoot, workspace.name);
+    const engine = await engineFor(root);
+    const files = engine.indexedFiles(root);
+    assert.ok(files.length > 0, 'the workspace has Python files');
+    const problems: string[] = [];
+    let expectations = 0;
+    for (const file of files) {
+      const expected = expectationsIn(file);
+      expectations += expected.length;
+      problems.push(...compare(engine.analyzeFile(file), expected));
+    }
+    assert.ok(expectations > 0, 'the workspace declares expectations');
+    assert.deepEqual(problems, []);
+  });
+}
