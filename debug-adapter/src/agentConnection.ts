@@ -51,14 +51,23 @@ interface PendingRequest {
 
 /** Splits a byte stream into lines without breaking multi-byte characters. */
 class LineReader {
-  private buffered = '';
+  /** Pieces of the line not yet ended; joined once, so a multi-megabyte tree costs linear time. */
+  private partial: string[] = [];
   private readonly decoder = new TextDecoder('utf-8');
 
   push(chunk: Buffer): string[] {
-    this.buffered += this.decoder.decode(chunk, { stream: true });
-    const lines = this.buffered.split('\n');
-    this.buffered = lines.pop() ?? '';
-    return lines.filter((line) => line.trim().length > 0);
+    const text = this.decoder.decode(chunk, { stream: true });
+    const lines: string[] = [];
+    let start = 0;
+    for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
+      this.partial.push(text.slice(start, newline));
+      const line = this.partial.join('');
+      this.partial = [];
+      if (line.trim().length > 0) lines.push(line);
+      start = newline + 1;
+    }
+    if (start < text.length) this.partial.push(text.slice(start));
+    return lines;
   }
 }
 

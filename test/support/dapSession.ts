@@ -32,13 +32,13 @@ export function markedLine(file: string, name: string): number {
 type Venvs = Record<string, string>;
 let venvs: Promise<Venvs> | undefined;
 
-/** { '3.9': venv python, … } with Tornado installed (scripts/python-envs.mjs). */
-export function testVenvs(packages?: string[], name?: string): Promise<Venvs> {
+/** { '3.9': venv python, … } with Tornado installed (scripts/python-envs.mjs); `versions` limits the set. */
+export function testVenvs(packages?: string[], name?: string, versions?: string[]): Promise<Venvs> {
   const load = async (): Promise<Venvs> => {
     const module = (await import(pathToFileURL(path.join(REPO_ROOT, 'scripts', 'python-envs.mjs')).href)) as {
-      ensureVenvs(packages?: string[], name?: string): Venvs;
+      ensureVenvs(packages?: string[], name?: string, versions?: string[]): Venvs;
     };
-    return module.ensureVenvs(packages, name);
+    return module.ensureVenvs(packages, name, versions);
   };
   if (packages) return load();
   venvs ??= load();
@@ -333,7 +333,8 @@ export class DapSession {
       }
     } finally {
       for (const child of this.reverse.terminalProcesses) child.kill('SIGKILL');
-      await this.client.stop();
+      // Not client.stop(): it disconnects again, and an adapter that already exited never answers.
+      this.abandon();
     }
     await waitUntil(() => !processExists(adapterPid), 5_000, `the adapter ${adapterPid} exited`);
   }

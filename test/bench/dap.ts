@@ -1,0 +1,141 @@
+/**
+ * Debug adapter benchmark (a report, not a pass/fail test), everything through DAP with DebugClient:
+ *  1. pause → stopped → coroutineTree round trip with 1,000 / 10,000 / 100,000 suspended tasks;
+ *  2. launch → first breakpoint in a Tornado app, for Coroutine Lens and for debugpy in the same
+ *     harness (debugpy's own adapter, `python <debugpy>/adapter`, over stdio).
+ * Usage: npm run bench:dap  (COROUTINE_LENS_BENCH_QUICK=1 runs fewer repetitions and sizes)
+ */
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { CoroutineTree } from '../../debug-adapter/src/agentProtocol';
+import { ADAPTER, DapSession, REPO_ROOT, fixture, markedLine, testVenvs } from '../support/dapSession';
+
+const quick = !!process.env.COROUTINE_LENS_BENCH_QUICK;
+const TASK_COUNTS = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
+const TREE_REPEATS = quick ? 2 : 5;
+const LAUNCH_REPEATS = quick ? 2 : 5;
+const DEBUGPY_PYTHON = '3.11';
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const ms = (value: number): string => `${value.toFixed(1)} ms`.padStart(11);
+
+function elapsed(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+interface TreeFigures {
+  tasks: number;
+  pauseToStopped: number[];
+  tree: number[];
+  total: number[];
+  bytes: number;
+}
+
+async function treeRoundTrip(python: string, count: number): Promise<TreeFigures> {
+  const session = new DapSession(300_000);
+  await session.start();
+  const figures: TreeFigures = { tasks: count, pauseToStopped: [], tree: [], total: [], bytes: 0 };
+  try {
+    await session.run({ program: fixture('many_tasks.py'), args: [String(count)], python });
+    await session.waitForStdout(`ready ${count}`, 300_000);
+    for (let i = 0; i < TREE_REPEATS; i++) {
+      const start = process.hrtime.bigint();
+      await session.client.pauseRequest({ threadId: 0 });
+      const { event } = await session.stopped('pause');
+      figures.pauseToStopped.push(elapsed(start));
+      const treeStart = process.hrtime.bigint();
+      const response = await session.client.customRequest('coroutineTree');
+      figures.tree.push(elapsed(treeStart));
+      figures.total.push(elapsed(start));
+      const tree = response.body as CoroutineTree;
+      const seen = tree.loops.reduce((sum, loop) => sum + loop.tasks.length, 0);
+      if (seen < count) throw new Error(`coroutineTree returned ${seen} tasks, expected at least ${count}`);
+      figures.bytes = JSON.stringify(tree).length;
+      await session.client.continueRequest({ threadId: event.body.threadId as number });
+    }
+  } finally {
+    await session.end();
+  }
+  return figures;
+}
+
+/** From the initialize request to the first `stopped` at a breakpoint; the adapter runs already. */
+async function launchToBreakpoint(client: DebugClient, launchArgs: object, file: string, line: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  const initialized = client.waitForEvent('initialized', 60_000);
+  const stopped = client.waitForEvent('stopped', 60_000);
+  await client.initializeRequest({ adapterID: 'bench', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+  // debugpy answers launch only after configurationDone, so configuration must not wait for it.
+  const launched = client.launchRequest(launchArgs as DebugProtocol.LaunchRequestArguments);
+  await initialized;
+  await client.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line }] });
+  await client.setExceptionBreakpointsRequest({ filters: [] });
+  await client.configurationDoneRequest();
+  await launched;
+  const event = (await stopped) as DebugProtocol.StoppedEvent;
+  const time = elapsed(start);
+  if (event.body.reason !== 'breakpoint') throw new Error(`stopped for '${event.body.reason}', not at the breakpoint`);
+  const trace = await client.stackTraceRequest({ threadId: event.body.threadId as number, levels: 1 });
+  if (trace.body.stackFrames[0].line !== line) throw new Error(`stopped at line ${trace.body.stackFrames[0].line}, not ${line}`);
+  return time;
+}
+
+async function launchSeries(name: string, makeClient: () => DebugClient, launchArgs: object): Promise<{ name: string; times: number[] }> {
+  const app = fixture('tornado_app.py');
+  const times: number[] = [];
+  for (let i = 0; i < LAUNCH_REPEATS; i++) {
+    const client = makeClient();
+    client.defaultTimeout = 60_000;
+    await client.start();
+    try {
+      times.push(await launchToBreakpoint(client, { program: app, cwd: path.dirname(app), ...launchArgs }, app, markedLine(app, 'handler')));
+    } finally {
+      await client.disconnectRequest({ terminateDebuggee: true }).catch(() => undefined);
+      // Not client.stop(): it would disconnect a second time from an adapter that may have exited.
+      (client as unknown as { stopAdapter(): void }).stopAdapter();
+    }
+  }
+  return { name, times };
+}
+
+async function main(): Promise<void> {
+  // The package mirror has debugpy for one Python only; both debuggers run on that one.
+  const venvs = await testVenvs(['tornado', 'debugpy'], 'dap-bench', [DEBUGPY_PYTHON]);
+  const versions = Object.keys(venvs);
+  if (!venvs[DEBUGPY_PYTHON]) throw new Error(`the benchmark needs Python ${DEBUGPY_PYTHON} (debugpy's wheel); found ${versions.join(', ') || 'none'}`);
+  const python = venvs[DEBUGPY_PYTHON];
+  const debugpyDir = execFileSync(python, ['-c', 'import debugpy, os; print(os.path.dirname(debugpy.__file__))'], { encoding: 'utf8' }).trim();
+  const debugpyVersion = execFileSync(python, ['-c', 'import debugpy; print(debugpy.__version__)'], { encoding: 'utf8' }).trim();
+  console.log(`Coroutine Lens DAP benchmark — Python ${versions[0]} (${python}), node ${process.version}, ${new Date().toISOString()}`);
+  console.log(`repetitions: tree ${TREE_REPEATS}, launch ${LAUNCH_REPEATS}; medians (min in brackets)\n`);
+
+  console.log('1. pause → stopped → coroutineTree, through DAP');
+  console.log('   tasks      pause→stopped     coroutineTree     round trip        tree JSON');
+  for (const count of TASK_COUNTS) {
+    const f = await treeRoundTrip(python, count);
+    console.log(
+      `   ${String(f.tasks).padStart(7)} ${ms(median(f.pauseToStopped))} ${ms(median(f.tree))} (${Math.min(...f.tree).toFixed(1)}) ${ms(median(f.total))}  ${(f.bytes / 1e6).toFixed(2).padStart(7)} MB`,
+    );
+  }
+
+  console.log('\n2. launch → first breakpoint in a Tornado app (initialize request → stopped event)');
+  const series = [
+    await launchSeries('Coroutine Lens', () => new DebugClient(process.execPath, ADAPTER, 'coroutine-lens', { cwd: REPO_ROOT }), { python }),
+    await launchSeries(`debugpy ${debugpyVersion}`, () => new DebugClient(python, path.join(debugpyDir, 'adapter'), 'python', { cwd: REPO_ROOT }), {
+      console: 'internalConsole',
+      justMyCode: true,
+    }),
+  ];
+  for (const { name, times } of series) console.log(`   ${name.padEnd(20)} ${ms(median(times))}  (min ${Math.min(...times).toFixed(1)} ms)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
