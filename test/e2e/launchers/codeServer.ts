@@ -54,7 +54,8 @@ async function runSuiteInBrowser(
       }, SUITE_TIMEOUT_MS).unref(),
     );
     const code = await Promise.race([exitCode, timeout]);
-    await page.screenshot({ path: join(context.artefactsDir, `${basename(suiteFile, '.test.js')}.png`) });
+    // The workbench as the suite left it (tests' own screenshots are named by the tests).
+    await page.screenshot({ path: join(context.artefactsDir, `${basename(suiteFile, '.test.js')}-end.png`) });
     return code === 0;
   } finally {
     await browser.close();

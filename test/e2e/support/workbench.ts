@@ -2,14 +2,12 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { CoroutineLensApi } from '../../../client/src/extension';
 import { SCREENSHOT_MARKER, SELECTION_ENV, type E2eSelection } from './selection';
 
 export const EXTENSION_ID = 'coroutine-lens.coroutine-lens';
 
-/** What the extension exports from activate() (its test-facing API). */
-export interface CoroutineLensApi {
-  logUri: vscode.Uri;
-}
+export type { CoroutineLensApi };
 
 export function selection(): E2eSelection {
   return JSON.parse(readFileSync(process.env[SELECTION_ENV] ?? '', 'utf8')) as E2eSelection;
