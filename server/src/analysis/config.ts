@@ -185,17 +185,20 @@ export function parseConfiguration(
 function pyprojectLineOf(text: string): (key: string) => number | undefined {
   const lines = text.split(/\r?\n/);
   const start = lines.findIndex((l) => /^\s*\[\s*tool\s*\.\s*["']?coroutine-lens["']?\s*[\].]/.test(l));
-  return (key) => {
-    if (start < 0) return undefined;
-    const first = key.split(/[.[]/)[0]!;
-    const sub = key.includes('.') ? key.split('.')[1] : undefined;
+  const find = (name: string): number | undefined => {
+    const pattern = new RegExp(`^\\s*["']?${escape(name)}["']?\\s*=`);
     for (let i = start + 1; i < lines.length; i++) {
       const line = lines[i]!;
       if (/^\s*\[/.test(line) && !line.includes('coroutine-lens')) break;
-      if (sub && new RegExp(`^\\s*["']?${escape(sub)}["']?\\s*=`).test(line)) return i + 1;
-      if (!sub && new RegExp(`^\\s*["']?${escape(first)}["']?\\s*=`).test(line)) return i + 1;
+      if (pattern.test(line)) return i + 1;
     }
-    return start + 1;
+    return undefined;
+  };
+  return (key) => {
+    if (start < 0) return undefined;
+    const [first, sub] = key.split(/[.[]/) as [string, string | undefined];
+    // `severity.X`: the `X = …` line of a [tool.coroutine-lens.severity] table, else the inline table's line.
+    return (sub && !key.includes('[') ? find(sub) : undefined) ?? find(first) ?? start + 1;
   };
 }
 

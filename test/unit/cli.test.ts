@@ -1,0 +1,107 @@
+/** The bundled CLI (dist/cli.js) as CI runs it: formats, options, exit codes. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fixturesRoot, repoRoot } from './engineHarness';
+
+const cli = path.join(repoRoot, 'dist', 'cli.js');
+const scratch = mkdtempSync(path.join(tmpdir(), 'coroutine-lens-cli-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function run(args: string[], options: { cwd?: string; input?: string } = {}): { code: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd: options.cwd ?? scratch, input: options.input, encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A copy of the `chains` fixture, so the CLI's cache lands in the scratch folder. */
+const chains = path.join(scratch, 'chains');
+cpSync(path.join(fixturesRoot, 'chains'), chains, { recursive: true });
+
+describe('coroutine-lens check', () => {
+  test('text: path:line:col: CODE message, the chain indented below; exit 1 on findings', () => {
+    const { code, stdout } = run(['check', '--no-cache', 'chains'], { cwd: scratch });
+    assert.equal(code, 1);
+    assert.match(stdout, /^chains\/app\/server\.py:18:9: CORO120 service\.process\(\) blocks the event loop/m);
+    assert.match(stdout, /^ {4}chains\/app\/util\/io\.py:13:10: open\(\) \[ASYNC230\]$/m);
+    assert.match(stdout, /^Found \d+ findings in 8 files\.$/m);
+  });
+
+  test('exit 0 when clean, --select / --ignore narrow the codes, --statistics counts them', () => {
+    const clean = run(['check', '--no-cache', '--select', 'CORO200', 'chains']);
+    assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+    assert.match(clean.stdout, /All checks passed \(8 files\)/);
+    const stats = run(['check', '--no-cache', '--ignore', 'CORO120', '--statistics', 'chains']);
+    assert.equal(stats.code, 1);
+    assert.match(stats.stdout, /^ +1 {2}ASYNC251 +time\.sleep in a coroutine$/m);
+    assert.doesNotMatch(stats.stdout, /CORO120/);
+  });
+
+  test('json carries 1-based positions, chains and fixes', () => {
+    const { code, stdout } = run(['check', '--no-cache', '--format', 'json', 'chains']);
+    assert.equal(code, 1);
+    const report = JSON.parse(stdout) as { findings: Array<{ path: string; code: string; start: { line: number; column: number }; chain?: unknown[] }> };
+    const first = report.findings.find((f) => f.code === 'CORO120')!;
+    assert.deepEqual(first.start, { line: 18, column: 9 });
+    assert.equal(first.chain!.length, 6);
+  });
+
+  test('sarif 2.1.0 with rule metadata and relatedLocations for the chain', () => {
+    const { stdout } = run(['check', '--no-cache', '--format', 'sarif', 'chains']);
+    const log = JSON.parse(stdout);
+    assert.equal(log.version, '2.1.0');
+    const run0 = log.runs[0];
+    assert.equal(run0.tool.driver.name, 'coroutine-lens');
+    const ruleIds = run0.tool.driver.rules.map((r: { id: string }) => r.id);
+    assert.ok(ruleIds.includes('CORO120') && ruleIds.includes('ASYNC251'));
+    for (const rule of run0.tool.driver.rules) assert.match(rule.helpUri, new RegExp(`docs/rules/${rule.id}\\.md$`));
+    const result = run0.results.find((r: { ruleId: string }) => r.ruleId === 'CORO120');
+    assert.equal(run0.tool.driver.rules[result.ruleIndex].id, 'CORO120');
+    assert.equal(result.locations[0].physicalLocation.artifactLocation.uri, 'chains/app/server.py');
+    assert.deepEqual(result.locations[0].physicalLocation.region, { startLine: 18, startColumn: 9, endLine: 18, endColumn: 24 });
+    assert.equal(result.relatedLocations.length, 6);
+    assert.match(result.relatedLocations[5].message.text, /open\(\) \[ASYNC230\]/);
+  });
+
+  test('github workflow commands', () => {
+    const { stdout } = run(['check', '--no-cache', '--format', 'github', 'chains']);
+    assert.match(stdout, /^::warning file=chains\/app\/server\.py,line=18,col=9,endLine=18,endColumn=24,title=CORO120::CORO120 /m);
+  });
+
+  test('--stdin-filename analyses standard input as that file, resolving its imports', () => {
+    const file = path.join(chains, 'app', 'new_module.py');
+    const { code, stdout } = run(['check', '--no-cache', '--stdin-filename', file], {
+      input: 'from .util.io import read_config\n\nasync def f():\n    read_config()\n',
+    });
+    assert.equal(code, 1);
+    assert.match(stdout, /new_module\.py:4:5: CORO120 read_config\(\)/);
+  });
+
+  test('the cache gives the same findings on a warm run', () => {
+    const cold = run(['check', 'chains']);
+    const warm = run(['check', 'chains']);
+    assert.equal(cold.code, 1);
+    assert.equal(warm.stdout, cold.stdout);
+  });
+
+  test('exit 2 for usage errors and for a bad configuration, with file and line', () => {
+    assert.equal(run(['check', '--format', 'xml', 'chains']).code, 2);
+    assert.equal(run(['check', '--bogus']).code, 2);
+    assert.equal(run(['frobnicate']).code, 2);
+    assert.equal(run(['check', '--select', 'NOPE', 'chains']).code, 2);
+    assert.equal(run(['check', 'no-such-folder']).code, 2);
+    const bad = path.join(scratch, 'badconfig');
+    cpSync(path.join(fixturesRoot, 'direct'), bad, { recursive: true });
+    writeFileSync(path.join(bad, 'pyproject.toml'), '[tool.coroutine-lens]\nselect = ["ASYNC"]\nunknown-key = 1\n');
+    const result = run(['check', '--no-cache', '.'], { cwd: bad });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^pyproject\.toml:3: configuration error: unknown-key: unknown setting/m);
+  });
+
+  test('--version and --help', () => {
+    assert.match(run(['--version']).stdout, /^coroutine-lens \d+\.\d+\.\d+/);
+    assert.match(run(['--help']).stdout, /--stdin-filename/);
+  });
+});

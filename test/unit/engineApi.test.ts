@@ -1,0 +1,181 @@
+/**
+ * The engine through its public API: resolution corner cases, editor buffers and dependents,
+ * the facts cache (hits, invalidation through a changed dependency), and bad input.
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { AnalysisEngine, defaultConfiguration, mergeConfiguration, nodeReader, type SourceReader } from '../../server/src/analysis';
+import { wasmDir } from './engineHarness';
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'coroutine-lens-engine-'));
+after(() => {
+  chmodSync(scratch, 0o755);
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+let counter = 0;
+/** Writes `files` (relative path → text) into a fresh folder and returns its path. */
+function workspace(files: Record<string, string | Buffer>): string {
+  const root = path.join(scratch, `ws${counter++}`);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    writeFileSync(path.join(root, name), text);
+  }
+  return root;
+}
+
+async function analyse(root: string, options: { reader?: SourceReader; cacheDir?: string; maxFileBytes?: number } = {}) {
+  const engine = await AnalysisEngine.create({ wasmDir, reader: options.reader, cacheDir: options.cacheDir });
+  const config = options.maxFileBytes ? mergeConfiguration(defaultConfiguration(), { maxFileBytes: options.maxFileBytes }) : defaultConfiguration();
+  engine.setConfiguration(root, config);
+  await engine.indexWorkspace(root);
+  await engine.flushCache();
+  return engine;
+}
+
+const codes = (engine: AnalysisEngine, file: string): string[] => engine.analyzeFile(file).findings.map((f) => `${f.range.start.line + 1}:${f.code}`);
+
+describe('resolution', () => {
+  test('follows re-exports through a package __init__, star imports and workspace base classes', async () => {
+    const root = workspace({
+      'lib/__init__.py': 'from .impl import load as load_all\nfrom .impl import *\n',
+      'lib/impl.py': 'import time\nimport requests\n\ndef load():\n    time.sleep(1)\n\ndef star_helper():\n    open("x")\n\nclass Base:\n    def block(self):\n        time.sleep(1)\n\nclass MySession(requests.Session):\n    pass\n',
+      'main.py': [
+        'import lib',
+        'from lib import star_helper, load_all',
+        'from lib.impl import Base, MySession',
+        '',
+        'class Child(Base):',
+        '    pass',
+        '',
+        'async def main():',
+        '    lib.load_all()',
+        '    star_helper()',
+        '    Child().block()',
+        '    MySession().get("u")',
+        '    load_all()',
+        '',
+      ].join('\n'),
+    });
+    const engine = await analyse(root);
+    assert.deepEqual(codes(engine, path.join(root, 'main.py')), ['9:CORO120', '10:CORO120', '11:CORO120', '12:ASYNC212', '13:CORO120']);
+  });
+
+  test('relative imports above the package and unresolvable names are never guessed', async () => {
+    const root = workspace({
+      'pkg/__init__.py': '',
+      'pkg/sub/__init__.py': '',
+      'pkg/sub/deep.py': 'from ...nowhere import sleep\nfrom .. import missing\nimport time\n\nasync def f():\n    sleep(1)\n    missing.sleep(1)\n    unknown_name(1)\n',
+    });
+    const engine = await analyse(root);
+    assert.deepEqual(codes(engine, path.join(root, 'pkg/sub/deep.py')), []);
+  });
+});
+
+describe('editor buffers and dependents', () => {
+  test('an edited helper changes the findings of the coroutine that calls it', async () => {
+    const root = workspace({
+      'helpers.py': 'def helper():\n    return 1\n',
+      'app.py': 'from helpers import helper\n\nasync def main():\n    helper()\n',
+    });
+    const engine = await analyse(root);
+    const app = path.join(root, 'app.py');
+    const helpers = path.join(root, 'helpers.py');
+    assert.deepEqual(codes(engine, app), []);
+    assert.deepEqual(engine.dependents(helpers), [app]);
+    engine.updateFile(helpers, 'import time\n\ndef helper():\n    time.sleep(1)\n');
+    assert.deepEqual(codes(engine, app), ['4:CORO120']);
+    const chain = engine.analyzeFile(app).findings[0]!.chain!;
+    assert.deepEqual(chain.map((h) => [path.basename(h.path), h.range.start.line + 1, h.code]), [['app.py', 4, undefined], ['helpers.py', 4, 'ASYNC251']]);
+    // Incremental re-parse of a further edit of the same buffer.
+    engine.updateFile(helpers, 'import time\n\ndef helper():\n    return 2\n');
+    assert.deepEqual(codes(engine, app), []);
+    engine.closeFile(helpers);
+    assert.deepEqual(codes(engine, app), []);
+    engine.removeFile(helpers);
+    assert.deepEqual(codes(engine, app), []);
+  });
+
+  test('a buffer for a file that is not on disk is analysed', async () => {
+    const root = workspace({ 'other.py': 'x = 1\n' });
+    const engine = await analyse(root);
+    const file = path.join(root, 'untitled.py');
+    engine.updateFile(file, 'import time\nasync def f():\n    time.sleep(1)\n');
+    assert.deepEqual(codes(engine, file), ['3:ASYNC251']);
+  });
+});
+
+describe('facts cache', () => {
+  test('a warm run reads no unchanged file, and a changed dependency changes the transitive finding', async () => {
+    const root = workspace({
+      'helpers.py': 'def helper():\n    return 1\n',
+      'app.py': 'from helpers import helper\n\nasync def main():\n    helper()\n',
+    });
+    const cacheDir = path.join(root, '.cache-dir');
+    const reads: string[] = [];
+    const countingReader: SourceReader = {
+      readFile: (p) => {
+        reads.push(path.basename(p));
+        return nodeReader.readFile(p);
+      },
+      readFileSync: (p) => {
+        reads.push(path.basename(p));
+        return nodeReader.readFileSync!(p);
+      },
+    };
+    let engine = await analyse(root, { cacheDir, reader: countingReader });
+    assert.deepEqual(codes(engine, path.join(root, 'app.py')), []);
+    await engine.flushCache();
+    // helpers.py is read twice: once by the prefilter, once when resolution needs its facts.
+    assert.deepEqual([...new Set(reads)].sort(), ['app.py', 'helpers.py']);
+
+    reads.length = 0;
+    engine = await analyse(root, { cacheDir, reader: countingReader });
+    assert.deepEqual(codes(engine, path.join(root, 'app.py')), []);
+    assert.deepEqual(reads, [], 'nothing is read on a warm run');
+
+    const helpers = path.join(root, 'helpers.py');
+    writeFileSync(helpers, 'import subprocess\n\ndef helper():\n    subprocess.run(["ls"])\n');
+    const later = new Date(statSync(helpers).mtimeMs + 5000);
+    utimesSync(helpers, later, later);
+    engine = await analyse(root, { cacheDir, reader: countingReader });
+    assert.deepEqual(reads, ['helpers.py'], 'only the changed file is read');
+    assert.deepEqual(codes(engine, path.join(root, 'app.py')), ['4:CORO120']);
+  });
+});
+
+describe('bad input is a note, never a crash', () => {
+  test('unreadable, oversized, NUL, undecodable, syntax errors, symlink loops', async () => {
+    const root = workspace({
+      'ok.py': 'import time\nasync def f():\n    time.sleep(1)\n',
+      'big.py': `import time\nasync def f():\n    time.sleep(1)\n${'# padding\n'.repeat(200)}`,
+      'nul.py': Buffer.from('async def f():\n    pass\n\0\n'),
+      'bad_utf8.py': Buffer.from([0x61, 0x73, 0x79, 0x6e, 0x63, 0x20, 0xff, 0xfe, 0x0a]),
+      'unknown_codec.py': '# coding: no-such-codec\nx = 1\n',
+      'broken.py': 'import time\nasync def f(:\n    time.sleep(1)\nasync def g():\n    time.sleep(2)\n',
+      'secret.py': 'async def f():\n    pass\n',
+    });
+    symlinkSync(root, path.join(root, 'loop'));
+    symlinkSync(path.join(root, 'does-not-exist.py'), path.join(root, 'dangling.py'));
+    const refusing: SourceReader = {
+      readFile: (p) => (p.endsWith('secret.py') ? Promise.reject(new Error('EACCES: permission denied')) : nodeReader.readFile(p)),
+    };
+    const engine = await analyse(root, { reader: refusing, maxFileBytes: 500 });
+    const notes = (name: string): string => engine.analyzeFile(path.join(root, name)).notes.map((n) => n.message).join(' | ');
+    assert.match(notes('big.py'), /over the size limit/);
+    assert.match(notes('nul.py'), /NUL bytes/);
+    assert.match(notes('bad_utf8.py'), /not valid UTF-8/);
+    assert.match(notes('unknown_codec.py'), /unknown source encoding/);
+    assert.match(notes('secret.py'), /cannot read: EACCES/);
+    assert.match(notes('broken.py'), /syntax error/);
+    // tree-sitter recovers `f` despite its broken parameter list: both bodies are analysed.
+    assert.deepEqual(codes(engine, path.join(root, 'broken.py')), ['3:ASYNC251', '5:ASYNC251']);
+    assert.deepEqual(codes(engine, path.join(root, 'ok.py')), ['3:ASYNC251']);
+    const walkNotes = engine.workspaceNotes(root).map((n) => n.message).join(' | ');
+    assert.match(walkNotes, /symbolic link loop/);
+    assert.match(walkNotes, /broken symbolic link/);
+  });
+});
