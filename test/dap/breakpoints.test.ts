@@ -55,10 +55,11 @@ test('a breakpoint past the end of the file is not verified, and a plain one sto
     for (let i = 0; i < 3; i++) {
       const { frame } = await session.stopped('breakpoint');
       assert.equal(await localValue(session, frame.id, 'i'), String(i));
+      if (i === 2) await session.setBreakpoints(program, []);
       await session.client.continueRequest({ threadId: 0 });
     }
-    await session.setBreakpoints(program, []);
     await session.terminated();
+    assert.equal(session.events.filter((e) => e.event === 'stopped').length, 3);
   }));
 
 test('breakpoints in a Tornado app: a native handler and a @gen.coroutine generator', () =>
