@@ -76,6 +76,16 @@ test('tasks as threads: named with what they wait for; their stack and locals ar
     await session.client.terminateRequest();
   }));
 
+test('coroutineTreeChanged reaches the client, with invalidated(threads) when tasks are threads', () =>
+  withSession(async (session) => {
+    await session.run({ program: tasksProgram });
+    await session.waitForStdout('ready');
+    await session.nextEvent('coroutineTreeChanged', 5_000);
+    const invalidated = await session.nextEvent<DebugProtocol.InvalidatedEvent>('invalidated', 5_000);
+    assert.deepEqual(invalidated.body.areas, ['threads']);
+    await session.client.terminateRequest();
+  }));
+
 test('showTasksAsThreads: false shows only real threads', () =>
   withSession(async (session) => {
     await session.run({ program: tasksProgram, showTasksAsThreads: false }, [

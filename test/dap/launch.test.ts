@@ -71,6 +71,17 @@ test('integratedTerminal: the program is started through runInTerminal and debug
     await session.client.continueRequest({ threadId: 0 });
     await session.terminated();
     assert.equal(session.stdout(), '', 'a terminal program writes to the terminal, not to DAP');
+    assert.equal(session.terminalRequests[0].kind, 'integrated');
+    assert.equal(session.terminalRequests[0].cwd, path.dirname(program));
+    assert.ok(session.terminalRequests[0].env?.COROUTINE_LENS_TOKEN, 'the token travels in the environment');
+    assert.ok(!session.terminalRequests[0].args.some((arg) => arg === session.terminalRequests[0].env?.COROUTINE_LENS_TOKEN), 'never on the command line');
+  }));
+
+test('externalTerminal asks the client for an external terminal', () =>
+  withSession(async (session) => {
+    await session.run({ program: fixture('hello.py'), console: 'externalTerminal' });
+    await session.terminated();
+    assert.equal(session.terminalRequests[0].kind, 'external');
   }));
 
 test('stopOnEntry stops before the first line of the program', () =>

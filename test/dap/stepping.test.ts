@@ -4,6 +4,7 @@
  * pause stops a running program.
  */
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import { fixture, markedLine, withSession, type DapSession } from '../support/dapSession';
 
@@ -27,6 +28,24 @@ test("step over an await goes to the next line of the same task while the other 
     const logAfter = await evaluate(session, second.frame.id, 'list(log)');
     assert.notEqual(logAfter, logBefore);
     assert.match(logAfter, /'b after 0'/, 'task b ran while a was stepped over its await');
+    await session.client.continueRequest({ threadId: 0 });
+    await session.terminated();
+  }));
+
+test('Tornado: step over a yield in a @gen.coroutine goes to its next line; evaluate in a handler', () =>
+  withSession(async (session) => {
+    const app = fixture('tornado_app.py');
+    await session.run({ program: app }, [{ file: app, breakpoints: [{ line: markedLine(app, 'fetch_user') }] }]);
+    const stop = await session.stopped('breakpoint');
+    await session.setBreakpoints(app, [{ line: markedLine(app, 'handler') }]);
+    await session.client.nextRequest({ threadId: stop.event.body.threadId as number });
+    const stepped = await session.stopped('step');
+    assert.equal(stepped.frame.name, 'fetch_user');
+    assert.equal(stepped.frame.line, markedLine(app, 'fetch_user') + 1);
+    assert.equal(await evaluate(session, stepped.frame.id, "profile['visits']"), '3');
+    await session.client.continueRequest({ threadId: stepped.event.body.threadId as number });
+    const handler = await session.stopped('breakpoint');
+    assert.equal(await evaluate(session, handler.frame.id, 'self.request.path'), "'/user/ada'");
     await session.client.continueRequest({ threadId: 0 });
     await session.terminated();
   }));
@@ -63,12 +82,18 @@ test('step out of a coroutine lands in the coroutine that awaits it', () =>
     await session.terminated();
   }));
 
-test('pause stops a running program; continue lets it go on', () =>
+test('pause stops a running program; library frames are de-emphasized with justMyCode; continue lets it go on', () =>
   withSession(async (session) => {
     await session.run({ program: fixture('tasks.py') });
     await session.waitForStdout('ready');
     await session.client.pauseRequest({ threadId: 0 });
-    const { event } = await session.stopped('pause');
+    const { event, frames } = await session.stopped('pause');
+    const library = frames.filter((f) => f.source?.path && !f.source.path.startsWith(path.dirname(program)));
+    assert.ok(library.length > 0, 'paused inside the event loop');
+    for (const frame of library) {
+      assert.equal(frame.presentationHint, 'subtle', `${frame.name} ${frame.source?.path}`);
+      assert.equal(frame.source?.presentationHint, 'deemphasize');
+    }
     const threads = await session.client.threadsRequest();
     assert.ok(threads.body.threads.some((t) => t.id === event.body.threadId));
     await session.client.continueRequest({ threadId: event.body.threadId as number });

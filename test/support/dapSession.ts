@@ -162,6 +162,7 @@ export async function assertProcessGone(pid: number): Promise<void> {
 /** Answers the adapter's runInTerminal by spawning the command, as a terminal would. */
 interface ReverseRequestHandling {
   terminalProcesses: ChildProcess[];
+  terminalRequests: DebugProtocol.RunInTerminalRequestArguments[];
 }
 
 export class DapSession {
@@ -172,7 +173,12 @@ export class DapSession {
   debuggeePid: number | undefined;
   /** How many events of each name the test has taken with nextEvent. */
   private readonly consumed = new Map<string, number>();
-  private readonly reverse: ReverseRequestHandling = { terminalProcesses: [] };
+  private readonly reverse: ReverseRequestHandling = { terminalProcesses: [], terminalRequests: [] };
+
+  /** The runInTerminal requests the adapter made. */
+  get terminalRequests(): DebugProtocol.RunInTerminalRequestArguments[] {
+    return this.reverse.terminalRequests;
+  }
 
   constructor(readonly timeoutMs = 20_000) {
     this.client = new DebugClient(process.execPath, ADAPTER, 'coroutine-lens', { cwd: REPO_ROOT }, !!process.env.COROUTINE_LENS_DAP_STDERR);
@@ -212,6 +218,7 @@ export class DapSession {
         respond(false, { message: `the test client does not handle '${request.command}'` });
         return;
       }
+      this.reverse.terminalRequests.push(request.arguments);
       const env: NodeJS.ProcessEnv = { ...process.env };
       for (const [key, value] of Object.entries(request.arguments.env ?? {})) {
         if (value === null) delete env[key];
