@@ -9,29 +9,31 @@ export const SETTINGS_SECTION = 'coroutineLens';
 
 export type SeveritySetting = 'error' | 'warning' | 'information' | 'hint' | 'off';
 
-/** An extra blocking function: its dotted name, optionally with the alternative to suggest. */
-export type ExtraBlockingFunctionSetting = string | { name: string; suggestion?: string };
+/** An extra blocking function: its dotted name, optionally with the code to report and the alternative to suggest. */
+export type ExtraBlockingFunctionSetting = string | { name: string; code?: string; suggestion?: string };
 
 /**
- * `coroutineLens.*` as the server reads it. Every key is optional: the client may send any subset,
- * and an absent (or null) key leaves the value from `pyproject.toml` or the default in place.
+ * `coroutineLens.*` as the server reads it. Every key is optional: the client may send any subset.
+ * A key that is set replaces the value of `[tool.coroutine-lens]` in pyproject.toml (lists are
+ * replaced, not extended; severities merge per code); an absent or null key, an empty list and an
+ * empty table leave pyproject's value (or the default) in place.
  */
 export interface CoroutineLensSettings {
   /** false: no diagnostics, code actions or hovers for this folder. */
   enable?: boolean;
-  /** Rule codes or code prefixes to check (replaces the pyproject `select` when non-empty). */
+  /** Rule codes or code prefixes to check; empty: every rule that is on by default. */
   select?: string[];
-  /** Rule codes or code prefixes never reported (added to the pyproject `ignore`). */
+  /** Rule codes or code prefixes never reported (wins over select). */
   ignore?: string[];
   /** Severity per rule code; 'off' turns a rule off. */
   severity?: Record<string, SeveritySetting>;
-  /** Dotted names of functions that block, added to the built-in catalogue (reported as CORO120's blocking end). */
+  /** Functions that block, besides the built-in catalogue: `"mylib.fetch_sync"` or `{ name, code?, suggestion? }`. */
   extraBlockingFunctions?: ExtraBlockingFunctionSetting[];
   /** Dotted names of decorators that make a generator a coroutine, like `gen.coroutine`. */
   extraCoroutineDecorators?: string[];
   /** Follow calls into synchronous helpers across the workspace (CORO120); null keeps pyproject's value. */
   transitive?: boolean | null;
-  /** Glob patterns (relative to the workspace folder) of files never analysed (added to pyproject's). */
+  /** Glob patterns (relative to the workspace folder) of files and folders never analysed. */
   exclude?: string[];
 }
 

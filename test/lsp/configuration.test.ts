@@ -74,8 +74,10 @@ describe('configuration', () => {
     let seen = client.publications(app);
     await client.changeSettings({ enable: false });
     await client.nextDiagnostics(app, seen, has([]));
+    await client.waitFor(() => client.statuses.at(-1)?.state === 'disabled', 'the disabled status');
     seen = client.publications(app);
     await client.changeSettings({ enable: true });
     await client.nextDiagnostics(app, seen, has(['ASYNC251']));
+    await client.waitFor(() => client.statuses.at(-1)?.state === 'ready', 'the ready status');
   });
 });

@@ -35,6 +35,9 @@ describe('workspace start-up and hover', () => {
     assert.match(reports.at(-1)!.message ?? '', /^32\/32 files$/);
     assert.equal(reports.at(-1)!.percentage, 100);
     assert.equal(values.at(-1)!.kind, 'end');
+    const ready = await client.waitFor(() => client.statuses.find((s) => s.state === 'ready'), 'the ready status');
+    assert.equal(ready.files, 32);
+    assert.ok(client.statuses.some((s) => s.state === 'indexing' && s.total === 32), JSON.stringify(client.statuses));
   });
 
   it('has the open file analysed with the whole index (the chain into util.py)', async () => {

@@ -55,6 +55,7 @@ import {
   type WorkspaceEdit,
 } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { STATUS_NOTIFICATION, type StatusParams } from '../../server/src/protocol';
 
 /** The repository root, from out/test/support/ (emitted) — dist/ holds the bundles. */
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
@@ -88,6 +89,8 @@ export class LspClient {
   readonly logs: LogMessageParams[] = [];
   readonly registrations: Registration[] = [];
   readonly progress = new Map<ProgressToken, ProgressValue[]>();
+  /** coroutineLens/status notifications (other servers send none). */
+  readonly statuses: StatusParams[] = [];
   refreshRequests = 0;
   settings: Record<string, unknown>;
   initializeResult!: InitializeResult;
@@ -115,6 +118,10 @@ export class LspClient {
     });
     connection.onNotification(LogMessageNotification.type, (params) => {
       this.logs.push(params);
+      this.wake();
+    });
+    connection.onNotification(STATUS_NOTIFICATION, (params: StatusParams) => {
+      this.statuses.push(params);
       this.wake();
     });
     connection.onRequest(ConfigurationRequest.type, (params) =>

@@ -22,6 +22,13 @@ interface FolderState extends Folder {
   enabled: boolean;
   /** The serialized effective configuration: tells a real change from a repeated notification. */
   key: string;
+  /** The part of it that decides which files are indexed and how (a change means indexing again). */
+  indexKey: string;
+}
+
+export interface ConfigurationChange {
+  root: string;
+  reindex: boolean;
 }
 
 export class FolderConfigurations {
@@ -43,7 +50,7 @@ export class FolderConfigurations {
     const wanted = new Set(folders.map((folder) => folder.path));
     for (const root of [...this.folders.keys()]) if (!wanted.has(root)) this.folders.delete(root);
     for (const folder of folders) {
-      if (!this.folders.has(folder.path)) this.folders.set(folder.path, { ...folder, enabled: true, key: '' });
+      if (!this.folders.has(folder.path)) this.folders.set(folder.path, { ...folder, enabled: true, key: '', indexKey: '' });
     }
   }
 
@@ -64,16 +71,20 @@ export class FolderConfigurations {
     return best;
   }
 
+  anyEnabled(): boolean {
+    return [...this.folders.values()].some((folder) => folder.enabled);
+  }
+
   isEnabled(file: string): boolean {
     const folder = this.folderOf(file);
     return folder ? this.folders.get(folder.path)!.enabled : true;
   }
 
-  /** Re-reads settings and pyproject.toml of the given folders (all by default); returns the roots whose effective configuration changed. */
-  async refresh(roots: readonly string[] = this.roots()): Promise<string[]> {
+  /** Re-reads settings and pyproject.toml of the given folders (all by default); returns the folders whose effective configuration changed. */
+  async refresh(roots: readonly string[] = this.roots()): Promise<ConfigurationChange[]> {
     const states = roots.map((root) => this.folders.get(root)).filter((state): state is FolderState => state !== undefined);
     const rawSettings = await this.readSettings(states);
-    const changed: string[] = [];
+    const changed: ConfigurationChange[] = [];
     const settingsErrors: string[] = [];
     for (const [index, state] of states.entries()) {
       const settings = resolveSettings(rawSettings[index]);
@@ -84,9 +95,10 @@ export class FolderConfigurations {
       const key = JSON.stringify([settings.enabled, config]);
       if (!this.folders.has(state.path)) continue; // removed while we were reading
       if (key === state.key) continue;
-      Object.assign(state, { enabled: settings.enabled, key });
+      const indexKey = JSON.stringify([config.exclude, config.extraCoroutineDecorators, config.maxFileBytes]);
+      changed.push({ root: state.path, reindex: indexKey !== state.indexKey });
+      Object.assign(state, { enabled: settings.enabled, key, indexKey });
       this.apply(state.path, config);
-      changed.push(state.path);
     }
     this.showNew('settings', settingsErrors.map((error) => `Coroutine Lens: invalid setting ${error}. The rest of the configuration applies.`));
     return changed;

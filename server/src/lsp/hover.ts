@@ -1,10 +1,11 @@
 /** Hover on a flagged call: why it blocks, the chain that leads to the blocking call, what to use instead. */
-import { MarkupKind, type Hover, type Position } from 'vscode-languageserver/node';
+import { MarkupKind, type Hover, type Position, type Range } from 'vscode-languageserver/node';
+import { ruleCatalogue } from '../analysis';
 import { ruleUrl, toLspRange } from './diagnostics';
 import type { Reported } from './codeActions';
 import type { PathMap } from './paths';
 
-function contains(range: Hover['range'] & object, position: Position): boolean {
+function contains(range: Range, position: Position): boolean {
   const afterStart = position.line > range.start.line || (position.line === range.start.line && position.character >= range.start.character);
   const beforeEnd = position.line < range.end.line || (position.line === range.end.line && position.character <= range.end.character);
   return afterStart && beforeEnd;
@@ -18,7 +19,8 @@ export function hoverAt(position: Position, reported: readonly Reported[], paths
   const here = reported.filter(({ diagnostic }) => contains(diagnostic.range, position));
   if (here.length === 0) return undefined;
   const sections = here.map(({ finding }) => {
-    const lines = [`**${finding.code}** — ${finding.message}`];
+    const title = ruleCatalogue.find((rule) => rule.code === finding.code)?.title;
+    const lines = [`**${finding.code}**${title ? ` — ${title}` : ''}`, '', finding.message];
     if (finding.chain && finding.chain.length > 0) {
       lines.push('', 'Blocks through:');
       finding.chain.forEach((hop, index) => {
@@ -27,7 +29,7 @@ export function hoverAt(position: Position, reported: readonly Reported[], paths
         lines.push(`${index + 1}. ${hop.description}${hop.code ? ` (${hop.code})` : ''} — [${fileName(hop.path)}:${line}](${link})`);
       });
     }
-    if (finding.suggestion) lines.push('', `Instead: ${finding.suggestion}`);
+    if (finding.suggestion) lines.push('', `**Instead:** ${finding.suggestion}`);
     lines.push('', `[${finding.code} documentation](${ruleUrl(finding.code)})`);
     return lines.join('\n');
   });

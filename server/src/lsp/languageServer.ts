@@ -77,6 +77,8 @@ export class CoroutineLensServer {
   /** Open documents over the size limit: not given to the engine. */
   private readonly oversized = new Set<string>();
   private readonly indexing = new Map<string, AbortController>();
+  /** What the status item shows once indexing is over (again after `enable` is switched back on). */
+  private readyStatus: StatusParams = { state: 'ready', files: 0 };
   private configured!: Promise<void>;
   /** The index cache being written; shutdown waits for it so the next start is warm. */
   private cacheWritten: Promise<void> = Promise.resolve();
@@ -173,7 +175,7 @@ export class CoroutineLensServer {
         const kept = this.configurations.roots().filter((root) => !removed.has(this.paths.uriOf(root)));
         this.configurations.setFolders([...kept.map((root) => ({ uri: this.paths.uriOf(root), path: root })), ...this.foldersOf(event.added)]);
         const changed = await this.configurations.refresh(this.foldersOf(event.added).map((folder) => folder.path));
-        for (const root of changed) void this.index(root);
+        for (const { root } of changed) void this.index(root);
       });
     }
     await this.configurations.refresh();
@@ -191,7 +193,8 @@ export class CoroutineLensServer {
   }
 
   private status(params: StatusParams): void {
-    void this.connection.sendNotification(STATUS_NOTIFICATION, params);
+    const shown = params.state === 'ready' && this.configurations.roots().length > 0 && !this.configurations.anyEnabled() ? { state: 'disabled' as const } : params;
+    void this.connection.sendNotification(STATUS_NOTIFICATION, shown);
   }
 
   /** Indexes one folder in the background; open documents are analysed first and again when it is done. */
@@ -209,12 +212,12 @@ export class CoroutineLensServer {
         signal: controller.signal,
         onProgress: (done, total) => {
           files = total;
-          progress.report(done, total);
+          if (progress.report(done, total)) this.status({ state: 'indexing', files: done, total });
         },
       });
       const durationMs = Date.now() - started;
       this.connection.console.info(`indexed ${root}: ${files} Python files in ${durationMs} ms`);
-      this.status({ state: 'ready', files, durationMs });
+      this.status((this.readyStatus = { state: 'ready', files, durationMs }));
       this.cacheWritten = engine.flushCache().catch((error: Error) => this.connection.console.warn(`could not write the index cache: ${error.message}`));
     } catch (error) {
       if (controller.signal.aborted) {
@@ -369,13 +372,13 @@ export class CoroutineLensServer {
     await this.configured;
     const changed = await this.configurations.refresh(roots);
     if (changed.length === 0) return;
-    this.connection.console.info(`configuration changed for ${changed.join(', ')}`);
-    const changedRoots = new Set(changed);
+    this.connection.console.info(`configuration changed for ${changed.map(({ root }) => root).join(', ')}`);
+    const changedRoots = new Set(changed.map(({ root }) => root));
     this.markOpenDocuments((file) => {
       const root = this.configurations.folderOf(file)?.path;
       return root !== undefined && changedRoots.has(root);
     });
-    // Exclusions, extra blocking functions and decorators change the workspace summaries.
-    for (const root of changed) void this.index(root);
+    for (const { root, reindex } of changed) if (reindex) void this.index(root);
+    if (this.indexing.size === 0) this.status(this.readyStatus);
   }
 }

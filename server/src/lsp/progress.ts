@@ -17,12 +17,14 @@ export class IndexProgress {
     return new IndexProgress(reporter);
   }
 
-  report(done: number, total: number): void {
+  /** Reports at most every REPORT_INTERVAL_MS (and always the last step); returns whether it did. */
+  report(done: number, total: number): boolean {
     const now = Date.now();
-    if (done < total && now - this.lastReport < REPORT_INTERVAL_MS) return;
+    if (done < total && now - this.lastReport < REPORT_INTERVAL_MS) return false;
     this.lastReport = now;
     const percentage = total > 0 ? Math.floor((done / total) * 100) : 0;
     this.reporter.report(percentage, `${done}/${total} files`);
+    return true;
   }
 
   done(): void {
