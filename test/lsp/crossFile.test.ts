@@ -3,9 +3,9 @@
 // through workspace/didChangeWatchedFiles.
 // A chain's hops: the call in the coroutine, each call further down, the blocking call last.
 import assert from 'node:assert/strict';
-import { unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { FileChangeType } from 'vscode-languageserver-protocol/node';
+import { FileChangeType, WatchKind } from 'vscode-languageserver-protocol/node';
 import { coroutineLensServer, LspClient, makeWorkspace, messageText } from '../support/lspClient';
 
 const HELPERS_CLEAN = 'def load():\n    return 1\n';
@@ -51,8 +51,15 @@ describe('cross-file analysis', () => {
       () => client.registrations.find((r) => r.method === 'workspace/didChangeWatchedFiles'),
       'the file watcher registration',
     );
-    const globs = (registration.registerOptions as { watchers: { globPattern: string }[] }).watchers.map((w) => w.globPattern);
-    assert.deepEqual(globs.sort(), ['**/*.py', '**/pyproject.toml']);
+    const watchers = (registration.registerOptions as { watchers: { globPattern: string; kind?: number }[] }).watchers;
+    assert.deepEqual(
+      watchers.map((w) => [w.globPattern, w.kind ?? 7]),
+      [
+        ['**/*.py', 7],
+        ['**/pyproject.toml', 7],
+        ['**/*', WatchKind.Delete],
+      ],
+    );
   });
 
   it('reports a chain over three modules with one related location per hop', async () => {
@@ -103,6 +110,19 @@ describe('cross-file analysis', () => {
     seen = client.publications(app);
     unlinkSync(extra);
     await client.filesChanged([{ uri: workspace.uri('extra.py'), type: FileChangeType.Deleted }]);
+    await client.nextDiagnostics(app, seen, (ds) => !ds.some((d) => d.range.start.line === 8));
+  });
+
+  it('forgets the modules of a deleted folder (one event for the folder)', async () => {
+    mkdirSync(workspace.file('extra'));
+    writeFileSync(workspace.file('extra/__init__.py'), 'import os\n\n\ndef slow():\n    os.system("sync")\n');
+    let seen = client.publications(app);
+    await client.filesChanged([{ uri: workspace.uri('extra/__init__.py'), type: FileChangeType.Created }]);
+    await client.nextDiagnostics(app, seen, (ds) => ds.some((d) => d.code === 'CORO120' && d.range.start.line === 8));
+
+    seen = client.publications(app);
+    rmSync(workspace.file('extra'), { recursive: true });
+    await client.filesChanged([{ uri: workspace.uri('extra'), type: FileChangeType.Deleted }]);
     await client.nextDiagnostics(app, seen, (ds) => !ds.some((d) => d.range.start.line === 8));
   });
 

@@ -58,6 +58,13 @@ describe('documents', () => {
     assert.deepEqual(again.map((d) => [d.code, d.range.start.line]), [['ASYNC251', 5]]);
   });
 
+  it('analyses an untitled buffer (no file on disk)', async () => {
+    const untitled = 'untitled:Untitled-1';
+    await client.open(untitled, APP, 1);
+    assert.deepEqual((await client.diagnosticsFor(untitled, 1)).map((d) => d.code), ['ASYNC251']);
+    await client.close(untitled);
+  });
+
   it('clears the diagnostics of a closed document', async () => {
     const seen = client.publications(uri);
     await client.close(uri);

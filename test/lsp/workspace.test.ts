@@ -5,6 +5,11 @@ import { after, before, describe, it } from 'node:test';
 import type { MarkupContent, WorkDoneProgressBegin, WorkDoneProgressReport } from 'vscode-languageserver-protocol/node';
 import { coroutineLensServer, LspClient, makeWorkspace } from '../support/lspClient';
 
+const SECOND_FOLDER: Record<string, string> = {
+  'pyproject.toml': '[tool.coroutine-lens]\nignore = ["ASYNC251"]\n',
+  'jobs.py': 'import subprocess\nimport time\n\n\nasync def job():\n    time.sleep(1)\n    subprocess.run(["true"])\n',
+};
+
 const files: Record<string, string> = {
   'app.py': 'import time\n\nfrom util import fetch\n\n\nasync def main():\n    time.sleep(1)\n    fetch()\n',
   'util.py': 'import requests\n\n\ndef fetch():\n    return requests.get("https://example.org")\n',
@@ -58,5 +63,23 @@ describe('workspace start-up and hover', () => {
     const sleep = await client.hover(app, 6, 6);
     assert.match((sleep!.contents as MarkupContent).value, /asyncio\.sleep/, 'the alternative for the file\'s framework');
     assert.equal(await client.hover(app, 0, 2), null, 'no hover away from findings');
+  });
+
+  it('indexes a workspace folder added later, with that folder\'s pyproject.toml', async () => {
+    const second = makeWorkspace(SECOND_FOLDER);
+    try {
+      const progressBefore = client.progress.size;
+      await client.changeFolders([second.root]);
+      await client.waitFor(
+        () => [...client.progress.values()].slice(progressBefore).some((values) => values.some((v) => v.kind === 'end')),
+        'the index of the added folder',
+      );
+      await client.open(second.uri('jobs.py'), SECOND_FOLDER['jobs.py'], 1);
+      const diagnostics = await client.diagnosticsFor(second.uri('jobs.py'), 1);
+      assert.deepEqual(diagnostics.map((d) => d.code), ['ASYNC221'], 'ASYNC251 is ignored by the folder\'s pyproject.toml');
+      await client.close(second.uri('jobs.py'));
+    } finally {
+      second.remove();
+    }
   });
 });

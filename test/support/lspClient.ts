@@ -16,6 +16,7 @@ import {
   DidChangeConfigurationNotification,
   DidChangeTextDocumentNotification,
   DidChangeWatchedFilesNotification,
+  DidChangeWorkspaceFoldersNotification,
   DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification,
   DocumentDiagnosticRequest,
@@ -203,6 +204,11 @@ export class LspClient {
 
   filesChanged(changes: FileEvent[]): Promise<void> {
     return this.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes });
+  }
+
+  changeFolders(added: string[], removed: string[] = []): Promise<void> {
+    const folder = (root: string): { uri: string; name: string } => ({ uri: fileUri(root), name: path.basename(root) });
+    return this.connection.sendNotification(DidChangeWorkspaceFoldersNotification.type, { event: { added: added.map(folder), removed: removed.map(folder) } });
   }
 
   /** Replaces the settings and notifies the server (it pulls them again). */

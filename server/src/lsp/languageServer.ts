@@ -12,6 +12,7 @@ import {
   MessageType,
   ResponseError,
   TextDocumentSyncKind,
+  WatchKind,
   type CancellationToken,
   type ClientCapabilities,
   type Connection,
@@ -162,7 +163,8 @@ export class CoroutineLensServer {
     );
     if (support.watchedFilesRegistration) {
       void connection.client.register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: '**/*.py' }, { globPattern: '**/pyproject.toml' }],
+        // Deleting a folder is reported for the folder only: the third watcher catches it.
+        watchers: [{ globPattern: '**/*.py' }, { globPattern: '**/pyproject.toml' }, { globPattern: '**/*', kind: WatchKind.Delete }],
       });
     } else {
       connection.console.warn('the client cannot register file watchers: files changed outside the editor are seen after a restart');
@@ -298,8 +300,15 @@ export class CoroutineLensServer {
     }
   }
 
+  /**
+   * Logs why a document is not (fully) analysed — too large, binary, undecodable — once per change of
+   * reason. Notes at a position (syntax errors) are not logged: mid-edit they change with every keystroke.
+   */
   private logNotes(uri: string, notes: Note[]): void {
-    const text = notes.map((note) => `${note.path}${note.range ? `:${note.range.start.line + 1}` : ''}: ${note.message}`).join('\n');
+    const text = notes
+      .filter((note) => !note.range)
+      .map((note) => `${note.path}: ${note.message}`)
+      .join('\n');
     if (text === (this.notesShown.get(uri) ?? '')) return;
     this.notesShown.set(uri, text);
     if (text) this.connection.console.info(text);
@@ -344,11 +353,22 @@ export class CoroutineLensServer {
       if (!file) continue;
       if (path.basename(file) === 'pyproject.toml') {
         if (this.configurations.roots().includes(path.dirname(file))) configRoots.add(path.dirname(file));
-      } else if (file.endsWith('.py') && !this.documents.get(change.uri)) {
-        this.fileChangedOnDisk(file, change.type);
+      } else if (file.endsWith('.py')) {
+        if (!this.documents.get(change.uri)) this.fileChangedOnDisk(file, change.type);
+      } else if (change.type === FileChangeType.Deleted) {
+        this.folderDeleted(file);
       }
     }
     if (configRoots.size > 0) await this.reconfigure([...configRoots]);
+  }
+
+  /** A deleted folder comes as one event (not one per file): its Python files leave the index. */
+  private folderDeleted(folder: string): void {
+    const engine = this.engine;
+    if (!engine) return;
+    const gone = engine.indexedFiles(folder).filter((file) => file !== folder && !this.documents.get(this.paths.uriOf(file)));
+    for (const file of gone) engine.removeFile(file);
+    if (gone.length > 0) this.markOpenDocuments(() => true);
   }
 
   /** A file that is not open changed on disk (an open one: the buffer wins, nothing to do). */
