@@ -153,7 +153,7 @@ export class AgentConnection {
           if (lines.length === 0) return;
           socket.off('data', onData);
           candidates.delete(socket);
-          trace?.('receive', lines[0]);
+          trace?.('receive', lines[0].replace(token, '<token>'));
           const hello = parseMessage(lines[0]);
           if (done || !isValidHello(hello, 'agent', token)) {
             socket.destroy();

@@ -218,7 +218,9 @@ export class CoroutineLensSession extends DebugSession {
     try {
       await debuggee.connection.request('initialize', options);
     } catch (error) {
-      await this.endDebuggee(debuggee, true);
+      // The failed launch response ends the session; no exited/terminated for a start that never was.
+      this.debuggee = undefined;
+      await this.endDebuggee(debuggee, debuggee.mode === 'launch');
       throw new LaunchError(`The Coroutine Lens agent failed to start: ${(error as Error).message}`, LaunchErrorId.agentDidNotConnect);
     }
   }

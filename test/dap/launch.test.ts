@@ -103,6 +103,7 @@ test('trace: DAP and agent traffic go to a log file, and the debug console says 
     assert.match(text, /dap ← \{.*"command":"configurationDone"/);
     assert.match(text, /agent → \{.*"command":"initialize"/);
     assert.match(text, /agent ← \{.*"type":"hello".*"role":"agent"/);
+    assert.doesNotMatch(text, /"token":"[0-9a-f]{16,}"/, 'the one-time token is not written to the log');
     assert.match(text, /dap → \{.*"event":"terminated"/);
   }));
 
