@@ -72,3 +72,17 @@ describe('documents', () => {
     assert.deepEqual(cleared, []);
   });
 });
+
+describe('node IPC transport', () => {
+  it('serves diagnostics over node IPC, as VS Code starts the server', async () => {
+    const workspace = makeWorkspace({ 'app.py': APP });
+    const client = await LspClient.start(coroutineLensServer('ipc'), { root: workspace.root });
+    try {
+      await client.open(workspace.uri('app.py'), APP, 1);
+      assert.deepEqual((await client.diagnosticsFor(workspace.uri('app.py'), 1)).map((d) => d.code), ['ASYNC251']);
+    } finally {
+      await client.stop();
+      workspace.remove();
+    }
+  });
+});

@@ -24,6 +24,8 @@ import {
   HoverRequest,
   InitializedNotification,
   InitializeRequest,
+  IPCMessageReader,
+  IPCMessageWriter,
   LogMessageNotification,
   PublishDiagnosticsNotification,
   RegistrationRequest,
@@ -66,10 +68,14 @@ export interface ServerCommand {
   command: string;
   args: string[];
   env?: NodeJS.ProcessEnv;
+  /** Talk over node IPC (the child's IPC channel) instead of stdin/stdout. */
+  ipc?: boolean;
 }
 
-export function coroutineLensServer(): ServerCommand {
-  return { name: 'coroutine-lens', command: process.execPath, args: [path.join(repoRoot, 'dist', 'server.js'), '--stdio'] };
+/** The bundle as the tests and the extension run it: over stdio, or over node IPC as VS Code starts it. */
+export function coroutineLensServer(transport: 'stdio' | 'ipc' = 'stdio'): ServerCommand {
+  const bundle = path.join(repoRoot, 'dist', 'server.js');
+  return { name: 'coroutine-lens', command: process.execPath, args: [bundle, transport === 'ipc' ? '--node-ipc' : '--stdio'], ipc: transport === 'ipc' };
 }
 
 export interface ClientOptions {
@@ -147,8 +153,14 @@ export class LspClient {
   }
 
   static async start(server: ServerCommand, options: ClientOptions = {}): Promise<LspClient> {
-    const child = spawn(server.command, server.args, { cwd: options.root, env: { ...process.env, ...server.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    const child = spawn(server.command, server.args, {
+      cwd: options.root,
+      env: { ...process.env, ...server.env },
+      stdio: server.ipc ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe'],
+    });
+    const connection = server.ipc
+      ? createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child))
+      : createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const client = new LspClient(connection, child, options);
     connection.listen();
     const capabilities: ClientCapabilities = {
