@@ -5,11 +5,12 @@
  *     harness (debugpy's own adapter, `python <debugpy>/adapter`, over stdio).
  * Usage: npm run bench:dap  (COROUTINE_LENS_BENCH_QUICK=1 runs fewer repetitions and sizes)
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { CoroutineTree } from '../../debug-adapter/src/agentProtocol';
+import { AgentConnection, newToken } from '../../debug-adapter/src/agentConnection';
+import { TOKEN_ENV, type CoroutineTree } from '../../debug-adapter/src/agentProtocol';
 import { ADAPTER, DapSession, REPO_ROOT, fixture, markedLine, testVenvs } from '../support/dapSession';
 
 const quick = !!process.env.COROUTINE_LENS_BENCH_QUICK;
@@ -65,6 +66,48 @@ async function treeRoundTrip(python: string, count: number): Promise<TreeFigures
   return figures;
 }
 
+/**
+ * The same round trip straight over the agent socket (no adapter, no DAP): separates the agent's
+ * capture from what the adapter and the DAP transfer add.
+ */
+async function agentOnlyTree(python: string, count: number): Promise<number[]> {
+  const token = newToken();
+  const listening = await AgentConnection.listen(token, 60_000);
+  const child = spawn(
+    python,
+    [path.join(REPO_ROOT, 'dist', 'python', 'coroutine_lens_agent'), '--connect', `127.0.0.1:${listening.port}`, '--', fixture('many_tasks.py'), String(count)],
+    { env: { ...process.env, [TOKEN_ENV]: token }, stdio: ['ignore', 'pipe', 'inherit'], detached: true },
+  );
+  const ready = new Promise<void>((resolve) => {
+    let seen = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(`ready ${count}`)) resolve();
+    });
+  });
+  const times: number[] = [];
+  try {
+    const agent = await listening.connection;
+    await agent.request('initialize', { justMyCode: true, showTasksAsThreads: true, taskThreadLimit: 256, blockedLoopThresholdMs: 0, stopOnEntry: false });
+    await agent.request('configurationDone', {});
+    await ready;
+    for (let i = 0; i < TREE_REPEATS; i++) {
+      const start = process.hrtime.bigint();
+      await agent.request('coroutineTree', {}, 300_000);
+      times.push(elapsed(start));
+    }
+    await agent.request('disconnect', { terminate: true }, 5_000).catch(() => undefined);
+    agent.close();
+  } finally {
+    try {
+      process.kill(-(child.pid as number), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  return times;
+}
+
 /** From the initialize request to the first `stopped` at a breakpoint; the adapter runs already. */
 async function launchToBreakpoint(client: DebugClient, launchArgs: object, file: string, line: number): Promise<number> {
   const start = process.hrtime.bigint();
@@ -116,11 +159,12 @@ async function main(): Promise<void> {
   console.log(`repetitions: tree ${TREE_REPEATS}, launch ${LAUNCH_REPEATS}; medians (min in brackets)\n`);
 
   console.log('1. pause → stopped → coroutineTree, through DAP');
-  console.log('   tasks      pause→stopped     coroutineTree     round trip        tree JSON');
+  console.log('   tasks      pause→stopped     coroutineTree     round trip        tree JSON   agent alone (socket, running)');
   for (const count of TASK_COUNTS) {
     const f = await treeRoundTrip(python, count);
+    const alone = await agentOnlyTree(python, count);
     console.log(
-      `   ${String(f.tasks).padStart(7)} ${ms(median(f.pauseToStopped))} ${ms(median(f.tree))} (${Math.min(...f.tree).toFixed(1)}) ${ms(median(f.total))}  ${(f.bytes / 1e6).toFixed(2).padStart(7)} MB`,
+      `   ${String(f.tasks).padStart(7)} ${ms(median(f.pauseToStopped))} ${ms(median(f.tree))} (${Math.min(...f.tree).toFixed(1)}) ${ms(median(f.total))}  ${(f.bytes / 1e6).toFixed(2).padStart(7)} MB ${ms(median(alone))}`,
     );
   }
 

@@ -192,6 +192,46 @@ export class DapSession {
       this.client.on(name, (event: DebugProtocol.Event) => this.events.push(event));
     }
     this.interceptReverseRequests();
+    this.readInLinearTime();
+  }
+
+  /**
+   * DebugClient appends every chunk to one Buffer (Buffer.concat per chunk), quadratic in the size
+   * of a message: a 50 MB coroutineTree would measure the test client, not the adapter. This reader
+   * joins a message's chunks once.
+   */
+  private readInLinearTime(): void {
+    const client = this.client as unknown as { handleData(data: Buffer): void; dispatch(body: string): void };
+    let pending: Buffer[] = [];
+    let pendingLength = 0;
+    let contentLength = -1;
+    const separator = Buffer.from('\r\n\r\n');
+    client.handleData = (data: Buffer): void => {
+      pending.push(data);
+      pendingLength += data.length;
+      for (;;) {
+        if (contentLength < 0) {
+          const buffer = pending.length === 1 ? pending[0] : Buffer.concat(pending);
+          pending = [buffer];
+          const end = buffer.indexOf(separator);
+          if (end < 0) return;
+          const header = /Content-Length: *(\d+)/i.exec(buffer.toString('utf8', 0, end));
+          if (!header) throw new Error(`DAP header without Content-Length: ${buffer.toString('utf8', 0, end)}`);
+          contentLength = Number(header[1]);
+          const rest = buffer.subarray(end + separator.length);
+          pending = [rest];
+          pendingLength = rest.length;
+        }
+        if (pendingLength < contentLength) return;
+        const buffer = pending.length === 1 ? pending[0] : Buffer.concat(pending);
+        const body = buffer.toString('utf8', 0, contentLength);
+        const rest = buffer.subarray(contentLength);
+        pending = [rest];
+        pendingLength = rest.length;
+        contentLength = -1;
+        client.dispatch(body);
+      }
+    };
   }
 
   get adapterPid(): number {
