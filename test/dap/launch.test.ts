@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { fixture, markedLine, oldestTestPython, withSession } from '../support/dapSession';
+import { fixture, markedLine, oldestTestPython, testPython, withSession } from '../support/dapSession';
 
 test('internal console: stdout and stderr, args, cwd, env and envFile reach the program; exit code 0', () =>
   withSession(async (session) => {
@@ -82,6 +82,17 @@ test('externalTerminal asks the client for an external terminal', () =>
     await session.run({ program: fixture('hello.py'), console: 'externalTerminal' });
     await session.terminated();
     assert.equal(session.terminalRequests[0].kind, 'external');
+  }));
+
+test('"python" as a command list: the extra interpreter arguments apply to the debuggee', () =>
+  withSession(async (session) => {
+    const program = fixture('hello.py');
+    await session.run({ program, python: [await testPython(), '-X', 'utf8'] }, [{ file: program, breakpoints: [{ line: markedLine(program, 'greet') }] }]);
+    const { frame } = await session.stopped('breakpoint');
+    const utf8Mode = await session.client.evaluateRequest({ expression: "__import__('sys').flags.utf8_mode", frameId: frame.id, context: 'repl' });
+    assert.equal(utf8Mode.body.result, '1');
+    await session.client.continueRequest({ threadId: 0 });
+    await session.terminated();
   }));
 
 test('stopOnEntry stops before the first line of the program', () =>
