@@ -21,6 +21,8 @@ async function failedRequest(session: DapSession, command: 'launch' | 'attach', 
   assert.equal(response.success, false, `${command} should fail: ${JSON.stringify(response)}`);
   assert.equal((response as DebugProtocol.ErrorResponse).body.error?.showUser, true, 'the message is shown to the user');
   assert.ok(response.message, 'the error has a message');
+  // A failed start leaves nothing running, even before the client disconnects.
+  await session.assertNothingRunning();
   return response.message;
 }
 

@@ -365,8 +365,16 @@ export class DapSession {
    * Ends the session as VS Code does (disconnect), then asserts nothing is left: the debuggee and its
    * group are gone, the adapter listens on no port, the adapter itself exits.
    */
+  /** The adapter runs no program and listens on no port (while the adapter itself lives on). */
+  async assertNothingRunning(): Promise<void> {
+    assert.deepEqual(listeningPorts(this.adapterPid), [], 'the adapter still listens');
+    await waitUntil(() => childProcesses(this.adapterPid).length === 0, 5_000, 'the adapter has no child process left');
+  }
+
   async end(disconnect: DebugProtocol.DisconnectArguments = {}): Promise<void> {
     const adapterPid = this.adapterPid;
+    // A session that ended by itself must have cleaned up already, before any disconnect.
+    if (this.events.some((e) => e.event === 'terminated')) await this.assertNothingRunning();
     try {
       await this.client.disconnectRequest(disconnect);
     } catch {
