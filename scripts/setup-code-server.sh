@@ -10,6 +10,10 @@ stamp="$cache/installed-$code_server_version"
 [ -f "$stamp" ] && exit 0
 
 mkdir -p "$cache"
+# Started from `npm test`, the environment carries the outer npm's settings (npm_config_*, npm_node_execpath,
+# NODE) that point back at the machine's Node; code-server's postinstall must see only Node 24.
+for name in $(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$name"; done
+unset NODE
 # Keep code-server's own config and data out of the home folder.
 export XDG_CONFIG_HOME="$cache/xdg/config" XDG_DATA_HOME="$cache/xdg/data" XDG_CACHE_HOME="$cache/xdg/cache"
 started=$(date +%s)
@@ -21,6 +25,6 @@ export PATH="$node24_dir/bin:$PATH"
 export npm_config_nodedir="$node24_dir"
 echo "[setup-code-server] installing code-server $code_server_version with $(node --version)"
 npm install -g --prefix "$cache/cs" --no-audit --no-fund --loglevel=error --unsafe-perm "code-server@$code_server_version" >/dev/null
-"$cache/cs/bin/code-server" --version | head -1
+"$cache/cs/bin/code-server" --version | tail -1
 touch "$stamp"
 echo "[setup-code-server] done in $(( $(date +%s) - started )) s"
