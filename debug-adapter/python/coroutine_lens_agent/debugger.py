@@ -11,7 +11,7 @@ import threading
 import time
 import traceback
 
-from . import filters
+from . import filters, tasks
 from .breakpoints import BreakpointTable
 from .variables import Variables
 
@@ -137,8 +137,7 @@ class Debugger:
         parent = frame.f_back
         if frame.f_code.co_flags & _SUSPENDABLE and (parent is None or filters.is_library(parent.f_code.co_filename)):
             # A coroutine that a task (or the loop) drove has finished: land in whoever awaits it.
-            from . import tree
-            step.frame, step.targets = None, tuple(tree.awaiter_frames(self.loops))
+            step.frame, step.targets = None, tuple(tasks.awaiter_frames())
             step.anywhere = not step.targets
         elif parent is not None and not (self.just_my_code and filters.is_library(parent.f_code.co_filename)):
             step.frame, step.kind, step.anywhere = parent, 'over', False
@@ -195,15 +194,15 @@ class Debugger:
             while ident in self.stopped and self.enabled:
                 self._cond.wait()
 
-    def resume(self, step_kind=None, thread_id=None):
-        step = None
-        if step_kind is not None:
-            ident = self.threads.ident_of(thread_id)
-            info = self.stopped.get(ident)
-            if info is None:
-                raise LookupError('thread %s is not stopped in Python code' % thread_id)
-            step = Step(step_kind, ident, info.frame)
-        self.resume_with(step)
+    def step_for(self, kind, thread_id):
+        ident = self.threads.ident_of(thread_id)
+        info = self.stopped.get(ident)
+        if info is None:
+            raise LookupError('thread %s is not stopped in Python code' % thread_id)
+        return Step(kind, ident, info.frame)
+
+    def resume(self):
+        self.resume_with(None)
 
     def resume_with(self, step):
         with self._cond:

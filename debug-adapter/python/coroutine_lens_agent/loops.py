@@ -22,7 +22,7 @@ class LoopRegistry:
         self._report_error = report_error
         self._loops = {}  # id(loop) -> (weakref to loop, ident of its thread)
         self._lock = threading.Lock()
-        self.creation_stacks = weakref.WeakKeyDictionary()  # task -> ((code, line), ...)
+        self.creation_stacks = CreationStacks()
         self.needs_gc_scan = False  # set when asyncio was imported before the agent came
         self.record_creation = True
 
@@ -70,7 +70,7 @@ class LoopRegistry:
                     if not library(code.co_filename):
                         entries.append((code, frame.f_lineno))
                     frame = frame.f_back
-                stacks[task] = tuple(entries)
+                stacks.put(task, tuple(entries))
             except TypeError:  # a user factory returned something that takes no weak reference
                 pass
             return task
@@ -126,3 +126,23 @@ class LoopRegistry:
 
 def _noop():
     pass
+
+
+class CreationStacks:
+    """obj -> ((code, line), ...) for as long as obj lives. A plain dict keyed by id with a weak
+    reference to drop the entry: the tree reads it for every task, and WeakKeyDictionary.get is a
+    Python-level call several times slower than dict.get."""
+
+    def __init__(self):
+        self._entries = {}
+
+    def put(self, obj, stack):
+        key = id(obj)
+        entries = self._entries
+        self._entries[key] = (weakref.ref(obj, lambda _, key=key: entries.pop(key, None)), stack)
+
+    def get(self, obj):
+        entry = self._entries.get(id(obj))
+        if entry is not None and entry[0]() is obj:
+            return entry[1]
+        return None

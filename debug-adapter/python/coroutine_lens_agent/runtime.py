@@ -6,7 +6,7 @@ import sys
 import threading
 import traceback
 
-from . import filters, protocol, tree
+from . import filters, protocol, tasks, tree
 from .debugger import Debugger, Step
 from .hooks import PostImportHooks
 from .loops import LoopRegistry
@@ -45,15 +45,20 @@ class Agent:
         self.debugger.tracer = self.tracer
         self.watchdog = Watchdog(self.loops, self.threads, self.debugger, self.send_event, self.report_error,
                                  self.start_thread)
-        self.pseudo_threads = tree.PseudoThreads()
+        self.pseudo_threads = tasks.PseudoThreads()
         self._configured = threading.Event()
         self._tracing = False
         self._exiting = False
+        # What must happen only once the response is on the wire: resuming or starting the program
+        # may end the process at once (os._exit), and the adapter must still get its answer.
+        self._after_response = None
         self._program_started = False
         asyncio_was_imported = 'asyncio.events' in sys.modules
         self.hooks = PostImportHooks(self.report_error)
         self.hooks.add('asyncio.events', self.loops.patch_asyncio)
         self.hooks.add('tornado.gen', self.runners.patch_tornado)
+        self.hooks.add('tornado.locks', self.runners.patch_primitives)
+        self.hooks.add('tornado.queues', self.runners.patch_primitives)
         self.loops.needs_gc_scan = asyncio_was_imported
         if hasattr(os, 'register_at_fork'):
             os.register_at_fork(after_in_child=self._after_fork_in_child)
@@ -130,8 +135,9 @@ class Agent:
             conn.send(protocol.response(message['seq'], error='%s: %s' % (type(error).__name__, error)))
         else:
             conn.send(protocol.response(message['seq'], body))
-            if message['command'] == 'configurationDone':
-                self._configured.set()  # only now: the program may end at once and close the link
+            after, self._after_response = self._after_response, None
+            if after is not None:
+                after()
 
     def _end_session(self, conn, terminate):
         if self._exiting:  # the program is ending on its own; its exit code must stand
@@ -238,6 +244,7 @@ class Agent:
             if self._program_started:  # attached to a running program
                 self._trace_running_threads()
         self.watchdog.start(self.options['blockedLoopThresholdMs'])
+        self._after_response = self._configured.set
         return {}
 
     def _on_threads(self, args):
@@ -289,15 +296,16 @@ class Agent:
         return self.debugger.variables.set_variable(args['variablesReference'], args['name'], args['value'])
 
     def _on_continue(self, args):
-        self.debugger.resume()
+        self._after_response = self.debugger.resume
         return {}
 
     def _step(self, kind, args):
         coroutine_frame = self.pseudo_threads.step_frame(args['threadId'])
         if coroutine_frame is not None:  # a suspended task: stop at its next line when it resumes
-            self.debugger.resume_with(Step('over', None, coroutine_frame))
+            step = Step('over', None, coroutine_frame)
         else:
-            self.debugger.resume(kind, args['threadId'])
+            step = self.debugger.step_for(kind, args['threadId'])
+        self._after_response = lambda: self.debugger.resume_with(step)
         return {}
 
     def _on_next(self, args):
@@ -318,14 +326,14 @@ class Agent:
         return self.debugger.exception_info(ident)
 
     def _on_coroutineTree(self, args):
-        result = tree.capture(self.loops, self.runners, self.threads, self.debugger)
+        thread_ids = None
         if self.debugger.suspended and self.options['showTasksAsThreads']:
-            self.pseudo_threads.annotate(result)
-        return result
+            thread_ids = self.pseudo_threads.thread_ids_by_node()
+        return protocol.RawJSON(tree.capture(self.loops, self.runners, self.threads, self.debugger, thread_ids))
 
     def _on_cancelTask(self, args):
-        return {'cancelled': tree.cancel(self.loops, self.runners, args['taskId'])}
+        return {'cancelled': tasks.cancel(self.loops, self.runners, args['taskId'])}
 
     def _on_taskCreationStack(self, args):
-        return {'frames': tree.creation_stack(self.loops, self.runners, args['taskId'])}
+        return {'frames': tasks.creation_stack(self.loops, self.runners, args['taskId'])}
 

@@ -5,14 +5,59 @@ import sys
 import weakref
 
 from . import filters
-from .loops import CREATION_STACK_DEPTH
+from .loops import CREATION_STACK_DEPTH, CreationStacks
+
+
+_PRIMITIVES = {'tornado.locks': ('Condition', 'Event', 'Semaphore', 'Lock'), 'tornado.queues': ('Queue',)}
 
 
 class RunnerRegistry:
+    """Live Runners and tornado.locks / tornado.queues objects (whose waiter futures name a wait)."""
+
     def __init__(self, report_error):
         self._report_error = report_error
         self._runners = weakref.WeakSet()
-        self.creation_stacks = weakref.WeakKeyDictionary()
+        self._primitives = weakref.WeakSet()
+        self.creation_stacks = CreationStacks()
+
+    def patch_primitives(self, module):
+        for class_name in _PRIMITIVES.get(module.__name__, ()):
+            cls = getattr(module, class_name, None)
+            if cls is None or getattr(cls.__init__, '_coroutine_lens', False):
+                continue
+            self._wrap_init(cls)
+
+    def _wrap_init(self, cls):
+        original = cls.__init__
+        primitives = self._primitives
+
+        @functools.wraps(original)
+        def __init__(obj, *args, **kwargs):
+            original(obj, *args, **kwargs)
+            primitives.add(obj)
+
+        __init__._coroutine_lens = True
+        cls.__init__ = __init__
+
+    def waits(self):
+        """id(future) -> (kind, description) for every future a Tornado lock, event or queue holds."""
+        result = {}
+        primitives = list(self._primitives)
+        inside_lock = {id(getattr(p, '_block', None)): p for p in primitives if type(p).__name__ == 'Lock'}
+        for primitive in primitives:
+            owner = inside_lock.get(id(primitive), primitive)
+            label = type(owner).__name__
+            kind = {'Lock': 'lock', 'Condition': 'condition', 'Event': 'event'}.get(label, 'semaphore')
+            if hasattr(primitive, '_getters'):
+                kind = 'queue'
+                waiting = list(primitive._getters) + [f for _, f in list(primitive._putters)]
+                detail = '%d items' % primitive.qsize()
+            else:
+                waiting = list(getattr(primitive, '_waiters', ()))
+                detail = '%d waiting' % len(waiting)
+            for future in waiting:
+                result[id(future)] = (kind, 'tornado %s (%s) at 0x%x' % (label, detail, id(owner)))
+        return result
 
     def patch_tornado(self, gen_module):
         runner_class = gen_module.Runner
@@ -40,7 +85,7 @@ class RunnerRegistry:
                 if not filters.is_library(code.co_filename):
                     entries.append((code, frame.f_lineno))
                 frame = frame.f_back
-            self.creation_stacks[runner] = tuple(entries)
+            self.creation_stacks.put(runner, tuple(entries))
         except Exception as error:
             self._report_error(error)
 

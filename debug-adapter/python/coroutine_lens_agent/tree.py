@@ -1,16 +1,20 @@
 """The suspension tree: every task of every running loop, and every Tornado @gen.coroutine runner,
 with where it is suspended, what it waits on and who waits on it.
 
-Before 3.14 nothing records "who awaits whom", so it is recovered from the objects (see
+Before 3.14 nothing records "who awaits whom", so it is recovered from the objects (details in
 docs/architecture-agent.md): a task's chain follows cr_await / gi_yieldfrom / ag_await; what it
 waits on is task._fut_waiter, classified by its type and by the innermost frame of the chain;
-futures that other tasks feed (shield, wait, wait_for, gather, TaskGroup, executor, tornado multi)
-are found by reading the done-callbacks of every task once per capture. On 3.14 the interpreter's
-own `_asyncio_awaited_by` sets add their edges. Cycles (deadlocks) are found with an iterative
+futures that other tasks feed (shield, wait, wait_for, gather, executor, Tornado fetch) are found
+by reading every task's done-callbacks once per capture. On 3.14 the interpreter's own
+`_asyncio_awaited_by` sets add their edges. Cycles (deadlocks) are found with an iterative
 depth-first search and reported, never followed forever.
+
+Speed: 100,000 tasks must take well under a second, so the hot loop touches each task a few
+times, caches per code object (what a leaf function means, each frame's JSON) and writes the JSON
+text itself instead of building dicts for json.dumps.
 """
-import functools
 import gc
+import json
 import os
 import sys
 import threading
@@ -18,20 +22,24 @@ import time
 import types
 
 from . import filters
+from .chains import (MAX_CHAIN, asyncio_module, callback_targets, is_runner, unwrap_helper)
 
-MAX_CHAIN = 256
+_quote = getattr(json.encoder, 'c_encode_basestring_ascii', None) or json.encoder.encode_basestring_ascii
 _LEAF_FUNCTIONS = {
-    # (file name, function) of the innermost frame -> awaiting kind
+    # (file name, function) of the innermost frame of a chain -> awaiting kind
     ('tasks.py', 'sleep'): 'sleep',
     ('tasks.py', 'wait_for'): 'wait_for',
     ('tasks.py', 'wait'): 'wait',
     ('tasks.py', '_wait'): 'wait',
-    ('tasks.py', 'as_completed'): 'wait',
     ('taskgroups.py', '__aexit__'): 'taskgroup',
     ('taskgroups.py', '_aexit'): 'taskgroup',
     ('queues.py', 'get'): 'queue',
     ('queues.py', 'put'): 'queue',
     ('queues.py', 'join'): 'queue',
+    ('locks.py', 'acquire'): 'lock',
+    ('locks.py', 'wait'): 'event',
+    ('locks.py', 'wait_for'): 'condition',
+    ('locks.py', '_block'): 'barrier',
     ('streams.py', '_wait_for_data'): 'socket',
     ('streams.py', 'drain'): 'socket',
     ('streams.py', '_drain_helper'): 'socket',
@@ -43,262 +51,365 @@ _LEAF_FUNCTIONS = {
     ('base_events.py', 'sock_connect'): 'socket',
     ('base_events.py', 'create_connection'): 'socket',
     ('base_events.py', 'getaddrinfo'): 'executor',
-    ('locks.py', 'acquire'): 'lock',
-    ('locks.py', 'wait'): 'event',
-    ('locks.py', 'wait_for'): 'condition',
-    ('locks.py', '_block'): 'barrier',
+    ('http1connection.py', '_read_message'): 'socket',
+    ('http1connection.py', 'read_response'): 'socket',
+    ('iostream.py', 'read_until_regex'): 'socket',
+    ('iostream.py', 'read_bytes'): 'socket',
+    ('tcpclient.py', 'connect'): 'socket',
 }
-_LOCK_KINDS = {'Lock': 'lock', 'Semaphore': 'semaphore', 'BoundedSemaphore': 'semaphore', 'Event': 'event',
-               'Condition': 'condition', 'Barrier': 'barrier', 'Queue': 'queue', 'PriorityQueue': 'queue',
-               'LifoQueue': 'queue'}
-_PRIMITIVE_KINDS = ('lock', 'event', 'condition', 'queue')
+# The class of the leaf frame's `self` tells a Lock from a Semaphore, an Event from a Condition.
+_PRIMITIVE_CLASSES = {'Lock': 'lock', 'Semaphore': 'semaphore', 'BoundedSemaphore': 'semaphore',
+                      'Event': 'event', 'Condition': 'condition', 'Barrier': 'barrier', 'Queue': 'queue',
+                      'PriorityQueue': 'queue', 'LifoQueue': 'queue'}
+_PRIMITIVE_KINDS = ('lock', 'event', 'condition', 'queue', 'semaphore', 'barrier')
 _FEED_KINDS = {'_inner_done_callback': 'shield', '_on_completion': 'wait', '_release_waiter': 'wait_for',
                '_done_callback': 'gather', '_call_check_cancel': 'executor', '_call_set_state': 'executor',
                'callback': 'gather'}
+_CONTEXT_FUNCTIONS = ('wait_for', 'shield')
+_NO_KIND = object()
 
-# type -> (frame attribute, awaited attribute); the walk ends at any other object (a Future iterator)
-_CHAIN_ATTRS = {
-    types.CoroutineType: ('cr_frame', 'cr_await'),
-    types.GeneratorType: ('gi_frame', 'gi_yieldfrom'),
-    types.AsyncGeneratorType: ('ag_frame', 'ag_await'),
-}
-
-
-def _asyncio():
-    return sys.modules.get('asyncio')
+_waiting_since = {}  # from the previous capture: (id(task), id(waiter)) -> time first seen waiting
+_fragments = {}  # (code, line) -> that frame's JSON text; kept across captures, bounded
+_MAX_FRAGMENTS = 200000
 
 
-def task_id(obj):
-    return ('t%x' if not _is_runner(obj) else 'g%x') % id(obj)
+def _fragment(code, line):
+    key = (code, line)
+    text = _fragments.get(key)
+    if text is None:
+        if len(_fragments) > _MAX_FRAGMENTS:
+            _fragments.clear()
+        text = _fragments[key] = '{"name":%s,"path":%s,"line":%d}' % (
+            _quote(code.co_name), _quote(code.co_filename), line)
+    return text
 
 
-def _is_runner(obj):
-    return type(obj).__name__ == 'Runner' and hasattr(obj, 'result_future')
-
-
-def coroutine_chain(coro):
-    """Frames of a suspended coroutine chain, outermost first. Helper objects (async generator
-    asend/athrow, coroutine wrappers) expose nothing: their referents hold the next link."""
-    frames = []
-    obj = coro
-    while obj is not None and len(frames) < MAX_CHAIN:
-        attrs = _CHAIN_ATTRS.get(type(obj))
-        if attrs is None:
-            obj = _unwrap_helper(obj)
-            if obj is None:
-                break
-            continue
-        frame = getattr(obj, attrs[0])
-        if frame is None:
-            break
-        frames.append(frame)
-        obj = getattr(obj, attrs[1])
-    return frames
-
-
-def _unwrap_helper(obj):
-    name = type(obj).__name__
-    if name in ('async_generator_asend', 'async_generator_athrow', 'coroutine_wrapper', 'generator_wrapper'):
-        for referent in gc.get_referents(obj):
-            if type(referent) in _CHAIN_ATTRS:
-                return referent
+def _gather_callback_code():
+    gather = getattr(sys.modules.get('asyncio.tasks'), 'gather', None)
+    for const in getattr(getattr(gather, '__code__', None), 'co_consts', ()):
+        if getattr(const, 'co_name', None) == '_done_callback':
+            return const
     return None
 
 
-def _frame_entry(frame, line=None):
-    code = frame.f_code
-    return {'name': code.co_name, 'path': code.co_filename, 'line': frame.f_lineno if line is None else line}
+class _Node:
+    __slots__ = ('key', 'obj', 'id', 'name', 'kind', 'state', 'chain', 'frames', 'waiter', 'awaiting',
+                 'targets', 'awaited_by', 'suspended_for', 'created', 'thread_id')
 
-
-def _callback_targets(callback):
-    """The objects a done-callback closes over or is bound to, and the callback's function name."""
-    targets = []
-    if isinstance(callback, functools.partial):
-        targets.extend(callback.args)
-        callback = callback.func
-    owner = getattr(callback, '__self__', None)
-    if owner is not None and not isinstance(owner, types.ModuleType):
-        targets.append(owner)
-    for cell in getattr(callback, '__closure__', None) or ():
-        try:
-            targets.append(cell.cell_contents)
-        except ValueError:  # empty cell
-            pass
-    return getattr(callback, '__name__', ''), targets
+    def __init__(self, key, obj, prefix):
+        self.key, self.obj = key, obj
+        self.id = '%s%x' % (prefix, key)
+        self.chain = ()
+        self.frames = None
+        self.waiter = None
+        self.awaiting = None
+        self.targets = ()
+        self.awaited_by = None
+        self.suspended_for = None
+        self.created = None
+        self.thread_id = None
 
 
 class _Capture:
-    """One capture: nodes by object id, then edges and classification."""
-
     def __init__(self, loops, runners, threads, debugger):
         self.loops = loops
         self.runners = runners
         self.threads = threads
         self.debugger = debugger
-        self.asyncio = _asyncio()
-        self.nodes = {}  # id(task or runner) -> node dict
-        self.objects = {}  # id -> task or runner
-        self.chains = {}  # id -> frames of a suspended chain, innermost first
-        self.owner = {}  # id(future) -> node id completed with it (a task itself, a runner's result future)
+        self.asyncio = asyncio_module()
+        self.nodes = {}  # id(task or runner) -> _Node
+        self.owner = {}  # id(future) -> node key completed with it (a task itself, a runner's result future)
         self.feeds = {}  # id(future) -> [(kind, object whose completion feeds it)]
         self.timers = {}  # id(future) -> loop time at which a timer handle completes it
-        self.timeouts = {}  # id(task) -> loop time at which its asyncio.timeout() expires
+        self.timeouts = {}  # id(task) -> (loop time, id(loop)) when its asyncio.timeout() expires
+        self.tornado_sleeps = set()
+        self.primitive_waits = runners.waits()  # id(future) -> (kind, description): Tornado locks, queues
         self.loop_now = {}
+        self.leaf_kinds = {}  # code -> kind or None
+        self.primitive_descriptions = {}
+        self.waiting_since = {}
+        self.skipped_callback_code = _gather_callback_code()
         self.now = time.time()
 
-    # -- pass 1 ---------------------------------------------------------------------------------
+    # -- pass 1: every node, its chain, and what the done-callbacks say -------------------------
 
     def collect(self):
-        result = []
+        loops = []
         asyncio = self.asyncio
         names = {t.ident: t.name for t in threading.enumerate()}
-        frames_by_thread = sys._current_frames()
-        loop_of_runner = {}
+        runners_by_loop = {}
         for runner in self.runners.live():
             asyncio_loop = getattr(getattr(runner, 'io_loop', None), 'asyncio_loop', None)
-            loop_of_runner.setdefault(id(asyncio_loop), []).append(runner)
+            runners_by_loop.setdefault(id(asyncio_loop), []).append(runner)
         if asyncio is not None:
             for loop, ident in self.loops.running():
-                entry = {'id': 'l%x' % id(loop), 'threadId': self.threads.id_of(ident),
-                         'threadName': names.get(ident, 'Thread-%d' % ident), 'running': loop.is_running(),
-                         'tasks': []}
                 self._scan_timers(loop)
-                tasks = asyncio.all_tasks(loop)
-                current = asyncio.current_task(loop)
-                for task in tasks:
-                    node = self._task_node(task, current, ident, frames_by_thread)
-                    if node is not None:
-                        entry['tasks'].append(node)
-                for runner in loop_of_runner.pop(id(loop), ()):
-                    entry['tasks'].append(self._runner_node(runner))
-                result.append(entry)
-        leftover = [r for group in loop_of_runner.values() for r in group]
-        if leftover:  # runners whose IOLoop is not running now (e.g. attached mid-shutdown)
-            result.append({'id': 'tornado', 'threadId': 0, 'threadName': '', 'running': False,
-                           'tasks': [self._runner_node(r) for r in leftover]})
-        return result
+                members = self._collect_tasks(loop, ident, asyncio.all_tasks(loop), asyncio.current_task(loop))
+                members.extend(self._runner_node(r) for r in runners_by_loop.pop(id(loop), ()))
+                loops.append(('l%x' % id(loop), self.threads.id_of(ident),
+                              names.get(ident, 'Thread-%d' % ident), loop.is_running(), members))
+        leftover = [r for group in runners_by_loop.values() for r in group]
+        if leftover:  # runners whose IOLoop is not running (a program between loops)
+            loops.append(('tornado', 0, '', False, [self._runner_node(r) for r in leftover]))
+        return loops
 
     def _scan_timers(self, loop):
-        futures = sys.modules.get('asyncio.futures')
-        set_result = getattr(futures, '_set_result_unless_cancelled', None)
+        set_result = getattr(sys.modules.get('asyncio.futures'), '_set_result_unless_cancelled', None)
         release = getattr(sys.modules.get('asyncio.tasks'), '_release_waiter', None)
         timeout_class = getattr(sys.modules.get('asyncio.timeouts'), 'Timeout', None)
+        partial = sys.modules['functools'].partial
         self.loop_now[id(loop)] = loop.time()
         for handle in list(getattr(loop, '_scheduled', ())):
             callback = handle._callback
             if callback is set_result or callback is release:
                 self.timers[id(handle._args[0])] = handle._when
+            elif handle._args and isinstance(handle._args[0], partial):
+                self._scan_tornado_timer(handle)
             elif timeout_class is not None and isinstance(getattr(callback, '__self__', None), timeout_class):
                 owner = getattr(callback.__self__, '_task', None)
                 if owner is not None:
                     self.timeouts[id(owner)] = (handle._when, id(loop))
 
-    def _task_node(self, task, current, ident, frames_by_thread):
-        key = id(task)
-        node = {'id': 't%x' % key, 'name': task.get_name(), 'kind': 'task', 'state': 'suspended',
-                'frames': [], 'awaitedBy': []}
-        self.nodes[key] = node
-        self.objects[key] = task
-        self.owner[key] = key
-        coro = task.get_coro()
-        if task is current:
-            node['state'] = 'running'
-            node['frames'] = self._running_frames(coro, ident, frames_by_thread)
-        else:
-            chain = coroutine_chain(coro)
-            chain.reverse()
-            self.chains[key] = chain
-            node['frames'] = [_frame_entry(f) for f in chain]
-        self._read_callbacks(task)
-        created = self.loops.creation_stacks.get(task)
-        if created:
-            code, line = created[0]
-            node['createdAt'] = [{'name': code.co_name, 'path': code.co_filename, 'line': line}]
-        return node
+    def _scan_tornado_timer(self, handle):
+        """tornado.gen.sleep: IOLoop.call_later(d, lambda: future_set_result_unless_cancelled(f, None))."""
+        function = handle._args[0].func
+        if getattr(function, '__qualname__', '').startswith('sleep.') and 'tornado' in function.__code__.co_filename:
+            for cell in function.__closure__ or ():
+                future = cell.cell_contents
+                if isinstance(future, self.asyncio.Future):
+                    self.timers[id(future)] = handle._when
+                    self.tornado_sleeps.add(id(future))
 
-    def _running_frames(self, coro, ident, frames_by_thread):
+    def _collect_tasks(self, loop, ident, tasks, current):
+        """The hot loop: one pass over every task of a loop."""
+        nodes, owner = self.nodes, self.owner
+        creation_stacks = self.loops.creation_stacks
+        coroutine, generator = types.CoroutineType, types.GeneratorType
+        read_callbacks = self._read_callbacks
+        members = []
+        for task in tasks:
+            key = id(task)
+            node = _Node(key, task, 't')
+            nodes[key] = node
+            owner[key] = key
+            members.append(node)
+            node.name = task.get_name()
+            coro = task.get_coro()
+            if task is current:
+                node.state = 'running'
+                node.frames = self._running_frames(coro, ident)
+            else:
+                node.state = 'suspended'
+                chain = []
+                obj = coro
+                while obj is not None:
+                    kind = type(obj)
+                    if kind is coroutine:
+                        frame, obj = obj.cr_frame, obj.cr_await
+                    elif kind is generator:
+                        frame, obj = obj.gi_frame, obj.gi_yieldfrom
+                    elif kind is types.AsyncGeneratorType:
+                        frame, obj = obj.ag_frame, obj.ag_await
+                    else:
+                        obj = unwrap_helper(obj)
+                        continue
+                    if frame is None or len(chain) >= MAX_CHAIN:
+                        break
+                    chain.append(frame)
+                node.chain = chain
+                node.waiter = task._fut_waiter
+            callbacks = task._callbacks
+            if callbacks:
+                read_callbacks(task, callbacks)
+            if node.chain and node.chain[0].f_code.co_name == 'run' and \
+                    node.chain[0].f_code.co_filename.endswith('simple_httpclient.py'):
+                self._read_tornado_fetch(task, node.chain[0])
+            created = creation_stacks.get(task)
+            if created:
+                node.created = _fragment(*created[0])
+        return members
+
+    def _running_frames(self, coro, ident):
         """The running task's real stack, innermost first, down to its root coroutine frame."""
+        from .debugger import user_stack
         root = getattr(coro, 'cr_frame', None) or getattr(coro, 'gi_frame', None)
         stopped = self.debugger.stopped.get(ident)
         if stopped is not None:
             pairs = stopped.stack
         else:
-            from .debugger import user_stack
-            frame = frames_by_thread.get(ident)
+            frame = sys._current_frames().get(ident)
             pairs = user_stack(frame) if frame is not None else []
         result = []
         for frame, line in pairs:
-            result.append(_frame_entry(frame, line))
+            result.append(_fragment(frame.f_code, line))
             if frame is root:
                 break
         return result
 
-    def _read_callbacks(self, future):
-        callbacks = future._callbacks
-        if not callbacks:
-            return
-        asyncio = self.asyncio
-        for callback, *_ in list(callbacks):
-            name, targets = _callback_targets(callback)
+    def _read_callbacks(self, future, callbacks):
+        future_class, task_class = self.asyncio.Future, self.asyncio.Task
+        feeds = self.feeds
+        skipped = self.skipped_callback_code
+        for entry in list(callbacks):
+            callback = entry[0]
+            if getattr(callback, '__code__', None) is skipped:
+                continue  # gather's own callback: a gather is read from its waiter's side (_children)
+            if type(callback).__name__ in ('builtin_function_or_method', 'TaskWakeupMethWrapper'):
+                continue  # a task's wakeup: that task awaits `future` directly, seen from its side
+            name, targets = callback_targets(callback)
             for target in targets:
-                if isinstance(target, asyncio.Future) and target is not future and not isinstance(target, asyncio.Task):
-                    self.feeds.setdefault(id(target), []).append((_FEED_KINDS.get(name, 'future'), future))
+                if target is not future and isinstance(target, future_class) and not isinstance(target, task_class):
+                    feeds.setdefault(id(target), []).append((_FEED_KINDS.get(name, 'future'), future))
+
+    def _read_tornado_fetch(self, task, frame):
+        """AsyncHTTPClient.fetch's future is completed by the _HTTPConnection.run task through
+        connection.final_callback, a closure over that future."""
+        connection = frame.f_locals.get('self')
+        _, targets = callback_targets(getattr(connection, 'final_callback', None))
+        for target in targets:
+            if isinstance(target, self.asyncio.Future):
+                self.feeds.setdefault(id(target), []).append(('http', task))
 
     def _runner_node(self, runner):
         key = id(runner)
+        node = _Node(key, runner, 'g')
         gen = runner.gen
-        name = getattr(gen, '__qualname__', None) or getattr(gen, '__name__', 'generator') if gen is not None else 'gen.coroutine'
-        node = {'id': 'g%x' % key, 'name': name, 'kind': 'gen-coroutine',
-                'state': 'running' if runner.running else 'suspended', 'frames': [], 'awaitedBy': []}
-        if gen is not None:
-            chain = coroutine_chain(gen)
-            chain.reverse()
-            self.chains[key] = chain
-            node['frames'] = [_frame_entry(f) for f in chain]
+        node.name = getattr(gen, '__qualname__', None) or 'gen.coroutine'
+        node.state = 'running' if runner.running else 'suspended'
+        if gen is not None and not runner.running:
+            from .chains import coroutine_chain
+            node.chain = coroutine_chain(gen)
+        node.waiter = getattr(runner, 'future', None)
         self.nodes[key] = node
-        self.objects[key] = runner
         result_future = getattr(runner, 'result_future', None)
         if result_future is not None:
             self.owner[id(result_future)] = key
         created = self.runners.creation_stacks.get(runner)
         if created:
-            code, line = created[0]
-            node['createdAt'] = [{'name': code.co_name, 'path': code.co_filename, 'line': line}]
+            node.created = _fragment(*created[0])
         return node
 
-    # -- pass 2 ---------------------------------------------------------------------------------
+    # -- pass 2: what each node waits on, edges, cycles ---------------------------------------------
 
     def link(self):
-        asyncio = self.asyncio
-        awaits = {}  # node key -> [node keys it waits on]
-        for key, obj in self.objects.items():
-            node = self.nodes[key]
-            if node['state'] == 'running':
+        nodes = self.nodes
+        awaits = {}
+        fragments = _fragments
+        for key, node in nodes.items():
+            if node.frames is None:
+                frames = []
+                for frame in reversed(node.chain):
+                    code, line = frame.f_code, frame.f_lineno
+                    frames.append(fragments.get((code, line)) or _fragment(code, line))
+                node.frames = frames
+            if node.state == 'running':
                 continue
-            chain = self.chains.get(key, ())
-            if _is_runner(obj):
-                awaiting, targets = self._classify(getattr(obj, 'future', None), chain, None)
-            else:
-                awaiting, targets = self._classify(obj._fut_waiter, chain, obj)
-            if awaiting is None:
-                continue
-            if targets:
-                awaiting['taskIds'] = [self.nodes[t]['id'] for t in targets]
-                awaits[key] = targets
-                for target in targets:
-                    self.nodes[target]['awaitedBy'].append(node['id'])
-            node['awaiting'] = awaiting
+            self._classify(node)
+            if node.targets:
+                awaits[key] = node.targets
+                for target in node.targets:
+                    waiters = nodes[target].awaited_by
+                    if waiters is None:
+                        nodes[target].awaited_by = [node.id]
+                    else:
+                        waiters.append(node.id)
         self._add_interpreter_edges(awaits)
         self._mark_cycles(awaits)
+
+    def _leaf_kind(self, chain):
+        code = chain[-1].f_code
+        kind = self.leaf_kinds.get(code, _NO_KIND)
+        if kind is _NO_KIND:
+            kind = None
+            if filters.is_library(code.co_filename):
+                kind = _LEAF_FUNCTIONS.get((os.path.basename(code.co_filename), code.co_name))
+            self.leaf_kinds[code] = kind
+        if kind in _PRIMITIVE_KINDS:
+            kind = _PRIMITIVE_CLASSES.get(type(chain[-1].f_locals.get('self')).__name__, kind)
+        return kind
+
+    def _classify(self, node):
+        waiter = node.waiter
+        if waiter is None:
+            if not is_runner(node.obj) and node.obj.done():
+                return
+            node.awaiting = ('ready', 'scheduled to run', None)
+            return
+        chain = node.chain
+        kind = self._leaf_kind(chain) if chain else None
+        targets = self._targets_of(waiter)
+        description = None
+        if kind is None:
+            primitive = self.primitive_waits.get(id(waiter))
+            if primitive is not None:
+                kind, description = primitive
+            elif id(waiter) in self.tornado_sleeps:
+                kind, description = 'sleep', 'tornado.gen.sleep'
+            elif isinstance(waiter, self.asyncio.Task):
+                kind = 'task'
+            elif hasattr(waiter, '_children'):
+                kind = 'gather'
+            elif id(waiter) in self.owner and is_runner(self.nodes[self.owner[id(waiter)]].obj):
+                kind = 'gen-runner'
+            else:
+                fed = self.feeds.get(id(waiter))
+                kind = fed[0][0] if fed else self._kind_from_own_callbacks(waiter)
+        elif kind == 'taskgroup':
+            targets = self._taskgroup_children(chain)
+        if description is None:
+            description = self._describe(kind, waiter, targets, chain)
+        for frame in chain[:-1]:
+            name = frame.f_code.co_name
+            if name in _CONTEXT_FUNCTIONS and filters.is_library(frame.f_code.co_filename):
+                description += ' in ' + name
+                break
+        remaining = None
+        when = self.timers.get(id(waiter))
+        if when is not None:
+            loop_now = self.loop_now.get(id(waiter.get_loop()))
+            if loop_now is not None:
+                remaining = max(0.0, round((when - loop_now) * 1000, 1))
+        timeout = self.timeouts.get(node.key)
+        if timeout is not None:
+            left = max(0.0, round((timeout[0] - self.loop_now.get(timeout[1], timeout[0])) * 1000, 1))
+            description += ' (timeout in %g ms)' % left
+            if remaining is None:
+                remaining = left
+        node.awaiting = (kind, description, remaining)
+        node.targets = targets
+        self._suspended_for(node, kind, remaining, chain)
+
+    def _suspended_for(self, node, kind, remaining, chain):
+        """Exact for asyncio.sleep (its delay minus the time left); otherwise since the first capture
+        that saw the same wait, which is a lower bound."""
+        marker = (node.key, id(node.waiter))
+        first_seen = _waiting_since.get(marker)
+        self.waiting_since[marker] = first_seen if first_seen is not None else self.now
+        if kind == 'sleep' and remaining is not None and chain and chain[-1].f_code.co_name == 'sleep':
+            delay = chain[-1].f_locals.get('delay')
+            if isinstance(delay, (int, float)):
+                node.suspended_for = max(0.0, round(float(delay) * 1000 - remaining, 1))
+                return
+        if first_seen is not None:
+            node.suspended_for = round((self.now - first_seen) * 1000, 1)
+
+    def _kind_from_own_callbacks(self, waiter):
+        """A plain Future chained to a concurrent.futures.Future (run_in_executor) is an executor wait."""
+        concurrent = sys.modules.get('concurrent.futures')
+        for entry in list(getattr(waiter, '_callbacks', None) or ()):
+            _, targets = callback_targets(entry[0])
+            if concurrent is not None and any(isinstance(t, concurrent.Future) for t in targets):
+                return 'executor'
+        return 'future'
 
     def _targets_of(self, future, seen=None):
         """Node keys whose completion completes `future`, through gathers and fed futures."""
         key = self.owner.get(id(future))
         if key is not None:
             return [key]
-        children = getattr(future, '_children', None)
         result = []
-        if children is not None:  # _GatheringFuture
+        children = getattr(future, '_children', None)
+        if children is not None:  # a _GatheringFuture
             seen = seen if seen is not None else set()
             for child in children:
                 if id(child) not in seen:
@@ -308,47 +419,9 @@ class _Capture:
             feeder_key = self.owner.get(id(feeder))
             if feeder_key is not None:
                 result.append(feeder_key)
+        if len(result) > 1:
+            result = list(dict.fromkeys(result))  # a gather child is reached twice: _children and callback
         return result
-
-    def _classify(self, waiter, chain, task):
-        """(awaiting dict, [node keys awaited]) for a task waiting on `waiter`; `chain` innermost first."""
-        asyncio = self.asyncio
-        leaf = chain[0].f_code if chain else None
-        timeout = self.timeouts.get(id(task)) if task is not None else None
-        if waiter is None:
-            if task is not None and task.done():
-                return None, []
-            return {'kind': 'ready', 'description': 'scheduled to run'}, []
-        kind = None
-        if leaf is not None and filters.is_library(leaf.co_filename):
-            kind = _LEAF_FUNCTIONS.get((os.path.basename(leaf.co_filename), leaf.co_name))
-            if kind in _PRIMITIVE_KINDS:  # the class of `self` tells a Lock from a Semaphore, an Event from a Condition
-                kind = _LOCK_KINDS.get(type(chain[0].f_locals.get('self')).__name__, kind)
-        targets = self._targets_of(waiter)
-        if kind is None:
-            if isinstance(waiter, asyncio.Task):
-                kind = 'task'
-            elif hasattr(waiter, '_children'):
-                kind = 'gather'
-            elif self.owner.get(id(waiter)) is not None and _is_runner(self.objects[self.owner[id(waiter)]]):
-                kind = 'gen-runner'
-            else:
-                fed = self.feeds.get(id(waiter))
-                kind = fed[0][0] if fed else 'future'
-        if kind == 'taskgroup':
-            targets = self._taskgroup_children(chain)
-        description = self._describe(kind, waiter, targets, chain)
-        awaiting = {'kind': kind, 'description': description}
-        when = self.timers.get(id(waiter))
-        if when is not None and task is not None:
-            loop_now = self.loop_now.get(id(task.get_loop()))
-            if loop_now is not None:
-                awaiting['remainingMs'] = max(0.0, round((when - loop_now) * 1000, 1))
-        if timeout is not None:
-            remaining = max(0.0, round((timeout[0] - self.loop_now.get(timeout[1], timeout[0])) * 1000, 1))
-            awaiting['description'] += ' (timeout in %g ms)' % remaining
-            awaiting.setdefault('remainingMs', remaining)
-        return awaiting, targets
 
     def _taskgroup_children(self, chain):
         for frame in chain:
@@ -359,232 +432,133 @@ class _Capture:
         return []
 
     def _describe(self, kind, waiter, targets, chain):
-        names = [self.nodes[t]['name'] for t in targets[:5]]
-        more = ' and %d more' % (len(targets) - 5) if len(targets) > 5 else ''
-        if kind in ('task', 'gen-runner', 'wait_for', 'shield') and names:
-            return '%s %s%s' % (kind, ', '.join(names), more)
-        if kind in ('gather', 'wait', 'taskgroup'):
-            return '%s of %d: %s%s' % (kind, len(targets), ', '.join(names), more)
-        if kind in ('lock', 'event', 'condition', 'semaphore', 'queue', 'barrier'):
+        if kind in ('task', 'gen-runner', 'wait_for', 'shield', 'http', 'gather', 'wait', 'taskgroup'):
+            names = [self.nodes[t].name for t in targets[:5]]
+            more = ' and %d more' % (len(targets) - 5) if len(targets) > 5 else ''
+            if kind in ('gather', 'wait', 'taskgroup'):
+                return '%s of %d: %s%s' % (kind, len(targets), ', '.join(names), more)
+            if names:
+                return '%s %s%s' % (kind, ', '.join(names), more)
+        if kind in _PRIMITIVE_KINDS:
             return self._describe_primitive(kind, chain)
         if kind == 'sleep':
             return 'asyncio.sleep'
         if kind == 'executor':
-            return 'executor future (%s)' % ('done' if waiter.done() else 'running')
+            return 'executor future'
         if kind == 'socket':
-            return 'socket I/O in %s' % (chain[0].f_code.co_name if chain else 'transport')
-        return '%s %s' % (type(waiter).__name__, 'pending' if not waiter.done() else 'done')
+            return 'socket I/O in %s' % (chain[-1].f_code.co_name if chain else 'a transport')
+        return '%s %s' % (type(waiter).__name__, 'done' if waiter.done() else 'pending')
 
     def _describe_primitive(self, kind, chain):
-        owner = chain[0].f_locals.get('self') if chain else None
+        owner = chain[-1].f_locals.get('self') if chain else None
         if owner is None:
             return kind
-        label = type(owner).__name__
-        waiters = getattr(owner, '_waiters', None) or getattr(owner, '_getters', None) or ()
-        details = []
-        if hasattr(owner, 'locked') and kind in ('lock', 'semaphore', 'condition'):
-            details.append('locked' if owner.locked() else 'free')
-        if kind == 'event':
-            details.append('set' if owner.is_set() else 'not set')
-        if kind == 'queue':
-            details.append('%d items' % owner.qsize())
-        details.append('%d waiting' % len(waiters))
-        return '%s.%s (%s) at 0x%x' % (label, chain[0].f_code.co_name, ', '.join(details), id(owner))
+        text = self.primitive_descriptions.get(id(owner))
+        if text is None:
+            waiters = getattr(owner, '_waiters', None) or getattr(owner, '_getters', None) or ()
+            details = []
+            if kind in ('lock', 'semaphore', 'condition') and hasattr(owner, 'locked'):
+                details.append('locked' if owner.locked() else 'free')
+            if kind == 'event':
+                details.append('set' if owner.is_set() else 'not set')
+            if kind == 'queue':
+                details.append('%d items' % owner.qsize())
+            details.append('%d waiting' % len(waiters))
+            text = self.primitive_descriptions[id(owner)] = '%s.%s (%s) at 0x%x' % (
+                type(owner).__name__, chain[-1].f_code.co_name, ', '.join(details), id(owner))
+        return text
 
     def _add_interpreter_edges(self, awaits):
         """3.14+: the interpreter records awaiters itself (future._asyncio_awaited_by)."""
-        for key, obj in self.objects.items():
-            awaited_by = getattr(obj, '_asyncio_awaited_by', None)
+        for key, node in self.nodes.items():
+            awaited_by = getattr(node.obj, '_asyncio_awaited_by', None)
             if not awaited_by:
                 continue
-            node = self.nodes[key]
             for waiter in list(awaited_by):
                 waiter_key = self.owner.get(id(waiter))
-                if waiter_key is None:
+                if waiter_key is None or key in awaits.get(waiter_key, ()):
                     continue
-                waiter_id = self.nodes[waiter_key]['id']
-                if waiter_id not in node['awaitedBy']:
-                    node['awaitedBy'].append(waiter_id)
-                    awaits.setdefault(waiter_key, []).append(key)
+                node.awaited_by = (node.awaited_by or []) + [self.nodes[waiter_key].id]
+                awaits[waiter_key] = list(awaits.get(waiter_key, ())) + [key]
 
     def _mark_cycles(self, awaits):
-        """Iterative DFS over 'waits on' edges; every cycle found is reported on its members."""
-        state = {}  # key -> 1 on the path, 2 done
+        """Iterative DFS over 'waits on' edges; each cycle found is reported on its members."""
+        state = {}  # key -> 1 while on the current path, 2 when finished
         for start in awaits:
-            if state.get(start):
+            if start in state:
                 continue
-            path, stack = [], [(start, iter(awaits.get(start, ())))]
             state[start] = 1
-            path.append(start)
+            path, stack = [start], [iter(awaits.get(start, ()))]
             while stack:
-                key, children = stack[-1]
-                for child in children:
+                for child in stack[-1]:
                     mark = state.get(child)
                     if mark == 1:
                         self._report_cycle(path[path.index(child):])
                     elif mark is None:
                         state[child] = 1
                         path.append(child)
-                        stack.append((child, iter(awaits.get(child, ()))))
+                        stack.append(iter(awaits.get(child, ())))
                         break
                 else:
                     stack.pop()
-                    path.pop()
-                    state[key] = 2
+                    state[path.pop()] = 2
 
     def _report_cycle(self, members):
-        names = [self.nodes[m]['name'] for m in members]
+        names = [self.nodes[m].name for m in members]
         text = 'deadlock: %s' % ' → '.join(names + names[:1])
         for member in members:
-            awaiting = self.nodes[member].get('awaiting')
-            if awaiting is not None:
-                awaiting['kind'] = 'deadlock'
-                awaiting['description'] = text
+            node = self.nodes[member]
+            if node.awaiting is not None:
+                node.awaiting = ('deadlock', text, node.awaiting[2])
+
+    # -- JSON ---------------------------------------------------------------------------------
+
+    def to_json(self, loops, thread_ids):
+        ids = {key: node.id for key, node in self.nodes.items()}
+        out = []
+        for loop_id, thread_id, thread_name, running, members in loops:
+            tasks = ','.join(self._node_json(node, ids, thread_ids) for node in members)
+            out.append('{"id":"%s","threadId":%d,"threadName":%s,"running":%s,"tasks":[%s]}' % (
+                loop_id, thread_id, _quote(thread_name), 'true' if running else 'false', tasks))
+        return '{"capturedAt":%d,"loops":[%s]}' % (int(self.now * 1000), ','.join(out))
+
+    def _node_json(self, node, ids, thread_ids):
+        extra = ''
+        if node.awaiting is not None:
+            kind, description, remaining = node.awaiting
+            extra = ',"awaiting":{"kind":"%s","description":%s' % (kind, _quote(description))
+            if node.targets:
+                extra += ',"taskIds":[%s]' % ','.join('"%s"' % ids[t] for t in node.targets)
+            if remaining is not None:
+                extra += ',"remainingMs":%r' % remaining
+            extra += '}'
+        if node.suspended_for is not None:
+            extra += ',"suspendedForMs":%r' % node.suspended_for
+        if node.created is not None:
+            extra += ',"createdAt":[%s]' % node.created
+        thread_id = thread_ids.get(node.id) if thread_ids else None
+        if thread_id is not None:
+            extra += ',"threadId":%d' % thread_id
+        awaited_by = ','.join('"%s"' % i for i in node.awaited_by) if node.awaited_by else ''
+        return '{"id":"%s","name":%s,"kind":"%s","state":"%s","frames":[%s],"awaitedBy":[%s]%s}' % (
+            node.id, _quote(node.name), 'gen-coroutine' if node.id[0] == 'g' else 'task', node.state,
+            ','.join(node.frames), awaited_by, extra)
 
 
-def capture(loops, runners, threads, debugger):
-    """The coroutineTree response body."""
+def capture(loops, runners, threads, debugger, thread_ids=None):
+    """The coroutineTree response body as JSON text. `thread_ids`: node id -> pseudo-thread id."""
     previous = sys.getswitchinterval()
-    sys.setswitchinterval(1.0)  # fewer thread switches while reading live objects: a more consistent picture
-    try:
+    sys.setswitchinterval(1.0)  # fewer thread switches while reading live objects: a steadier picture
+    collecting = gc.isenabled()
+    gc.disable()  # the capture allocates a lot and frees it all at the end: full collections over a
+    try:          # heap of 100,000 tasks would cost more than the capture itself
         job = _Capture(loops, runners, threads, debugger)
-        result = job.collect()
+        collected = job.collect()
         job.link()
+        _waiting_since.clear()
+        _waiting_since.update(job.waiting_since)
+        return job.to_json(collected, thread_ids)
     finally:
+        if collecting:
+            gc.enable()
         sys.setswitchinterval(previous)
-    return {'capturedAt': int(job.now * 1000), 'loops': result}
-
-
-# --- single tasks: lookup, cancel, creation stack, awaiters ---------------------------------------
-
-def _live_tasks(loops):
-    asyncio = _asyncio()
-    if asyncio is None:
-        return []
-    return [(loop, task) for loop, _ in loops.running() for task in asyncio.all_tasks(loop)]
-
-
-def _find(loops, runners, wanted):
-    for loop, task in _live_tasks(loops):
-        if 't%x' % id(task) == wanted:
-            return loop, task
-    for runner in runners.live():
-        if 'g%x' % id(runner) == wanted:
-            return None, runner
-    raise LookupError('no live task %s' % wanted)
-
-
-def cancel(loops, runners, wanted):
-    loop, task = _find(loops, runners, wanted)
-    if loop is None:
-        raise ValueError('a @gen.coroutine cannot be cancelled; cancel the task that awaits it')
-    if task.done():
-        return False
-    loop.call_soon_threadsafe(task.cancel)
-    return True
-
-
-def creation_stack(loops, runners, wanted):
-    _, obj = _find(loops, runners, wanted)
-    frames = (runners if _is_runner(obj) else loops).creation_stack(obj)
-    if frames is None:
-        raise LookupError('the creation of %s was not recorded (it was created before the agent '
-                          'or by a task factory set later)' % wanted)
-    return frames
-
-
-def awaiter_frames(loops):
-    """For step out of a task's coroutine: the innermost user frames of the tasks that await the
-    task running on this thread."""
-    asyncio = _asyncio()
-    if asyncio is None:
-        return []
-    try:
-        current = asyncio.current_task()
-    except RuntimeError:
-        return []
-    if current is None:
-        return []
-    result = []
-    for task in asyncio.all_tasks(current.get_loop()):
-        waiter = task._fut_waiter
-        if waiter is current or current in (getattr(waiter, '_children', None) or ()):
-            chain = coroutine_chain(task.get_coro())
-            user = [f for f in chain if not filters.is_library(f.f_code.co_filename)]
-            if user:
-                result.append(user[-1])
-    return result
-
-
-class PseudoThreads:
-    """Suspended tasks offered as extra threads while the program is paused; ids stay stable."""
-
-    FIRST_ID = 1000000
-    NOTE_ID = FIRST_ID - 1
-
-    def __init__(self):
-        self._ids = {}  # id(obj) -> thread id
-        self._objects = {}  # thread id -> task or runner
-
-    def _suspended(self, loops, runners):
-        asyncio = _asyncio()
-        found = []
-        for loop, task in _live_tasks(loops):
-            if task is not asyncio.current_task(loop):
-                found.append(task)
-        found.extend(r for r in runners.live() if not r.running)
-        return found
-
-    def list(self, loops, runners, limit):
-        found = self._suspended(loops, runners)
-        live = {id(obj) for obj in found}
-        for key in [k for k in self._ids if k not in live]:
-            self._objects.pop(self._ids.pop(key), None)
-        threads = []
-        for obj in found[:max(0, int(limit))]:
-            thread_id = self._ids.get(id(obj))
-            if thread_id is None:
-                thread_id = self._ids[id(obj)] = self.FIRST_ID + len(self._ids)
-                while thread_id in self._objects:
-                    thread_id += 1
-                    self._ids[id(obj)] = thread_id
-            self._objects[thread_id] = obj
-            name = obj.get_name() if not _is_runner(obj) else getattr(obj.gen, '__qualname__', 'gen.coroutine')
-            threads.append({'id': thread_id, 'name': '%s (%s)' % (name, 'gen.coroutine' if _is_runner(obj) else 'task')})
-        if len(found) > limit:
-            threads.append({'id': self.NOTE_ID, 'name': '… %d more tasks not shown (taskThreadLimit %d)'
-                                                     % (len(found) - limit, limit)})
-        return threads
-
-    def _chain(self, thread_id):
-        obj = self._objects.get(thread_id)
-        if obj is None:
-            return None
-        chain = coroutine_chain(obj.gen if _is_runner(obj) else obj.get_coro())
-        chain.reverse()
-        return chain
-
-    def stack(self, thread_id):
-        """[(frame, line)] innermost first for a pseudo-thread, or None for a real thread id."""
-        if thread_id == self.NOTE_ID:
-            return []
-        chain = self._chain(thread_id)
-        return None if chain is None else [(f, f.f_lineno) for f in chain]
-
-    def step_frame(self, thread_id):
-        """The innermost user frame of a task's chain: where a step on its pseudo-thread waits."""
-        chain = self._chain(thread_id)
-        if not chain:
-            return None
-        for frame in chain:
-            if not filters.is_library(frame.f_code.co_filename):
-                return frame
-        return chain[0]
-
-    def annotate(self, tree):
-        by_node = {('g%x' if _is_runner(obj) else 't%x') % id(obj): tid for tid, obj in self._objects.items()}
-        for loop in tree['loops']:
-            for task in loop['tasks']:
-                thread_id = by_node.get(task['id'])
-                if thread_id is not None:
-                    task['threadId'] = thread_id

@@ -1,0 +1,79 @@
+"""Walking coroutine chains and reading done-callbacks: the small object-level facts the tree,
+the pseudo-threads and async stepping share."""
+import functools
+import gc
+import sys
+import types
+
+MAX_CHAIN = 256
+_HELPERS = ('async_generator_asend', 'async_generator_athrow', 'coroutine_wrapper', 'generator_wrapper')
+
+# type -> (frame attribute, awaited attribute); the walk ends at any other object (a Future iterator)
+CHAIN_ATTRS = {
+    types.CoroutineType: ('cr_frame', 'cr_await'),
+    types.GeneratorType: ('gi_frame', 'gi_yieldfrom'),
+    types.AsyncGeneratorType: ('ag_frame', 'ag_await'),
+}
+
+
+def asyncio_module():
+    """asyncio if the program imported it; the agent never imports it on its own."""
+    return sys.modules.get('asyncio')
+
+
+def is_runner(obj):
+    return type(obj).__name__ == 'Runner' and hasattr(obj, 'result_future')
+
+
+def node_id(obj):
+    return ('g%x' if is_runner(obj) else 't%x') % id(obj)
+
+
+def unwrap_helper(obj):
+    """async_generator_asend/athrow and coroutine wrappers expose nothing; their referents hold
+    the next link of the chain."""
+    if type(obj).__name__ in _HELPERS:
+        for referent in gc.get_referents(obj):
+            if type(referent) in CHAIN_ATTRS:
+                return referent
+    return None
+
+
+def coroutine_chain(coro):
+    """Frames of a suspended coroutine / generator chain, outermost first."""
+    frames = []
+    obj = coro
+    coroutine, generator, async_generator = types.CoroutineType, types.GeneratorType, types.AsyncGeneratorType
+    while obj is not None and len(frames) < MAX_CHAIN:
+        kind = type(obj)
+        if kind is coroutine:
+            frame, following = obj.cr_frame, obj.cr_await
+        elif kind is generator:
+            frame, following = obj.gi_frame, obj.gi_yieldfrom
+        elif kind is async_generator:
+            frame, following = obj.ag_frame, obj.ag_await
+        else:
+            obj = unwrap_helper(obj)
+            continue
+        if frame is None:
+            break
+        frames.append(frame)
+        obj = following
+    return frames
+
+
+def callback_targets(callback):
+    """(function name, objects it is bound to or closes over) for a done-callback."""
+    targets = []
+    if isinstance(callback, functools.partial):
+        targets.extend(callback.args)
+        callback = callback.func
+    owner = getattr(callback, '__self__', None)
+    if owner is not None and not isinstance(owner, types.ModuleType):
+        targets.append(owner)
+    for cell in getattr(callback, '__closure__', None) or ():
+        try:
+            targets.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            pass
+    return getattr(callback, '__name__', ''), targets

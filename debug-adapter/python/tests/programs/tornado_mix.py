@@ -1,0 +1,90 @@
+"""Tornado: @gen.coroutine and native coroutines awaiting each other, tornado.locks and queues,
+and an AsyncHTTPClient request to a local HTTPServer whose handler waits. Stops at checkpoint()."""
+import asyncio
+import os
+import sys
+
+from tornado import gen, httpclient, httpserver, locks, netutil, queues, web
+
+LOCK = locks.Lock()
+EVENT = locks.Event()
+CONDITION = locks.Condition()
+QUEUE = queues.Queue()
+RELEASE = locks.Event()
+
+
+def checkpoint():
+    pass
+
+
+@gen.coroutine
+def gen_leaf():
+    yield gen.sleep(30)
+
+
+async def native_leaf():
+    await asyncio.sleep(30)
+
+
+@gen.coroutine
+def gen_calls_native():
+    yield native_leaf()
+
+
+async def native_awaits_gen():
+    await gen_leaf()
+
+
+@gen.coroutine
+def gen_awaits_gen():
+    yield gen_leaf()
+
+
+async def lock_waiter():
+    async with LOCK:
+        pass
+
+
+async def event_waiter():
+    await EVENT.wait()
+
+
+async def condition_waiter():
+    await CONDITION.wait()
+
+
+async def queue_getter():
+    await QUEUE.get()
+
+
+class SlowHandler(web.RequestHandler):
+    async def get(self):
+        await RELEASE.wait()
+        self.write('done')
+
+
+async def fetcher(port):
+    await httpclient.AsyncHTTPClient().fetch('http://127.0.0.1:%d/' % port)
+
+
+async def main():
+    sockets = netutil.bind_sockets(0, '127.0.0.1')
+    server = httpserver.HTTPServer(web.Application([('/', SlowHandler)]))
+    server.add_sockets(sockets)
+    port = sockets[0].getsockname()[1]
+    await LOCK.acquire()
+    asyncio.ensure_future(gen_calls_native())
+    asyncio.create_task(native_awaits_gen(), name='native-awaits-gen')
+    asyncio.ensure_future(gen_awaits_gen())
+    asyncio.create_task(lock_waiter(), name='tornado-lock-waiter')
+    asyncio.create_task(event_waiter(), name='tornado-event-waiter')
+    asyncio.create_task(condition_waiter(), name='tornado-condition-waiter')
+    asyncio.create_task(queue_getter(), name='tornado-queue-getter')
+    asyncio.create_task(fetcher(port), name='http-fetcher')
+    await asyncio.sleep(0.3)
+    checkpoint()
+    sys.stdout.flush()
+    os._exit(0)
+
+
+asyncio.run(main())

@@ -1,0 +1,61 @@
+/**
+ * The golden agent-protocol messages (test/fixtures/protocol) against the TypeScript schema
+ * (debug-adapter/src/agentProtocolSchema.ts). The Python tier checks the same files against
+ * debug-adapter/python/coroutine_lens_agent/protocol.py, so both sides agree on every message.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import test from 'node:test';
+import type { Command } from '../../debug-adapter/src/agentProtocol';
+import {
+  EVENT_FIELDS,
+  REQUEST_FIELDS,
+  fieldProblems,
+  messageProblems,
+  responseBodyProblems,
+} from '../../debug-adapter/src/agentProtocolSchema';
+
+const fixtures = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'protocol');
+const files = readdirSync(fixtures).filter((name) => name.endsWith('.json'));
+const load = (name: string): Record<string, unknown> => JSON.parse(readFileSync(path.join(fixtures, name), 'utf8'));
+
+test('every command and every event has a golden fixture, and no fixture is left over', () => {
+  const commands = files.filter((f) => f.startsWith('command-')).map((f) => f.slice('command-'.length, -'.json'.length));
+  const events = files.filter((f) => f.startsWith('event-')).map((f) => f.slice('event-'.length, -'.json'.length));
+  assert.deepEqual(commands.sort(), Object.keys(REQUEST_FIELDS).sort());
+  assert.deepEqual(events.sort(), Object.keys(EVENT_FIELDS).sort());
+});
+
+for (const name of files.filter((f) => f.startsWith('command-'))) {
+  test(`fixture ${name}: request and response conform`, () => {
+    const { request, response } = load(name) as { request: Record<string, unknown>; response: Record<string, unknown> };
+    assert.deepEqual(messageProblems(request), []);
+    assert.deepEqual(messageProblems(response), []);
+    assert.equal(response.requestSeq, request.seq);
+    assert.deepEqual(responseBodyProblems(request.command as Command, response.body), []);
+  });
+}
+
+for (const name of files.filter((f) => f.startsWith('event-') || f.startsWith('hello-') || f.startsWith('response-'))) {
+  test(`fixture ${name}: conforms`, () => {
+    assert.deepEqual(messageProblems(load(name)), []);
+  });
+}
+
+test('the coroutineTree fixture has the documented task shape', () => {
+  const body = (load('command-coroutineTree.json').response as { body: { loops: Array<{ tasks: unknown[] }> } }).body;
+  for (const loop of body.loops) {
+    assert.deepEqual(fieldProblems('loop', loop, { id: 'string', threadId: 'number', threadName: 'string', running: 'boolean', tasks: 'array' }), []);
+    for (const task of loop.tasks) {
+      assert.deepEqual(fieldProblems('task', task, { id: 'string', name: 'string', kind: 'string', state: 'string', frames: 'array', awaitedBy: 'array' }), []);
+    }
+  }
+});
+
+test('the schema rejects what the agent would reject', () => {
+  assert.match(messageProblems({ type: 'request', seq: 1, command: 'stackTrace', arguments: {} })[0], /lacks required field 'threadId'/);
+  assert.match(messageProblems({ type: 'request', seq: 1, command: 'nope', arguments: {} })[0], /unknown command/);
+  assert.match(messageProblems({ type: 'event', event: 'exited', body: { exitCode: '0' } })[0], /must be a number/);
+  assert.match(messageProblems({ type: 'shout' })[0], /unknown message type/);
+});
