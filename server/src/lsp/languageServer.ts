@@ -2,6 +2,7 @@
  * The language server's state and its answers: keeps the engine in step with the open documents,
  * the files on disk and the configuration, and turns findings into diagnostics, code actions and hovers.
  */
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import {
   CodeActionKind,
@@ -33,7 +34,7 @@ import { hoverAt } from './hover';
 import { defaultCacheDir } from './cacheDir';
 import { PathMap, isUntitledPath } from './paths';
 import { tellUser } from './notify';
-import { IndexProgress } from './progress';
+import { WorkspaceIndexer } from './indexer';
 import { Results, type DocumentResult } from './results';
 import { CoalescingScheduler } from './scheduler';
 
@@ -77,12 +78,8 @@ export class CoroutineLensServer {
   private readonly notesShown = new Map<string, string>();
   /** Open documents over the size limit: not given to the engine. */
   private readonly oversized = new Set<string>();
-  private readonly indexing = new Map<string, AbortController>();
-  /** What the status item shows once indexing is over (again after `enable` is switched back on). */
-  private readyStatus: StatusParams = { state: 'ready', files: 0 };
+  private indexer: WorkspaceIndexer | undefined;
   private configured!: Promise<void>;
-  /** The index cache being written; shutdown waits for it so the next start is warm. */
-  private cacheWritten: Promise<void> = Promise.resolve();
   private markConfigured!: () => void;
 
   constructor(
@@ -96,10 +93,7 @@ export class CoroutineLensServer {
     const { connection, documents } = this;
     connection.onInitialize((params) => this.initialize(params));
     connection.onInitialized(() => void this.initialized());
-    connection.onShutdown(async () => {
-      for (const controller of this.indexing.values()) controller.abort();
-      await this.cacheWritten;
-    });
+    connection.onShutdown(() => this.indexer?.stopAll());
     connection.onDidChangeConfiguration((params) => {
       this.configurations.setPushedSettings(params.settings);
       void this.reconfigure();
@@ -134,13 +128,25 @@ export class CoroutineLensServer {
     this.configurations.setFolders(this.foldersOf(params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: '' }] : [])));
     const options = (params.initializationOptions ?? {}) as CoroutineLensInitializationOptions;
     try {
-      // esbuild bundles the server into dist/server.js, beside the two WASM files it loads.
-      this.engine = await AnalysisEngine.create({ wasmDir: __dirname, cacheDir: options.cacheDir ?? defaultCacheDir() });
+      // esbuild bundles the server into dist/server.js, beside the two WASM files it loads; the bundle
+      // is also the parse workers' script. One core stays free for the editor while indexing.
+      this.engine = await AnalysisEngine.create({
+        wasmDir: __dirname,
+        cacheDir: options.cacheDir ?? defaultCacheDir(),
+        workers: Math.max(0, availableParallelism() - 1),
+        workerScript: __filename,
+      });
+      this.indexer = new WorkspaceIndexer(
+        this.connection,
+        this.engine,
+        () => this.configurations.roots().length > 0 && !this.configurations.anyEnabled(),
+        (root) => this.markOpenDocuments((file) => this.configurations.folderOf(file)?.path === root),
+      );
     } catch (error) {
       const message = `Coroutine Lens could not start its analysis engine: ${(error as Error).message}`;
       tellUser(this.connection, MessageType.Error, message);
       this.connection.console.error((error as Error).stack ?? '');
-      this.status({ state: 'error', message });
+      void this.connection.sendNotification(STATUS_NOTIFICATION, { state: 'error', message } satisfies StatusParams);
     }
     return {
       capabilities: {
@@ -172,19 +178,19 @@ export class CoroutineLensServer {
     if (support.configurationRegistration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'coroutineLens' });
     if (support.workspaceFolders) {
       connection.workspace.onDidChangeWorkspaceFolders(async (event) => {
-        const removed = new Set(event.removed.map((folder) => folder.uri));
-        for (const folder of this.foldersOf(event.removed)) this.indexing.get(folder.path)?.abort();
-        const kept = this.configurations.roots().filter((root) => !removed.has(this.paths.uriOf(root)));
+        const removed = new Set(this.foldersOf(event.removed).map((folder) => folder.path));
+        for (const root of removed) this.indexer?.stop(root);
+        const kept = this.configurations.roots().filter((root) => !removed.has(root));
         this.configurations.setFolders([...kept.map((root) => ({ uri: this.paths.uriOf(root), path: root })), ...this.foldersOf(event.added)]);
         const changed = await this.configurations.refresh(this.foldersOf(event.added).map((folder) => folder.path));
-        for (const { root } of changed) void this.index(root);
+        for (const { root } of changed) void this.indexer?.index(root);
       });
     }
     await this.configurations.refresh();
     this.isConfigured = true;
     this.markConfigured();
     for (const document of this.documents.all()) this.scheduler.mark(document.uri, 'edited');
-    for (const root of this.configurations.roots()) await this.index(root);
+    for (const root of this.configurations.roots()) await this.indexer?.index(root);
   }
 
   private foldersOf(folders: readonly WorkspaceFolder[]): Folder[] {
@@ -192,48 +198,6 @@ export class CoroutineLensServer {
       const folderPath = folder.uri.startsWith('file:') ? this.paths.pathOf(folder.uri) : undefined;
       return folderPath ? [{ uri: folder.uri, path: folderPath }] : [];
     });
-  }
-
-  private status(params: StatusParams): void {
-    const shown = params.state === 'ready' && this.configurations.roots().length > 0 && !this.configurations.anyEnabled() ? { state: 'disabled' as const } : params;
-    void this.connection.sendNotification(STATUS_NOTIFICATION, shown);
-  }
-
-  /** Indexes one folder in the background; open documents are analysed first and again when it is done. */
-  private async index(root: string): Promise<void> {
-    const engine = this.engine;
-    if (!engine) return;
-    this.indexing.get(root)?.abort();
-    const controller = new AbortController();
-    this.indexing.set(root, controller);
-    const started = Date.now();
-    let files = 0;
-    const progress = await IndexProgress.begin(this.connection, `Coroutine Lens: indexing ${path.basename(root)}`, controller);
-    try {
-      await engine.indexWorkspace(root, {
-        signal: controller.signal,
-        onProgress: (done, total) => {
-          files = total;
-          if (progress.report(done, total)) this.status({ state: 'indexing', files: done, total });
-        },
-      });
-      const durationMs = Date.now() - started;
-      this.connection.console.info(`indexed ${root}: ${files} Python files in ${durationMs} ms`);
-      this.status((this.readyStatus = { state: 'ready', files, durationMs }));
-      this.cacheWritten = engine.flushCache().catch((error: Error) => this.connection.console.warn(`could not write the index cache: ${error.message}`));
-    } catch (error) {
-      if (controller.signal.aborted) {
-        this.connection.console.info(`indexing ${root} stopped; findings through files not yet indexed may be missing`);
-        this.status({ state: 'ready', files, message: 'indexing was cancelled: findings through files not yet indexed may be missing' });
-      } else {
-        this.connection.console.error(`indexing ${root} failed: ${(error as Error).stack ?? error}`);
-        this.status({ state: 'error', message: `indexing failed: ${(error as Error).message}` });
-      }
-    } finally {
-      progress.done();
-      if (this.indexing.get(root) === controller) this.indexing.delete(root);
-    }
-    this.markOpenDocuments((file) => this.configurations.folderOf(file)?.path === root);
   }
 
   private markOpenDocuments(filter: (file: string) => boolean): void {
@@ -261,7 +225,7 @@ export class CoroutineLensServer {
           const text = document.getText();
           const limit = engine.configurationFor(file).maxFileBytes;
           const bytes = text.length > limit / 4 ? Buffer.byteLength(text) : text.length;
-          this.engineVersions.set(uri, document.version);
+          this.engineVersions.delete(uri); // until the engine has this version: a failure below retries next time
           textChanged = true;
           if (bytes > limit) {
             // Like a file on disk over the limit: not parsed (a 20 MB buffer would stall every keystroke).
@@ -272,6 +236,7 @@ export class CoroutineLensServer {
             this.oversized.delete(uri);
             engine.updateFile(file, text);
           }
+          this.engineVersions.set(uri, document.version);
         }
         if (this.oversized.has(uri)) {
           this.results.set(uri, document.version, [], changedElsewhere);
@@ -398,7 +363,7 @@ export class CoroutineLensServer {
       const root = this.configurations.folderOf(file)?.path;
       return root !== undefined && changedRoots.has(root);
     });
-    for (const { root, reindex } of changed) if (reindex) void this.index(root);
-    if (this.indexing.size === 0) this.status(this.readyStatus);
+    for (const { root, reindex } of changed) if (reindex) void this.indexer?.index(root);
+    this.indexer?.showState();
   }
 }
