@@ -13,15 +13,20 @@ import threading
 from . import filters
 
 _YIELD_OPS = {dis.opmap[name] for name in ('YIELD_VALUE', 'YIELD_FROM') if name in dis.opmap}
+_YIELD_FROM = dis.opmap.get('YIELD_FROM')
 
 
 def _is_yield(frame):
-    """At a 'return' event: did the frame suspend (yield/await) rather than finish?"""
+    """At a 'return' event: did the frame suspend (yield/await) rather than finish?
+    On 3.9/3.10 a suspended YIELD_FROM (every `await`) rewinds f_lasti by one instruction so that
+    it runs again on resumption: look at the next instruction too."""
     code = frame.f_code
     if not code.co_flags & 0x3A0:  # generator, coroutine, iterable coroutine, async generator
         return False
-    lasti = frame.f_lasti
-    return 0 <= lasti < len(code.co_code) and code.co_code[lasti] in _YIELD_OPS
+    raw, lasti = code.co_code, frame.f_lasti
+    if not 0 <= lasti < len(raw):
+        return False
+    return raw[lasti] in _YIELD_OPS or (lasti + 2 < len(raw) and raw[lasti + 2] == _YIELD_FROM)
 
 
 class SettraceTracer:
