@@ -12,6 +12,8 @@ import { DebuggeeProcess, type DebuggeeExit } from './debuggeeProcess';
 import { LaunchError, LaunchErrorId, probe, type Interpreter } from './interpreter';
 
 /** The agent package beside the bundle: esbuild copies it to dist/python/coroutine_lens_agent. */
+const STOPPED_WHILE_STARTING = 'The debug session was stopped while the program was starting.';
+
 export const AGENT_DIR = path.join(__dirname, 'python', 'coroutine_lens_agent');
 
 export interface TerminalRequest {
@@ -28,6 +30,8 @@ export interface LaunchHooks {
   /** Asks the client to run the command in a terminal; resolves with the process id when known. */
   runInTerminal(request: TerminalRequest): Promise<number | undefined>;
   trace?: TraceSink;
+  /** Aborted when the debug session is stopped while the program is still starting. */
+  signal?: AbortSignal;
 }
 
 export interface LaunchedDebuggee {
@@ -80,7 +84,9 @@ export async function launchDebuggee(plan: LaunchPlan, hooks: LaunchHooks): Prom
   }
   const interpreter = checked.interpreter;
   const token = newToken();
+  if (hooks.signal?.aborted) throw new LaunchError(STOPPED_WHILE_STARTING, LaunchErrorId.agentDidNotConnect);
   const listening = await AgentConnection.listen(token, plan.agentConnectTimeoutMs, hooks.trace);
+  hooks.signal?.addEventListener('abort', () => listening.cancel(STOPPED_WHILE_STARTING), { once: true });
   const argv = agentCommandLine(interpreter, plan, listening.port);
   const stderr: string[] = [];
   let debuggee: DebuggeeProcess | undefined;
@@ -120,6 +126,7 @@ export async function launchDebuggee(plan: LaunchPlan, hooks: LaunchHooks): Prom
     await debuggee?.terminate();
     if (terminalPid) killQuietly(terminalPid);
     if (error instanceof LaunchError) throw error;
+    if (hooks.signal?.aborted) throw new LaunchError(STOPPED_WHILE_STARTING, LaunchErrorId.agentDidNotConnect);
     const reason = error instanceof AgentError || error instanceof Error ? error.message : String(error);
     throw new LaunchError(
       `The Coroutine Lens agent did not connect (Python ${interpreter.version}, ${interpreter.executable}): ${reason}`,

@@ -81,6 +81,8 @@ export class CoroutineLensSession extends DebugSession {
   private readonly breakpointsByPath = new Map<string, DebugProtocol.SourceBreakpoint[]>();
   private exceptionFilters: Array<'raised' | 'uncaught'> = [];
   private nextBreakpointId = 1;
+  /** Aborted by disconnect/shutdown: a launch still waiting for its agent gives up and cleans up. */
+  private readonly stopping = new AbortController();
 
   constructor() {
     super();
@@ -174,8 +176,15 @@ export class CoroutineLensSession extends DebugSession {
         onStderr: (text) => this.sendEvent(new OutputEvent(text, 'stderr')),
         runInTerminal: (request) => this.runInTerminal(request),
         trace: this.agentTrace(),
+        signal: this.stopping.signal,
       });
       debuggee = this.adopt('launch', launched.connection, launched.pid, plan, launched.process);
+      if (this.stopping.signal.aborted) {
+        // Disconnected while the agent was connecting: nobody is left to debug it.
+        this.debuggee = undefined;
+        await this.endDebuggee(debuggee, true);
+        throw new LaunchError('The debug session was stopped while the program was starting.', LaunchErrorId.agentDidNotConnect);
+      }
       this.sendEvent(
         new Event('process', {
           name: 'program' in plan.target ? plan.target.program : plan.target.module,
@@ -379,6 +388,7 @@ export class CoroutineLensSession extends DebugSession {
   }
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments): void {
+    this.stopping.abort();
     this.handle(response, true, async () => {
       const debuggee = this.debuggee;
       if (debuggee) await this.endDebuggee(debuggee, args?.terminateDebuggee ?? debuggee.mode === 'launch');
@@ -412,6 +422,7 @@ export class CoroutineLensSession extends DebugSession {
   }
 
   override shutdown(): void {
+    this.stopping.abort();
     // The adapter is going away: a launched program goes with it, whatever state it is in.
     if (this.debuggee?.mode === 'launch') {
       this.debuggee.process?.kill();
