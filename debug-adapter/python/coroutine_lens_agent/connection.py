@@ -116,32 +116,72 @@ def connect(address, token):
 
 
 class Listener:
-    """Listens on the loopback interface for an adapter that presents the token."""
+    """Listens on the loopback interface for an adapter that presents the token.
+
+    Each connection does its handshake on its own thread, so a peer that connects and says nothing
+    holds up nobody; one adapter is served at a time, and a peer that completes the handshake while
+    another is attached is dropped without a reply."""
+
+    MAX_PENDING_HANDSHAKES = 16
 
     def __init__(self, address, token):
         self._token = token
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._server.bind(address)
-        self._server.listen(4)
+        self._server.listen(8)
         self.port = self._server.getsockname()[1]
+        self._lock = threading.Condition(threading.Lock())
+        self._attached = False
+        self._ending = False  # the attached adapter said disconnect: its successor may wait for it
+        self._pending = 0
 
-    def accept(self):
-        """Blocks until a peer completes the handshake; returns its Connection, or None once closed."""
+    def serve_forever(self, on_session, start_thread):
+        """Accepts until closed; `on_session(conn)` runs for each adapter, one at a time."""
         while True:
             try:
                 sock, _ = self._server.accept()
             except OSError:
-                return None
+                return
+            with self._lock:
+                crowded = self._pending >= self.MAX_PENDING_HANDSHAKES
+                if not crowded:
+                    self._pending += 1
+            if crowded:
+                sock.close()
+                continue
+            start_thread(self._handshake, sock, on_session)
+
+    def _handshake(self, sock, on_session):
+        try:
             sock.settimeout(HANDSHAKE_TIMEOUT_S)
             conn = Connection(sock)
             peer = _read_hello(conn)
-            if peer is None or peer.get('role') != 'adapter' or not tokens_match(self._token, peer.get('token')):
-                conn.close()
-                continue
+        finally:
+            with self._lock:
+                self._pending -= 1
+        if peer is None or peer.get('role') != 'adapter' or not tokens_match(self._token, peer.get('token')):
+            conn.close()
+            return
+        with self._lock:
+            if self._attached and self._ending:  # the adapter is leaving: a reconnect waits for it
+                self._lock.wait_for(lambda: not self._attached, HANDSHAKE_TIMEOUT_S)
+            busy, self._attached = self._attached, True
+        if busy:
+            conn.close()
+            return
+        try:
             sock.settimeout(None)
             conn.send(_agent_hello())
-            return conn
+            on_session(conn)
+        finally:
+            with self._lock:
+                self._attached = self._ending = False
+                self._lock.notify_all()
+
+    def session_ending(self):
+        with self._lock:
+            self._ending = True
 
     def close(self):
         try:

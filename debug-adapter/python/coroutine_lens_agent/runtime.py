@@ -35,6 +35,7 @@ class Agent:
     def __init__(self, mode):
         self.mode = mode  # 'launch': the adapter started us; 'listen': an adapter attaches
         self.conn = None
+        self.listener = None
         self.options = dict(DEFAULT_OPTIONS)
         self._errors_reported = 0
         self.threads = ThreadRegistry()
@@ -92,13 +93,8 @@ class Agent:
         self.start_thread(self._serve, conn)
 
     def listen_in_background(self, listener):
-        def accept_forever():
-            while True:
-                conn = listener.accept()
-                if conn is None:
-                    return
-                self._serve(conn)
-        self.start_thread(accept_forever)
+        self.listener = listener
+        self.start_thread(listener.serve_forever, self._serve, self.start_thread)
 
     def wait_until_configured(self):
         self._configured.wait()
@@ -121,6 +117,8 @@ class Agent:
                     continue
                 if message['command'] == 'disconnect':
                     terminate = bool(message['arguments'].get('terminate')) and self.mode == 'launch'
+                    if self.listener is not None:
+                        self.listener.session_ending()
                     conn.send(protocol.response(message['seq']))
                     break
                 self._dispatch(conn, message)
