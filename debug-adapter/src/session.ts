@@ -318,8 +318,7 @@ export class CoroutineLensSession extends DebugSession {
         this.sendEvent(new Event('blockedLoop', rawBody));
         break;
       case 'coroutineTreeChanged':
-        this.sendEvent(new Event('coroutineTreeChanged', {}));
-        if (debuggee.options.showTasksAsThreads && this.clientSupportsInvalidated) this.sendEvent(new InvalidatedEvent(['threads']));
+        this.treeChanged();
         break;
       case 'agentError': {
         const body = rawBody as EventMap['agentError'];
@@ -332,6 +331,12 @@ export class CoroutineLensSession extends DebugSession {
       default:
         this.trace?.write('note', `ignored agent event '${String(event)}'`);
     }
+  }
+
+  /** Tasks came, went or changed: the Coroutines view refreshes, and so do task threads. */
+  private treeChanged(): void {
+    this.sendEvent(new Event('coroutineTreeChanged', {}));
+    if (this.debuggee?.options.showTasksAsThreads && this.clientSupportsInvalidated) this.sendEvent(new InvalidatedEvent(['threads']));
   }
 
   /** Runs once per debuggee, after its output is drained: exited + terminated (unless restarting). */
@@ -647,6 +652,7 @@ export class CoroutineLensSession extends DebugSession {
           if (typeof request.taskId !== 'string') throw new LaunchError(`'${command}' needs a taskId (a string)`, LaunchErrorId.badConfiguration);
           response.body = await this.requireConnection().request(command, { taskId: request.taskId });
           this.sendResponse(response);
+          if (command === 'cancelTask' && (response.body as { cancelled: boolean }).cancelled) this.treeChanged();
         });
         return;
       default:

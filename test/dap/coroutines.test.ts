@@ -86,6 +86,21 @@ test('coroutineTreeChanged reaches the client, with invalidated(threads) when ta
     await session.client.terminateRequest();
   }));
 
+test('cancelling a task while paused invalidates the threads and announces a changed tree', () =>
+  withSession(async (session) => {
+    await session.run({ program: tasksProgram }, [{ file: tasksProgram, breakpoints: [{ line: markedLine(tasksProgram, 'ready') }] }]);
+    await session.stopped('breakpoint');
+    const victim = allTasks(await tree(session)).find((t) => t.name === 'fetch_user');
+    assert.ok(victim);
+    const before = session.events.filter((e) => e.event === 'invalidated').length;
+    await session.client.customRequest('cancelTask', { taskId: victim.id });
+    const invalidated = await session.nextEvent<DebugProtocol.InvalidatedEvent>('invalidated', 5_000);
+    assert.ok(session.events.filter((e) => e.event === 'invalidated').length > before);
+    assert.deepEqual(invalidated.body.areas, ['threads']);
+    assert.ok(session.events.some((e) => e.event === 'coroutineTreeChanged'));
+    await session.client.terminateRequest();
+  }));
+
 test('showTasksAsThreads: false shows only real threads', () =>
   withSession(async (session) => {
     await session.run({ program: tasksProgram, showTasksAsThreads: false }, [
