@@ -39,7 +39,10 @@ export interface CoroutineLensSettings {
 
 /** `initializationOptions` the client may pass. */
 export interface CoroutineLensInitializationOptions {
-  /** Folder for the on-disk index cache (the extension passes its global storage folder). */
+  /**
+   * Folder for the on-disk index cache. Absent: with one workspace folder, the CLI's cache folder
+   * (`.coroutine_lens_cache` in the folder), so the CLI and the editor share it; else a per-user cache folder.
+   */
   cacheDir?: string;
 }
 

@@ -1,9 +1,10 @@
 // Start-up: the workspace index runs with work-done progress (files done / total), open files get
 // diagnostics, and a hover on a flagged call explains it (why, chain, alternative).
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { MarkupContent, WorkDoneProgressBegin, WorkDoneProgressReport } from 'vscode-languageserver-protocol/node';
-import { coroutineLensServer, LspClient, makeWorkspace } from '../support/lspClient';
+import { coroutineLensServer, delay, LspClient, makeWorkspace } from '../support/lspClient';
 
 const SECOND_FOLDER: Record<string, string> = {
   'pyproject.toml': '[tool.coroutine-lens]\nignore = ["ASYNC251"]\n',
@@ -43,6 +44,12 @@ describe('workspace start-up and hover', () => {
     const ready = await client.waitFor(() => client.statuses.find((s) => s.state === 'ready'), 'the ready status');
     assert.equal(ready.files, 32);
     assert.ok(client.statuses.some((s) => s.state === 'indexing' && s.total === 32), JSON.stringify(client.statuses));
+  });
+
+  it('writes the index cache where the CLI keeps it (.coroutine_lens_cache in the folder)', async () => {
+    const cacheDir = workspace.file('.coroutine_lens_cache');
+    for (let waited = 0; waited < 5_000 && !(existsSync(cacheDir) && readdirSync(cacheDir).some((f) => f.endsWith('.json'))); waited += 50) await delay(50);
+    assert.ok(readdirSync(cacheDir).some((name) => /^facts-.*\.json$/.test(name)), readdirSync(cacheDir).join(', '));
   });
 
   it('has the open file analysed with the whole index (the chain into util.py)', async () => {

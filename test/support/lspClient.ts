@@ -186,8 +186,8 @@ export class LspClient {
       rootUri: root ? fileUri(root) : null,
       workspaceFolders: root ? [{ uri: fileUri(root), name: path.basename(root) }] : null,
       capabilities,
-      // The index cache goes inside the throw-away workspace, never into the user's cache folder.
-      initializationOptions: options.initializationOptions ?? (root ? { cacheDir: path.join(root, '.coroutine-lens-cache') } : undefined),
+      // Without a cacheDir the server keeps its cache in the (throw-away) workspace folder.
+      initializationOptions: options.initializationOptions,
     });
     await connection.sendNotification(InitializedNotification.type, {});
     return client;

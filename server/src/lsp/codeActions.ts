@@ -118,8 +118,11 @@ function quickFixes(params: CodeActionParams, context: CodeActionContext, path: 
     const merged = mergedEdit(context, path, fixes);
     if (merged) actions.push({ title: `Fix all ${code} problems in this file (${merged.applied})`, kind: CodeActionKind.QuickFix, edit: merged.edit });
   }
+  const suppressed = new Set<string>();
   for (const { finding, diagnostic } of inQuestion) {
     const line = diagnostic.range.start.line;
+    if (suppressed.has(`${line}:${finding.code}`)) continue; // two findings of one code on a line: one comment
+    suppressed.add(`${line}:${finding.code}`);
     const lineText = context.document.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, '');
     const edit = noqaEdit(line, lineText, finding.code);
     if (!edit) continue;

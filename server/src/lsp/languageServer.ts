@@ -31,7 +31,7 @@ import { codeActions, FIX_ALL_KIND } from './codeActions';
 import { FolderConfigurations, type Folder } from './configuration';
 import { toDiagnostic } from './diagnostics';
 import { hoverAt } from './hover';
-import { defaultCacheDir } from './cacheDir';
+import { cacheDirFor } from './cacheDir';
 import { PathMap, isUntitledPath } from './paths';
 import { tellUser } from './notify';
 import { WorkspaceIndexer } from './indexer';
@@ -132,7 +132,7 @@ export class CoroutineLensServer {
       // is also the parse workers' script. One core stays free for the editor while indexing.
       this.engine = await AnalysisEngine.create({
         wasmDir: __dirname,
-        cacheDir: options.cacheDir ?? defaultCacheDir(),
+        cacheDir: cacheDirFor(this.configurations.roots(), options.cacheDir),
         workers: Math.max(0, availableParallelism() - 1),
         workerScript: __filename,
       });
