@@ -96,13 +96,16 @@ class Debugger:
         self.pause_requested = False
         self.stopped = {}  # ident -> StopInfo of threads parked in the tracer
         self._last_raised = None
+        # Program threads running the debugger's own code (parked in _stop, reporting an uncaught
+        # error): the library code that code calls (threading, socket) must not stop them again.
+        self._inside = set()
         self._cond = threading.Condition(threading.Lock())
 
     # --- called by the tracers -----------------------------------------------------------------
 
     def on_line(self, frame):
         ident = _thread.get_ident()
-        if ident in self.threads.agent_idents or not self.enabled:
+        if ident in self.threads.agent_idents or ident in self._inside or not self.enabled:
             return
         if self.busy:
             if self.suspended or self.pause_requested:
@@ -128,7 +131,7 @@ class Debugger:
     def on_leave(self, frame, is_yield):
         """A traced frame returned (or, for generators and coroutines, suspended)."""
         step = self.step
-        if step is None or frame is not step.frame:
+        if step is None or frame is not step.frame or _thread.get_ident() in self._inside:
             return
         if is_yield:
             if step.kind == 'in':  # stepping in through an await that suspends: stay in this coroutine
@@ -153,7 +156,7 @@ class Debugger:
             return
         self._last_raised = exc
         ident = _thread.get_ident()
-        if ident in self.threads.agent_idents or not self.enabled:
+        if ident in self.threads.agent_idents or ident in self._inside or not self.enabled:
             return
         if self.just_my_code and filters.is_library(frame.f_code.co_filename):
             return
@@ -172,6 +175,13 @@ class Debugger:
     # --- stopping ------------------------------------------------------------------------------
 
     def _stop(self, ident, frame, reason, hit_line=None, exception=None, text=None, stack=None, uncaught=False):
+        self._inside.add(ident)
+        try:
+            self._park(ident, frame, reason, hit_line, exception, text, stack, uncaught)
+        finally:
+            self._inside.discard(ident)
+
+    def _park(self, ident, frame, reason, hit_line, exception, text, stack, uncaught):
         with self._cond:
             if not self.enabled:
                 return

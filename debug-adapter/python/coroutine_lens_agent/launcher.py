@@ -89,8 +89,9 @@ def _prepare_script(path):
         with io.open_code(absolute) as source_file:
             source = source_file.read()
     except OSError as error:
+        interpreter = getattr(sys, 'orig_argv', [sys.executable])[0]  # as Python names itself
         sys.stderr.write("%s: can't open file %r: [Errno %d] %s\n"
-                         % (sys.executable, absolute, error.errno, error.strerror))
+                         % (interpreter, absolute, error.errno, error.strerror))
         raise SystemExit(2)
     sys.path[0] = os.path.dirname(os.path.realpath(absolute))
     main_module = sys.modules['__main__']
@@ -139,7 +140,7 @@ def _print_uncaught(error):
         tb = tb.tb_next
     while tb is not None and tb.tb_frame.f_code.co_filename.endswith(('runpy.py', '<frozen runpy>')):
         tb = tb.tb_next
-    sys.excepthook(type(error), error, tb)
+    sys.excepthook(type(error), error.with_traceback(tb), tb)  # the hook prints error.__traceback__
 
 
 def _is_agent_frame(frame):

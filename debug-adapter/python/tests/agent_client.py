@@ -20,6 +20,23 @@ def program(name):
     return os.path.join(PROGRAMS, name)
 
 
+def marker_line(path, marker):
+    """The line of `path` that carries the comment `# MARKER`."""
+    with open(path, encoding='utf-8') as source:
+        for number, text in enumerate(source, 1):
+            if text.rstrip().endswith('# ' + marker):
+                return number
+    raise LookupError('%s has no line marked %s' % (path, marker))
+
+
+def run_plain(args, cwd=None, timeout=DEFAULT_TIMEOUT):
+    """The same program under plain Python: (exit code, stdout, stderr)."""
+    env = dict(os.environ)
+    env.pop('PYTHONPATH', None)
+    done = subprocess.run([sys.executable] + list(args), cwd=cwd, env=env, capture_output=True, timeout=timeout)
+    return done.returncode, done.stdout.decode('utf-8', 'replace'), done.stderr.decode('utf-8', 'replace')
+
+
 class AgentClient:
     """One debug session with one child process."""
 
@@ -131,6 +148,11 @@ class AgentClient:
         finally:
             self.close()
         return self.process.returncode, out.decode('utf-8', 'replace'), err.decode('utf-8', 'replace')
+
+    def stopped(self, timeout=DEFAULT_TIMEOUT):
+        """Waits for a stop; returns (event body, [(function, line)] of the stopped thread)."""
+        body = self.wait_event('stopped', timeout)
+        return body, [(f['name'], f['line']) for f in self.stack(body['threadId'])]
 
     def close(self):
         if self.process.poll() is None:
