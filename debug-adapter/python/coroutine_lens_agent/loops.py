@@ -50,16 +50,36 @@ class LoopRegistry:
             self._report_error(error)
 
     def _install_task_factory(self, loop):
-        user_factory = loop.get_task_factory()
+        current = getattr(loop, '_task_factory', None)
+        if not getattr(current, '_coroutine_lens', False):
+            loop.set_task_factory(self._recording_factory(current))
+
+    def patch_base_events(self, base_events_module):
+        """Every task factory, set before or after the loop starts, is wrapped by one that records
+        the creating stack and then calls it unchanged; get_task_factory still returns the user's."""
+        loop_class = base_events_module.BaseEventLoop
+        original_set, original_get = loop_class.set_task_factory, loop_class.get_task_factory
+        wrap = self._recording_factory
+
+        def set_task_factory(loop, factory):
+            original_set(loop, wrap(factory) if self.record_creation else factory)
+
+        def get_task_factory(loop):
+            factory = original_get(loop)
+            return getattr(factory, '_user_factory', factory)
+
+        set_task_factory.__wrapped__, get_task_factory.__wrapped__ = original_set, original_get
+        loop_class.set_task_factory, loop_class.get_task_factory = set_task_factory, get_task_factory
+
+    def _recording_factory(self, user_factory):
         if getattr(user_factory, '_coroutine_lens', False):
-            return
+            return user_factory
         stacks = self.creation_stacks
         library = filters.is_library
 
         def task_factory(loop, coro, **kwargs):
             if user_factory is None:
-                import asyncio
-                task = asyncio.Task(coro, loop=loop, **kwargs)
+                task = sys.modules['asyncio'].Task(coro, loop=loop, **kwargs)
             else:
                 task = user_factory(loop, coro, **kwargs)
             try:
@@ -76,7 +96,8 @@ class LoopRegistry:
             return task
 
         task_factory._coroutine_lens = True
-        loop.set_task_factory(task_factory)
+        task_factory._user_factory = user_factory
+        return task_factory
 
     # --- queries ---------------------------------------------------------------------------------
 

@@ -57,6 +57,7 @@ class Agent:
         asyncio_was_imported = 'asyncio.events' in sys.modules
         self.hooks = PostImportHooks(self.report_error)
         self.hooks.add('asyncio.events', self.loops.patch_asyncio)
+        self.hooks.add('asyncio.base_events', self.loops.patch_base_events)
         self.hooks.add('tornado.gen', self.runners.patch_tornado)
         self.hooks.add('tornado.locks', self.runners.patch_primitives)
         self.hooks.add('tornado.queues', self.runners.patch_primitives)

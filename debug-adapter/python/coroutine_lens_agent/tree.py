@@ -85,10 +85,16 @@ def _fragment(code, line):
 
 
 def _gather_callback_code():
-    gather = getattr(sys.modules.get('asyncio.tasks'), 'gather', None)
-    for const in getattr(getattr(gather, '__code__', None), 'co_consts', ()):
-        if getattr(const, 'co_name', None) == '_done_callback':
-            return const
+    """The code of gather's per-child `_done_callback` (nested in gather, or in _gather on 3.9)."""
+    tasks_module = sys.modules.get('asyncio.tasks')
+    pending = [getattr(getattr(tasks_module, name, None), '__code__', None) for name in ('gather', '_gather')]
+    while pending:
+        code = pending.pop()
+        for const in getattr(code, 'co_consts', ()):
+            if getattr(const, 'co_name', None) == '_done_callback':
+                return const
+            if hasattr(const, 'co_consts'):
+                pending.append(const)
     return None
 
 
@@ -252,7 +258,7 @@ class _Capture:
         skipped = self.skipped_callback_code
         for entry in list(callbacks):
             callback = entry[0]
-            if getattr(callback, '__code__', None) is skipped:
+            if skipped is not None and getattr(callback, '__code__', None) is skipped:
                 continue  # gather's own callback: a gather is read from its waiter's side (_children)
             if type(callback).__name__ in ('builtin_function_or_method', 'TaskWakeupMethWrapper'):
                 continue  # a task's wakeup: that task awaits `future` directly, seen from its side

@@ -31,7 +31,7 @@ async def main(count):
             asyncio.ensure_future(group(children))
             children = []
     await asyncio.sleep(0.1)
-    checkpoint()
+    checkpoint()  # CHECKPOINT
     sys.stdout.flush()
     os._exit(0)
 

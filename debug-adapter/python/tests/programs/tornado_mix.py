@@ -82,7 +82,7 @@ async def main():
     asyncio.create_task(queue_getter(), name='tornado-queue-getter')
     asyncio.create_task(fetcher(port), name='http-fetcher')
     await asyncio.sleep(0.3)
-    checkpoint()
+    checkpoint()  # CHECKPOINT
     sys.stdout.flush()
     os._exit(0)
 

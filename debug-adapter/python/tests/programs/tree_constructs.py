@@ -78,6 +78,7 @@ async def deadlock_b():
 
 
 DEADLOCK = {}
+CONNECTIONS = []  # the server side of the socket stays open while the reader waits
 
 
 async def main():
@@ -101,7 +102,7 @@ async def main():
     asyncio.create_task(queue_getter(asyncio.Queue()), name='queue-getter')
     pool = concurrent.futures.ThreadPoolExecutor(1)
     asyncio.create_task(executor_waiter(pool), name='executor-waiter')
-    server = await asyncio.start_server(lambda r, w: None, '127.0.0.1', 0)
+    server = await asyncio.start_server(lambda r, w: CONNECTIONS.append(w), '127.0.0.1', 0)
     port = server.sockets[0].getsockname()[1]
     reader, writer = await asyncio.open_connection('127.0.0.1', port)
     asyncio.create_task(socket_reader(reader), name='socket-reader')
@@ -118,7 +119,7 @@ async def main():
                 await sleeper()
         asyncio.create_task(timeout_owner(), name='timeout-owner')
     await asyncio.sleep(0.2)
-    checkpoint()
+    checkpoint()  # CHECKPOINT
     await asyncio.sleep(float(sys.argv[1]) if len(sys.argv) > 1 else 0)
     pool.shutdown(wait=False)
     writer.close()

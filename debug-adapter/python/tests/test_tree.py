@@ -1,0 +1,244 @@
+"""The suspension tree through the real protocol: one task per construct with its expected chain,
+wait and edges; Tornado runners and native coroutines linked both ways; loops in two threads;
+10,000 tasks; a deadlock; capture while running; tasks as pseudo-threads; cancel; creation stack."""
+import json
+import os
+import sys
+import time
+import unittest
+
+from tests.agent_client import AgentClient, frame_names, marker_line, program, tasks_by_name
+
+PY = sys.version_info[:2]
+
+
+def stopped_at_checkpoint(test, name, args=(), **start):
+    path = program(name)
+    client = AgentClient([path] + list(args))
+    test.addCleanup(client.close)
+    client.start(breakpoints={path: [marker_line(path, 'CHECKPOINT')]}, **start)
+    client.stopped()
+    return client
+
+
+def names_of(tree, ids):
+    by_id = {t['id']: t['name'] for loop in tree['loops'] for t in loop['tasks']}
+    return sorted(by_id[i] for i in ids)
+
+
+class AsyncioConstructs(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.client = AgentClient([program('tree_constructs.py')])
+        path = program('tree_constructs.py')
+        cls.client.start(breakpoints={path: [marker_line(path, 'CHECKPOINT')]})
+        cls.client.stopped()
+        cls.tree = cls.client.tree()
+        cls.tasks = tasks_by_name(cls.tree)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.client.request('continue')
+        cls.client.finish()
+
+    def check(self, name, frames, kind, awaits=(), awaited_by=(), description=None):
+        task = self.tasks[name]
+        self.assertEqual(frame_names(task), frames, name)
+        self.assertEqual(task['state'], 'suspended')
+        self.assertEqual(task['awaiting']['kind'], kind, name)
+        self.assertEqual(names_of(self.tree, task['awaiting'].get('taskIds', [])), sorted(awaits), name)
+        self.assertEqual(names_of(self.tree, task['awaitedBy']), sorted(awaited_by), name)
+        if description:
+            self.assertIn(description, task['awaiting']['description'])
+        return task
+
+    def test_the_loop(self):
+        (loop,) = self.tree['loops']
+        self.assertEqual((loop['threadId'], loop['threadName'], loop['running']), (1, 'MainThread', True))
+        self.assertLess(abs(self.tree['capturedAt'] / 1000 - time.time()), 60)
+
+    def test_running_task_shows_its_real_stack(self):
+        main = self.tasks['Task-1']
+        self.assertEqual(main['state'], 'running')
+        self.assertEqual(frame_names(main), ['main'])  # stopped on the line that calls checkpoint()
+
+    def test_sleep_chain_with_time_left_and_creation_site(self):
+        task = self.check('chain', ['sleep', 'sleeper', 'middle'], 'sleep', awaited_by=['awaiter'])
+        self.assertTrue(25000 < task['awaiting']['remainingMs'] <= 30000)
+        self.assertTrue(0 <= task['suspendedForMs'] < 5000)
+        self.assertEqual(task['createdAt'][0]['name'], 'main')
+
+    def test_task_awaiting_a_task(self):
+        self.check('awaiter', ['awaits_task'], 'task', awaits=['chain'], description='task chain')
+
+    def test_gather(self):
+        self.check('gatherer', ['gathers'], 'gather', awaits=['gather-child-0', 'gather-child-1'])
+        self.check('gather-child-0', ['sleep', 'sleeper'], 'sleep', awaited_by=['gatherer'])
+
+    def test_shield(self):
+        self.check('shielder', ['shields'], 'shield', awaits=['shielded'])
+        self.check('shielded', ['sleep', 'sleeper'], 'sleep', awaited_by=['shielder'])
+
+    def test_wait(self):
+        self.check('waiter', ['_wait', 'wait', 'waits'], 'wait', awaits=['wait-child'])
+
+    def test_wait_for(self):
+        task = self.tasks['wait-for']
+        if PY >= (3, 12):  # wait_for runs the coroutine in the caller's task, under asyncio.timeout
+            self.check('wait-for', ['sleep', 'sleeper', 'wait_for', 'waits_for'], 'sleep', description='in wait_for (timeout in')
+        else:  # wait_for wraps the coroutine in a task of its own
+            self.assertEqual(task['awaiting']['kind'], 'wait_for')
+            (inner,) = names_of(self.tree, task['awaiting']['taskIds'])
+            self.assertEqual(frame_names(self.tasks[inner]), ['sleep', 'sleeper'])
+            self.assertEqual(names_of(self.tree, self.tasks[inner]['awaitedBy']), ['wait-for'])
+
+    def test_primitives(self):
+        self.check('lock-waiter', ['acquire', '__aenter__', 'lock_waiter'], 'lock', description='Lock.acquire (locked, 1 waiting)')
+        self.check('event-waiter', ['wait', 'event_waiter'], 'event', description='not set')
+        self.check('condition-waiter', ['wait', 'condition_waiter'], 'condition')
+        self.check('semaphore-waiter', ['acquire', '__aenter__', 'semaphore_waiter'], 'semaphore')
+        self.check('queue-getter', ['get', 'queue_getter'], 'queue', description='0 items')
+
+    def test_executor_and_socket(self):
+        self.check('executor-waiter', ['executor_waiter'], 'executor')
+        self.check('socket-reader', ['_wait_for_data', 'read', 'socket_reader'], 'socket')
+
+    def test_deadlock_is_reported_not_followed_forever(self):
+        a = self.check('deadlock-a', ['deadlock_a'], 'deadlock', awaits=['deadlock-b'], awaited_by=['deadlock-b'])
+        self.assertIn('deadlock-a', a['awaiting']['description'])
+        self.assertIn('deadlock-b', a['awaiting']['description'])
+
+    @unittest.skipIf(PY < (3, 11), 'TaskGroup and asyncio.timeout are 3.11+')
+    def test_task_group_and_timeout(self):
+        self.check('group-owner', ['__aexit__', 'group_owner'], 'taskgroup', awaits=['group-child'])
+        self.check('group-child', ['sleep', 'sleeper'], 'sleep', awaited_by=['group-owner'])
+        self.check('timeout-owner', ['sleep', 'sleeper', 'timeout_owner'], 'sleep', description='(timeout in')
+
+    def test_creation_stack_on_request(self):
+        frames = self.client.request('taskCreationStack', {'taskId': self.tasks['chain']['id']})['frames']
+        self.assertEqual([f['name'] for f in frames], ['main', '<module>'])  # asyncio's own frames left out
+        unknown = self.client.request('taskCreationStack', {'taskId': 'tdead'}, check=False)
+        self.assertFalse(unknown['success'])
+
+
+class TornadoTree(unittest.TestCase):
+    def test_gen_coroutines_native_coroutines_locks_and_http(self):
+        client = stopped_at_checkpoint(self, 'tornado_mix.py')
+        tree = client.tree()
+        nodes = [t for loop in tree['loops'] for t in loop['tasks']]
+        by_name = {}
+        for node in nodes:
+            by_name.setdefault(node['name'], []).append(node)
+        (calls_native,) = by_name['gen_calls_native']
+        self.assertEqual((calls_native['kind'], calls_native['awaiting']['kind']), ('gen-coroutine', 'task'))
+        (native_leaf,) = [t for t in nodes if frame_names(t) == ['sleep', 'native_leaf']]
+        self.assertEqual(calls_native['awaiting']['taskIds'], [native_leaf['id']])
+        self.assertEqual(native_leaf['awaitedBy'], [calls_native['id']])
+        (native,) = by_name['native-awaits-gen']
+        self.assertEqual(native['awaiting']['kind'], 'gen-runner')
+        (gen_awaits_gen,) = by_name['gen_awaits_gen']
+        leaves = by_name['gen_leaf']
+        self.assertEqual(len(leaves), 2)
+        self.assertEqual(sorted(sum((leaf['awaitedBy'] for leaf in leaves), [])), sorted([native['id'], gen_awaits_gen['id']]))
+        for leaf in leaves:
+            self.assertEqual((frame_names(leaf), leaf['awaiting']['kind']), (['gen_leaf'], 'sleep'))
+            self.assertEqual(leaf['awaiting']['description'], 'tornado.gen.sleep')
+        expected = {'tornado-lock-waiter': 'lock', 'tornado-event-waiter': 'event',
+                    'tornado-condition-waiter': 'condition', 'tornado-queue-getter': 'queue'}
+        for name, kind in expected.items():
+            (task,) = by_name[name]
+            self.assertEqual(task['awaiting']['kind'], kind, name)
+            self.assertIn('tornado', task['awaiting']['description'])
+        (fetcher,) = by_name['http-fetcher']
+        self.assertEqual(fetcher['awaiting']['kind'], 'http')
+        (connection,) = [t for t in nodes if t['id'] in fetcher['awaiting']['taskIds']]
+        self.assertEqual(frame_names(connection)[-1], 'run')
+        self.assertEqual(connection['awaiting']['kind'], 'socket')
+        handler = [t for t in nodes if frame_names(t)[:2] == ['get', '_execute']]
+        self.assertEqual(len(handler), 1, 'the server side: the handler waits on the RELEASE event')
+        client.request('continue')
+        self.assertEqual(client.finish()[0], 0)
+
+
+class Loops(unittest.TestCase):
+    def test_a_loop_in_a_second_thread(self):
+        client = stopped_at_checkpoint(self, 'second_thread_loop.py')
+        tree = client.tree()
+        loops = {loop['threadName']: loop for loop in tree['loops']}
+        self.assertEqual(sorted(loops), ['MainThread', 'loop-thread'])
+        background = {t['name'] for t in loops['loop-thread']['tasks']}
+        self.assertIn('background-task', background)
+        self.assertIn('foreground-task', {t['name'] for t in loops['MainThread']['tasks']})
+        self.assertNotEqual(loops['MainThread']['threadId'], loops['loop-thread']['threadId'])
+        client.request('continue')
+        client.finish()
+
+    def test_capture_while_the_program_runs(self):
+        path = program('second_thread_loop.py')
+        client = AgentClient([path, '3'])
+        self.addCleanup(client.close)
+        client.start()
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            tree = client.tree()
+            names = {t['name'] for loop in tree['loops'] for t in loop['tasks']}
+            if {'foreground-task', 'background-task'} <= names:
+                break
+            time.sleep(0.1)
+        self.assertTrue({'foreground-task', 'background-task'} <= names, names)
+        self.assertFalse([e for e in client.events if e['event'] == 'stopped'])
+        self.assertEqual(client.finish()[0], 0)
+
+
+class Scale(unittest.TestCase):
+    def test_ten_thousand_tasks(self):
+        client = stopped_at_checkpoint(self, 'many_tasks.py', ['10000'])
+        tree = client.tree()
+        tasks = [t for loop in tree['loops'] for t in loop['tasks']]
+        self.assertEqual(len(tasks), 10000 + 1000 + 1)
+        groups = [t for t in tasks if frame_names(t) == ['group']]
+        self.assertEqual(len(groups), 1000)
+        self.assertTrue(all(len(g['awaiting']['taskIds']) == 10 for g in groups))
+        children = [t for t in tasks if t['awaitedBy']]
+        self.assertEqual(len(children), 10000)
+        kinds = sorted({t['awaiting']['kind'] for t in children})
+        self.assertEqual(kinds, ['event', 'sleep'])
+        client.request('continue')
+        client.finish()
+
+
+class TasksAsThreads(unittest.TestCase):
+    def test_suspended_tasks_as_threads_with_locals_and_a_cap(self):
+        client = stopped_at_checkpoint(self, 'tree_constructs.py', options={'taskThreadLimit': 5})
+        threads = client.request('threads')['threads']
+        task_threads = [t for t in threads if t['id'] >= 1000000]
+        self.assertEqual(len(task_threads), 5)
+        (note,) = [t for t in threads if 'more tasks not shown' in t['name']]
+        self.assertIn('taskThreadLimit 5', note['name'])
+        tree = client.tree()
+        with_threads = [t for loop in tree['loops'] for t in loop['tasks'] if 'threadId' in t]
+        self.assertEqual(sorted(t['threadId'] for t in with_threads), sorted(t['id'] for t in task_threads))
+        task = with_threads[0]
+        frames = client.stack(task['threadId'])
+        self.assertEqual([f['name'] for f in frames], frame_names(task))
+        client.locals_of(frames[-1]['id'])  # the suspended coroutine's locals are readable
+        client.request('continue')
+        client.finish()
+
+
+class Cancel(unittest.TestCase):
+    def test_cancel_a_task_and_keep_the_users_task_factory(self):
+        path = program('task_factory_user.py')
+        client = stopped_at_checkpoint(self, 'task_factory_user.py')
+        napper = tasks_by_name(client.tree())['napper']
+        self.assertEqual(napper['createdAt'][0], {'name': 'spawn', 'path': path, 'line': marker_line(path, 'SPAWN')})
+        self.assertEqual(client.request('cancelTask', {'taskId': napper['id']}), {'cancelled': True})
+        refused = client.request('cancelTask', {'taskId': 'tnothing'}, check=False)
+        self.assertFalse(refused['success'])
+        client.request('continue')
+        code, out, _ = client.finish()
+        self.assertEqual((code, out), (0, 'napper cancelled\nfactory calls 1\n'))
+
+
+if __name__ == '__main__':
+    unittest.main()
