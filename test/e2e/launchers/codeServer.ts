@@ -63,7 +63,7 @@ async function runSuiteInBrowser(
 }
 
 /** Offline noise of the workbench that says nothing about the extension (see CONTRIBUTING.md). */
-const KNOWN_NOISE = [/ENOTFOUND open-vsx\.org/, /^\s+at (async )?\S+ \(http:\/\/127\.0\.0\.1/, /AccountPolicyGate/, /github.*auth.*provider/i];
+const KNOWN_NOISE = [/ENOTFOUND open-vsx\.org/, /^\s+at (async )?\S+ \(http:\/\/127\.0\.0\.1/, /AccountPolicyGate/, /^(Resolving|Resolved) connection token/, /^Creating a socket/, /^\[AgentHost:remote\]/, /^\[reconnection-grace-time\]/, /^Updating additional builtin extensions cache/, /^\[Service Worker\]/, /github.*auth.*provider/i];
 
 async function onLog(page: Page, context: LauncherContext, type: string, args: unknown[]): Promise<void> {
   // mocha's output arrives as printf-style arguments.

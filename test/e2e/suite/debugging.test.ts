@@ -1,0 +1,60 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { CoroutineTask, CoroutineTree } from '../../../debug-adapter/src/agentProtocol';
+import { activateExtension, openWorkspaceFile, screenshot, waitFor, type CoroutineLensApi } from '../support/workbench';
+
+function allTasks(tree: CoroutineTree | undefined): CoroutineTask[] {
+  return tree?.loops.flatMap((l) => l.tasks) ?? [];
+}
+
+function lineOf(document: vscode.TextDocument, needle: string): number {
+  const index = document.getText().split('\n').findIndex((line) => line.includes(needle));
+  if (index < 0) throw new Error(`'${needle}' not in ${document.uri.fsPath}`);
+  return index;
+}
+
+async function stopDebugging(): Promise<void> {
+  await vscode.debug.stopDebugging();
+  await waitFor(() => vscode.debug.activeDebugSession === undefined || undefined, 'the session to end');
+  vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
+}
+
+describe('debugging with F5 and the Coroutines view', () => {
+  let api: CoroutineLensApi;
+
+  before(async () => {
+    api = await activateExtension();
+  });
+
+  afterEach(stopDebugging);
+
+  it('stops at a breakpoint in a Tornado app and shows tasks and @gen.coroutine runners', async () => {
+    const editor = await openWorkspaceFile('tornado_app/app.py');
+    const line = lineOf(editor.document, 'return 42');
+    vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(editor.document.uri, new vscode.Position(line, 0)))]);
+    // F5 with no launch.json: the configuration provider debugs the active file.
+    await vscode.commands.executeCommand('workbench.action.debug.start');
+    await waitFor(() => vscode.debug.activeStackItem, 'the breakpoint to be hit', 90_000);
+    await vscode.commands.executeCommand('coroutineLens.coroutines.focus');
+    // Room for the tree in the screenshot: the Watch and Breakpoints views are empty here anyway.
+    for (const view of ['workbench.debug.watchExpressionsView', 'workbench.debug.breakPointsView']) {
+      await vscode.commands.executeCommand(`${view}.removeView`).then(undefined, () => undefined);
+    }
+    const tree = await waitFor(() => {
+      const tasks = allTasks(api.coroutinesView.currentTree);
+      return tasks.some((t) => t.frames.some((f) => f.name === 'count_items')) ? api.coroutinesView.currentTree : undefined;
+    }, 'a task running count_items in the Coroutines view');
+    const tasks = allTasks(tree);
+    const runner = tasks.find((t) => t.kind === 'gen-coroutine' && t.frames.some((f) => f.name === 'build_summary'));
+    assert.ok(runner, `a @gen.coroutine runner for build_summary among ${tasks.map((t) => t.name).join(', ')}`);
+    const counting = tasks.find((t) => t.frames.some((f) => f.name === 'count_items'));
+    assert.ok(counting && (runner.awaiting?.taskIds ?? []).includes(counting.id), 'build_summary awaits the count_items task');
+    await screenshot('coroutines-view');
+
+    const frame = counting.frames.find((f) => f.name === 'count_items');
+    assert.ok(frame);
+    await vscode.commands.executeCommand('coroutineLens.revealFrame', { kind: 'frame', frame, task: counting });
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, frame.path);
+    assert.equal(vscode.window.activeTextEditor?.selection.active.line, frame.line - 1);
+  });
+});
