@@ -46,11 +46,12 @@ for (const tier of tiers) {
 
 const results = [];
 const buildStarted = Date.now();
-if (!run('npx', ['tsc', '-b']) || !run(process.execPath, ['esbuild.mjs'])) {
-  console.error('[test] the build failed; no tier ran');
+// Lint is part of the build: it enforces the import boundaries (ARCHITECTURE.md).
+if (!run('npx', ['tsc', '-b']) || !run('npx', ['eslint', '.']) || !run(process.execPath, ['esbuild.mjs'])) {
+  console.error('[test] the build (type-check, lint, bundle) failed; no tier ran');
   process.exit(1);
 }
-console.log(`[test] build: ${((Date.now() - buildStarted) / 1000).toFixed(1)} s`);
+console.log(`[test] build (tsc -b, eslint, esbuild): ${((Date.now() - buildStarted) / 1000).toFixed(1)} s`);
 for (const tier of tiers) {
   const started = Date.now();
   console.log(`\n[test] ===== tier ${tier} =====`);
