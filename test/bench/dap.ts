@@ -18,8 +18,11 @@ const TASK_COUNTS = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
 const TREE_REPEATS = quick ? 2 : 5;
 const LAUNCH_REPEATS = quick ? 2 : 5;
 const DEBUGPY_PYTHON = '3.11';
+/** How long a pause may take before it counts as not answered. */
+const PAUSE_PATIENCE_MS = 10_000;
 
 const median = (values: number[]): number => {
+  if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
@@ -38,12 +41,12 @@ interface TreeFigures {
   bytes: number;
 }
 
-async function treeRoundTrip(python: string, count: number): Promise<TreeFigures> {
+async function treeRoundTrip(python: string, count: number, mode: 'ticking' | 'idle' = 'ticking'): Promise<TreeFigures> {
   const session = new DapSession(300_000);
   await session.start();
   const figures: TreeFigures = { tasks: count, pauseToStopped: [], tree: [], total: [], bytes: 0 };
   try {
-    await session.run({ program: fixture('many_tasks.py'), args: [String(count)], python });
+    await session.run({ program: fixture('many_tasks.py'), args: [String(count), mode], python });
     await session.waitForStdout(`ready ${count}`, 300_000);
     for (let i = 0; i < TREE_REPEATS; i++) {
       const start = process.hrtime.bigint();
@@ -108,6 +111,61 @@ async function agentOnlyTree(python: string, count: number): Promise<number[]> {
   return times;
 }
 
+/**
+ * debugpy's nearest equivalent, for scale: pause → stopped → threads + the paused thread's stack
+ * (debugpy has no suspension tree), on the same program and Python.
+ */
+async function debugpyPauseRoundTrip(
+  python: string,
+  debugpyDir: string,
+  count: number,
+  mode: 'ticking' | 'idle',
+): Promise<{ pause: number[]; total: number[]; unanswered: number }> {
+  const client = new DebugClient(python, path.join(debugpyDir, 'adapter'), 'python', { cwd: REPO_ROOT });
+  client.defaultTimeout = 300_000;
+  const figures = { pause: [] as number[], total: [] as number[], unanswered: 0 };
+  await client.start();
+  try {
+    let stdout = '';
+    client.on('output', (event: DebugProtocol.OutputEvent) => {
+      if (event.body.category === 'stdout') stdout += event.body.output;
+    });
+    const initialized = client.waitForEvent('initialized', 60_000);
+    await client.initializeRequest({ adapterID: 'bench', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    const launched = client.launchRequest({
+      program: fixture('many_tasks.py'),
+      args: [String(count), mode],
+      console: 'internalConsole',
+      justMyCode: true,
+    } as DebugProtocol.LaunchRequestArguments);
+    await initialized;
+    await client.setExceptionBreakpointsRequest({ filters: [] });
+    await client.configurationDoneRequest();
+    await launched;
+    while (!stdout.includes(`ready ${count}`)) await new Promise((resolve) => setTimeout(resolve, 50));
+    const threadId = (await client.threadsRequest()).body.threads[0].id;
+    for (let i = 0; i < TREE_REPEATS; i++) {
+      const stopped = client.waitForEvent('stopped', PAUSE_PATIENCE_MS).catch(() => undefined);
+      const start = process.hrtime.bigint();
+      await client.pauseRequest({ threadId });
+      const event = (await stopped) as DebugProtocol.StoppedEvent | undefined;
+      if (!event) {
+        figures.unanswered++;
+        break;
+      }
+      figures.pause.push(elapsed(start));
+      await client.threadsRequest();
+      await client.stackTraceRequest({ threadId: event.body.threadId as number });
+      figures.total.push(elapsed(start));
+      await client.continueRequest({ threadId: event.body.threadId as number });
+    }
+  } finally {
+    await client.disconnectRequest({ terminateDebuggee: true }).catch(() => undefined);
+    (client as unknown as { stopAdapter(): void }).stopAdapter();
+  }
+  return figures;
+}
+
 /** From the initialize request to the first `stopped` at a breakpoint; the adapter runs already. */
 async function launchToBreakpoint(client: DebugClient, launchArgs: object, file: string, line: number): Promise<number> {
   const start = process.hrtime.bigint();
@@ -167,6 +225,20 @@ async function main(): Promise<void> {
       `   ${String(f.tasks).padStart(7)} ${ms(median(f.pauseToStopped))} ${ms(median(f.tree))} (${Math.min(...f.tree).toFixed(1)}) ${ms(median(f.total))}  ${(f.bytes / 1e6).toFixed(2).padStart(7)} MB ${ms(median(alone))}`,
     );
   }
+
+  console.log(`\n   debugpy ${debugpyVersion}, same programs: pause → stopped → threads + stackTrace (it has no suspension tree)`);
+  console.log('   tasks      pause→stopped     + threads, stack');
+  for (const count of TASK_COUNTS) {
+    const f = await debugpyPauseRoundTrip(python, debugpyDir, count, 'ticking');
+    console.log(`   ${String(count).padStart(7)} ${ms(median(f.pause))} ${ms(median(f.total))}`);
+  }
+  const idle = await debugpyPauseRoundTrip(python, debugpyDir, TASK_COUNTS[0], 'idle');
+  const idleLens = await treeRoundTrip(python, TASK_COUNTS[0], 'idle');
+  console.log(
+    `   idle loop (no ticker, main thread in select), ${TASK_COUNTS[0]} tasks: debugpy ` +
+      (idle.unanswered ? `did not stop within ${PAUSE_PATIENCE_MS / 1000} s` : `stopped in ${median(idle.pause).toFixed(1)} ms`) +
+      `; Coroutine Lens stopped in ${median(idleLens.pauseToStopped).toFixed(1)} ms`,
+  );
 
   console.log('\n2. launch → first breakpoint in a Tornado app (initialize request → stopped event)');
   const series = [

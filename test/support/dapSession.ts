@@ -243,6 +243,11 @@ export class DapSession {
     const client = this.client as unknown as { dispatch(body: string): void; outputStream?: NodeJS.WritableStream; _outputStream?: NodeJS.WritableStream };
     const original = client.dispatch.bind(client);
     client.dispatch = (body: string): void => {
+      // Parse twice only what may be a request (a multi-megabyte tree response must not be).
+      if (!body.includes('"type":"request"')) {
+        original(body);
+        return;
+      }
       const message = JSON.parse(body) as DebugProtocol.ProtocolMessage;
       if (message.type !== 'request') {
         original(body);
