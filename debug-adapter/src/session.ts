@@ -3,6 +3,7 @@
  * (./agentProtocol). It knows DAP; the agent does not. Starting processes is ./launcher's job,
  * the socket is ./agentConnection's.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   Breakpoint,
@@ -353,7 +354,9 @@ export class CoroutineLensSession extends DebugSession {
       const how = exit?.signal ? `was ended by ${exit.signal}` : `exited${exitCode === undefined ? '' : ` with code ${exitCode}`}`;
       this.sendEvent(new OutputEvent(`The program ${how} while it was paused in the debugger.\n`, 'important'));
     }
-    if (debuggee.mode === 'launch') this.sendEvent(new ExitedEvent(exitCode ?? (exit?.signal ? 128 : 0)));
+    // A signal reads as the shell shows it: 128 + its number.
+    const signalCode = exit?.signal ? 128 + (os.constants.signals[exit.signal] ?? 0) : 0;
+    if (debuggee.mode === 'launch') this.sendEvent(new ExitedEvent(exitCode ?? signalCode));
     this.sendEvent(new TerminatedEvent());
   }
 
@@ -371,9 +374,10 @@ export class CoroutineLensSession extends DebugSession {
     } else if (debuggee.process) {
       await debuggee.process.terminate();
     } else {
-      // Started in a terminal or attached: the agent ends the program; the pid is the fallback.
+      // Started in a terminal or attached: the agent ends the program. For a terminal launch the pid
+      // is the fallback; an attached program's pid may belong to another machine.
       await Promise.race([debuggee.finished, new Promise((resolve) => setTimeout(resolve, EXIT_AFTER_HANGUP_MS))]);
-      if (!debuggee.connection.isClosed && debuggee.pid) {
+      if (debuggee.mode === 'launch' && !debuggee.connection.isClosed && debuggee.pid) {
         try {
           process.kill(debuggee.pid, 'SIGKILL');
         } catch {

@@ -65,7 +65,8 @@ test('a debuggee that dies while paused: the user is told, the session ends, req
     await session.run({ program: tasksProgram }, [{ file: tasksProgram, breakpoints: [{ line: markedLine(tasksProgram, 'ready') }] }]);
     const { event } = await session.stopped('breakpoint');
     process.kill(session.debuggeePid as number, 'SIGKILL');
-    await session.terminated();
+    const exited = await session.terminated();
+    assert.equal(exited?.body.exitCode, 128 + 9, 'killed by signal 9');
     const notice = session.output.find((e) => e.body.category === 'important');
     assert.match(notice?.body.output ?? '', /The program was ended by SIGKILL while it was paused/);
     await assert.rejects(session.client.stackTraceRequest({ threadId: event.body.threadId as number }), /not running/);
