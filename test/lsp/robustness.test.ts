@@ -1,10 +1,12 @@
 // Bad input and load: a 20 MB file, a binary file, broken syntax mid-edit, hundreds of edits per
-// second, requests about a document version that is no longer current, and a 100,000-file workspace.
+// second, requests about a document version that is no longer current, a FIFO named *.py, and a
+// 100,000-file workspace.
 // The server must keep serving every other file, never publish an old version, and stay bounded.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { CodeAction } from 'vscode-languageserver-protocol/node';
+import { FileChangeType, type CodeAction } from 'vscode-languageserver-protocol/node';
 import { applyWorkspaceEdit, coroutineLensServer, LspClient, makeWorkspace } from '../support/lspClient';
 
 const SMALL = 'import asyncio\nimport time\n\n\nasync def main():\n    time.sleep(1)\n';
@@ -54,6 +56,13 @@ describe('robustness', () => {
     assert.deepEqual(await client.diagnosticsFor(uri, 1), []);
     await stillServes(client, workspace.uri('after_binary.py'));
     await client.close(uri);
+  });
+
+  it('is not blocked by a FIFO named *.py appearing in the workspace', { skip: process.platform === 'win32' && 'no mkfifo' }, async () => {
+    execFileSync('mkfifo', [workspace.file('pipe.py')]);
+    await client.filesChanged([{ uri: workspace.uri('pipe.py'), type: FileChangeType.Created }]);
+    await stillServes(client, workspace.uri('after_fifo.py'));
+    await client.waitFor(() => client.logs.find((log) => log.message.includes('pipe.py: not a regular file')), 'the log line about the FIFO');
   });
 
   it('keeps reporting the intact parts of a file while a line is half typed', async () => {

@@ -2,6 +2,7 @@
  * The language server's state and its answers: keeps the engine in step with the open documents,
  * the files on disk and the configuration, and turns findings into diagnostics, code actions and hovers.
  */
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import {
@@ -319,7 +320,7 @@ export class CoroutineLensServer {
       if (path.basename(file) === 'pyproject.toml') {
         if (this.configurations.roots().includes(path.dirname(file))) configRoots.add(path.dirname(file));
       } else if (file.endsWith('.py')) {
-        if (!this.documents.get(change.uri)) this.fileChangedOnDisk(file, change.type);
+        if (!this.documents.get(change.uri)) await this.fileChangedOnDisk(file, change.type);
       } else if (change.type === FileChangeType.Deleted) {
         this.folderDeleted(file);
       }
@@ -337,17 +338,20 @@ export class CoroutineLensServer {
   }
 
   /** A file that is not open changed on disk (an open one: the buffer wins, nothing to do). */
-  private fileChangedOnDisk(file: string, type: FileChangeType): void {
+  private async fileChangedOnDisk(file: string, change: FileChangeType): Promise<void> {
     const engine = this.engine;
     if (!engine) return;
+    // The engine reads files synchronously: a FIFO or a device named *.py would block the server for good.
+    const regular = change !== FileChangeType.Deleted && (await stat(file).catch(() => undefined))?.isFile() === true;
+    if (change !== FileChangeType.Deleted && !regular) this.connection.console.info(`${file}: not a regular file, left out of the index`);
     try {
-      if (type === FileChangeType.Deleted) engine.removeFile(file);
-      else if (type === FileChangeType.Created) engine.analyzeFile(file); // makes the engine read and index it
+      if (!regular) engine.removeFile(file);
+      else if (change === FileChangeType.Created) engine.analyzeFile(file); // makes the engine read and index it
       else engine.closeFile(file); // drops what the engine knew; it reads the file again when needed
     } catch (error) {
       this.connection.console.error(`updating ${file} from disk failed: ${(error as Error).message}`);
     }
-    if (type === FileChangeType.Changed) this.markDependents(undefined, file);
+    if (regular && change === FileChangeType.Changed) this.markDependents(undefined, file);
     // A created or deleted module changes what imports resolve to, which dependents() cannot know yet.
     else this.markOpenDocuments(() => true);
   }
