@@ -2,7 +2,7 @@
 // and source, follow incremental edits, and go away when the document closes.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DiagnosticSeverity } from 'vscode-languageserver-protocol/node';
+import { DiagnosticSeverity, type CodeAction } from 'vscode-languageserver-protocol/node';
 import { coroutineLensServer, LspClient, makeWorkspace, messageText } from '../support/lspClient';
 
 const APP = `import asyncio
@@ -80,6 +80,28 @@ describe('node IPC transport', () => {
     try {
       await client.open(workspace.uri('app.py'), APP, 1);
       assert.deepEqual((await client.diagnosticsFor(workspace.uri('app.py'), 1)).map((d) => d.code), ['ASYNC251']);
+    } finally {
+      await client.stop();
+      workspace.remove();
+    }
+  });
+});
+
+describe('a client with no optional capabilities', () => {
+  it('pushes diagnostics, takes pushed settings and returns unversioned edits', async () => {
+    const workspace = makeWorkspace({ 'app.py': APP });
+    const uri = workspace.uri('app.py');
+    const client = await LspClient.start(coroutineLensServer(), { root: workspace.root, bare: true });
+    try {
+      await client.open(uri, APP, 1);
+      const [sleep] = await client.diagnosticsFor(uri, 1);
+      assert.equal(sleep.code, 'ASYNC251');
+      const [fix] = (await client.codeActions(uri, sleep.range, [sleep])) as CodeAction[];
+      assert.ok(fix.edit?.changes?.[uri], 'a plain `changes` edit');
+      const seen = client.publications(uri);
+      await client.changeSettings({ ignore: ['ASYNC251'] });
+      assert.deepEqual(await client.nextDiagnostics(uri, seen), []);
+      assert.equal(client.registrations.length, 0);
     } finally {
       await client.stop();
       workspace.remove();

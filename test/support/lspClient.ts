@@ -86,6 +86,8 @@ export interface ClientOptions {
   /** `coroutineLens` settings answered to workspace/configuration. */
   settings?: Record<string, unknown>;
   initializationOptions?: unknown;
+  /** Announce no optional capability at all (no configuration pull, progress, registration, versioned edits). */
+  bare?: boolean;
 }
 
 type ProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
@@ -163,7 +165,7 @@ export class LspClient {
       : createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const client = new LspClient(connection, child, options);
     connection.listen();
-    const capabilities: ClientCapabilities = {
+    const capabilities: ClientCapabilities = options.bare ? {} : {
       workspace: {
         configuration: true,
         workspaceFolders: true,
