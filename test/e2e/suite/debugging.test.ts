@@ -1,23 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { CoroutineTask, CoroutineTree } from '../../../debug-adapter/src/agentProtocol';
+import { addBreakpoint, allTasks, stopDebugging } from '../support/debugging';
 import { activateExtension, openWorkspaceFile, screenshot, waitFor, type CoroutineLensApi } from '../support/workbench';
-
-function allTasks(tree: CoroutineTree | undefined): CoroutineTask[] {
-  return tree?.loops.flatMap((l) => l.tasks) ?? [];
-}
-
-function lineOf(document: vscode.TextDocument, needle: string): number {
-  const index = document.getText().split('\n').findIndex((line) => line.includes(needle));
-  if (index < 0) throw new Error(`'${needle}' not in ${document.uri.fsPath}`);
-  return index;
-}
-
-async function stopDebugging(): Promise<void> {
-  await vscode.debug.stopDebugging();
-  await waitFor(() => vscode.debug.activeDebugSession === undefined || undefined, 'the session to end');
-  vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
-}
 
 describe('debugging with F5 and the Coroutines view', () => {
   let api: CoroutineLensApi;
@@ -30,8 +14,7 @@ describe('debugging with F5 and the Coroutines view', () => {
 
   it('stops at a breakpoint in a Tornado app and shows tasks and @gen.coroutine runners', async () => {
     const editor = await openWorkspaceFile('tornado_app/app.py');
-    const line = lineOf(editor.document, 'return 42');
-    vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(editor.document.uri, new vscode.Position(line, 0)))]);
+    addBreakpoint(editor.document, 'return 42');
     // F5 with no launch.json: the configuration provider debugs the active file.
     await vscode.commands.executeCommand('workbench.action.debug.start');
     await waitFor(() => vscode.debug.activeStackItem, 'the breakpoint to be hit', 90_000);

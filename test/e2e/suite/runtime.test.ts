@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { CoroutineTask } from '../../../debug-adapter/src/agentProtocol';
+import { addBreakpoint, allTasks, debugAsyncioExample, lineOf, stopDebugging } from '../support/debugging';
 import { activateExtension, openWorkspaceFile, screenshot, waitFor, type CoroutineLensApi } from '../support/workbench';
 
 describe('runtime findings and the exported tree', () => {
@@ -10,14 +10,11 @@ describe('runtime findings and the exported tree', () => {
     api = await activateExtension();
   });
 
-  afterEach(async () => {
-    await vscode.debug.stopDebugging();
-    vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
-  });
+  afterEach(stopDebugging);
 
   it('reports the line where a handler blocked the event loop', async () => {
     const editor = await openWorkspaceFile('tornado_app/app.py');
-    const sleepLine = editor.document.getText().split('\n').findIndex((l) => l.includes('time.sleep(0.5)'));
+    const sleepLine = lineOf(editor.document, 'time.sleep(0.5)');
     await vscode.commands.executeCommand('workbench.action.debug.start');
     const blocked = await waitFor(() => {
       const found = vscode.languages.getDiagnostics(editor.document.uri).find((d) => d.source === 'coroutine-lens (runtime)');
@@ -31,13 +28,11 @@ describe('runtime findings and the exported tree', () => {
 
   it('exports the suspension tree as a coroutine-tree document', async () => {
     const editor = await openWorkspaceFile('asyncio_app/server.py');
-    const line = editor.document.getText().split('\n').findIndex((l) => l.includes('await asyncio.sleep(2)'));
-    vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(editor.document.uri, new vscode.Position(line, 0)))]);
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    await vscode.debug.startDebugging(folder, { type: 'coroutine-lens', request: 'launch', name: 'asyncio example', module: 'asyncio_app.server', cwd: folder?.uri.fsPath });
+    addBreakpoint(editor.document, 'await asyncio.sleep(2)');
+    await debugAsyncioExample();
     await waitFor(() => vscode.debug.activeStackItem, 'the breakpoint in fetch_user', 90_000);
     await api.coroutinesView.refresh();
-    const tasks: CoroutineTask[] = api.coroutinesView.currentTree?.loops.flatMap((l) => l.tasks) ?? [];
+    const tasks = allTasks(api.coroutinesView.currentTree);
     assert.ok(tasks.length > 0, 'the tree has tasks');
     await vscode.commands.executeCommand('coroutineLens.exportCoroutines');
     const exported = vscode.window.activeTextEditor?.document;
