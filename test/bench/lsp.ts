@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { AnalysisEngine, defaultConfiguration } from '../../server/src/analysis';
 import { coroutineLensServer, LspClient, makeWorkspace, repoRoot, type ServerCommand } from '../support/lspClient';
 
 const EDITS = 200;
@@ -113,6 +114,33 @@ async function editLatency(server: ServerCommand, row: Row, options: Parameters<
   }
 }
 
+/** The same edits straight into the engine (updateFile + analyzeFile), no LSP: what the server cannot go below. */
+async function engineLatency(row: Row): Promise<void> {
+  const source = pythonModule(FILE_LINES, 0);
+  const engine = await AnalysisEngine.create({ wasmDir: path.join(repoRoot, 'dist') });
+  const root = path.join(tmpdir(), 'coroutine-lens-bench-engine');
+  const file = path.join(root, 'big_module.py');
+  engine.setConfiguration(root, defaultConfiguration());
+  let started = performance.now();
+  engine.updateFile(file, source);
+  engine.analyzeFile(file);
+  row.firstMs = performance.now() - started;
+  const lines = source.split('\n');
+  const line = Math.floor(FILE_LINES / 2);
+  lines[line] = '# typing here: ';
+  const times: number[] = [];
+  for (let i = 0; i < EDITS; i++) {
+    lines[line] += 'abcdefghij'[i % 10];
+    const text = lines.join('\n');
+    started = performance.now();
+    engine.updateFile(file, text);
+    engine.analyzeFile(file);
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  Object.assign(row, { p50: percentile(times, 50), p95: percentile(times, 95), max: times.at(-1) });
+}
+
 function workspaceFiles(): Record<string, string> {
   const files: Record<string, string> = {};
   const count = WORKSPACE_LINES / WORKSPACE_FILE_LINES;
@@ -207,6 +235,9 @@ async function main(): Promise<void> {
   rows.push(ours);
   await editLatency(coroutineLensServer(), ours, {});
   await indexOurs(ours, files);
+  const engineOnly: Row = { server: '  its engine, in-process', note: 'updateFile + analyzeFile without LSP: the floor under the server\'s figures' };
+  rows.push(engineOnly);
+  await engineLatency(engineOnly);
 
   const ruff = await ruffServer();
   if (ruff) {
