@@ -58,6 +58,11 @@ export class FactsCache {
     this.dirty = true;
   }
 
+  /** Facts already stored were completed in place (a lazy block parsed): write them on save. */
+  markDirty(): void {
+    this.dirty = true;
+  }
+
   /** Drops entries of files that no longer exist, so the cache does not grow without bound. */
   retainOnly(existing: ReadonlySet<string>): void {
     for (const file of Object.keys(this.files)) {

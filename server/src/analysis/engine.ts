@@ -12,6 +12,7 @@ import type { FileResult, Note } from './api';
 import { FactsCache, contentHash, type CachedFile } from './cache';
 import { defaultConfiguration, type Configuration } from './config';
 import { extractFacts, type ModuleFacts } from './facts';
+import { factsFromText, materialize } from './extract';
 import { moduleNameOf } from './modules';
 import { createParser } from './parser';
 import { prefilterFor } from './prefilter';
@@ -61,6 +62,9 @@ export class AnalysisEngine {
   private collecting: Set<string> | undefined;
   private readonly caches = new Map<string, FactsCache>();
   private readonly view: WorkspaceView;
+  private names: Set<string> | undefined;
+  /** Source lines of files whose lazy blocks are being parsed (read once per file, not per block). */
+  private readonly linesForLazy = new Map<string, string[]>();
 
   private constructor(
     private readonly parser: Parser,
@@ -72,6 +76,17 @@ export class AnalysisEngine {
       module: (name) => {
         const file = this.modules.get(name);
         return file === undefined ? undefined : this.source(file);
+      },
+      materialize: (source, classIndex, name) => this.materialize(source, classIndex, name),
+      coroutineNames: () => {
+        if (!this.names) {
+          // Every coroutine function is in eager facts: the prefilter never leaves `async def` lazy.
+          this.names = new Set();
+          for (const entry of this.files.values()) {
+            for (const fn of entry.facts?.functions ?? []) if (fn.isAsync) this.names.add(fn.name);
+          }
+        }
+        return this.names;
       },
     };
   }
@@ -222,6 +237,8 @@ export class AnalysisEngine {
     if (!checker) {
       const view: WorkspaceView = {
         hasModule: this.view.hasModule,
+        materialize: this.view.materialize,
+        coroutineNames: this.view.coroutineNames,
         module: (name) => {
           const found = this.view.module(name);
           if (found) this.collecting?.add(found.path);
@@ -236,6 +253,8 @@ export class AnalysisEngine {
 
   private invalidate(): void {
     this.checkers = new Map();
+    this.names = undefined;
+    this.linesForLazy.clear();
   }
 
   private entry(file: string): FileEntry {
@@ -286,14 +305,35 @@ export class AnalysisEngine {
     return entry.facts && { path: file, module: entry.module, facts: entry.facts };
   }
 
+  /** Facts of a file read from disk: blocks without coroutine code are left lazy (chunks.ts). */
   private parse(text: string, entry: FileEntry): ModuleFacts | undefined {
-    const tree = this.parser.parse(text);
-    if (!tree) return undefined;
-    try {
-      return extractFacts(tree, entry.module, entry.isPackage, text);
-    } finally {
-      tree.delete();
+    return factsFromText(this.parser, text, entry.module, entry.isPackage, this.lazyTest(entry.path));
+  }
+
+  private lazyTest(file: string): (block: string) => boolean {
+    return prefilterFor(this.configurationFor(file).extraCoroutineDecorators);
+  }
+
+  /** Parses lazy blocks now; called by resolution when a call leads into them. */
+  private materialize(source: ModuleSource, classIndex: number | undefined, names: string[]): void {
+    const entry = this.files.get(source.path);
+    let lines = this.linesForLazy.get(source.path);
+    if (!lines) {
+      let text = entry?.text;
+      if (entry && text === undefined) {
+        try {
+          const bytes = this.reader.readFileSync ? this.reader.readFileSync(entry.path) : fs.readFileSync(entry.path);
+          const decoded = decodeSource(bytes, this.configurationFor(entry.path).maxFileBytes);
+          if ('text' in decoded) text = decoded.text;
+        } catch {
+          // The file vanished since it was indexed: its blocks stay unknown, and unknown is never blocking.
+        }
+      }
+      lines = (text ?? '').split('\n');
+      this.linesForLazy.set(source.path, lines);
     }
+    materialize(this.parser, source.facts, lines, source.module, entry?.isPackage ?? false, classIndex, names);
+    this.cacheOf(source.path)?.markDirty();
   }
 
   private cacheOf(file: string): FactsCache | undefined {
@@ -384,7 +424,13 @@ export class AnalysisEngine {
     if (workers > 0 && this.options.workerScript && lines > 50_000) {
       const pool = new FactsPool(this.options.workerScript, this.options.wasmDir, workers);
       try {
-        results = await pool.extractAll(items.map((i) => ({ text: i.text, module: i.entry.module, isPackage: i.entry.isPackage })), this.parseHere());
+        const jobs = items.map((i) => ({
+          text: i.text,
+          module: i.entry.module,
+          isPackage: i.entry.isPackage,
+          lazyWithDecorators: this.configurationFor(i.entry.path).extraCoroutineDecorators,
+        }));
+        results = await pool.extractAll(jobs, (job) => factsFromText(this.parser, job.text, job.module, job.isPackage, prefilterFor(job.lazyWithDecorators ?? [])));
       } finally {
         await pool.close();
       }
@@ -401,18 +447,6 @@ export class AnalysisEngine {
     });
   }
 
-  /** This thread's share of a pooled parse. */
-  private parseHere(): (job: { text: string; module: string; isPackage: boolean }) => ModuleFacts | undefined {
-    return (job) => {
-      const tree = this.parser.parse(job.text);
-      if (!tree) return undefined;
-      try {
-        return extractFacts(tree, job.module, job.isPackage, job.text);
-      } finally {
-        tree.delete();
-      }
-    };
-  }
 }
 
 /** The single edit that turns `before` into `after` (common prefix and suffix kept), for tree.edit. */

@@ -10,6 +10,7 @@
  */
 import type { Language, Node, Tree } from 'web-tree-sitter';
 import { Query } from './parser';
+import type { LazyBlock } from './chunks';
 import type { Framework } from './api';
 
 /** [startLine, startColumn, endLine, endColumn], 0-based, UTF-16 columns. */
@@ -60,6 +61,8 @@ export interface ClassFact {
   span: Span;
   /** Class attributes and `self.x = …` assignments made in its methods. */
   members: Bindings;
+  /** Methods not parsed yet (see chunks.ts). */
+  lazyMembers?: Record<string, LazyBlock>;
 }
 
 export interface ModuleFacts {
@@ -74,6 +77,8 @@ export interface ModuleFacts {
   noqa: Record<number, string[]>;
   framework: Framework;
   problems: Array<{ message: string; span?: Span }>;
+  /** Top-level functions and classes not parsed yet (see chunks.ts); their names are bound as `#lazy`. */
+  lazy?: Record<string, LazyBlock>;
 }
 
 const NOQA = /#\s*noqa(?::\s*([A-Za-z]+[0-9]+(?:\s*,\s*[A-Za-z]+[0-9]+)*))?/i;

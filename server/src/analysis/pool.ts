@@ -4,13 +4,17 @@
  * handed out one at a time, so a few huge files do not leave a thread idle.
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { extractFacts, type ModuleFacts } from './facts';
+import type { ModuleFacts } from './facts';
+import { factsFromText } from './extract';
+import { prefilterFor } from './prefilter';
 import { createParser } from './parser';
 
 export interface FactsJob {
   text: string;
   module: string;
   isPackage: boolean;
+  /** Leave blocks without coroutine code for later, using the prefilter with these extra decorators. */
+  lazyWithDecorators?: string[];
 }
 
 const MARKER = 'coroutineLensFactsWorker';
@@ -72,15 +76,10 @@ export async function runFactsWorker(): Promise<void> {
   const parser = await createParser((workerData as { wasmDir: string }).wasmDir);
   parentPort!.on('message', (job: FactsJob) => {
     let facts: ModuleFacts | null = null;
-    const tree = parser.parse(job.text);
-    if (tree) {
-      try {
-        facts = extractFacts(tree, job.module, job.isPackage, job.text);
-      } catch {
-        facts = null; // the calling thread reparses it and reports the error there
-      } finally {
-        tree.delete();
-      }
+    try {
+      facts = factsFromText(parser, job.text, job.module, job.isPackage, job.lazyWithDecorators && prefilterFor(job.lazyWithDecorators)) ?? null;
+    } catch {
+      facts = null; // the calling thread parses it again and reports the error there
     }
     parentPort!.postMessage(facts);
   });

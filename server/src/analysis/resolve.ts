@@ -18,6 +18,10 @@ export interface WorkspaceView {
   /** A workspace module's facts (parsed on demand); undefined when no workspace file is that module. */
   module(name: string): ModuleSource | undefined;
   hasModule(name: string): boolean;
+  /** Parses lazy top-level blocks (`classIndex` undefined) or class members of `source` now. */
+  materialize(source: ModuleSource, classIndex: number | undefined, names: string[]): void;
+  /** Names of every coroutine function in the indexed files (for CORO200 in lazy blocks). */
+  coroutineNames(): ReadonlySet<string>;
 }
 
 export type Value =
@@ -36,6 +40,14 @@ const MAX_HOPS = 12;
 
 export class Resolver {
   constructor(private readonly workspace: WorkspaceView) {}
+
+  coroutineNames(): ReadonlySet<string> {
+    return this.workspace.coroutineNames();
+  }
+
+  materialize(source: ModuleSource, classIndex: number | undefined, names: string[]): void {
+    if (names.length) this.workspace.materialize(source, classIndex, names);
+  }
 
   /** The value of the dotted expression `expr` written inside function `fn` (or at module level). */
   resolve(source: ModuleSource, fn: number | undefined, expr: string, hops = 0): Value | undefined {
@@ -113,7 +125,9 @@ export class Resolver {
   }
 
   private binding(source: ModuleSource, fn: number | undefined, bindings: Bindings, name: string, hops: number): Value | undefined {
-    const value = bindings[name]!;
+    if (bindings[name] === '#lazy') this.workspace.materialize(source, undefined, [name]);
+    const value = bindings[name];
+    if (value === undefined || value === '#lazy') return undefined;
     if (value.startsWith('#f')) return { kind: 'function', source, index: Number(value.slice(2)) };
     if (value.startsWith('#c')) return { kind: 'class', source, index: Number(value.slice(2)) };
     if (value.startsWith('=')) return this.qualified(value.slice(1), hops + 1);
@@ -143,7 +157,9 @@ export class Resolver {
       case 'instance':
         return { kind: 'external', name: `${value.type}.${name}` };
       case 'module':
-        return this.moduleMember(value.module, name, hops + 1) ?? { kind: 'external', name: `${value.module}.${name}` };
+        // Through qualified(), so `asyncio.create_task` stays the catalogued name even when the
+        // standard library's own source is part of the workspace.
+        return this.qualified(`${value.module}.${name}`, hops + 1) ?? { kind: 'external', name: `${value.module}.${name}` };
       case 'class':
       case 'object':
         return this.classMember(value.source, value.index, name, hops + 1);
@@ -156,12 +172,19 @@ export class Resolver {
   classMember(source: ModuleSource, classIndex: number, name: string, hops: number): Value | undefined {
     if (hops > MAX_HOPS) return undefined;
     const { facts } = source;
+    if (facts.classes[classIndex]!.lazyMembers?.[name]) this.workspace.materialize(source, classIndex, [name]);
     let method: number | undefined;
     facts.functions.forEach((f, i) => {
       if (f.classIndex === classIndex && f.name === name) method = i;
     });
     if (method !== undefined) return { kind: 'function', source, index: method };
     const members = facts.classes[classIndex]!.members;
+    // `self.x = …` may sit in a method not parsed yet (typically `__init__`): parse them all once.
+    const lazy = facts.classes[classIndex]!.lazyMembers;
+    if (!(name in members) && lazy && Object.keys(lazy).length) {
+      this.workspace.materialize(source, classIndex, Object.keys(lazy));
+      return this.classMember(source, classIndex, name, hops + 1);
+    }
     if (name in members) return this.binding(source, undefined, members, name, hops + 1);
     for (const base of facts.classes[classIndex]!.bases) {
       const resolved = this.resolve(source, undefined, base, hops + 1);

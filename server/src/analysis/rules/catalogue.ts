@@ -306,9 +306,18 @@ export function lookupBlocking(name: string, extra: ReadonlyMap<string, Blocking
   return extra.get(wildcard) ?? blockingCalls.get(wildcard);
 }
 
+/**
+ * Modules CORO120 never enters even when their source is in the workspace: their only blocking
+ * paths are exceptional (a warning reads the source line it quotes; logging writes to its
+ * handlers by design), and following them would flag nearly every coroutine.
+ */
+export const opaqueModules: ReadonlyArray<string> = ['warnings', 'linecache', 'logging', 'traceback', 'unittest'];
+
+const isOpaque = (name: string): boolean => opaqueModules.some((m) => name === m || name.startsWith(`${m}.`));
+
 /** True when `name` or a prefix of it is a catalogue name: resolution stops there, it never descends into the library's source. */
 export function isCatalogued(name: string): boolean {
-  return blockingCalls.has(name) || returnTypes.has(name) || taskSpawners.has(name) || libraryCoroutineFunctions.has(name) || coroutineDecorators.has(name);
+  return isOpaque(name) || blockingCalls.has(name) || returnTypes.has(name) || taskSpawners.has(name) || libraryCoroutineFunctions.has(name) || coroutineDecorators.has(name);
 }
 
 export function suggestionFor(entry: BlockingCall, framework: Framework, callName: string): string {

@@ -116,6 +116,7 @@ export class Checker {
       findings.push({ code, message, severity, path: source.path, range: toRange(span), fixes: [], ...extra });
     };
 
+    this.parseBlocksThatMayDropCoroutines(source);
     facts.functions.forEach((fn, index) => {
       const style = this.coroutineStyle(source, fn);
       for (const call of fn.calls) {
@@ -165,6 +166,20 @@ export class Checker {
       }
     });
     return findings;
+  }
+
+  /**
+   * Lazy blocks hold no coroutine code, but may call a coroutine function without awaiting it
+   * (CORO200 in synchronous code): parse those whose called names include a coroutine's name.
+   */
+  private parseBlocksThatMayDropCoroutines(source: ModuleSource): void {
+    const names = this.resolver.coroutineNames();
+    const wanted = (table: Record<string, { calls: string[] }> | undefined): string[] =>
+      Object.entries(table ?? {})
+        .filter(([, block]) => block.calls.some((c) => names.has(c)))
+        .map(([name]) => name);
+    this.resolver.materialize(source, undefined, wanted(source.facts.lazy));
+    source.facts.classes.forEach((cls, index) => this.resolver.materialize(source, index, wanted(cls.lazyMembers)));
   }
 
   private directFixes(source: ModuleSource, fn: FunctionFact, style: 'async' | 'generator', call: CallFact, name: string): Fix[] {

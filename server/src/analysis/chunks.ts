@@ -1,0 +1,245 @@
+/**
+ * Lazy parsing. Parsing is most of a cold run's cost, and most code of a large tree can never
+ * hold a finding: only coroutine bodies can, plus the synchronous functions calls lead into.
+ * So a file is cut lexically into its top-level statements (and, inside classes that hold
+ * coroutine code, into the members); `def` / `class` blocks without coroutine markers are left
+ * out of the first parse (their lines blanked, so every position stays the same) and recorded
+ * as *lazy*. Resolution parses a lazy block when a call leads into it, and merges its facts.
+ */
+import type { Bindings, ClassFact, FunctionFact, ModuleFacts, Span } from './facts';
+
+/** Line range [start, end) of a lazy block. */
+export type LineRange = [number, number];
+
+export interface LazyBlock {
+  lines: LineRange;
+  /**
+   * Names called as a statement of their own (`name(…)` / `obj.name(…)` starting a line): were
+   * one a coroutine function, that would be CORO200, so such a block is parsed when one of these
+   * names is a coroutine's name. (A call whose result is used cannot be CORO200.)
+   */
+  calls: string[];
+}
+
+const STATEMENT_CALL = /^[ \t]*(?:[A-Za-z_][\w]*\s*\.\s*)*([A-Za-z_]\w*)\s*\(/gm;
+
+function calledNames(block: string): string[] {
+  const names = new Set<string>();
+  for (const match of block.matchAll(STATEMENT_CALL)) names.add(match[1]!);
+  return [...names];
+}
+
+interface Statement {
+  kind: 'def' | 'class' | 'other';
+  name?: string;
+  /** First line (a decorator's, when decorated). */
+  start: number;
+  end: number;
+  /** The `def` / `class` line itself. */
+  header: number;
+}
+
+/**
+ * For each line: its indentation when a logical line starts there, -1 when the line is inside a
+ * string or a bracket, continues a backslash line, or is blank / a comment.
+ */
+export function logicalIndents(text: string): Int32Array {
+  const lineCount = text.split('\n').length;
+  const indents = new Int32Array(lineCount).fill(-1);
+  let line = 0;
+  let depth = 0;
+  let quote = ''; // the open string's delimiter: ', ", ''' or """
+  let continued = false;
+  let atLineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (atLineStart) {
+      atLineStart = false;
+      if (!quote && depth === 0 && !continued) {
+        let j = i;
+        while (text[j] === ' ' || text[j] === '\t') j++;
+        const first = text[j];
+        if (first !== undefined && first !== '\n' && first !== '\r' && first !== '#') indents[line] = j - i;
+      }
+      continued = false;
+    }
+    if (c === '\n') {
+      line++;
+      atLineStart = true;
+      if (quote.length === 1) quote = ''; // an unterminated one-line string ends at the line end
+      continue;
+    }
+    if (quote) {
+      if (c === '\\') i++;
+      else if (text.startsWith(quote, i)) {
+        i += quote.length - 1;
+        quote = '';
+      }
+      continue;
+    }
+    if (c === '#') {
+      while (i + 1 < text.length && text[i + 1] !== '\n') i++;
+    } else if (c === '"' || c === "'") {
+      quote = text.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
+      i += quote.length - 1;
+    } else if (c === '(' || c === '[' || c === '{') depth++;
+    else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
+    else if (c === '\\' && (text[i + 1] === '\n' || (text[i + 1] === '\r' && text[i + 2] === '\n'))) continued = true;
+  }
+  return indents;
+}
+
+const DEF = /^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)/;
+const CLASS = /^\s*class\s+([A-Za-z_]\w*)/;
+const CONTINUATION = /^\s*(?:else|elif|except|finally|case)\b/;
+
+/** The statements at `indent` within lines [from, to). */
+function statements(lines: string[], indents: Int32Array, indent: number, from: number, to: number): Statement[] {
+  const result: Statement[] = [];
+  let decoratorStart = -1;
+  for (let i = from; i < to; i++) {
+    if (indents[i] !== indent) continue;
+    const text = lines[i]!;
+    const last = result[result.length - 1];
+    if (CONTINUATION.test(text) && last && decoratorStart < 0) continue; // part of the previous if/try/for
+    if (last) last.end = decoratorStart >= 0 ? decoratorStart : i;
+    if (text.trimStart().startsWith('@')) {
+      if (decoratorStart < 0) decoratorStart = i;
+      continue;
+    }
+    const def = DEF.exec(text);
+    const cls = def ? null : CLASS.exec(text);
+    const start = decoratorStart >= 0 ? decoratorStart : i;
+    decoratorStart = -1;
+    result.push({ kind: def ? 'def' : cls ? 'class' : 'other', name: (def ?? cls)?.[1], start, end: to, header: i });
+  }
+  return result;
+}
+
+export interface Prepared {
+  /** The text to parse now: lazy blocks blanked (a member keeps a `pass` so its class stays valid). */
+  text: string;
+  lazy: Record<string, LazyBlock>;
+  /** Class name (top-level) → member name → lazy block. */
+  lazyMembers: Record<string, Record<string, LazyBlock>>;
+}
+
+/** Cuts out the blocks that `wanted` (the coroutine-marker test) rejects. */
+export function prepareLazy(text: string, wanted: (block: string) => boolean): Prepared {
+  const lines = text.split('\n');
+  const indents = logicalIndents(text);
+  const lazy: Record<string, LazyBlock> = {};
+  const lazyMembers: Record<string, Record<string, LazyBlock>> = {};
+  /** Ranges to blank once every block is measured, with the indentation of the `pass` a member leaves. */
+  const toBlank: Array<[LineRange, string | undefined]> = [];
+  const blockText = (s: Statement): string => lines.slice(s.start, s.end).join('\n');
+  const names = new Set<string>();
+  for (const statement of statements(lines, indents, 0, 0, lines.length)) {
+    if (statement.kind === 'other' || !statement.name) continue;
+    // A name defined twice (if/else variants, redefinitions) stays eager: resolution must see the last one.
+    if (names.has(statement.name)) {
+      delete lazy[statement.name];
+      continue;
+    }
+    names.add(statement.name);
+    const block = blockText(statement);
+    if (!wanted(block)) {
+      lazy[statement.name] = { lines: [statement.start, statement.end], calls: calledNames(block) };
+      continue;
+    }
+    if (statement.kind !== 'class') continue;
+    let bodyIndent = -1;
+    for (let i = statement.header + 1; i < statement.end && bodyIndent < 0; i++) if (indents[i]! > 0) bodyIndent = indents[i]!;
+    if (bodyIndent <= 0) continue;
+    const members: Record<string, LazyBlock> = {};
+    const seen = new Set<string>();
+    for (const member of statements(lines, indents, bodyIndent, statement.header + 1, statement.end)) {
+      if (member.kind === 'other' || !member.name) continue;
+      if (seen.has(member.name)) {
+        delete members[member.name];
+        continue;
+      }
+      seen.add(member.name);
+      const text = blockText(member);
+      if (!wanted(text)) members[member.name] = { lines: [member.start, member.end], calls: calledNames(text) };
+    }
+    for (const block of Object.values(members)) toBlank.push([block.lines, ' '.repeat(bodyIndent)]);
+    if (Object.keys(members).length) lazyMembers[statement.name] = members;
+  }
+  for (const block of Object.values(lazy)) toBlank.push([block.lines, undefined]);
+  // Blank only after every block was measured: blanking changes what later blocks' text shows.
+  for (const [range, keepPass] of toBlank) {
+    for (let i = range[0]; i < range[1]; i++) lines[i] = '';
+    if (keepPass !== undefined) lines[range[0]] = `${keepPass}pass`;
+  }
+  return { text: lines.join('\n'), lazy, lazyMembers };
+}
+
+/**
+ * The source to parse for lazy blocks of one file: from the first block's first line to the last
+ * block's last, other lines blank; members sit in a stand-in class whose header takes the line
+ * above the first. `firstLine` is the file line the source's line 0 stands for.
+ */
+export function lazySource(lines: string[], ranges: LineRange[], member: boolean): { text: string; firstLine: number } {
+  const from = Math.min(...ranges.map((r) => r[0]));
+  const to = Math.max(...ranges.map((r) => r[1]));
+  const out: string[] = new Array<string>(to - from).fill('');
+  for (const [start, end] of ranges) for (let i = start; i < end && i < lines.length; i++) out[i - from] = lines[i]!;
+  if (!member) return { text: out.join('\n'), firstLine: from };
+  return { text: `class __lazy__:\n${out.join('\n')}`, firstLine: from - 1 };
+}
+
+/** Moves every position in `facts` down by `rows` lines (facts of a block parsed on its own). */
+export function shiftFacts(facts: ModuleFacts, rows: number): void {
+  if (rows === 0) return;
+  const shift = (span: Span): void => {
+    span[0] += rows;
+    span[2] += rows;
+  };
+  for (const fn of facts.functions) {
+    shift(fn.span);
+    for (const call of fn.calls) shift(call.span);
+  }
+  for (const cls of facts.classes) shift(cls.span);
+  for (const problem of facts.problems) if (problem.span) shift(problem.span);
+}
+
+function remapBinding(value: string, functionOffset: number, classMap: (index: number) => number): string {
+  if (value.startsWith('#f')) return `#f${Number(value.slice(2)) + functionOffset}`;
+  if (value.startsWith('#c')) return `#c${classMap(Number(value.slice(2)))}`;
+  return value;
+}
+
+function remapBindings(bindings: Bindings, functionOffset: number, classMap: (index: number) => number): Bindings {
+  const result: Bindings = {};
+  for (const [k, v] of Object.entries(bindings)) result[k] = remapBinding(v, functionOffset, classMap);
+  return result;
+}
+
+/**
+ * Adds the facts of a parsed lazy block to its module's facts. For a member block, the stand-in
+ * class `__lazy__` (index 0 of `part`) becomes the real class `intoClass`.
+ */
+export function mergeLazy(target: ModuleFacts, part: ModuleFacts, intoClass?: number): void {
+  const functionOffset = target.functions.length;
+  const classOffset = target.classes.length;
+  const standIn = intoClass !== undefined;
+  const classMap = (index: number): number => (standIn ? (index === 0 ? intoClass : classOffset + index - 1) : classOffset + index);
+  const realPrefix = standIn ? `${target.classes[intoClass]!.qualname}.` : '';
+  const fixName = (qualname: string): string => (standIn ? qualname.replace(/^__lazy__\./, realPrefix) : qualname);
+  part.classes.forEach((cls: ClassFact, index) => {
+    if (standIn && index === 0) {
+      Object.assign(target.classes[intoClass]!.members, remapBindings(cls.members, functionOffset, classMap));
+      return;
+    }
+    target.classes.push({ ...cls, qualname: fixName(cls.qualname), members: remapBindings(cls.members, functionOffset, classMap) });
+  });
+  for (const fn of part.functions as FunctionFact[]) {
+    const copy: FunctionFact = { ...fn, qualname: fixName(fn.qualname), locals: remapBindings(fn.locals, functionOffset, classMap) };
+    if (fn.parent !== undefined) copy.parent = fn.parent + functionOffset;
+    if (fn.classIndex !== undefined) copy.classIndex = classMap(fn.classIndex);
+    target.functions.push(copy);
+  }
+  if (!standIn) for (const [name, value] of Object.entries(part.globals)) target.globals[name] = remapBinding(value, functionOffset, classMap);
+  target.problems.push(...part.problems);
+}

@@ -1,0 +1,164 @@
+/**
+ * `npm run bench:cli`: the CLI against ruff's ASYNC rules on the same corpus, side by side.
+ * Corpus: a venv with tornado, aiohttp, trio, anyio, httpx, requests (+ ruff) installed by pip,
+ * plus that Python's standard library — built the same way on any machine.
+ * Prints wall time, peak RSS, files, lines and findings for: this CLI cold (no cache), warm (cache
+ * filled by a previous run), and `ruff check --select ASYNC --no-cache --isolated`; the ratios;
+ * and where the two disagree on the codes both implement. A report, never a pass/fail.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const cli = path.join(repoRoot, 'dist', 'cli.js');
+const PACKAGES = ['tornado', 'aiohttp', 'trio', 'anyio', 'httpx', 'requests', 'ruff'];
+/** The codes both tools implement (ruff's ASYNC1xx rules are about other things). */
+const SHARED = ['ASYNC210', 'ASYNC212', 'ASYNC220', 'ASYNC221', 'ASYNC222', 'ASYNC230', 'ASYNC240', 'ASYNC250', 'ASYNC251'];
+const RUNS = 3;
+
+interface Measured {
+  wallMs: number;
+  peakKb: number;
+  stdout: string;
+}
+
+/** Runs a command, measuring wall time and the peak resident set (VmHWM, polled from /proc). */
+function measure(command: string, args: string[]): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const chunks: Buffer[] = [];
+    let peakKb = 0;
+    const poll = (): void => {
+      try {
+        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+        const hwm = /VmHWM:\s+(\d+)/.exec(status);
+        if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
+      } catch {
+        // the process has ended between polls
+      }
+    };
+    const timer = setInterval(poll, 5);
+    child.stdout.on('data', (c: Buffer) => {
+      chunks.push(c);
+      poll();
+    });
+    child.on('error', reject);
+    child.on('close', () => {
+      clearInterval(timer);
+      resolve({ wallMs: Number(process.hrtime.bigint() - started) / 1e6, peakKb, stdout: Buffer.concat(chunks).toString('utf8') });
+    });
+  });
+}
+
+/** Median of RUNS measurements (by wall time). */
+async function median(command: string, args: string[], before?: () => void): Promise<Measured> {
+  const results: Measured[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    before?.();
+    results.push(await measure(command, args));
+  }
+  results.sort((a, b) => a.wallMs - b.wallMs);
+  return results[Math.floor(RUNS / 2)]!;
+}
+
+async function corpusPython(): Promise<string> {
+  const envs = (await import(pathToFileURL(path.join(repoRoot, 'scripts', 'python-envs.mjs')).href)) as {
+    findInterpreters(): Record<string, string>;
+    ensureVenvs(packages: string[], name: string, versions?: string[]): Record<string, string>;
+  };
+  // aiohttp wheels exist for some Python versions only: take the first version that installs all.
+  const preferred = ['3.11', '3.12', '3.13', '3.10', '3.9'].filter((v) => v in envs.findInterpreters());
+  for (const version of preferred) {
+    try {
+      return envs.ensureVenvs(PACKAGES, 'bench', [version])[version]!;
+    } catch (error) {
+      console.error(`[bench] Python ${version}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  throw new Error(`no Python could install ${PACKAGES.join(', ')}`);
+}
+
+function countLines(files: string[]): number {
+  let lines = 0;
+  for (const file of files) {
+    const bytes = readFileSync(file);
+    for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a) lines++;
+  }
+  return lines;
+}
+
+type Key = string; // path:line:code
+
+async function main(): Promise<void> {
+  if (!existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` first');
+  const python = await corpusPython();
+  const paths = JSON.parse(execFileSync(python, ['-c', 'import json, sysconfig; p = sysconfig.get_paths(); print(json.dumps([p["purelib"], p["stdlib"]]))'], { encoding: 'utf8' })) as string[];
+  const ruff = path.join(path.dirname(python), 'ruff');
+  const version = execFileSync(python, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { encoding: 'utf8' }).trim();
+  const ruffVersion = execFileSync(ruff, ['--version'], { encoding: 'utf8' }).trim();
+  console.log(`corpus: site-packages of a venv with ${PACKAGES.join(', ')} + the standard library of Python ${version}`);
+  for (const p of paths) console.log(`  ${p}`);
+
+  const ruffFiles = execFileSync(ruff, ['check', '--select', 'ASYNC', '--no-cache', '--isolated', '--show-files', ...paths], { encoding: 'utf8', maxBuffer: 64 << 20 })
+    .split('\n')
+    .filter((l) => l.endsWith('.py'));
+  const cacheDir = mkdtempSync(path.join(tmpdir(), 'coroutine-lens-bench-'));
+  try {
+    // One untimed run of each warms the OS page cache, so every timed run reads from memory.
+    await measure(ruff, ['check', '--select', 'ASYNC', '--no-cache', '--isolated', '--exit-zero', ...paths]);
+    const ours = ['check', '--format', 'json', '--statistics'];
+    const cold = await median(process.execPath, [cli, ...ours, '--no-cache', ...paths]);
+    await measure(process.execPath, [cli, ...ours, '--cache-dir', cacheDir, ...paths]);
+    const warm = await median(process.execPath, [cli, ...ours, '--cache-dir', cacheDir, ...paths]);
+    const ruffRun = await median(ruff, ['check', '--select', 'ASYNC', '--no-cache', '--isolated', '--exit-zero', '--output-format', 'json', ...paths]);
+
+    const report = JSON.parse(cold.stdout) as { files: number; findings: Array<{ path: string; start: { line: number }; code: string }>; statistics: Record<string, number> };
+    const warmReport = JSON.parse(warm.stdout) as { findings: unknown[] };
+    const ruffFindings = JSON.parse(ruffRun.stdout) as Array<{ code: string; filename: string; location: { row: number } }>;
+    const lines = countLines(ruffFiles);
+
+    const row = (name: string, m: Measured, files: number, findings: number): string =>
+      `| ${name.padEnd(34)} | ${(m.wallMs / 1000).toFixed(2).padStart(6)} s | ${(m.peakKb / 1024).toFixed(0).padStart(5)} MB | ${String(files).padStart(5)} | ${String(findings).padStart(8)} | ${(m.wallMs / ruffRun.wallMs).toFixed(2).padStart(5)}× |`;
+    console.log(`\nmedian of ${RUNS} runs; lines: ${lines.toLocaleString('en')} in ruff's file set (${ruffFiles.length} files)\n`);
+    console.log('| run                                |   wall   |  peak RSS | files | findings | vs ruff |');
+    console.log('|------------------------------------|----------|-----------|-------|----------|---------|');
+    console.log(row('coroutine-lens cold (--no-cache)', cold, report.files, report.findings.length));
+    console.log(row('coroutine-lens warm (cache)', warm, report.files, warmReport.findings.length));
+    console.log(row(`ruff ${ruffVersion.replace('ruff ', '')} --select ASYNC --no-cache`, ruffRun, ruffFiles.length, ruffFindings.length));
+    console.log(`\ngoals: cold ≤ 2× ruff → ${(cold.wallMs / ruffRun.wallMs).toFixed(2)}×; warm < ruff cold → ${(warm.wallMs / ruffRun.wallMs).toFixed(2)}×; peak < 400 MB → ${(Math.max(cold.peakKb, warm.peakKb) / 1024).toFixed(0)} MB`);
+
+    console.log('\nfindings of coroutine-lens by code:', JSON.stringify(report.statistics));
+    const ruffByCode: Record<string, number> = {};
+    for (const f of ruffFindings) ruffByCode[f.code] = (ruffByCode[f.code] ?? 0) + 1;
+    console.log('findings of ruff by code:          ', JSON.stringify(ruffByCode));
+
+    // Disagreements on shared codes, matched by file, line and code.
+    const cwd = process.cwd();
+    const ourKeys = new Set<Key>(report.findings.filter((f) => SHARED.includes(f.code)).map((f) => `${path.resolve(cwd, f.path)}:${f.start.line}:${f.code}`));
+    const ruffKeys = new Set<Key>(ruffFindings.filter((f) => SHARED.includes(f.code)).map((f) => `${f.filename}:${f.location.row}:${f.code}`));
+    const onlyOurs = [...ourKeys].filter((k) => !ruffKeys.has(k));
+    const onlyRuff = [...ruffKeys].filter((k) => !ourKeys.has(k));
+    console.log(`\nshared codes (${SHARED.join(' ')}): both ${[...ourKeys].filter((k) => ruffKeys.has(k)).length}, only coroutine-lens ${onlyOurs.length}, only ruff ${onlyRuff.length}`);
+    const show = (title: string, keys: Key[]): void => {
+      console.log(`\n${title}:`);
+      for (const key of keys.sort()) {
+        const [file, line, code] = key.split(/:(?=\d+:[A-Z])|:(?=[A-Z]+\d+$)/) as [string, string, string];
+        const source = readFileSync(file, 'utf8').split('\n')[Number(line) - 1]?.trim() ?? '';
+        console.log(`  ${code} ${path.relative(paths[1]!.includes(file) ? paths[1]! : path.dirname(paths[0]!), file)}:${line}  ${source.slice(0, 90)}`);
+      }
+    };
+    show('only coroutine-lens', onlyOurs);
+    show('only ruff', onlyRuff);
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
