@@ -25,17 +25,16 @@ import {
   type WorkspaceFolder,
 } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { AnalysisEngine, type Note } from '../analysis';
-import { ENGINE_VERSION } from '../analysis/version';
+import { AnalysisEngine, ENGINE_VERSION, type Note } from '../analysis';
 import { STATUS_NOTIFICATION, type CoroutineLensInitializationOptions, type StatusParams } from '../protocol';
+import { cacheDirFor } from './cacheDir';
 import { codeActions, FIX_ALL_KIND } from './codeActions';
 import { FolderConfigurations, type Folder } from './configuration';
 import { toDiagnostic } from './diagnostics';
 import { hoverAt } from './hover';
-import { cacheDirFor } from './cacheDir';
-import { PathMap, isUntitledPath } from './paths';
-import { tellUser } from './notify';
 import { WorkspaceIndexer } from './indexer';
+import { tellUser } from './notify';
+import { isUntitledPath, PathMap } from './paths';
 import { Results, type DocumentResult } from './results';
 import { CoalescingScheduler } from './scheduler';
 
