@@ -14,18 +14,19 @@ export type LineRange = [number, number];
 export interface LazyBlock {
   lines: LineRange;
   /**
-   * Names called as a statement of their own (`name(…)` / `obj.name(…)` starting a line): were
-   * one a coroutine function, that would be CORO200, so such a block is parsed when one of these
-   * names is a coroutine's name. (A call whose result is used cannot be CORO200.)
+   * Callees of calls made as a statement of their own (`fetch(…)`, `self.close(…)` starting a
+   * line): were one a coroutine function, that would be CORO200, so such a block is parsed when
+   * one could be. (A call whose result is used cannot be CORO200.)
    */
   calls: string[];
 }
 
-const STATEMENT_CALL = /^[ \t]*(?:[A-Za-z_][\w]*\s*\.\s*)*([A-Za-z_]\w*)\s*\(/gm;
+const STATEMENT_CALL = /^[ \t]*((?:[A-Za-z_]\w*\s*\.\s*)*[A-Za-z_]\w*)\s*\(/gm;
 
+/** Dotted callees of calls that start a line (`fetch`, `api.fetch`, `self.close`). */
 function calledNames(block: string): string[] {
   const names = new Set<string>();
-  for (const match of block.matchAll(STATEMENT_CALL)) names.add(match[1]!);
+  for (const match of block.matchAll(STATEMENT_CALL)) names.add(match[1]!.replace(/\s+/g, ''));
   return [...names];
 }
 

@@ -174,9 +174,16 @@ export class Checker {
    */
   private parseBlocksThatMayDropCoroutines(source: ModuleSource): void {
     const names = this.resolver.coroutineNames();
+    const { imports, globals } = source.facts;
+    // Only callees that can resolve: a module-level name, or a method reached through self / cls.
+    const mayDrop = (callee: string): boolean => {
+      const parts = callee.split('.');
+      const head = parts[0]!;
+      return names.has(parts[parts.length - 1]!) && (head in imports || head in globals || head === 'self' || head === 'cls');
+    };
     const wanted = (table: Record<string, { calls: string[] }> | undefined): string[] =>
       Object.entries(table ?? {})
-        .filter(([, block]) => block.calls.some((c) => names.has(c)))
+        .filter(([, block]) => block.calls.some(mayDrop))
         .map(([name]) => name);
     this.resolver.materialize(source, undefined, wanted(source.facts.lazy));
     source.facts.classes.forEach((cls, index) => this.resolver.materialize(source, index, wanted(cls.lazyMembers)));
