@@ -56,7 +56,7 @@ describe('the exported text tree', () => {
       [
         '# Coroutine Lens suspension tree, captured 2026-01-02T03:04:05.000Z',
         '',
-        'Loop 1 on MainThread (running)',
+        'Event loop on MainThread (running)',
         "├── Task 'main' [suspended] awaiting gather · suspended 2.0 s",
         '│   ├── main  /app/server.py:27',
         "│   ├── Task 'fetch-0' [suspended] awaiting sleep · 1.9 s left",

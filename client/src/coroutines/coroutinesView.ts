@@ -118,6 +118,7 @@ export class CoroutinesView implements vscode.TreeDataProvider<TreeNode>, vscode
         item.description = `${node.tasks.length} task${node.tasks.length === 1 ? '' : 's'} · ${node.loop.running ? 'running' : 'stopped'}`;
         item.iconPath = new vscode.ThemeIcon('sync');
         item.contextValue = 'loop';
+        item.tooltip = `event loop ${node.loop.id} in thread ${node.loop.threadName} (id ${node.loop.threadId})`;
         break;
       case 'task': {
         const { task } = node;

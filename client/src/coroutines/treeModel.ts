@@ -102,7 +102,7 @@ function baseName(path: string): string {
 export function nodeLabel(node: TreeNode): string {
   switch (node.kind) {
     case 'loop':
-      return `Loop ${node.loop.id} on ${node.loop.threadName}`;
+      return `Event loop on ${node.loop.threadName}`;
     case 'task':
       return taskLabel(node.task);
     case 'frame':

@@ -3,7 +3,7 @@
  * that awaits it, its coroutine chain beneath it. The `coroutine-tree` language
  * (syntaxes/coroutine-tree.tmLanguage.json) colours it and makes `file:line` clickable.
  *
- *   Loop 1 on MainThread (running)
+ *   Event loop on MainThread (running)
  *   └── Task 'main' [suspended] awaiting gather · suspended 2.0 s
  *       ├── main  /app/server.py:27
  *       ├── Task 'fetch_user-0' [suspended] awaiting sleep · 1.9 s left
@@ -21,7 +21,7 @@ function taskHeadline(task: CoroutineTask): string {
 
 function loopLines(loop: EventLoopInfo): string[] {
   const byId = new Map(loop.tasks.map((t) => [t.id, t]));
-  const lines = [`Loop ${loop.id} on ${loop.threadName} (${loop.running ? 'running' : 'stopped'})`];
+  const lines = [`Event loop on ${loop.threadName} (${loop.running ? 'running' : 'stopped'})`];
   // Roots are the tasks nobody in this loop awaits; the rest appear under their awaiters.
   const roots = loop.tasks.filter((t) => !t.awaitedBy.some((id) => byId.has(id)));
   const printed = new Set<string>();

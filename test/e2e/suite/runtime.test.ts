@@ -38,7 +38,7 @@ describe('runtime findings and the exported tree', () => {
     const exported = vscode.window.activeTextEditor?.document;
     assert.equal(exported?.languageId, 'coroutine-tree');
     const text = exported.getText();
-    assert.match(text, /^Loop \S+ on MainThread \(running\)$/m);
+    assert.match(text, /^Event loop on MainThread \(running\)$/m);
     assert.match(text, /fetch_user {2}\S*server\.py:\d+/);
     for (const task of tasks) assert.ok(text.includes(task.name), `task ${task.name} in the export`);
     await screenshot('export');
