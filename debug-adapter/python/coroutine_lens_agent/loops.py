@@ -3,8 +3,8 @@
 The registry learns about a loop when it starts: asyncio's run_forever calls
 `asyncio.events._set_running_loop(loop)` on the loop's own thread, and the agent wraps that module
 function (after asyncio.events is imported, see hooks.py). Loops that started before the agent
-(attach) are found once through the garbage collector. At the same moment a task factory is put on
-the loop that records the creating stack and then calls the user's factory, if any, unchanged.
+(attach) are found once through the garbage collector. Where each task was created is recorded by
+a thin wrapper around BaseEventLoop.create_task.
 """
 import _thread
 import gc
@@ -44,60 +44,41 @@ class LoopRegistry:
         try:
             with self._lock:
                 self._loops[id(loop)] = (weakref.ref(loop), ident)
-            if self.record_creation:
-                self._install_task_factory(loop)
         except Exception as error:
             self._report_error(error)
 
-    def _install_task_factory(self, loop):
-        current = getattr(loop, '_task_factory', None)
-        if not getattr(current, '_coroutine_lens', False):
-            loop.set_task_factory(self._recording_factory(current))
-
     def patch_base_events(self, base_events_module):
-        """Every task factory, set before or after the loop starts, is wrapped by one that records
-        the creating stack and then calls it unchanged; get_task_factory still returns the user's."""
+        """Record where each task is created by wrapping BaseEventLoop.create_task (asyncio.create_task,
+        ensure_future and loop.create_task all end there). Not a task factory: on 3.13.0 any
+        factory makes create_task call task.set_name(None), renaming every unnamed task 'None'."""
         loop_class = base_events_module.BaseEventLoop
-        original_set, original_get = loop_class.set_task_factory, loop_class.get_task_factory
-        wrap = self._recording_factory
-
-        def set_task_factory(loop, factory):
-            original_set(loop, wrap(factory) if self.record_creation else factory)
-
-        def get_task_factory(loop):
-            factory = original_get(loop)
-            return getattr(factory, '_user_factory', factory)
-
-        set_task_factory.__wrapped__, get_task_factory.__wrapped__ = original_set, original_get
-        loop_class.set_task_factory, loop_class.get_task_factory = set_task_factory, get_task_factory
-
-    def _recording_factory(self, user_factory):
-        if getattr(user_factory, '_coroutine_lens', False):
-            return user_factory
+        original = loop_class.create_task
+        if getattr(original, '_coroutine_lens', False):
+            return
         stacks = self.creation_stacks
         library = filters.is_library
+        registry = self
 
-        def task_factory(loop, coro, **kwargs):
-            if user_factory is None:
-                task = sys.modules['asyncio'].Task(coro, loop=loop, **kwargs)
-            else:
-                task = user_factory(loop, coro, **kwargs)
-            try:
-                entries = []
-                frame = sys._getframe(1)
-                while frame is not None and len(entries) < CREATION_STACK_DEPTH:
-                    code = frame.f_code
-                    if not library(code.co_filename):
-                        entries.append((code, frame.f_lineno))
-                    frame = frame.f_back
-                stacks.put(task, tuple(entries))
-            except TypeError:  # a user factory returned something that takes no weak reference
-                pass
+        def create_task(loop, coro, **kwargs):
+            task = original(loop, coro, **kwargs)
+            if registry.record_creation:
+                try:
+                    entries = []
+                    frame = sys._getframe(1)
+                    while frame is not None and len(entries) < CREATION_STACK_DEPTH:
+                        code = frame.f_code
+                        if not library(code.co_filename):
+                            entries.append((code, frame.f_lineno))
+                        frame = frame.f_back
+                    stacks.put(task, tuple(entries))
+                except TypeError:  # a task factory returned something that takes no weak reference
+                    pass
             return task
 
-        task_factory._coroutine_lens = True
-        task_factory._user_factory = user_factory
-        return task_factory
+        create_task._coroutine_lens = True
+        create_task.__wrapped__ = original
+        create_task.__doc__ = original.__doc__
+        loop_class.create_task = create_task
 
     # --- queries ---------------------------------------------------------------------------------
 

@@ -52,6 +52,11 @@ class AgentClient:
         self.process = subprocess.Popen(
             [sys.executable, AGENT_DIR, '--connect', '127.0.0.1:%d' % port, '--'] + list(args),
             cwd=cwd, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._reset()
+        if connect:
+            self._accept()
+
+    def _reset(self):
         self._events = queue.Queue()
         self._responses = {}
         self._response_ready = threading.Condition()
@@ -59,8 +64,6 @@ class AgentClient:
         self.events = []  # every event, in order
         self.hello = None
         self.sock = None
-        if connect:
-            self._accept()
 
     def _accept(self):
         self._server.settimeout(DEFAULT_TIMEOUT)
@@ -69,6 +72,27 @@ class AgentClient:
         self.hello = json.loads(self._file.readline())
         self._send({'type': 'hello', 'protocolVersion': 1, 'role': 'adapter'})
         threading.Thread(target=self._read, daemon=True).start()
+
+    @classmethod
+    def attach(cls, process, port, token):
+        """A session with an agent started with --listen: the adapter side presents the token."""
+        client = cls.__new__(cls)
+        client.process, client.token, client._server = process, token, None
+        client._reset()
+        client.sock = socket.create_connection(('127.0.0.1', port), timeout=DEFAULT_TIMEOUT)
+        client.sock.settimeout(None)
+        client._file = client.sock.makefile('rb')
+        client._send({'type': 'hello', 'protocolVersion': 1, 'role': 'adapter', 'token': token})
+        line = client._file.readline()
+        if not line:
+            raise ConnectionError('the agent refused the attach')
+        client.hello = json.loads(line)
+        threading.Thread(target=client._read, daemon=True).start()
+        return client
+
+    def detach(self):
+        self.request('disconnect', {'terminate': False})
+        self.sock.close()
 
     def _send(self, message):
         self.sock.sendall((json.dumps(message) + '\n').encode('utf-8'))

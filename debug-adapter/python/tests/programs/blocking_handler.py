@@ -8,7 +8,7 @@ from tornado import httpclient, httpserver, netutil, web
 
 class BlockingHandler(web.RequestHandler):
     def get(self):
-        time.sleep(0.3)  # blocks the event loop
+        time.sleep(0.3)  # BLOCKS
         self.write('slept')
 
 
