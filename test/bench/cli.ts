@@ -148,7 +148,8 @@ async function main(): Promise<void> {
       for (const key of keys.sort()) {
         const [file, line, code] = key.split(/:(?=\d+:[A-Z])|:(?=[A-Z]+\d+$)/) as [string, string, string];
         const source = readFileSync(file, 'utf8').split('\n')[Number(line) - 1]?.trim() ?? '';
-        console.log(`  ${code} ${path.relative(paths[1]!.includes(file) ? paths[1]! : path.dirname(paths[0]!), file)}:${line}  ${source.slice(0, 90)}`);
+        const root = paths.find((p) => file.startsWith(p + path.sep)) ?? '';
+        console.log(`  ${code} ${path.basename(root)}/${path.relative(root, file)}:${line}  ${source.slice(0, 90)}`);
       }
     };
     show('only coroutine-lens', onlyOurs);

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { FileResult } from './api';
 import type { ModuleFacts } from './facts';
 import { ENGINE_VERSION } from './version';
 
@@ -21,9 +22,17 @@ export interface CachedFile {
   problem?: string;
 }
 
+/** A file's findings, valid while `key` (configuration + module set) and every dependency's hash hold. */
+export interface CachedResult {
+  key: string;
+  dependencies: Record<string, string>;
+  result: FileResult;
+}
+
 interface CacheFile {
   engineVersion: string;
   files: Record<string, CachedFile>;
+  results?: Record<string, CachedResult>;
 }
 
 export function contentHash(bytes: Uint8Array): string {
@@ -32,6 +41,7 @@ export function contentHash(bytes: Uint8Array): string {
 
 export class FactsCache {
   private files: Record<string, CachedFile> = {};
+  private results: Record<string, CachedResult> = {};
   private dirty = false;
 
   private constructor(private readonly file: string) {}
@@ -42,7 +52,10 @@ export class FactsCache {
     const cache = new FactsCache(path.join(cacheDir, `facts-${name}.json`));
     try {
       const stored = JSON.parse(await fs.readFile(cache.file, 'utf8')) as CacheFile;
-      if (stored.engineVersion === ENGINE_VERSION && stored.files && typeof stored.files === 'object') cache.files = stored.files;
+      if (stored.engineVersion === ENGINE_VERSION && stored.files && typeof stored.files === 'object') {
+        cache.files = stored.files;
+        cache.results = stored.results ?? {};
+      }
     } catch {
       // No cache yet, or unreadable: start empty; it is rewritten on save.
     }
@@ -58,6 +71,15 @@ export class FactsCache {
     this.dirty = true;
   }
 
+  getResult(file: string): CachedResult | undefined {
+    return this.results[file];
+  }
+
+  setResult(file: string, result: CachedResult): void {
+    this.results[file] = result;
+    this.dirty = true;
+  }
+
   /** Facts already stored were completed in place (a lazy block parsed): write them on save. */
   markDirty(): void {
     this.dirty = true;
@@ -68,6 +90,7 @@ export class FactsCache {
     for (const file of Object.keys(this.files)) {
       if (!existing.has(file)) {
         delete this.files[file];
+        delete this.results[file];
         this.dirty = true;
       }
     }
@@ -77,7 +100,7 @@ export class FactsCache {
     if (!this.dirty) return;
     await fs.mkdir(path.dirname(this.file), { recursive: true });
     const temporary = `${this.file}.${process.pid}.tmp`;
-    await fs.writeFile(temporary, JSON.stringify({ engineVersion: ENGINE_VERSION, files: this.files } satisfies CacheFile));
+    await fs.writeFile(temporary, JSON.stringify({ engineVersion: ENGINE_VERSION, files: this.files, results: this.results } satisfies CacheFile));
     await fs.rename(temporary, this.file);
     this.dirty = false;
   }

@@ -10,7 +10,7 @@ import type { Parser, Tree } from 'web-tree-sitter';
 import { Edit } from './parser';
 import type { FileResult, Note } from './api';
 import { FactsCache, contentHash, type CachedFile } from './cache';
-import { defaultConfiguration, type Configuration } from './config';
+import { configurationKey, defaultConfiguration, type Configuration } from './config';
 import { extractFacts, type ModuleFacts } from './facts';
 import { factsFromText, materialize } from './extract';
 import { moduleNameOf } from './modules';
@@ -63,6 +63,7 @@ export class AnalysisEngine {
   private readonly caches = new Map<string, FactsCache>();
   private readonly view: WorkspaceView;
   private names: Set<string> | undefined;
+  private moduleSetKey: string | undefined;
   /** Source lines of files whose lazy blocks are being parsed (read once per file, not per block). */
   private readonly linesForLazy = new Map<string, string[]>();
 
@@ -197,8 +198,10 @@ export class AnalysisEngine {
 
   analyzeFile(file: string): FileResult {
     file = path.resolve(file);
-    const result: FileResult = { path: file, findings: [], notes: [] };
     if (!this.files.has(file)) this.entry(file);
+    const stored = this.storedResult(file);
+    if (stored) return stored;
+    const result: FileResult = { path: file, findings: [], notes: [] };
     const source = this.source(file);
     const entry = this.files.get(file)!;
     if (entry.problem) result.notes.push({ path: file, message: entry.problem });
@@ -206,15 +209,56 @@ export class AnalysisEngine {
     for (const problem of source.facts.problems) {
       result.notes.push({ path: file, message: problem.message, ...(problem.span ? { range: toRange(problem.span) } : {}) });
     }
+    const checker = this.checker(file);
     this.collecting = new Set([file]);
+    checker.dependencySink = this.collecting;
     try {
-      result.findings = this.checker(file).check(source);
+      result.findings = checker.check(source);
     } finally {
+      checker.dependencySink = undefined;
       this.dependencies.set(file, this.collecting);
       this.collecting = undefined;
     }
     result.findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column);
+    this.storeResult(file, result);
     return result;
+  }
+
+  /**
+   * The findings cache: a file's result is reused when the configuration, the set of workspace
+   * modules and the content hash of every file its analysis read are all unchanged.
+   */
+  private resultKey(file: string): string {
+    this.moduleSetKey ??= contentHash(Buffer.from([...this.modules.keys()].sort().join('\n')));
+    return `${configurationKey(this.configurationFor(file))}|${this.moduleSetKey}`;
+  }
+
+  /** The content hash a file had when this run indexed it (undefined for buffers and unknown files). */
+  private currentHash(file: string): string | undefined {
+    const entry = this.files.get(file);
+    if (!entry || entry.text !== undefined || !entry.stat) return undefined;
+    const cached = this.cacheOf(file)?.get(file);
+    return cached && cached.mtimeMs === entry.stat.mtimeMs && cached.size === entry.stat.size ? cached.hash : undefined;
+  }
+
+  private storedResult(file: string): FileResult | undefined {
+    const stored = this.cacheOf(file)?.getResult(file);
+    if (!stored || this.currentHash(file) === undefined || stored.key !== this.resultKey(file)) return undefined;
+    for (const [dependency, hash] of Object.entries(stored.dependencies)) if (this.currentHash(dependency) !== hash) return undefined;
+    this.dependencies.set(file, new Set(Object.keys(stored.dependencies)));
+    return stored.result;
+  }
+
+  private storeResult(file: string, result: FileResult): void {
+    const cache = this.cacheOf(file);
+    if (!cache) return;
+    const dependencies: Record<string, string> = {};
+    for (const dependency of this.dependencies.get(file) ?? []) {
+      const hash = this.currentHash(dependency);
+      if (hash === undefined) return; // depends on something unhashable (a buffer): do not cache
+      dependencies[dependency] = hash;
+    }
+    cache.setResult(file, { key: this.resultKey(file), dependencies, result });
   }
 
   /** Files whose findings may change because `file` changed (transitive callers). */
@@ -253,6 +297,7 @@ export class AnalysisEngine {
 
   private invalidate(): void {
     this.checkers = new Map();
+    this.moduleSetKey = undefined;
     this.names = undefined;
     this.linesForLazy.clear();
   }
@@ -332,8 +377,7 @@ export class AnalysisEngine {
       lines = (text ?? '').split('\n');
       this.linesForLazy.set(source.path, lines);
     }
-    materialize(this.parser, source.facts, lines, source.module, entry?.isPackage ?? false, classIndex, names);
-    this.cacheOf(source.path)?.markDirty();
+    if (materialize(this.parser, source.facts, lines, source.module, entry?.isPackage ?? false, classIndex, names)) this.cacheOf(source.path)?.markDirty();
   }
 
   private cacheOf(file: string): FactsCache | undefined {

@@ -23,8 +23,8 @@ export function factsFromText(parser: Parser, text: string, module: string, isPa
   }
 }
 
-/** Parses lazy blocks of `facts`' file (split into `lines`) in one go and merges them in. */
-export function materialize(parser: Parser, facts: ModuleFacts, lines: string[], module: string, isPackage: boolean, classIndex: number | undefined, names: string[]): void {
+/** Parses lazy blocks of `facts`' file (split into `lines`) in one go and merges them in; false when none was left. */
+export function materialize(parser: Parser, facts: ModuleFacts, lines: string[], module: string, isPackage: boolean, classIndex: number | undefined, names: string[]): boolean {
   const table = classIndex === undefined ? facts.lazy : facts.classes[classIndex]!.lazyMembers;
   const blocks: LazyBlock[] = [];
   for (const name of names) {
@@ -33,11 +33,11 @@ export function materialize(parser: Parser, facts: ModuleFacts, lines: string[],
     blocks.push(block);
     delete table[name];
   }
-  if (!blocks.length) return;
+  if (!blocks.length) return false;
   const member = classIndex !== undefined;
   const source = lazySource(lines, blocks.map((b) => b.lines), member);
   const tree = parser.parse(source.text);
-  if (!tree) return;
+  if (!tree) return true;
   try {
     const part = extractFacts(tree, module, isPackage, source.text);
     shiftFacts(part, source.firstLine);
@@ -46,4 +46,5 @@ export function materialize(parser: Parser, facts: ModuleFacts, lines: string[],
     tree.delete();
   }
   if (!member) for (const name of names) if (facts.globals[name] === '#lazy') delete facts.globals[name];
+  return true;
 }

@@ -28,6 +28,8 @@ export type Target =
 
 export class Checker {
   readonly summaries: TransitiveSummaries;
+  /** While set, receives every file a finding depends on through a memoised summary. */
+  dependencySink: Set<string> | undefined;
   private readonly extraBlocking: Map<string, BlockingCall>;
   private readonly decorators: Set<string>;
 
@@ -141,6 +143,7 @@ export class Checker {
             }
           } else if (target.kind === 'sync' && this.config.transitive) {
             const summary = this.summaries.of(target.source, target.index);
+            for (const file of this.summaries.filesBehind(target.source, target.index)) this.dependencySink?.add(file);
             if (summary) {
               const chain = this.chain(source, call, target, summary);
               const last = chain[chain.length - 1]!;
