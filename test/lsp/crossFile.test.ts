@@ -3,7 +3,7 @@
 // through workspace/didChangeWatchedFiles.
 // A chain's hops: the call in the coroutine, each call further down, the blocking call last.
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { FileChangeType, WatchKind } from 'vscode-languageserver-protocol/node';
 import { coroutineLensServer, LspClient, makeWorkspace, messageText } from '../support/lspClient';
@@ -124,6 +124,21 @@ describe('cross-file analysis', () => {
     rmSync(workspace.file('extra'), { recursive: true });
     await client.filesChanged([{ uri: workspace.uri('extra'), type: FileChangeType.Deleted }]);
     await client.nextDiagnostics(app, seen, (ds) => !ds.some((d) => d.range.start.line === 8));
+  });
+
+  it('follows a module renamed on disk (deleted + created)', async () => {
+    const storage = 'from db import query\n\n\ndef read_all():\n    return query("select 1")\n';
+    let seen = client.publications(app);
+    renameSync(workspace.file('storage.py'), workspace.file('store.py'));
+    await client.filesChanged([
+      { uri: workspace.uri('storage.py'), type: FileChangeType.Deleted },
+      { uri: workspace.uri('store.py'), type: FileChangeType.Created },
+    ]);
+    await client.nextDiagnostics(app, seen, (ds) => !ds.some((d) => d.range.start.line === 7));
+    seen = client.publications(app);
+    writeFileSync(workspace.file('storage.py'), storage);
+    await client.filesChanged([{ uri: workspace.uri('storage.py'), type: FileChangeType.Created }]);
+    await client.nextDiagnostics(app, seen, (ds) => ds.some((d) => d.code === 'CORO120' && d.range.start.line === 7));
   });
 
   it('goes back to the file on disk when an edited buffer is closed unsaved', async () => {

@@ -58,4 +58,12 @@ describe('pull diagnostics', () => {
     const report = (await client.pullDiagnostics(app)) as FullDocumentDiagnosticReport;
     assert.deepEqual(report.items.map((d) => d.code), ['CORO120']);
   });
+
+  it('asks for a refresh when the settings change what is reported', async () => {
+    const refreshes = client.refreshRequests;
+    await client.changeSettings({ ignore: ['CORO120'] });
+    await client.waitFor(() => client.refreshRequests > refreshes, 'workspace/diagnostic/refresh after the settings change');
+    const report = (await client.pullDiagnostics(app)) as FullDocumentDiagnosticReport;
+    assert.deepEqual(report.items, []);
+  });
 });
