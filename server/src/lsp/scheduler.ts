@@ -37,10 +37,6 @@ export class CoalescingScheduler {
     }
   }
 
-  isPending(key: string): boolean {
-    return this.edited.has(key) || this.dependent.has(key);
-  }
-
   /** Runs the job for one key now (a request needs its result); it leaves the queue. */
   flushKey(key: string): void {
     const priority: Priority | undefined = this.edited.delete(key) ? 'edited' : this.dependent.delete(key) ? 'dependent' : undefined;
