@@ -1,0 +1,44 @@
+/**
+ * The CLI and the language server agree, finding for finding (code and range), on every file of the
+ * examples and of the engine fixtures (the long run over the standard library is in `npm run soak`).
+ */
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, test } from 'node:test';
+import { repoRoot } from '../support/lspClient';
+import { differential } from '../support/reliabilityDifferential';
+import { pythonFilesUnder } from '../support/reliabilityFuzz';
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'coroutine-lens-differential-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+const fixtures = path.join(repoRoot, 'test', 'fixtures', 'engine');
+const corpora = [path.join(repoRoot, 'examples'), ...readdirSync(fixtures).map((name) => path.join(fixtures, name))];
+
+/** Files a known, reported defect makes the two sides disagree on; each has its own todo test below. */
+const KNOWN = new Set([path.join('broken', 'nul_bytes.py')]);
+
+/** A copy, so neither side writes a cache into the repository. */
+function copyOf(source: string): string {
+  const root = path.join(scratch, path.basename(source));
+  cpSync(source, root, { recursive: true, force: true });
+  return root;
+}
+
+for (const source of corpora) {
+  test(`CLI = language server on ${path.relative(repoRoot, source)}`, async () => {
+    const root = copyOf(source);
+    const files = pythonFilesUnder(root).filter((f) => !KNOWN.has(path.join(path.basename(source), f)));
+    const result = await differential(root, files);
+    assert.ok(result.files > 0, 'no file compared');
+    assert.deepEqual(result.mismatches, [], `${result.files} files, ${result.findings} CLI findings`);
+  });
+}
+
+test('CLI = language server on a file with NUL bytes', { todo: 'the CLI skips a file with NUL bytes with a note (source.ts decodeSource); the server analyses the same text opened as a buffer (engine.updateFile skips those checks) and reports ASYNC251' }, async () => {
+  const root = copyOf(path.join(fixtures, 'broken'));
+  const result = await differential(root, ['nul_bytes.py']);
+  assert.deepEqual(result.mismatches, []);
+});
