@@ -35,7 +35,7 @@ export function cliFindings(root: string, files?: string[]): Map<string, Finding
   return byFile;
 }
 
-function keyOf(file: string, d: Diagnostic): FindingKey {
+export function diagnosticKey(file: string, d: Diagnostic): FindingKey {
   const r = d.range;
   return `${file}:${r.start.line + 1}:${r.start.character + 1}-${r.end.line + 1}:${r.end.character + 1} ${String(d.code)}`;
 }
@@ -65,7 +65,7 @@ export async function differential(root: string, files = pythonFilesUnder(root))
       const uri = fileUri(path.join(root, file));
       await client.open(uri, text, 1);
       const report = (await client.pullDiagnostics(uri)) as FullDocumentDiagnosticReport;
-      const got = (report.items ?? []).filter((d) => /^(ASYNC|CORO)\d+$/.test(String(d.code))).map((d) => keyOf(file, d)).sort();
+      const got = (report.items ?? []).filter((d) => /^(ASYNC|CORO)\d+$/.test(String(d.code))).map((d) => diagnosticKey(file, d)).sort();
       const want = expected.get(file) ?? [];
       result.files++;
       result.findings += want.length;
