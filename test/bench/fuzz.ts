@@ -1,6 +1,6 @@
 /**
  * Long engine fuzz: `npm run fuzz` (node out/test/bench/fuzz.js [--inputs N] [--seed S] [--no-stdlib]
- * [--keep DIR] [--verbose]; replay one failure with `--batch-seed S --per-batch N --keep DIR` and the
+ * [--keep DIR] [--cli-every N] [--verbose]; replay one failure with `--batch-seed S --per-batch N --keep DIR` and the
  * same corpus options). Mutates the examples, the engine fixtures and the CPython standard
  * library of the test interpreter; prints inputs tried, failures (with the seed to reproduce each)
  * and the slowest input. Exit code 1 when any input failed.
@@ -64,6 +64,7 @@ async function main(): Promise<void> {
     seed,
     inputs,
     perBatch: Number(option('--per-batch') ?? 12),
+    cliEvery: Number(option('--cli-every') ?? 10),
     ...(batchSeed ? { batchSeed: Number(batchSeed) } : {}),
     ...(keep ? { keepFailures: path.resolve(keep) } : {}),
     onBatch: (s) => {
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   });
   const seconds = (Date.now() - started) / 1000;
   console.log('\nengine fuzz results');
-  console.log(`  inputs tried        ${stats.inputs} (${stats.batches} workspaces, each analysed cold twice, cache-filling and warm)`);
+  console.log(`  inputs tried        ${stats.inputs} (${stats.batches} workspaces, each analysed cold twice, cache-filling and warm; every ${option('--cli-every') ?? 10}th also by the CLI)`);
   console.log(`  failures            ${stats.failures.length}`);
   console.log(`  wall time           ${seconds.toFixed(1)} s (${(stats.inputs / seconds).toFixed(1)} inputs/s)`);
   console.log(`  per-input analysis  p50 ${percentile(stats.inputMs, 50).toFixed(1)} ms, p99 ${percentile(stats.inputMs, 99).toFixed(1)} ms, max ${percentile(stats.inputMs, 100).toFixed(1)} ms`);

@@ -289,6 +289,8 @@ export interface FuzzOptions {
   maxInputMs?: number;
   /** Copy failing workspaces here instead of deleting them. */
   keepFailures?: string;
+  /** Every Nth workspace also goes through the bundled CLI: --no-cache, then a cache dir filled and reused. */
+  cliEvery?: number;
   /** Replays the one batch a failure reported (its `seed`), instead of deriving seeds from `seed`. */
   batchSeed?: number;
   onBatch?(stats: FuzzStats): void;
@@ -385,7 +387,8 @@ export async function fuzzEngine(options: FuzzOptions): Promise<FuzzStats> {
       }
       stats.inputs += inputs.length;
       stats.batches++;
-      const verdict = await checkWorkspace(options.wasmDir, workspace, path.join(scratch, `cache-${batch}`));
+      let verdict = await checkWorkspace(options.wasmDir, workspace, path.join(scratch, `cache-${batch}`));
+      if (!verdict && options.cliEvery && batch % options.cliEvery === 0) verdict = checkCli(workspace, path.join(scratch, `cli-cache-${batch}`));
       if (verdict) {
         const failure: FuzzFailure = { seed, project: project.root, inputs, ...verdict };
         if (options.keepFailures) {
@@ -397,6 +400,7 @@ export async function fuzzEngine(options: FuzzOptions): Promise<FuzzStats> {
       }
       rmSync(workspace, { recursive: true, force: true });
       rmSync(path.join(scratch, `cache-${batch}`), { recursive: true, force: true });
+      rmSync(path.join(scratch, `cli-cache-${batch}`), { recursive: true, force: true });
       options.onBatch?.(stats);
       if (options.batchSeed !== undefined) break;
     }
@@ -423,6 +427,21 @@ async function checkWorkspace(wasmDir: string, workspace: string, cacheDir: stri
   } catch (error) {
     return { kind: 'threw', problem: `the engine threw: ${(error as Error).stack ?? String(error)}` };
   }
+}
+
+/** The CLI's JSON report is the same cold (--no-cache), while filling a cache, and from the warm cache. */
+function checkCli(workspace: string, cacheDir: string): Pick<FuzzFailure, 'problem' | 'kind'> | undefined {
+  const cli = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
+  const run = (args: string[]): { status: number | null; stdout: string; stderr: string } =>
+    spawnSync(process.execPath, [cli, 'check', '--format', 'json', ...args, '.'], { cwd: workspace, encoding: 'utf8', maxBuffer: 256 << 20, timeout: 120_000 });
+  const cold = run(['--no-cache']);
+  if (cold.status !== 0 && cold.status !== 1) return { kind: 'threw', problem: `the CLI exited with ${cold.status}: ${cold.stderr.slice(0, 2000)}` };
+  for (const [name, result] of [['filling the cache', run(['--cache-dir', cacheDir])], ['from the warm cache', run(['--cache-dir', cacheDir])]] as const) {
+    if (result.status !== cold.status || result.stdout !== cold.stdout) {
+      return { kind: 'cache-findings', problem: `the CLI ${name} differs from --no-cache (exit ${result.status} vs ${cold.status}): ${result.stderr.slice(0, 500)}` };
+    }
+  }
+  return undefined;
 }
 
 export function percentile(values: number[], p: number): number {
