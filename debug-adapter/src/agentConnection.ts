@@ -113,6 +113,8 @@ export class AgentConnection {
   private constructor(socket: net.Socket, peer: Hello, reader: LineReader, private readonly trace?: TraceSink) {
     this.socket = socket;
     this.peer = peer;
+    // Small request/response pairs: do not let Nagle's algorithm hold a request back.
+    socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       for (const line of reader.push(chunk)) this.receive(line);
     });
