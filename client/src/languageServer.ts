@@ -14,7 +14,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { SETTINGS_SECTION, STATUS_NOTIFICATION, type CoroutineLensInitializationOptions, type StatusParams } from '../../server/src/protocol';
+import { SETTINGS_SECTION, STATUS_NOTIFICATION, type StatusParams } from '../../server/src/protocol';
 import { LanguageStatus } from './languageStatus';
 
 /** Delays before restarting a crashed server; after the last one it stays down until Restart. */
@@ -42,11 +42,9 @@ export class LanguageServer {
       run: { module, transport: TransportKind.ipc },
       debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
     };
-    const initializationOptions: CoroutineLensInitializationOptions = { cacheDir: this.context.globalStorageUri.fsPath };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file', language: 'python' }, { scheme: 'untitled', language: 'python' }],
       synchronize: { configurationSection: SETTINGS_SECTION },
-      initializationOptions,
       outputChannel: this.log,
       traceOutputChannel: this.log,
       errorHandler: this.errorHandler(),
