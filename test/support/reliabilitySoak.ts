@@ -7,7 +7,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -78,11 +78,18 @@ export class SoakWorkspace {
   readonly launchProgram = path.join(this.dir, 'numbered.py');
   readonly attachProgram = path.join(this.dir, 'beats.py');
   readonly counts: SoakCounts = { launchCycles: 0, attachCycles: 0, abruptSessions: 0, leaks: [], outputChecks: 0 };
-  private readonly tempBefore = new Set(tempEntries());
+  /**
+   * The temp folder the adapters and debuggees of this soak see (TMPDIR, inherited): whatever is
+   * left in it after a cycle leaked — the machine's shared temp folder would mix in others' files.
+   */
+  readonly tmp = path.join(this.dir, 'tmp');
+  private readonly previousTmpdir = process.env.TMPDIR;
 
   constructor() {
     writeFileSync(this.launchProgram, LAUNCH_PROGRAM);
     writeFileSync(this.attachProgram, ATTACH_PROGRAM);
+    mkdirSync(this.tmp);
+    process.env.TMPDIR = this.tmp;
   }
 
   /** Processes (not zombies) whose command line mentions the soak folder. */
@@ -117,10 +124,9 @@ export class SoakWorkspace {
         // gone meanwhile
       }
     }
-    const leakedTemp = tempEntries().filter((name) => !this.tempBefore.has(name) && path.join(os.tmpdir(), name) !== this.dir && /coroutine.?lens/i.test(name));
-    for (const name of leakedTemp) {
+    for (const name of readdirSync(this.tmp)) {
       this.counts.leaks.push(`${cycle}: temp entry left: ${name}`);
-      this.tempBefore.add(name);
+      rmSync(path.join(this.tmp, name), { recursive: true, force: true });
     }
   }
 
@@ -132,15 +138,9 @@ export class SoakWorkspace {
         // gone
       }
     }
+    if (this.previousTmpdir === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = this.previousTmpdir;
     rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-function tempEntries(): string[] {
-  try {
-    return readdirSync(os.tmpdir());
-  } catch {
-    return [];
   }
 }
 
