@@ -112,6 +112,7 @@ async function main(): Promise<void> {
     await measure(ruff, ['check', '--select', 'ASYNC', '--no-cache', '--isolated', '--exit-zero', ...paths]);
     const ours = ['check', '--format', 'json', '--statistics'];
     const cold = await median(process.execPath, [cli, ...ours, '--no-cache', ...paths]);
+    const coldAsync = await median(process.execPath, [cli, ...ours, '--no-cache', '--select', 'ASYNC', ...paths]);
     await measure(process.execPath, [cli, ...ours, '--cache-dir', cacheDir, ...paths]);
     const warm = await median(process.execPath, [cli, ...ours, '--cache-dir', cacheDir, ...paths]);
     const ruffRun = await median(ruff, ['check', '--select', 'ASYNC', '--no-cache', '--isolated', '--exit-zero', '--output-format', 'json', ...paths]);
@@ -127,6 +128,7 @@ async function main(): Promise<void> {
     console.log('| run                                |   wall   |  peak RSS | files | findings | vs ruff |');
     console.log('|------------------------------------|----------|-----------|-------|----------|---------|');
     console.log(row('coroutine-lens cold (--no-cache)', cold, report.files, report.findings.length));
+    console.log(row('coroutine-lens cold, --select ASYNC', coldAsync, report.files, (JSON.parse(coldAsync.stdout) as { findings: unknown[] }).findings.length));
     console.log(row('coroutine-lens warm (cache)', warm, report.files, warmReport.findings.length));
     console.log(row(`ruff ${ruffVersion.replace('ruff ', '')} --select ASYNC --no-cache`, ruffRun, ruffFiles.length, ruffFindings.length));
     console.log(`\ngoals: cold ≤ 2× ruff → ${(cold.wallMs / ruffRun.wallMs).toFixed(2)}×; warm < ruff cold → ${(warm.wallMs / ruffRun.wallMs).toFixed(2)}×; peak < 400 MB → ${(Math.max(cold.peakKb, warm.peakKb) / 1024).toFixed(0)} MB`);

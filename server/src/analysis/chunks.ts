@@ -13,6 +13,13 @@ export type LineRange = [number, number];
 
 export interface LazyBlock {
   lines: LineRange;
+  kind: 'def' | 'class';
+  /** A lazy class's own lazy members (parsed later still). */
+  members?: Record<string, LazyBlock>;
+  /** A member's indentation (the `pass` it leaves behind is indented so). */
+  indent?: number;
+  /** A member's `self.x = …` attribute names: a lookup of `x` parses only the members that set it. */
+  assigns?: string[];
   /**
    * Callees of calls made as a statement of their own (`fetch(…)`, `self.close(…)` starting a
    * line): were one a coroutine function, that would be CORO200, so such a block is parsed when
@@ -27,6 +34,17 @@ const STATEMENT_CALL = /^[ \t]*((?:[A-Za-z_]\w*\s*\.\s*)*[A-Za-z_]\w*)\s*\(/gm;
 function calledNames(block: string): string[] {
   const names = new Set<string>();
   for (const match of block.matchAll(STATEMENT_CALL)) names.add(match[1]!.replace(/\s+/g, ''));
+  return [...names];
+}
+
+const FIRST_PARAMETER = /def\s+\w+\s*\(\s*([A-Za-z_]\w*)/;
+
+/** `self.x = …` / `self.x: T` attribute names a method body assigns (its first parameter as `self`). */
+function assignedAttributes(block: string): string[] {
+  const self = FIRST_PARAMETER.exec(block)?.[1];
+  if (!self) return [];
+  const names = new Set<string>();
+  for (const match of block.matchAll(new RegExp(`\\b${self}\\.([A-Za-z_]\\w*)\\s*(?::|=(?!=))`, 'g'))) names.add(match[1]!);
   return [...names];
 }
 
@@ -135,23 +153,11 @@ export function prepareLazy(text: string, wanted: (block: string) => boolean): P
   const toBlank: Array<[LineRange, string | undefined]> = [];
   const blockText = (s: Statement): string => lines.slice(s.start, s.end).join('\n');
   const names = new Set<string>();
-  for (const statement of statements(lines, indents, 0, 0, lines.length)) {
-    if (statement.kind === 'other' || !statement.name) continue;
-    // A name defined twice (if/else variants, redefinitions) stays eager: resolution must see the last one.
-    if (names.has(statement.name)) {
-      delete lazy[statement.name];
-      continue;
-    }
-    names.add(statement.name);
-    const block = blockText(statement);
-    if (!wanted(block)) {
-      lazy[statement.name] = { lines: [statement.start, statement.end], calls: calledNames(block) };
-      continue;
-    }
-    if (statement.kind !== 'class') continue;
+  /** The lazy members of a class statement and the indentation of its body. */
+  const membersOf = (statement: Statement): { members: Record<string, LazyBlock>; indent: number } | undefined => {
     let bodyIndent = -1;
     for (let i = statement.header + 1; i < statement.end && bodyIndent < 0; i++) if (indents[i]! > 0) bodyIndent = indents[i]!;
-    if (bodyIndent <= 0) continue;
+    if (bodyIndent <= 0) return undefined;
     const members: Record<string, LazyBlock> = {};
     const seen = new Set<string>();
     for (const member of statements(lines, indents, bodyIndent, statement.header + 1, statement.end)) {
@@ -162,10 +168,31 @@ export function prepareLazy(text: string, wanted: (block: string) => boolean): P
       }
       seen.add(member.name);
       const text = blockText(member);
-      if (!wanted(text)) members[member.name] = { lines: [member.start, member.end], calls: calledNames(text) };
+      if (!wanted(text)) {
+        members[member.name] = { lines: [member.start, member.end], kind: member.kind, calls: calledNames(text), indent: bodyIndent, assigns: assignedAttributes(text) };
+      }
     }
-    for (const block of Object.values(members)) toBlank.push([block.lines, ' '.repeat(bodyIndent)]);
-    if (Object.keys(members).length) lazyMembers[statement.name] = members;
+    return Object.keys(members).length ? { members, indent: bodyIndent } : undefined;
+  };
+  for (const statement of statements(lines, indents, 0, 0, lines.length)) {
+    if (statement.kind === 'other' || !statement.name) continue;
+    // A name defined twice (if/else variants, redefinitions) stays eager: resolution must see the last one.
+    if (names.has(statement.name)) {
+      delete lazy[statement.name];
+      delete lazyMembers[statement.name];
+      continue;
+    }
+    names.add(statement.name);
+    const block = blockText(statement);
+    const members = statement.kind === 'class' ? membersOf(statement) : undefined;
+    if (!wanted(block)) {
+      // A lazy class keeps its members lazy when it is parsed: a lookup of one method parses that one.
+      lazy[statement.name] = { lines: [statement.start, statement.end], kind: statement.kind, calls: calledNames(block), ...(members ? { members: members.members } : {}) };
+      continue;
+    }
+    if (!members) continue;
+    for (const member of Object.values(members.members)) toBlank.push([member.lines, ' '.repeat(members.indent)]);
+    lazyMembers[statement.name] = members.members;
   }
   for (const block of Object.values(lazy)) toBlank.push([block.lines, undefined]);
   // Blank only after every block was measured: blanking changes what later blocks' text shows.
@@ -181,11 +208,19 @@ export function prepareLazy(text: string, wanted: (block: string) => boolean): P
  * block's last, other lines blank; members sit in a stand-in class whose header takes the line
  * above the first. `firstLine` is the file line the source's line 0 stands for.
  */
-export function lazySource(lines: string[], ranges: LineRange[], member: boolean): { text: string; firstLine: number } {
-  const from = Math.min(...ranges.map((r) => r[0]));
-  const to = Math.max(...ranges.map((r) => r[1]));
+export function lazySource(lines: string[], blocks: LazyBlock[], member: boolean): { text: string; firstLine: number } {
+  const from = Math.min(...blocks.map((b) => b.lines[0]));
+  const to = Math.max(...blocks.map((b) => b.lines[1]));
   const out: string[] = new Array<string>(to - from).fill('');
-  for (const [start, end] of ranges) for (let i = start; i < end && i < lines.length; i++) out[i - from] = lines[i]!;
+  for (const block of blocks) {
+    const [start, end] = block.lines;
+    for (let i = start; i < end && i < lines.length; i++) out[i - from] = lines[i]!;
+    // A lazy class's members stay out (a `pass` keeps the class body valid).
+    for (const inner of Object.values(block.members ?? {})) {
+      for (let i = inner.lines[0]; i < inner.lines[1]; i++) out[i - from] = '';
+      out[inner.lines[0] - from] = `${' '.repeat(inner.indent ?? 4)}pass`;
+    }
+  }
   if (!member) return { text: out.join('\n'), firstLine: from };
   return { text: `class __lazy__:\n${out.join('\n')}`, firstLine: from - 1 };
 }

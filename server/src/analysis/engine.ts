@@ -352,11 +352,7 @@ export class AnalysisEngine {
 
   /** Facts of a file read from disk: blocks without coroutine code are left lazy (chunks.ts). */
   private parse(text: string, entry: FileEntry): ModuleFacts | undefined {
-    return factsFromText(this.parser, text, entry.module, entry.isPackage, this.lazyTest(entry.path));
-  }
-
-  private lazyTest(file: string): (block: string) => boolean {
-    return prefilterFor(this.configurationFor(file).extraCoroutineDecorators);
+    return factsFromText(this.parser, text, entry.module, entry.isPackage, this.configurationFor(entry.path).extraCoroutineDecorators);
   }
 
   /** Parses lazy blocks now; called by resolution when a call leads into them. */
@@ -474,7 +470,7 @@ export class AnalysisEngine {
           isPackage: i.entry.isPackage,
           lazyWithDecorators: this.configurationFor(i.entry.path).extraCoroutineDecorators,
         }));
-        results = await pool.extractAll(jobs, (job) => factsFromText(this.parser, job.text, job.module, job.isPackage, prefilterFor(job.lazyWithDecorators ?? [])));
+        results = await pool.extractAll(jobs, (job) => factsFromText(this.parser, job.text, job.module, job.isPackage, job.lazyWithDecorators));
       } finally {
         await pool.close();
       }

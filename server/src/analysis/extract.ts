@@ -2,9 +2,11 @@
 import type { Parser } from 'web-tree-sitter';
 import { lazySource, mergeLazy, prepareLazy, shiftFacts, type LazyBlock } from './chunks';
 import { extractFacts, type ModuleFacts } from './facts';
+import { blockFilterFor } from './prefilter';
 
-export function factsFromText(parser: Parser, text: string, module: string, isPackage: boolean, wanted?: (block: string) => boolean): ModuleFacts | undefined {
-  const prepared = wanted ? prepareLazy(text, wanted) : undefined;
+/** `lazyWithDecorators`: leave blocks without coroutine markers lazy (the prefilter with these extra decorators). */
+export function factsFromText(parser: Parser, text: string, module: string, isPackage: boolean, lazyWithDecorators?: string[]): ModuleFacts | undefined {
+  const prepared = lazyWithDecorators ? prepareLazy(text, blockFilterFor(lazyWithDecorators, text)) : undefined;
   const tree = parser.parse(prepared?.text ?? text);
   if (!tree) return undefined;
   try {
@@ -26,22 +28,31 @@ export function factsFromText(parser: Parser, text: string, module: string, isPa
 /** Parses lazy blocks of `facts`' file (split into `lines`) in one go and merges them in; false when none was left. */
 export function materialize(parser: Parser, facts: ModuleFacts, lines: string[], module: string, isPackage: boolean, classIndex: number | undefined, names: string[]): boolean {
   const table = classIndex === undefined ? facts.lazy : facts.classes[classIndex]!.lazyMembers;
-  const blocks: LazyBlock[] = [];
+  const taken = new Map<string, LazyBlock>();
   for (const name of names) {
     const block = table?.[name];
     if (!block) continue;
-    blocks.push(block);
+    taken.set(name, block);
     delete table[name];
   }
+  const blocks = [...taken.values()];
   if (!blocks.length) return false;
   const member = classIndex !== undefined;
-  const source = lazySource(lines, blocks.map((b) => b.lines), member);
+  const source = lazySource(lines, blocks, member);
   const tree = parser.parse(source.text);
   if (!tree) return true;
   try {
     const part = extractFacts(tree, module, isPackage, source.text);
     shiftFacts(part, source.firstLine);
+    const classesBefore = facts.classes.length;
     mergeLazy(facts, part, classIndex);
+    // Classes that came in lazily carry their own lazy members.
+    if (!member) {
+      for (const cls of facts.classes.slice(classesBefore)) {
+        const members = taken.get(cls.qualname)?.members;
+        if (members) cls.lazyMembers = members;
+      }
+    }
   } finally {
     tree.delete();
   }

@@ -5,9 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-// `require`, not `import`: bundlers then pick the package's CommonJS build, whose WASM loader works
-// inside a CommonJS bundle (the ES build reads `import.meta.url`, which a CJS bundle lacks).
-import TreeSitter = require('web-tree-sitter');
+// Compiled to `require`, this resolves to the package's CommonJS build (esbuild.mjs aliases the bundles
+// to it too): its WASM loader works in CommonJS, where the ES build's `import.meta.url` does not exist.
+import * as TreeSitter from 'web-tree-sitter';
 
 type Language = TreeSitter.Language;
 type Parser = TreeSitter.Parser;

@@ -6,7 +6,6 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { ModuleFacts } from './facts';
 import { factsFromText } from './extract';
-import { prefilterFor } from './prefilter';
 import { createParser } from './parser';
 
 export interface FactsJob {
@@ -77,7 +76,7 @@ export async function runFactsWorker(): Promise<void> {
   parentPort!.on('message', (job: FactsJob) => {
     let facts: ModuleFacts | null = null;
     try {
-      facts = factsFromText(parser, job.text, job.module, job.isPackage, job.lazyWithDecorators && prefilterFor(job.lazyWithDecorators)) ?? null;
+      facts = factsFromText(parser, job.text, job.module, job.isPackage, job.lazyWithDecorators) ?? null;
     } catch {
       facts = null; // the calling thread parses it again and reports the error there
     }

@@ -9,3 +9,17 @@ export function prefilterFor(extraDecorators: string[]): (text: string) => boole
   const pattern = new RegExp(`async\\s+def|coroutine|gen\\.engine|create_task|ensure_future${extra.map((e) => `|${e}`).join('')}`);
   return (text) => pattern.test(text);
 }
+
+const ALIASED_DECORATOR = /\b(?:coroutine|engine)\s+as\s+([A-Za-z_]\w*)/g;
+
+/**
+ * The test for one file's blocks: the prefilter, plus decorators the file imports under another
+ * name (`from tornado.gen import coroutine as co` makes `@co` a coroutine marker there).
+ */
+export function blockFilterFor(extraDecorators: string[], fileText: string): (block: string) => boolean {
+  const base = prefilterFor(extraDecorators);
+  const aliases = [...fileText.matchAll(ALIASED_DECORATOR)].map((m) => m[1]!);
+  if (!aliases.length) return base;
+  const aliased = new RegExp(`@\\s*(?:${aliases.join('|')})\\b`);
+  return (block) => base(block) || aliased.test(block);
+}

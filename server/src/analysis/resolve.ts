@@ -31,6 +31,8 @@ export type Value =
   | { kind: 'instance'; type: string }
   | { kind: 'module'; module: string }
   | { kind: 'function'; source: ModuleSource; index: number }
+  /** A synchronous function not parsed yet (lazy blocks never hold coroutine code); `force()` parses it. */
+  | { kind: 'lazyFunction'; source: ModuleSource; classIndex?: number; name: string }
   | { kind: 'class'; source: ModuleSource; index: number }
   | { kind: 'object'; source: ModuleSource; index: number };
 
@@ -82,6 +84,15 @@ export class Resolver {
     return { kind: 'external', name };
   }
 
+  /** Parses a lazy function and returns it as a function value (undefined when that fails). */
+  force(value: Value): Value | undefined {
+    if (value.kind !== 'lazyFunction') return value;
+    const { source, classIndex, name } = value;
+    this.workspace.materialize(source, classIndex, [name]);
+    const found = classIndex === undefined ? this.moduleScope(source, name, 0) : this.classMember(source, classIndex, name, 0);
+    return found?.kind === 'lazyFunction' ? undefined : found;
+  }
+
   functionOf(value: Value): FunctionFact | undefined {
     return value.kind === 'function' ? value.source.facts.functions[value.index] : undefined;
   }
@@ -125,7 +136,11 @@ export class Resolver {
   }
 
   private binding(source: ModuleSource, fn: number | undefined, bindings: Bindings, name: string, hops: number): Value | undefined {
-    if (bindings[name] === '#lazy') this.workspace.materialize(source, undefined, [name]);
+    if (bindings[name] === '#lazy') {
+      // A lazy def stays unparsed until someone needs its body; a lazy class is parsed now (its members stay lazy).
+      if (source.facts.lazy?.[name]?.kind === 'def') return { kind: 'lazyFunction', source, name };
+      this.workspace.materialize(source, undefined, [name]);
+    }
     const value = bindings[name];
     if (value === undefined || value === '#lazy') return undefined;
     if (value.startsWith('#f')) return { kind: 'function', source, index: Number(value.slice(2)) };
@@ -164,6 +179,7 @@ export class Resolver {
       case 'object':
         return this.classMember(value.source, value.index, name, hops + 1);
       case 'function':
+      case 'lazyFunction':
         return undefined;
     }
   }
@@ -172,18 +188,23 @@ export class Resolver {
   classMember(source: ModuleSource, classIndex: number, name: string, hops: number): Value | undefined {
     if (hops > MAX_HOPS) return undefined;
     const { facts } = source;
-    if (facts.classes[classIndex]!.lazyMembers?.[name]) this.workspace.materialize(source, classIndex, [name]);
+    const lazyMember = facts.classes[classIndex]!.lazyMembers?.[name];
+    if (lazyMember?.kind === 'def') return { kind: 'lazyFunction', source, classIndex, name };
+    if (lazyMember) this.workspace.materialize(source, classIndex, [name]);
     let method: number | undefined;
     facts.functions.forEach((f, i) => {
       if (f.classIndex === classIndex && f.name === name) method = i;
     });
     if (method !== undefined) return { kind: 'function', source, index: method };
     const members = facts.classes[classIndex]!.members;
-    // `self.x = …` may sit in a method not parsed yet (typically `__init__`): parse them all once.
+    // `self.x = …` may sit in a method not parsed yet (typically `__init__`): parse the ones that assign `x`.
     const lazy = facts.classes[classIndex]!.lazyMembers;
-    if (!(name in members) && lazy && Object.keys(lazy).length) {
-      this.workspace.materialize(source, classIndex, Object.keys(lazy));
-      return this.classMember(source, classIndex, name, hops + 1);
+    if (!(name in members) && lazy) {
+      const setters = Object.keys(lazy).filter((m) => lazy[m]!.assigns?.includes(name));
+      if (setters.length) {
+        this.workspace.materialize(source, classIndex, setters);
+        return this.classMember(source, classIndex, name, hops + 1);
+      }
     }
     if (name in members) return this.binding(source, undefined, members, name, hops + 1);
     for (const base of facts.classes[classIndex]!.bases) {

@@ -23,6 +23,8 @@ export type Target =
   | { kind: 'blocking'; name: string; entry: BlockingCall }
   | { kind: 'coroutine'; style: 'async' | 'generator'; source: ModuleSource; index: number }
   | { kind: 'sync'; source: ModuleSource; index: number }
+  /** A synchronous function not parsed yet: parsed only when its body matters (CORO120). */
+  | { kind: 'lazySync'; value: Value }
   | { kind: 'spawner'; name: string }
   | { kind: 'libraryCoroutine'; name: string };
 
@@ -32,6 +34,8 @@ export class Checker {
   dependencySink: Set<string> | undefined;
   private readonly extraBlocking: Map<string, BlockingCall>;
   private readonly decorators: Set<string>;
+  private readonly transitive: boolean;
+  private readonly dropRules: boolean;
 
   constructor(
     readonly resolver: Resolver,
@@ -49,6 +53,9 @@ export class Checker {
       ]),
     );
     this.decorators = new Set([...coroutineDecorators, ...config.extraCoroutineDecorators]);
+    // Work for a rule that is off is skipped: `--select ASYNC` does no transitive exploration.
+    this.transitive = config.transitive && !!effectiveSeverity(config, 'CORO120');
+    this.dropRules = (['CORO200', 'CORO201', 'CORO202'] as const).some((code) => effectiveSeverity(config, code));
     this.summaries = new TransitiveSummaries(this);
   }
 
@@ -69,6 +76,13 @@ export class Checker {
     return value && this.classifyValue(value);
   }
 
+  /** A lazy synchronous target, parsed: what it really is (a generator function is not followed). */
+  forced(target: Target | undefined): Target | undefined {
+    if (target?.kind !== 'lazySync') return target;
+    const value = this.resolver.force(target.value);
+    return value && this.classifyValue(value);
+  }
+
   private classifyValue(value: Value): Target | undefined {
     switch (value.kind) {
       case 'external': {
@@ -85,9 +99,11 @@ export class Checker {
         // Calling a generator function only creates the generator: its body does not run yet.
         return fact.hasYield ? undefined : { kind: 'sync', source: value.source, index: value.index };
       }
+      case 'lazyFunction':
+        return { kind: 'lazySync', value };
       case 'class': {
         const init = this.resolver.classMember(value.source, value.index, '__init__', 0);
-        return init && init.kind === 'function' ? this.classifyValue(init) : undefined;
+        return init && (init.kind === 'function' || init.kind === 'lazyFunction') ? this.classifyValue(init) : undefined;
       }
       default:
         return undefined;
@@ -118,14 +134,16 @@ export class Checker {
       findings.push({ code, message, severity, path: source.path, range: toRange(span), fixes: [], ...extra });
     };
 
-    this.parseBlocksThatMayDropCoroutines(source);
+    if (effectiveSeverity(this.config, 'CORO200')) this.parseBlocksThatMayDropCoroutines(source);
     facts.functions.forEach((fn, index) => {
       const style = this.coroutineStyle(source, fn);
       for (const call of fn.calls) {
         // Only calls made in a coroutine, or whose result is dropped, can be findings: resolving
         // the others would parse modules for nothing.
-        if (!(style && !call.awaited) && !call.dropped) continue;
-        const target = this.classify(source, index, call);
+        if (!(style && !call.awaited) && !(call.dropped && this.dropRules)) continue;
+        const classified = this.classify(source, index, call);
+        // A lazy function's body is parsed only when CORO120 will follow it.
+        const target = classified?.kind === 'lazySync' && style && !call.awaited && this.transitive ? this.forced(classified) : classified;
         if (!target) continue;
         const written = `${call.callee}()`;
         if (style && !call.awaited) {
@@ -141,7 +159,7 @@ export class Checker {
                 fixes: this.directFixes(source, fn, style, call, target.name),
               });
             }
-          } else if (target.kind === 'sync' && this.config.transitive) {
+          } else if (target.kind === 'sync' && this.transitive) {
             const summary = this.summaries.of(target.source, target.index);
             for (const file of this.summaries.filesBehind(target.source, target.index)) this.dependencySink?.add(file);
             if (summary) {

@@ -63,7 +63,7 @@ export class TransitiveSummaries {
       nodes.set(key, node);
       for (const call of src.facts.functions[idx]!.calls) {
         if (call.awaited) continue;
-        const target = this.checker.classify(src, idx, call);
+        const target = this.checker.forced(this.checker.classify(src, idx, call));
         if (!target) continue;
         if (target.kind === 'blocking' && !node.direct) {
           const code = this.checker.blockingCode(src, idx, call, target.entry);
