@@ -37,6 +37,9 @@ function calledNames(block: string): string[] {
   return [...names];
 }
 
+const LONG_LITERAL = 20;
+const LITERAL_ASSIGNMENT = /^[A-Za-z_]\w*\s*(?::[^=]*)?=\s*(?:[[{(]|[rbuRBU]{0,2}['"])/;
+
 const FIRST_PARAMETER = /def\s+\w+\s*\(\s*([A-Za-z_]\w*)/;
 
 /** `self.x = …` / `self.x: T` attribute names a method body assigns (its first parameter as `self`). */
@@ -175,6 +178,11 @@ export function prepareLazy(text: string, wanted: (block: string) => boolean): P
     return Object.keys(members).length ? { members, indent: bodyIndent } : undefined;
   };
   for (const statement of statements(lines, indents, 0, 0, lines.length)) {
+    // A long module-level literal (`topics = {…}` tables): no binding, no call in it can matter.
+    if (statement.kind === 'other' && statement.end - statement.start > LONG_LITERAL && LITERAL_ASSIGNMENT.test(lines[statement.start]!)) {
+      toBlank.push([[statement.start, statement.end], undefined]);
+      continue;
+    }
     if (statement.kind === 'other' || !statement.name) continue;
     // A name defined twice (if/else variants, redefinitions) stays eager: resolution must see the last one.
     if (names.has(statement.name)) {
