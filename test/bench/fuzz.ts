@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { corpusProject, fuzzEngine, isDirectory, percentile, pythonFilesUnder, type CorpusProject } from '../support/reliabilityFuzz';
+import { corpusProject, fuzzEngine, percentile, pythonFilesUnder, type CorpusProject } from '../support/reliabilityFuzz';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -27,17 +27,15 @@ async function stdlibProjects(): Promise<CorpusProject[]> {
   const lib = execFileSync(python, ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])'], { encoding: 'utf8' }).trim();
   console.log(`stdlib of Python ${version}: ${lib}`);
   // Each package of the standard library is one workspace (its modules import each other);
-  // the top-level modules are cut into workspaces of 40.
-  const projects: CorpusProject[] = [];
-  const top = pythonFilesUnder(lib, 5000).filter((f) => !f.includes(path.sep) || isDirectory(path.join(lib, f.split(path.sep)[0]!)));
-  const byPackage = new Map<string, string[]>();
-  for (const file of top) {
-    if (/(^|[\\/])(test|tests|idle_test|lib2to3)([\\/]|$)/.test(file)) continue;
-    const key = file.includes(path.sep) ? file.split(path.sep)[0]! : `modules-${Math.floor(byPackage.size / 40)}`;
-    byPackage.set(key, [...(byPackage.get(key) ?? []), file]);
+  // the top-level modules are cut into workspaces of 40. At most 80 files of a package are taken.
+  const groups = new Map<string, string[]>();
+  let topLevel = 0;
+  for (const file of pythonFilesUnder(lib, 5000)) {
+    if (/(^|[\\/])(test|tests|idle_test|lib2to3|site-packages)([\\/]|$)/.test(file)) continue;
+    const key = file.includes(path.sep) ? file.split(path.sep)[0]! : `top-level-${Math.floor(topLevel++ / 40)}`;
+    groups.set(key, [...(groups.get(key) ?? []), file]);
   }
-  for (const files of byPackage.values()) projects.push({ root: lib, files: files.slice(0, 80) });
-  return projects;
+  return [...groups.values()].map((files) => ({ root: lib, files: files.slice(0, 80) }));
 }
 
 async function main(): Promise<void> {
