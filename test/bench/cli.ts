@@ -8,7 +8,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -21,16 +21,28 @@ const RUNS = 3;
 
 interface Measured {
   wallMs: number;
+  /** User + system CPU time (undefined without GNU time). */
+  cpuMs?: number;
   peakKb: number;
   stdout: string;
 }
 
-/** Runs a command, measuring wall time and the peak resident set (VmHWM, polled from /proc). */
+const GNU_TIME = '/usr/bin/time';
+const hasGnuTime = existsSync(GNU_TIME);
+
+/**
+ * Runs a command, measuring wall time, CPU time and peak resident set: through GNU time when the
+ * machine has it (exact peak, CPU time — the fair figure on a machine shared with other work),
+ * else by polling VmHWM in /proc.
+ */
 function measure(command: string, args: string[]): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = hasGnuTime
+      ? spawn(GNU_TIME, ['-f', '@@time %U %S %M', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     const chunks: Buffer[] = [];
+    let stderr = '';
     let peakKb = 0;
     const poll = (): void => {
       try {
@@ -41,15 +53,20 @@ function measure(command: string, args: string[]): Promise<Measured> {
         // the process has ended between polls
       }
     };
-    const timer = setInterval(poll, 5);
-    child.stdout.on('data', (c: Buffer) => {
-      chunks.push(c);
-      poll();
-    });
+    const timer = hasGnuTime ? undefined : setInterval(poll, 5);
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
     child.on('close', () => {
-      clearInterval(timer);
-      resolve({ wallMs: Number(process.hrtime.bigint() - started) / 1e6, peakKb, stdout: Buffer.concat(chunks).toString('utf8') });
+      if (timer) clearInterval(timer);
+      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const timed = /@@time ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
+      resolve({
+        wallMs,
+        ...(timed ? { cpuMs: (Number(timed[1]) + Number(timed[2])) * 1000 } : {}),
+        peakKb: timed ? Number(timed[3]) : peakKb,
+        stdout: Buffer.concat(chunks).toString('utf8'),
+      });
     });
   });
 }
@@ -106,8 +123,9 @@ async function main(): Promise<void> {
   const ruffFiles = execFileSync(ruff, ['check', '--select', 'ASYNC', '--no-cache', '--isolated', '--show-files', ...paths], { encoding: 'utf8', maxBuffer: 64 << 20 })
     .split('\n')
     .filter((l) => l.endsWith('.py'));
-  const cacheDir = mkdtempSync(path.join(tmpdir(), 'coroutine-lens-bench-'));
+  const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'coroutine-lens-bench-'));
   try {
+    const loadAverage = os.loadavg().map((l) => l.toFixed(2)).join(' ');
     // One untimed run of each warms the OS page cache, so every timed run reads from memory.
     await measure(ruff, ['check', '--select', 'ASYNC', '--no-cache', '--isolated', '--exit-zero', ...paths]);
     const ours = ['check', '--format', 'json', '--statistics'];
@@ -122,16 +140,18 @@ async function main(): Promise<void> {
     const ruffFindings = JSON.parse(ruffRun.stdout) as Array<{ code: string; filename: string; location: { row: number } }>;
     const lines = countLines(ruffFiles);
 
+    const cpu = (m: Measured): string => (m.cpuMs === undefined ? '     n/a' : `${(m.cpuMs / 1000).toFixed(2).padStart(6)} s`);
+    const cpuRatio = (m: Measured): string => (m.cpuMs === undefined || !ruffRun.cpuMs ? '  n/a' : `${(m.cpuMs / ruffRun.cpuMs).toFixed(2).padStart(5)}×`);
     const row = (name: string, m: Measured, files: number, findings: number): string =>
-      `| ${name.padEnd(34)} | ${(m.wallMs / 1000).toFixed(2).padStart(6)} s | ${(m.peakKb / 1024).toFixed(0).padStart(5)} MB | ${String(files).padStart(5)} | ${String(findings).padStart(8)} | ${(m.wallMs / ruffRun.wallMs).toFixed(2).padStart(5)}× |`;
-    console.log(`\nmedian of ${RUNS} runs; lines: ${lines.toLocaleString('en')} in ruff's file set (${ruffFiles.length} files)\n`);
-    console.log('| run                                |   wall   |  peak RSS | files | findings | vs ruff |');
-    console.log('|------------------------------------|----------|-----------|-------|----------|---------|');
+      `| ${name.padEnd(38)} | ${(m.wallMs / 1000).toFixed(2).padStart(6)} s | ${cpu(m)} | ${(m.peakKb / 1024).toFixed(0).padStart(5)} MB | ${String(files).padStart(5)} | ${String(findings).padStart(8)} | ${(m.wallMs / ruffRun.wallMs).toFixed(2).padStart(5)}× | ${cpuRatio(m)} |`;
+    console.log(`\nmedian of ${RUNS} runs; lines: ${lines.toLocaleString('en')} in ruff's file set (${ruffFiles.length} files); load average at start: ${loadAverage}\n`);
+    console.log('| run                                    |   wall   |   CPU    |  peak RSS | files | findings | wall vs ruff | CPU vs ruff |');
+    console.log('|----------------------------------------|----------|----------|-----------|-------|----------|---------|---------|');
     console.log(row('coroutine-lens cold (--no-cache)', cold, report.files, report.findings.length));
     console.log(row('coroutine-lens cold, --select ASYNC', coldAsync, report.files, (JSON.parse(coldAsync.stdout) as { findings: unknown[] }).findings.length));
     console.log(row('coroutine-lens warm (cache)', warm, report.files, warmReport.findings.length));
     console.log(row(`ruff ${ruffVersion.replace('ruff ', '')} --select ASYNC --no-cache`, ruffRun, ruffFiles.length, ruffFindings.length));
-    console.log(`\ngoals: cold ≤ 2× ruff → ${(cold.wallMs / ruffRun.wallMs).toFixed(2)}×; warm < ruff cold → ${(warm.wallMs / ruffRun.wallMs).toFixed(2)}×; peak < 400 MB → ${(Math.max(cold.peakKb, warm.peakKb) / 1024).toFixed(0)} MB`);
+    console.log(`\ngoals (wall): cold ≤ 2× ruff → ${(cold.wallMs / ruffRun.wallMs).toFixed(2)}×; warm < ruff cold → ${(warm.wallMs / ruffRun.wallMs).toFixed(2)}×; peak < 400 MB → ${(Math.max(cold.peakKb, warm.peakKb) / 1024).toFixed(0)} MB`);
 
     console.log('\nfindings of coroutine-lens by code:', JSON.stringify(report.statistics));
     const ruffByCode: Record<string, number> = {};

@@ -35,6 +35,9 @@ export interface EngineOptions {
   workerScript?: string;
 }
 
+/** Below this many files a cold run parses in the calling thread (workers cost a WASM start-up each). */
+const POOL_MIN_FILES = 300;
+
 interface FileEntry {
   path: string;
   module: string;
@@ -399,6 +402,7 @@ export class AnalysisEngine {
   ): Promise<void> {
     const cache = await this.cacheFor(root);
     const relevant = prefilterFor(config.extraCoroutineDecorators);
+    let pool: FactsPool | undefined;
     const toParse: Array<{ entry: FileEntry; text: string; cached: CachedFile }> = [];
     let done = 0;
     const batch = 64;
@@ -437,7 +441,13 @@ export class AnalysisEngine {
           } else {
             fresh.relevant = relevant(decoded.text);
             entry.relevant = fresh.relevant;
-            if (fresh.relevant) toParse.push({ entry, text: decoded.text, cached: fresh });
+            if (fresh.relevant) {
+              toParse.push({ entry, text: decoded.text, cached: fresh });
+              // Start the workers at the first file to parse, so their start-up overlaps the reading.
+              if (!pool && files.length >= POOL_MIN_FILES && (this.options.workers ?? 0) > 0 && this.options.workerScript) {
+                pool = new FactsPool(this.options.workerScript, this.options.wasmDir, this.options.workers!);
+              }
+            }
           }
           if (!fresh.relevant) cache?.set(file.path, fresh);
         }),
@@ -445,7 +455,11 @@ export class AnalysisEngine {
       done = Math.min(files.length, start + batch);
       options.onProgress?.(done, files.length);
     }
-    await this.parseAll(toParse, cache);
+    try {
+      await this.parseAll(toParse, cache, pool);
+    } finally {
+      await pool?.close();
+    }
     cache?.retainOnly(new Set([...this.files.keys()].filter((f) => f.startsWith(root))));
     this.invalidate();
   }
@@ -456,24 +470,17 @@ export class AnalysisEngine {
     if (cached.problem) entry.problem = cached.problem;
   }
 
-  /** Parses the prefiltered files: in worker threads when there are enough of them, else here. */
-  private async parseAll(items: Array<{ entry: FileEntry; text: string; cached: CachedFile }>, cache: FactsCache | undefined): Promise<void> {
-    const workers = this.options.workers ?? 0;
-    const lines = items.reduce((n, i) => n + i.text.length, 0) / 40;
+  /** Parses the prefiltered files: shared with the worker pool when there is one, else here. */
+  private async parseAll(items: Array<{ entry: FileEntry; text: string; cached: CachedFile }>, cache: FactsCache | undefined, pool: FactsPool | undefined): Promise<void> {
     let results: Array<ModuleFacts | undefined>;
-    if (workers > 0 && this.options.workerScript && lines > 50_000) {
-      const pool = new FactsPool(this.options.workerScript, this.options.wasmDir, workers);
-      try {
-        const jobs = items.map((i) => ({
-          text: i.text,
-          module: i.entry.module,
-          isPackage: i.entry.isPackage,
-          lazyWithDecorators: this.configurationFor(i.entry.path).extraCoroutineDecorators,
-        }));
-        results = await pool.extractAll(jobs, (job) => factsFromText(this.parser, job.text, job.module, job.isPackage, job.lazyWithDecorators));
-      } finally {
-        await pool.close();
-      }
+    if (pool) {
+      const jobs = items.map((i) => ({
+        text: i.text,
+        module: i.entry.module,
+        isPackage: i.entry.isPackage,
+        lazyWithDecorators: this.configurationFor(i.entry.path).extraCoroutineDecorators,
+      }));
+      results = await pool.extractAll(jobs, (job) => factsFromText(this.parser, job.text, job.module, job.isPackage, job.lazyWithDecorators));
     } else {
       results = items.map((i) => this.parse(i.text, i.entry));
     }
