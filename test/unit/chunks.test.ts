@@ -10,6 +10,11 @@ test('logical lines ignore strings, brackets, continuations and comments', () =>
   assert.deepEqual([...logicalIndents(text)], [0, -1, -1, 0, -1, 0, -1, -1, -1, 2]);
 });
 
+test('a backslash-continued string still counts its lines', () => {
+  const text = ['x = "a \\', 'b"', 'def f():', '    pass'].join('\n');
+  assert.deepEqual([...logicalIndents(text)], [0, -1, 0, 4]);
+});
+
 test('blocks without coroutine code are blanked in place and recorded with their lines', () => {
   const source = [
     'import time',

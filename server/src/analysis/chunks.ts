@@ -92,8 +92,15 @@ export function logicalIndents(text: string): Int32Array {
       continue;
     }
     if (quote) {
-      if (c === '\\') i++;
-      else if (text.startsWith(quote, i)) {
+      if (c === '\\') {
+        i++;
+        // An escaped line end continues the string onto the next line: still a line.
+        if (text[i] === '\r' && text[i + 1] === '\n') i++;
+        if (text[i] === '\n') {
+          line++;
+          atLineStart = true;
+        }
+      } else if (text.startsWith(quote, i)) {
         i += quote.length - 1;
         quote = '';
       }

@@ -13,13 +13,14 @@ export function prefilterFor(extraDecorators: string[]): (text: string) => boole
 const ALIASED_DECORATOR = /\b(?:coroutine|engine)\s+as\s+([A-Za-z_]\w*)/g;
 
 /**
- * The test for one file's blocks: the prefilter, plus decorators the file imports under another
- * name (`from tornado.gen import coroutine as co` makes `@co` a coroutine marker there).
+ * The test for one file's blocks, stricter than the file prefilter (a docstring that mentions
+ * "coroutine" does not count): an `async def`, a decorator line naming a coroutine decorator —
+ * also one the file imports under another name (`from tornado.gen import coroutine as co`) or a
+ * configured one —, or a task spawn.
  */
 export function blockFilterFor(extraDecorators: string[], fileText: string): (block: string) => boolean {
-  const base = prefilterFor(extraDecorators);
   const aliases = [...fileText.matchAll(ALIASED_DECORATOR)].map((m) => m[1]!);
-  if (!aliases.length) return base;
-  const aliased = new RegExp(`@\\s*(?:${aliases.join('|')})\\b`);
-  return (block) => base(block) || aliased.test(block);
+  const decorators = ['coroutine', 'engine', ...aliases, ...extraDecorators.map((d) => d.split('.').pop()!.replace(/[^\w]/g, ''))];
+  const pattern = new RegExp(`async\\s+def|^[ \\t]*@[\\w. \\t]*\\b(?:${decorators.join('|')})\\b|create_task\\s*\\(|ensure_future\\s*\\(`, 'm');
+  return (block) => pattern.test(block);
 }
