@@ -101,6 +101,21 @@ test('cancelling a task while paused invalidates the threads and announces a cha
     await session.client.terminateRequest();
   }));
 
+test('task threads are capped at 256, with a thread that says how many more exist', () =>
+  withSession(async (session) => {
+    await session.run({ program: fixture('many_tasks.py'), args: ['300'] });
+    await session.waitForStdout('ready 300');
+    await session.client.pauseRequest({ threadId: 0 });
+    await session.stopped('pause');
+    const threads = (await session.client.threadsRequest()).body.threads;
+    const note = threads.find((t) => /more tasks not shown/.test(t.name));
+    assert.ok(note, threads.slice(-3).map((t) => t.name).join(' | '));
+    // 300 waiters, the ticker and main itself: 302 tasks, 256 shown.
+    assert.match(note.name, /46 more tasks not shown/);
+    assert.equal(threads.length - 2, 256, 'the real thread, 256 task threads and the note');
+    await session.client.terminateRequest();
+  }));
+
 test('showTasksAsThreads: false shows only real threads', () =>
   withSession(async (session) => {
     await session.run({ program: tasksProgram, showTasksAsThreads: false }, [
