@@ -33,6 +33,8 @@ export interface EngineOptions {
   workers?: number;
   /** A script that calls `runFactsWorker()` when started as a worker (the CLI bundle itself). */
   workerScript?: string;
+  /** Parse blocks without coroutine code only when needed (default true; false parses every file whole). */
+  lazyParsing?: boolean;
 }
 
 /** Below this many files a cold run parses in the calling thread (workers cost a WASM start-up each). */
@@ -355,7 +357,12 @@ export class AnalysisEngine {
 
   /** Facts of a file read from disk: blocks without coroutine code are left lazy (chunks.ts). */
   private parse(text: string, entry: FileEntry): ModuleFacts | undefined {
-    return factsFromText(this.parser, text, entry.module, entry.isPackage, this.configurationFor(entry.path).extraCoroutineDecorators);
+    return factsFromText(this.parser, text, entry.module, entry.isPackage, this.lazyDecorators(entry.path));
+  }
+
+  /** The extra decorators for lazy parsing of `file`, or undefined when lazy parsing is off. */
+  private lazyDecorators(file: string): string[] | undefined {
+    return this.options.lazyParsing === false ? undefined : this.configurationFor(file).extraCoroutineDecorators;
   }
 
   /** Parses lazy blocks now; called by resolution when a call leads into them. */
@@ -478,7 +485,7 @@ export class AnalysisEngine {
         text: i.text,
         module: i.entry.module,
         isPackage: i.entry.isPackage,
-        lazyWithDecorators: this.configurationFor(i.entry.path).extraCoroutineDecorators,
+        lazyWithDecorators: this.lazyDecorators(i.entry.path),
       }));
       results = await pool.extractAll(jobs, (job) => factsFromText(this.parser, job.text, job.module, job.isPackage, job.lazyWithDecorators));
     } else {
