@@ -37,6 +37,8 @@ function calledNames(block: string): string[] {
   return [...names];
 }
 
+const DEFINITION = /\b(?:def|class)\s+([A-Za-z_]\w*)/g;
+const TOP_LEVEL_ASSIGNMENT = /^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=(?!=)/gm;
 const LONG_LITERAL = 20;
 const LITERAL_ASSIGNMENT = /^[A-Za-z_]\w*\s*(?::[^=]*)?=\s*(?:[[{(]|[rbuRBU]{0,2}['"])/;
 
@@ -163,6 +165,9 @@ export function prepareLazy(text: string, wanted: (block: string) => boolean): P
   const toBlank: Array<[LineRange, string | undefined]> = [];
   const blockText = (s: Statement): string => lines.slice(s.start, s.end).join('\n');
   const names = new Set<string>();
+  const definitions = new Map<string, number>();
+  for (const match of text.matchAll(DEFINITION)) definitions.set(match[1]!, (definitions.get(match[1]!) ?? 0) + 1);
+  const assigned = new Set<string>([...text.matchAll(TOP_LEVEL_ASSIGNMENT)].map((m) => m[1]!));
   /** The lazy members of a class statement and the indentation of its body. */
   const membersOf = (statement: Statement): { members: Record<string, LazyBlock>; indent: number } | undefined => {
     let bodyIndent = -1;
@@ -198,6 +203,9 @@ export function prepareLazy(text: string, wanted: (block: string) => boolean): P
       continue;
     }
     names.add(statement.name);
+    // Defined again elsewhere (inside an if/try, or rebound by an assignment): the binding that wins
+    // depends on order, which lazy blocks do not keep.
+    if ((definitions.get(statement.name) ?? 0) > 1 || assigned.has(statement.name)) continue;
     const block = blockText(statement);
     const members = statement.kind === 'class' ? membersOf(statement) : undefined;
     if (!wanted(block)) {
