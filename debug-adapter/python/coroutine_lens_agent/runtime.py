@@ -23,12 +23,12 @@ CAPABILITIES = ['breakpoints', 'conditionalBreakpoints', 'hitConditionalBreakpoi
 MAX_ERROR_REPORTS = 50
 
 
-def _new_tracer(debugger, report_error):
+def _new_tracer(debugger, report_error, loops):
     if sys.version_info >= (3, 12):
         from .tracer_monitoring import MonitoringTracer
-        return MonitoringTracer(debugger, report_error)
+        return MonitoringTracer(debugger, report_error, loops)
     from .tracer_settrace import SettraceTracer
-    return SettraceTracer(debugger, report_error)
+    return SettraceTracer(debugger, report_error, loops)
 
 
 class Agent:
@@ -42,7 +42,7 @@ class Agent:
         self.loops = LoopRegistry(self.report_error)
         self.runners = RunnerRegistry(self.report_error)
         self.debugger = Debugger(self.send_event, self.threads, self.loops)
-        self.tracer = _new_tracer(self.debugger, self.report_error)
+        self.tracer = _new_tracer(self.debugger, self.report_error, self.loops)
         self.debugger.tracer = self.tracer
         self.watchdog = Watchdog(self.loops, self.threads, self.debugger, self.send_event, self.report_error,
                                  self.start_thread)
@@ -53,7 +53,6 @@ class Agent:
         # What must happen only once the response is on the wire: resuming or starting the program
         # may end the process at once (os._exit), and the adapter must still get its answer.
         self._after_response = None
-        self._program_started = False
         asyncio_was_imported = 'asyncio.events' in sys.modules
         self.hooks = PostImportHooks(self.report_error)
         self.hooks.add('asyncio.events', self.loops.patch_asyncio)
@@ -151,16 +150,6 @@ class Agent:
         conn.close()
         self._configured.set()  # a program waiting for a client that vanished runs on
 
-    def _trace_running_threads(self):
-        """sys.settrace reaches only its calling thread: each running loop's thread is asked to call
-        it. (A program started with --listen traces its main thread dormant from the start.)"""
-        for loop, _ in self.loops.running():
-            try:
-                loop.call_soon_threadsafe(self.tracer.trace_current_thread)
-            except RuntimeError:
-                pass
-        self.tracer.refresh()
-
     def _stop_tracing(self):
         if self._tracing:
             self._tracing = False
@@ -182,16 +171,14 @@ class Agent:
     # --- program lifecycle (called by the launcher) ------------------------------------------------
 
     def before_program(self):
-        self._program_started = True
-        if self._tracing:
-            self.tracer.trace_current_thread()
-        elif self.mode == 'listen':
-            self.tracer.prepare_dormant()  # an adapter may attach later; see tracer_settrace
         if self.options['stopOnEntry'] and self.conn is not None:
             step = Step('in', threading.main_thread().ident, None)
             step.reason = 'entry'
             self.debugger.step, self.debugger.busy = step, True
             self.tracer.refresh()
+        self.tracer.trace_current_thread()  # settrace reaches only the calling thread: the main one
+        if self.mode == 'listen' and self.conn is None:
+            self.tracer.prepare_dormant()
         original_hook = threading.excepthook
         agent = self
 
@@ -240,8 +227,6 @@ class Agent:
         if not self._tracing:
             self.tracer.install()
             self._tracing = True
-            if self._program_started:  # attached to a running program
-                self._trace_running_threads()
         self.watchdog.start(self.options['blockedLoopThresholdMs'])
         self._after_response = self._configured.set
         return {}

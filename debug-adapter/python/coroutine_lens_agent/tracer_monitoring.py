@@ -17,7 +17,7 @@ TOOL_NAME = 'coroutine-lens'
 
 
 class MonitoringTracer:
-    def __init__(self, debugger, report_error):
+    def __init__(self, debugger, report_error, loops):
         self._dbg = debugger
         self._report_error = report_error
         self._tool = None
@@ -46,7 +46,7 @@ class MonitoringTracer:
         """sys.monitoring covers every thread at once."""
 
     def prepare_dormant(self):
-        """Nothing to prepare: install() reaches running threads too."""
+        """Nothing to prepare: sys.monitoring reaches running threads whenever it is installed."""
 
     def uninstall(self):
         if self._tool is None:

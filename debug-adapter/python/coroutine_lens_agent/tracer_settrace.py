@@ -1,10 +1,17 @@
 """Tracing with sys.settrace (Python 3.9–3.11).
 
-The global trace function runs once per call and answers from a per-code-object cache: frames of
-code that cannot stop (no breakpoint in its file, nothing stepping or pausing, no 'raised' filter
-for user code) get no local trace function, so their lines cost nothing. When what can stop
-changes, the cache is dropped and the running frames of every program thread get the local trace
-function, so a loop that is already running still meets a new breakpoint.
+Even a global trace function that returns None at once doubles the run time of call-heavy asyncio
+code, so none is installed while nothing can stop (no breakpoint, no 'raised' filter, no step or
+pause): such a session costs nothing. Once something can stop, tracing is switched on: threads
+started later through threading.settrace, the main thread before the program starts, and running
+event-loop threads by asking their loop (call_soon_threadsafe). A thread running plain synchronous
+code since before that moment cannot be reached from another thread on these versions: a breakpoint
+set only while it runs does not reach it (see docs/architecture-agent.md).
+
+Once on, the global trace function runs once per call and answers from a per-code-object cache:
+frames of code that cannot stop get no local trace function, so their lines cost nothing. When what
+can stop changes, the cache is dropped and the running frames of every traced thread get the local
+trace function, so a loop that is already running still meets a new breakpoint.
 """
 import dis
 import sys
@@ -30,28 +37,41 @@ def _is_yield(frame):
 
 
 class SettraceTracer:
-    def __init__(self, debugger, report_error):
+    def __init__(self, debugger, report_error, loops):
         self._dbg = debugger
         self._report_error = report_error
+        self._loops = loops
         self._wants = {}  # code -> whether its frames need the local trace function
         self._version = None
         self._installed = False
+        self._active = False  # a trace function is set (only once something can stop)
 
     def install(self):
-        """Threads started from now on are traced; running ones call trace_current_thread()."""
         self._installed = True
+        self.refresh()
+
+    def _activate(self):
+        """Something can stop now: trace new threads, and ask running loops' threads to trace."""
+        self._active = True
         threading.settrace(self._global)
+        for loop, _ in self._loops.running():
+            try:
+                loop.call_soon_threadsafe(self.trace_current_thread)
+            except RuntimeError:  # closed meanwhile
+                pass
 
     def prepare_dormant(self):
-        """For a program started with --listen: the main thread and new threads get the global trace
-        function now (the only moment it can reach the main thread); until an adapter configures the
-        session it returns at once, so the program pays one call per function call meanwhile."""
+        """A program started with --listen: an adapter may attach while plain synchronous code runs
+        in the main thread, which only the main thread itself can put under tracing. So it gets the
+        global trace function now; until a session configures breakpoints the function returns at
+        once (the price: one call per function call on these versions, attach mode only)."""
+        self._active = True
         threading.settrace(self._global)
         sys.settrace(self._global)
 
     def trace_current_thread(self):
         """sys.settrace only reaches the calling thread, so each program thread calls this itself."""
-        if self._installed:
+        if self._installed and self._active:
             sys.settrace(self._global)
             frame = sys._getframe(1)
             while frame is not None:  # frames already running meet new breakpoints too
@@ -60,7 +80,7 @@ class SettraceTracer:
                 frame = frame.f_back
 
     def uninstall(self):
-        self._installed = False
+        self._installed = self._active = False
         threading.settrace(None)
         sys.settrace(None)
 
@@ -68,6 +88,10 @@ class SettraceTracer:
         self._wants = {}
         if not self._installed:
             return
+        if not self._active:
+            if not self._dbg.can_stop():
+                return
+            self._activate()
         agent = self._dbg.threads.agent_idents
         for ident, frame in sys._current_frames().items():
             if ident in agent:

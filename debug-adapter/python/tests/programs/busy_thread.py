@@ -6,7 +6,7 @@ def spin(box):
     total = 0
     while not box:  # LOOP
         total += 1  # SPIN
-    return total
+    return total  # AFTER
 
 
 box = []

@@ -1,0 +1,394 @@
+/**
+ * `npm run bench:agent`: what the Coroutine Lens agent costs a running program, side by side with
+ * plain Python and with debugpy, and how long a coroutineTree capture takes. A report, never a
+ * pass/fail.
+ *
+ * Workloads (written to a temporary folder):
+ *   asyncio  100,000 tasks through asyncio.gather, then 100,000 items through an asyncio.Queue
+ *   tornado  a Tornado HTTPServer answering 5,000 local AsyncHTTPClient requests (10 at a time)
+ * Configurations, each the wall time from spawn to exit, median of --runs (default 3):
+ *   plain      python program.py
+ *   agent      the agent launched like the adapter does (--connect, token, initialize, configurationDone)
+ *   agent+bp   the same with a breakpoint set in a file the workload never runs
+ *   debugpy    python -m debugpy --listen … --wait-for-client program.py, driven by a minimal DAP client
+ *              (initialize, attach, configurationDone) — debugpy from pip, where a wheel exists
+ * Tree capture: a program with N suspended tasks (groups of 10 under gather, half sleeping, half on
+ * an Event) stopped at a breakpoint; the time from sending coroutineTree to the parsed response.
+ *
+ *   node out/test/bench/agent.js [--runs=N] [--versions=3.11,3.12]
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const agentDir = path.join(repoRoot, 'debug-adapter', 'python', 'coroutine_lens_agent');
+const args = process.argv.slice(2);
+const RUNS = Number(args.find((a) => a.startsWith('--runs='))?.split('=')[1] ?? 3);
+const VERSIONS = args.find((a) => a.startsWith('--versions='))?.split('=')[1]?.split(',');
+const TREE_SIZES = [1000, 10000, 100000];
+
+const ASYNCIO_WORKLOAD = `
+import asyncio
+
+
+async def leaf(i):
+    await asyncio.sleep(0)
+    return i * 2
+
+
+async def producer(queue, count):
+    for i in range(count):
+        await queue.put(i)
+    await queue.put(None)
+
+
+async def consumer(queue):
+    total = 0
+    while True:
+        item = await queue.get()
+        if item is None:
+            return total
+        total += item
+
+
+async def main(count):
+    results = await asyncio.gather(*(leaf(i) for i in range(count)))
+    queue = asyncio.Queue(maxsize=100)
+    _, total = await asyncio.gather(producer(queue, count), consumer(queue))
+    assert total == sum(range(count)) and len(results) == count
+
+
+asyncio.run(main(100000))
+`;
+
+const TORNADO_WORKLOAD = `
+import asyncio
+
+from tornado import httpclient, httpserver, netutil, web
+
+
+class Hello(web.RequestHandler):
+    async def get(self):
+        await asyncio.sleep(0)
+        self.write('hello %s' % self.get_argument('n'))
+
+
+async def main(requests, concurrency):
+    sockets = netutil.bind_sockets(0, '127.0.0.1')
+    server = httpserver.HTTPServer(web.Application([('/', Hello)]))
+    server.add_sockets(sockets)
+    url = 'http://127.0.0.1:%d/?n=' % sockets[0].getsockname()[1]
+    client = httpclient.AsyncHTTPClient(max_clients=concurrency)
+    pending = iter(range(requests))
+
+    async def worker():
+        for n in pending:
+            response = await client.fetch(url + str(n))
+            assert response.body == b'hello %d' % n
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    server.stop()
+
+
+asyncio.run(main(5000, 10))
+`;
+
+const UNRELATED = `
+def never_called():
+    return 'the breakpoint sits here'
+`;
+
+const TREE_PROGRAM = `
+import asyncio
+import os
+import sys
+
+
+async def sleeper():
+    await asyncio.sleep(600)
+
+
+async def event_waiter(event):
+    await event.wait()
+
+
+async def group(children):
+    await asyncio.gather(*children)
+
+
+async def main(count):
+    event = asyncio.Event()
+    children = []
+    for i in range(count):
+        children.append(asyncio.ensure_future(sleeper() if i % 2 else event_waiter(event)))
+        if len(children) == 10:
+            asyncio.ensure_future(group(children))
+            children = []
+    await asyncio.sleep(0.2)
+    ready = True  # CHECKPOINT
+    os._exit(0)
+
+
+asyncio.run(main(int(sys.argv[1])))
+`;
+const TREE_CHECKPOINT_LINE = TREE_PROGRAM.trimStart().split('\n').findIndex((l) => l.includes('# CHECKPOINT')) + 1;
+
+interface Workspace {
+  dir: string;
+  asyncio: string;
+  tornado: string;
+  unrelated: string;
+  tree: string;
+}
+
+function writeWorkspace(): Workspace {
+  const dir = mkdtempSync(path.join(tmpdir(), 'coroutine-lens-bench-agent-'));
+  const file = (name: string, text: string): string => {
+    const full = path.join(dir, name);
+    writeFileSync(full, text.trimStart());
+    return full;
+  };
+  return {
+    dir,
+    asyncio: file('asyncio_workload.py', ASYNCIO_WORKLOAD),
+    tornado: file('tornado_workload.py', TORNADO_WORKLOAD),
+    unrelated: file('unrelated.py', UNRELATED),
+    tree: file('many_tasks.py', TREE_PROGRAM),
+  };
+}
+
+/** Splits a socket's bytes into lines; scans each chunk once, so a 50 MB line costs linear time. */
+function lineReader(socket: net.Socket, onLine: (line: string) => void): void {
+  let pieces: string[] = [];
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    let start = 0;
+    for (let newline = chunk.indexOf('\n'); newline >= 0; newline = chunk.indexOf('\n', start)) {
+      pieces.push(chunk.slice(start, newline));
+      const line = pieces.join('');
+      pieces = [];
+      if (line) onLine(line);
+      start = newline + 1;
+    }
+    if (start < chunk.length) pieces.push(chunk.slice(start));
+  });
+}
+
+/** Spawns, waits for the exit, returns wall milliseconds; a non-zero exit is an error. */
+function runToExit(python: string, argv: string[], env: NodeJS.ProcessEnv = process.env): { started: number; done: Promise<number> } {
+  const started = performance.now();
+  const child = spawn(python, argv, { stdio: ['ignore', 'ignore', 'pipe'], env });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const done = new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    // 'exit', not 'close': debugpy's adapter subprocess inherits stderr and outlives the debuggee.
+    child.on('exit', (code) =>
+      code === 0 ? resolve(performance.now() - started) : reject(new Error(`${python} ${argv.join(' ')} exited ${code}: ${stderr.slice(-500)}`)),
+    );
+  });
+  return { started, done };
+}
+
+async function plainRun(python: string, program: string): Promise<number> {
+  return runToExit(python, [program]).done;
+}
+
+/** An agent session the way the adapter runs one: listen, spawn with the token, configure. */
+async function agentSession(
+  python: string,
+  programArgs: string[],
+  breakpoints: Record<string, number[]>,
+  whileStopped?: (request: (command: string, args?: object) => Promise<unknown>) => Promise<void>,
+): Promise<number> {
+  const token = randomBytes(16).toString('hex');
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const run = runToExit(python, [agentDir, '--connect', `127.0.0.1:${port}`, '--', ...programArgs], {
+    ...process.env,
+    COROUTINE_LENS_TOKEN: token,
+  });
+  const socket = await new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+  server.close();
+  let seq = 0;
+  const pending = new Map<number, (message: { success: boolean; body?: unknown; message?: string }) => void>();
+  let onStopped: (() => void) | undefined;
+  lineReader(socket, (line) => {
+    const message = JSON.parse(line) as { type: string; requestSeq?: number; event?: string; success: boolean };
+    if (message.type === 'response') pending.get(message.requestSeq!)?.(message);
+    if (message.type === 'event' && message.event === 'stopped') onStopped?.();
+  });
+  socket.on('error', () => undefined);
+  const request = (command: string, body: object = {}): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      seq += 1;
+      pending.set(seq, (m) => (m.success ? resolve(m.body) : reject(new Error(`${command}: ${m.message}`))));
+      socket.write(JSON.stringify({ type: 'request', seq, command, arguments: body }) + '\n');
+    });
+  const stopped = new Promise<void>((resolve) => (onStopped = resolve));
+  socket.write(JSON.stringify({ type: 'hello', protocolVersion: 1, role: 'adapter' }) + '\n');
+  await request('initialize', { justMyCode: true, showTasksAsThreads: false, taskThreadLimit: 0, blockedLoopThresholdMs: 100, stopOnEntry: false });
+  for (const [file, lines] of Object.entries(breakpoints)) {
+    await request('setBreakpoints', { path: file, breakpoints: lines.map((line) => ({ line })) });
+  }
+  await request('configurationDone');
+  if (whileStopped) {
+    await stopped;
+    await whileStopped(request);
+    await request('disconnect', { terminate: true }).catch(() => undefined);
+    socket.destroy();
+    await run.done.catch(() => undefined);
+    return 0;
+  }
+  return run.done;
+}
+
+/** A minimal DAP client for debugpy: Content-Length framing, initialize / attach / configurationDone. */
+async function debugpyRun(python: string, program: string, breakpoints: Record<string, number[]>): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const run = runToExit(python, ['-m', 'debugpy', '--listen', `127.0.0.1:${port}`, '--wait-for-client', program]);
+  let socket: net.Socket | undefined;
+  for (let attempt = 0; attempt < 200 && !socket; attempt++) {
+    socket = await new Promise<net.Socket | undefined>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => resolve(s));
+      s.once('error', () => resolve(undefined));
+    });
+    if (!socket) await new Promise((r) => setTimeout(r, 25));
+  }
+  if (!socket) throw new Error('debugpy did not listen');
+  const connected = socket;
+  connected.on('error', () => undefined);
+  let seq = 0;
+  let buffer = Buffer.alloc(0);
+  const waiting = new Map<number, (body: unknown) => void>();
+  let initialized: () => void = () => undefined;
+  const initializedEvent = new Promise<void>((resolve) => (initialized = resolve));
+  connected.on('data', (chunk: Buffer) => {
+    buffer = Buffer.concat([buffer, chunk]);
+    for (;;) {
+      const headerEnd = buffer.indexOf('\r\n\r\n');
+      if (headerEnd < 0) return;
+      const length = Number(/Content-Length: (\d+)/i.exec(buffer.subarray(0, headerEnd).toString())![1]);
+      if (buffer.length < headerEnd + 4 + length) return;
+      const message = JSON.parse(buffer.subarray(headerEnd + 4, headerEnd + 4 + length).toString()) as {
+        type: string;
+        request_seq?: number;
+        event?: string;
+        body?: unknown;
+      };
+      buffer = buffer.subarray(headerEnd + 4 + length);
+      if (message.type === 'response') waiting.get(message.request_seq!)?.(message.body);
+      if (message.type === 'event' && message.event === 'initialized') initialized();
+    }
+  });
+  const send = (command: string, body: object): Promise<unknown> => {
+    seq += 1;
+    const json = JSON.stringify({ seq, type: 'request', command, arguments: body });
+    connected.write(`Content-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
+    return new Promise((resolve) => waiting.set(seq, resolve));
+  };
+  await send('initialize', { adapterID: 'bench', clientID: 'coroutine-lens-bench', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true });
+  const attached = send('attach', { justMyCode: true, subProcess: false });
+  await initializedEvent;
+  for (const [file, lines] of Object.entries(breakpoints)) {
+    await send('setBreakpoints', { source: { path: file }, breakpoints: lines.map((line) => ({ line })) });
+  }
+  await send('configurationDone', {});
+  await attached;
+  const wall = await run.done;
+  await Promise.race([send('disconnect', {}), new Promise((r) => setTimeout(r, 2000))]);
+  connected.destroy();
+  return wall;
+}
+
+async function median(runs: number, once: () => Promise<number>): Promise<number> {
+  const results: number[] = [];
+  for (let i = 0; i < runs; i++) results.push(await once());
+  results.sort((a, b) => a - b);
+  return results[Math.floor(results.length / 2)]!;
+}
+
+const seconds = (ms: number | undefined): string => (ms === undefined ? '—' : (ms / 1000).toFixed(2));
+const ratio = (ms: number | undefined, base: number): string => (ms === undefined ? '—' : `${(ms / base).toFixed(2)}×`);
+
+function table(title: string, header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
+  console.log(`\n${title}\n${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of rows) console.log(line(row));
+}
+
+async function main(): Promise<void> {
+  const envs = (await import(pathToFileURL(path.join(repoRoot, 'scripts', 'python-envs.mjs')).href)) as {
+    findInterpreters(): Record<string, string>;
+    ensureVenvs(packages: string[], name: string, versions?: string[]): Record<string, string>;
+  };
+  const versions = Object.keys(envs.findInterpreters()).filter((v) => !VERSIONS || VERSIONS.includes(v));
+  const pythons = envs.ensureVenvs(['tornado'], 'test', versions);
+  const debugpys: Record<string, string | undefined> = {};
+  for (const version of versions) {
+    try {
+      debugpys[version] = envs.ensureVenvs(['tornado', 'debugpy'], 'agent-bench', [version])[version];
+    } catch (error) {
+      console.error(`[bench:agent] debugpy for Python ${version}: not installable here (${(error as Error).message.split('\n')[0]})`);
+    }
+  }
+  const workspace = writeWorkspace();
+  try {
+    for (const [label, program] of [
+      ['asyncio: 100,000 tasks through gather + 100,000 items through a Queue', workspace.asyncio],
+      ['Tornado: HTTPServer answering 5,000 local AsyncHTTPClient requests', workspace.tornado],
+    ] as const) {
+      const rows: string[][] = [];
+      for (const version of versions) {
+        const python = pythons[version]!;
+        const unrelatedBreakpoint = { [workspace.unrelated]: [2] };
+        const plain = await median(RUNS, () => plainRun(python, program));
+        const agent = await median(RUNS, () => agentSession(python, [program], {}));
+        const agentBp = await median(RUNS, () => agentSession(python, [program], unrelatedBreakpoint));
+        const debugpyPython = debugpys[version];
+        const debugpy = debugpyPython ? await median(RUNS, () => debugpyRun(debugpyPython, program, unrelatedBreakpoint)) : undefined;
+        rows.push([version, seconds(plain), seconds(agent), seconds(agentBp), seconds(debugpy), ratio(agent, plain), ratio(agentBp, plain), ratio(debugpy, plain)]);
+        console.error(`[bench:agent] ${label.split(':')[0]} on ${version} done`);
+      }
+      table(`${label} — wall seconds, median of ${RUNS}`, ['Python', 'plain', 'agent', 'agent+bp', 'debugpy', 'agent/plain', 'agent+bp/plain', 'debugpy/plain'], rows);
+    }
+    const treeRows: string[][] = [];
+    for (const version of versions) {
+      const row = [version];
+      for (const size of TREE_SIZES) {
+        let tasks = 0;
+        const times: number[] = [];
+        await agentSession(pythons[version]!, [workspace.tree, String(size)], { [workspace.tree]: [TREE_CHECKPOINT_LINE] }, async (request) => {
+          for (let i = 0; i < 3; i++) {
+            const started = performance.now();
+            const tree = (await request('coroutineTree')) as { loops: Array<{ tasks: unknown[] }> };
+            times.push(performance.now() - started);
+            tasks = tree.loops.reduce((n, loop) => n + loop.tasks.length, 0);
+          }
+        });
+        times.sort((a, b) => a - b);
+        row.push(`${times[1]!.toFixed(0)} ms (${tasks} tasks)`);
+      }
+      treeRows.push(row);
+    }
+    table('coroutineTree end to end (request sent → response parsed), median of 3', ['Python', ...TREE_SIZES.map((n) => `${n.toLocaleString('en')} suspended`)], treeRows);
+    console.log(`\nMachine: ${(await import('node:os')).cpus().length} CPUs, load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  } finally {
+    rmSync(workspace.dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
