@@ -89,6 +89,14 @@ class Connection:
             pass
 
 
+def _drop(sock):
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()
+
+
 def _read_hello(conn):
     try:
         message = conn.read()
@@ -119,8 +127,9 @@ class Listener:
     """Listens on the loopback interface for an adapter that presents the token.
 
     Each connection does its handshake on its own thread, so a peer that connects and says nothing
-    holds up nobody; one adapter is served at a time, and a peer that completes the handshake while
-    another is attached is dropped without a reply."""
+    holds up nobody; when too many are pending, the oldest is dropped to make room, so silent peers
+    cannot lock the adapter out. One adapter is served at a time; a peer that completes the
+    handshake while another is attached is dropped without a reply."""
 
     MAX_PENDING_HANDSHAKES = 16
 
@@ -134,7 +143,7 @@ class Listener:
         self._lock = threading.Condition(threading.Lock())
         self._attached = False
         self._ending = False  # the attached adapter said disconnect: its successor may wait for it
-        self._pending = 0
+        self._pending = []  # sockets still in their handshake, oldest first
 
     def serve_forever(self, on_session, start_thread):
         """Accepts until closed; `on_session(conn)` runs for each adapter, one at a time."""
@@ -144,12 +153,10 @@ class Listener:
             except OSError:
                 return
             with self._lock:
-                crowded = self._pending >= self.MAX_PENDING_HANDSHAKES
-                if not crowded:
-                    self._pending += 1
-            if crowded:
-                sock.close()
-                continue
+                self._pending.append(sock)
+                evicted = self._pending.pop(0) if len(self._pending) > self.MAX_PENDING_HANDSHAKES else None
+            if evicted is not None:
+                _drop(evicted)  # its handshake thread sees the socket closed and ends
             start_thread(self._handshake, sock, on_session)
 
     def _handshake(self, sock, on_session):
@@ -159,7 +166,8 @@ class Listener:
             peer = _read_hello(conn)
         finally:
             with self._lock:
-                self._pending -= 1
+                if sock in self._pending:
+                    self._pending.remove(sock)
         if peer is None or peer.get('role') != 'adapter' or not tokens_match(self._token, peer.get('token')):
             conn.close()
             return
