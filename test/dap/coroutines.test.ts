@@ -48,31 +48,42 @@ test('coroutineTree while running (not paused): each task, where it waits and on
     await session.client.terminateRequest();
   }));
 
-test('tasks as threads: named with what they wait for; their stack and locals are those of the suspended coroutine', () =>
+/** Stops at 'ready' and returns the threads of the three fetch_user tasks, found through the tree. */
+async function fetchUserThreads(session: DapSession): Promise<DebugProtocol.Thread[]> {
+  await session.run({ program: tasksProgram }, [{ file: tasksProgram, breakpoints: [{ line: markedLine(tasksProgram, 'ready') }] }]);
+  await session.stopped('breakpoint');
+  const threads = (await session.client.threadsRequest()).body.threads;
+  const ids = allTasks(await tree(session))
+    .filter((t) => t.name === 'fetch_user')
+    .map((t) => t.threadId);
+  assert.equal(ids.length, 3);
+  const taskThreads = threads.filter((t) => ids.includes(t.id));
+  assert.equal(taskThreads.length, 3, `the tree's thread ids ${ids.join(', ')} are threads: ${threads.map((t) => `${t.id} ${t.name}`).join(' | ')}`);
+  return taskThreads;
+}
+
+test('tasks as threads: the stack and locals of each suspended coroutine; ids stable while the task lives', () =>
   withSession(async (session) => {
-    await session.run({ program: tasksProgram }, [{ file: tasksProgram, breakpoints: [{ line: markedLine(tasksProgram, 'ready') }] }]);
-    await session.stopped('breakpoint');
-    const threads = (await session.client.threadsRequest()).body.threads;
-    const taskThreads = threads.filter((t) => t.name.startsWith("Task 'fetch_user'"));
-    assert.equal(taskThreads.length, 3, threads.map((t) => t.name).join(' | '));
-    for (const thread of taskThreads) assert.match(thread.name, /^Task 'fetch_user' \(awaiting sleep \d+(\.\d)? s\)$/);
+    const taskThreads = await fetchUserThreads(session);
     const tokens = new Set<string>();
     for (const thread of taskThreads) {
       const stack = await session.client.stackTraceRequest({ threadId: thread.id });
-      const top = stack.body.stackFrames[0];
-      assert.equal(top.name, 'fetch_user');
+      const top = stack.body.stackFrames.find((f) => f.source?.path === tasksProgram);
+      assert.equal(top?.name, 'fetch_user');
       assert.equal(top.line, markedLine(tasksProgram, 'fetch_sleep'));
       const token = (await session.locals(top.id)).get('token')?.value;
       assert.ok(token, 'the suspended coroutine has its local');
       tokens.add(token);
     }
     assert.deepEqual([...tokens].sort(), ["'u0'", "'u1'", "'u2'"]);
-    // Ids stay the same while the tasks live.
-    const again = (await session.client.threadsRequest()).body.threads.filter((t) => t.name.startsWith("Task 'fetch_user'"));
-    assert.deepEqual(again.map((t) => t.id).sort(), taskThreads.map((t) => t.id).sort());
-    const snapshot = await tree(session);
-    const threadIds = allTasks(snapshot).filter((t) => t.name === 'fetch_user').map((t) => t.threadId);
-    assert.deepEqual(threadIds.sort(), taskThreads.map((t) => t.id).sort(), 'the tree names each task thread');
+    const again = (await session.client.threadsRequest()).body.threads.map((t) => t.id);
+    for (const thread of taskThreads) assert.ok(again.includes(thread.id), 'the same ids on the next threads request');
+    await session.client.terminateRequest();
+  }));
+
+test("task threads are named for what they wait on: Task 'fetch_user' (awaiting sleep 29.9 s)", () =>
+  withSession(async (session) => {
+    for (const thread of await fetchUserThreads(session)) assert.match(thread.name, /^Task 'fetch_user' \(awaiting sleep \d+\.\d s\)$/);
     await session.client.terminateRequest();
   }));
 
