@@ -179,3 +179,20 @@ describe('bad input is a note, never a crash', () => {
     assert.match(walkNotes, /broken symbolic link/);
   });
 });
+
+describe('files changing on disk under a cached engine', () => {
+  test('closeFile after a change on disk re-reads the file instead of trusting cached results', async () => {
+    const root = workspace({
+      'helpers.py': 'def helper():\n    return 1\n',
+      'app.py': 'from helpers import helper\n\nasync def main():\n    helper()\n',
+    });
+    const engine = await analyse(root, { cacheDir: path.join(root, '.cache-dir') });
+    const app = path.join(root, 'app.py');
+    const helpers = path.join(root, 'helpers.py');
+    assert.deepEqual(codes(engine, app), []);
+    writeFileSync(helpers, 'import time\n\ndef helper():\n    time.sleep(1)\n');
+    for (const file of engine.dependents(helpers)) engine.closeFile(file);
+    engine.closeFile(helpers);
+    assert.deepEqual(codes(engine, app), ['4:CORO120']);
+  });
+});

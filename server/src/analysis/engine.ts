@@ -176,7 +176,7 @@ export class AnalysisEngine {
     this.invalidate();
   }
 
-  /** The buffer is closed: the file on disk applies again. */
+  /** The buffer is closed, or the file changed on disk: the file on disk applies again. */
   closeFile(file: string): void {
     const entry = this.files.get(path.resolve(file));
     if (!entry) return;
@@ -186,6 +186,9 @@ export class AnalysisEngine {
     entry.facts = undefined;
     entry.relevant = undefined;
     entry.problem = undefined;
+    // The disk may have changed too (the language server also calls this for watched-file events):
+    // forget the stat, so no cached result that read this file is trusted until it is indexed again.
+    entry.stat = undefined;
     this.invalidate();
   }
 
