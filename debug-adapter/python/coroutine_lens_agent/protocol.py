@@ -122,7 +122,7 @@ def encode(message):
 def decode(line):
     try:
         message = json.loads(line.decode('utf-8'))
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:  # RecursionError: JSON nested too deep
         raise ProtocolError('not a JSON line: %s' % error)
     validate_message(message)
     return message

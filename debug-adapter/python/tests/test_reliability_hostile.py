@@ -259,6 +259,12 @@ class HostileClientsTest(unittest.TestCase):
             self.assert_ignored(peer, wait_s=0.3)
         self.assert_served_and_complete()
 
+    def test_deeply_nested_json_before_the_handshake(self):
+        peer = self.intruder()
+        peer.send(b'[' * 200000 + b'\n' + evaluate_line(self.marker_expression()))
+        self.assert_ignored(peer)
+        self.assert_served_and_complete()
+
     def test_partial_json_then_close(self):
         peer = self.intruder()
         peer.send(b'{"type": "hello", "protocolVersion": 1, "role": "adap')
@@ -310,6 +316,29 @@ class HostileClientsTest(unittest.TestCase):
         adapter = Adapter(self.port, timeout=3.0)  # raises socket.timeout while the intruder blocks it
         adapter.close()
         self.assert_served_and_complete()
+
+
+class BadMessagesFromTheAdapterTest(unittest.TestCase):
+    """After the handshake: a message the agent cannot decode is reported, never the end of the program."""
+
+    def test_deeply_nested_json_is_a_bad_message_not_the_end_of_the_program(self):
+        # Found by this suite: json.loads raised RecursionError, which decode() did not catch; the
+        # session ended and a launched program was killed (exit 143) by one line.
+        from tests.agent_client import AgentClient
+        directory = tempfile.mkdtemp(prefix='coroutine-lens-nested-')
+        self.addCleanup(shutil.rmtree, directory, True)
+        program = os.path.join(directory, 'count.py')
+        with open(program, 'w') as handle:
+            handle.write('import time\nfor i in range(20):\n    print(i, flush=True)\n    time.sleep(0.02)\n')
+        client = AgentClient([program])
+        client.start()
+        client.sock.sendall(b'[' * 200000 + b'\n')
+        report = client.wait_event('agentError')
+        self.assertIn('bad message', report['message'])
+        self.assertEqual(client.request('evaluate', {'expression': '6 * 7', 'context': 'repl'})['result'], '42')
+        code, out, err = client.finish()
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out.split(), [str(i) for i in range(20)])
 
 
 class ExposureTest(unittest.TestCase):
