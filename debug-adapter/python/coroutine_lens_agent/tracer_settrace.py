@@ -41,7 +41,9 @@ class SettraceTracer:
         self._dbg = debugger
         self._report_error = report_error
         self._loops = loops
-        self._wants = {}  # code -> whether its frames need the local trace function
+        # id(code) -> (code, whether its frames need the local trace function). Keyed by id: hashing
+        # a code object rehashes its constants on every call event (about 2 µs).
+        self._wants = {}
         self._version = None
         self._installed = False
         self._active = False  # a trace function is set (only once something can stop)
@@ -119,10 +121,10 @@ class SettraceTracer:
         if self._version != dbg.breakpoints.version:
             self._wants, self._version = {}, dbg.breakpoints.version
         code = frame.f_code
-        wants = self._wants.get(code)
-        if wants is None:
-            wants = self._wants[code] = self._decide(code)
-        return self._local if wants else None
+        entry = self._wants.get(id(code))
+        if entry is None or entry[0] is not code:
+            entry = self._wants[id(code)] = (code, self._decide(code))
+        return self._local if entry[1] else None
 
     def _local(self, frame, event, arg):
         if not self._installed:

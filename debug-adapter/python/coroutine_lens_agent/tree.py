@@ -69,18 +69,21 @@ _CONTEXT_FUNCTIONS = ('wait_for', 'shield')
 _NO_KIND = object()
 
 _waiting_since = {}  # from the previous capture: (id(task), id(waiter)) -> time first seen waiting
-_fragments = {}  # (code, line) -> that frame's JSON text; kept across captures, bounded
+# (id(code), line) -> (code, that frame's JSON text); kept across captures, bounded. Keyed by id:
+# hashing a code object rehashes its constants on every lookup (about 2 µs); the code kept in the
+# value makes an id reused by a newer code object a miss, not a wrong answer.
+_fragments = {}
 _MAX_FRAGMENTS = 200000
 
 
 def _fragment(code, line):
-    key = (code, line)
-    text = _fragments.get(key)
-    if text is None:
-        if len(_fragments) > _MAX_FRAGMENTS:
-            _fragments.clear()
-        text = _fragments[key] = '{"name":%s,"path":%s,"line":%d}' % (
-            _quote(code.co_name), _quote(code.co_filename), line)
+    entry = _fragments.get((id(code), line))
+    if entry is not None and entry[0] is code:
+        return entry[1]
+    if len(_fragments) > _MAX_FRAGMENTS:
+        _fragments.clear()
+    text = '{"name":%s,"path":%s,"line":%d}' % (_quote(code.co_name), _quote(code.co_filename), line)
+    _fragments[(id(code), line)] = (code, text)
     return text
 
 
@@ -131,7 +134,7 @@ class _Capture:
         self.tornado_sleeps = set()
         self.primitive_waits = runners.waits()  # id(future) -> (kind, description): Tornado locks, queues
         self.loop_now = {}
-        self.leaf_kinds = {}  # code -> kind or None
+        self.leaf_kinds = {}  # id(code) -> kind or None (the chains keep every code alive meanwhile)
         self.primitive_descriptions = {}
         self.waiting_since = {}
         self.skipped_callback_code = _gather_callback_code()
@@ -305,8 +308,9 @@ class _Capture:
             if node.frames is None:
                 frames = []
                 for frame in reversed(node.chain):
-                    code, line = frame.f_code, frame.f_lineno
-                    frames.append(fragments.get((code, line)) or _fragment(code, line))
+                    code = frame.f_code
+                    entry = fragments.get((id(code), frame.f_lineno))
+                    frames.append(entry[1] if entry is not None and entry[0] is code else _fragment(code, frame.f_lineno))
                 node.frames = frames
             if node.state == 'running':
                 continue
@@ -324,14 +328,12 @@ class _Capture:
 
     def _leaf_kind(self, chain):
         code = chain[-1].f_code
-        kind = self.leaf_kinds.get(code, _NO_KIND)
+        kind = self.leaf_kinds.get(id(code), _NO_KIND)
         if kind is _NO_KIND:
             kind = None
             if filters.is_library(code.co_filename):
                 kind = _LEAF_FUNCTIONS.get((os.path.basename(code.co_filename), code.co_name))
-            self.leaf_kinds[code] = kind
-        if kind in _PRIMITIVE_KINDS:
-            kind = _PRIMITIVE_CLASSES.get(type(chain[-1].f_locals.get('self')).__name__, kind)
+            self.leaf_kinds[id(code)] = kind
         return kind
 
     def _classify(self, node):
@@ -343,6 +345,11 @@ class _Capture:
             return
         chain = node.chain
         kind = self._leaf_kind(chain) if chain else None
+        leaf_locals = None
+        if kind in _PRIMITIVE_KINDS or kind == 'sleep':
+            leaf_locals = chain[-1].f_locals  # built once: on 3.12 and before each read copies the frame
+            if kind != 'sleep':
+                kind = _PRIMITIVE_CLASSES.get(type(leaf_locals.get('self')).__name__, kind)
         targets = self._targets_of(waiter)
         description = None
         if kind is None:
@@ -363,7 +370,7 @@ class _Capture:
         elif kind == 'taskgroup':
             targets = self._taskgroup_children(chain)
         if description is None:
-            description = self._describe(kind, waiter, targets, chain)
+            description = self._describe(kind, waiter, targets, chain, leaf_locals)
         for frame in chain[:-1]:
             name = frame.f_code.co_name
             if name in _CONTEXT_FUNCTIONS and filters.is_library(frame.f_code.co_filename):
@@ -383,16 +390,16 @@ class _Capture:
                 remaining = left
         node.awaiting = (kind, description, remaining)
         node.targets = targets
-        self._suspended_for(node, kind, remaining, chain)
+        self._suspended_for(node, kind, remaining, chain, leaf_locals)
 
-    def _suspended_for(self, node, kind, remaining, chain):
+    def _suspended_for(self, node, kind, remaining, chain, leaf_locals):
         """Exact for asyncio.sleep (its delay minus the time left); otherwise since the first capture
         that saw the same wait, which is a lower bound."""
         marker = (node.key, id(node.waiter))
         first_seen = _waiting_since.get(marker)
         self.waiting_since[marker] = first_seen if first_seen is not None else self.now
-        if kind == 'sleep' and remaining is not None and chain and chain[-1].f_code.co_name == 'sleep':
-            delay = chain[-1].f_locals.get('delay')
+        if kind == 'sleep' and remaining is not None and leaf_locals is not None:
+            delay = leaf_locals.get('delay')
             if isinstance(delay, (int, float)):
                 node.suspended_for = max(0.0, round(float(delay) * 1000 - remaining, 1))
                 return
@@ -437,7 +444,7 @@ class _Capture:
                     return [id(child) for child in list(getattr(group, '_tasks', ())) if id(child) in self.nodes]
         return []
 
-    def _describe(self, kind, waiter, targets, chain):
+    def _describe(self, kind, waiter, targets, chain, leaf_locals):
         if kind in ('task', 'gen-runner', 'wait_for', 'shield', 'http', 'gather', 'wait', 'taskgroup'):
             names = [self.nodes[t].name for t in targets[:5]]
             more = ' and %d more' % (len(targets) - 5) if len(targets) > 5 else ''
@@ -446,7 +453,7 @@ class _Capture:
             if names:
                 return '%s %s%s' % (kind, ', '.join(names), more)
         if kind in _PRIMITIVE_KINDS:
-            return self._describe_primitive(kind, chain)
+            return self._describe_primitive(kind, chain, leaf_locals)
         if kind == 'sleep':
             return 'asyncio.sleep'
         if kind == 'executor':
@@ -455,8 +462,8 @@ class _Capture:
             return 'socket I/O in %s' % (chain[-1].f_code.co_name if chain else 'a transport')
         return '%s %s' % (type(waiter).__name__, 'done' if waiter.done() else 'pending')
 
-    def _describe_primitive(self, kind, chain):
-        owner = chain[-1].f_locals.get('self') if chain else None
+    def _describe_primitive(self, kind, chain, leaf_locals):
+        owner = leaf_locals.get('self') if leaf_locals is not None else None
         if owner is None:
             return kind
         text = self.primitive_descriptions.get(id(owner))

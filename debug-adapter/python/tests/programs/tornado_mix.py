@@ -11,6 +11,7 @@ EVENT = locks.Event()
 CONDITION = locks.Condition()
 QUEUE = queues.Queue()
 RELEASE = locks.Event()
+KEEP = []  # strong references: a pending task that only a cycle holds may be collected
 
 
 def checkpoint():
@@ -73,14 +74,14 @@ async def main():
     server.add_sockets(sockets)
     port = sockets[0].getsockname()[1]
     await LOCK.acquire()
-    asyncio.ensure_future(gen_calls_native())
-    asyncio.create_task(native_awaits_gen(), name='native-awaits-gen')
-    asyncio.ensure_future(gen_awaits_gen())
-    asyncio.create_task(lock_waiter(), name='tornado-lock-waiter')
-    asyncio.create_task(event_waiter(), name='tornado-event-waiter')
-    asyncio.create_task(condition_waiter(), name='tornado-condition-waiter')
-    asyncio.create_task(queue_getter(), name='tornado-queue-getter')
-    asyncio.create_task(fetcher(port), name='http-fetcher')
+    KEEP.append(asyncio.ensure_future(gen_calls_native()))
+    KEEP.append(asyncio.create_task(native_awaits_gen(), name='native-awaits-gen'))
+    KEEP.append(asyncio.ensure_future(gen_awaits_gen()))
+    KEEP.append(asyncio.create_task(lock_waiter(), name='tornado-lock-waiter'))
+    KEEP.append(asyncio.create_task(event_waiter(), name='tornado-event-waiter'))
+    KEEP.append(asyncio.create_task(condition_waiter(), name='tornado-condition-waiter'))
+    KEEP.append(asyncio.create_task(queue_getter(), name='tornado-queue-getter'))
+    KEEP.append(asyncio.create_task(fetcher(port), name='http-fetcher'))
     await asyncio.sleep(0.3)
     checkpoint()  # CHECKPOINT
     sys.stdout.flush()

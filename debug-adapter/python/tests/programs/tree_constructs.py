@@ -79,45 +79,50 @@ async def deadlock_b():
 
 DEADLOCK = {}
 CONNECTIONS = []  # the server side of the socket stays open while the reader waits
+KEEP = []  # strong references: a pending task that only a cycle holds may be collected
 
 
 async def main():
     loop = asyncio.get_running_loop()
+
+    def keep(task):
+        KEEP.append(task)
+        return task
     chain = asyncio.create_task(middle(), name='chain')
-    asyncio.create_task(awaits_task(chain), name='awaiter')
+    keep(asyncio.create_task(awaits_task(chain), name='awaiter'))
     kids = [asyncio.create_task(sleeper(), name='gather-child-%d' % i) for i in range(2)]
-    asyncio.create_task(gathers(kids), name='gatherer')
+    keep(asyncio.create_task(gathers(kids), name='gatherer'))
     inner = asyncio.create_task(sleeper(), name='shielded')
-    asyncio.create_task(shields(inner), name='shielder')
+    keep(asyncio.create_task(shields(inner), name='shielder'))
     wait_kid = asyncio.create_task(sleeper(), name='wait-child')
-    asyncio.create_task(waits([wait_kid]), name='waiter')
-    asyncio.create_task(waits_for(), name='wait-for')
+    keep(asyncio.create_task(waits([wait_kid]), name='waiter'))
+    keep(asyncio.create_task(waits_for(), name='wait-for'))
     lock = asyncio.Lock()
     await lock.acquire()
-    asyncio.create_task(lock_waiter(lock), name='lock-waiter')
-    asyncio.create_task(event_waiter(asyncio.Event()), name='event-waiter')
-    asyncio.create_task(condition_waiter(asyncio.Condition()), name='condition-waiter')
+    keep(asyncio.create_task(lock_waiter(lock), name='lock-waiter'))
+    keep(asyncio.create_task(event_waiter(asyncio.Event()), name='event-waiter'))
+    keep(asyncio.create_task(condition_waiter(asyncio.Condition()), name='condition-waiter'))
     semaphore = asyncio.Semaphore(0)
-    asyncio.create_task(semaphore_waiter(semaphore), name='semaphore-waiter')
-    asyncio.create_task(queue_getter(asyncio.Queue()), name='queue-getter')
+    keep(asyncio.create_task(semaphore_waiter(semaphore), name='semaphore-waiter'))
+    keep(asyncio.create_task(queue_getter(asyncio.Queue()), name='queue-getter'))
     pool = concurrent.futures.ThreadPoolExecutor(1)
-    asyncio.create_task(executor_waiter(pool), name='executor-waiter')
+    keep(asyncio.create_task(executor_waiter(pool), name='executor-waiter'))
     server = await asyncio.start_server(lambda r, w: CONNECTIONS.append(w), '127.0.0.1', 0)
     port = server.sockets[0].getsockname()[1]
     reader, writer = await asyncio.open_connection('127.0.0.1', port)
-    asyncio.create_task(socket_reader(reader), name='socket-reader')
+    keep(asyncio.create_task(socket_reader(reader), name='socket-reader'))
     DEADLOCK['a'] = asyncio.create_task(deadlock_a(), name='deadlock-a')
     DEADLOCK['b'] = asyncio.create_task(deadlock_b(), name='deadlock-b')
     if sys.version_info >= (3, 11):
         async def group_owner():
             async with asyncio.TaskGroup() as group:
                 group.create_task(sleeper(), name='group-child')
-        asyncio.create_task(group_owner(), name='group-owner')
+        keep(asyncio.create_task(group_owner(), name='group-owner'))
 
         async def timeout_owner():
             async with asyncio.timeout(20):
                 await sleeper()
-        asyncio.create_task(timeout_owner(), name='timeout-owner')
+        keep(asyncio.create_task(timeout_owner(), name='timeout-owner'))
     await asyncio.sleep(0.2)
     checkpoint()  # CHECKPOINT
     await asyncio.sleep(float(sys.argv[1]) if len(sys.argv) > 1 else 0)
