@@ -12,6 +12,7 @@ import type { Language, Node, Tree } from 'web-tree-sitter';
 import { Query } from './parser';
 import type { LazyBlock } from './chunks';
 import type { Framework } from './api';
+import { callShape, importAnchor, nameClashes, type CallShape, type ImportAnchor } from './fixFacts';
 
 /** [startLine, startColumn, endLine, endColumn], 0-based, UTF-16 columns. */
 export type Span = [number, number, number, number];
@@ -27,6 +28,8 @@ export interface CallFact {
   firstArg?: string;
   /** Callee of the call this call is written directly inside as an argument (`trio.wrap_file(open(…))`). */
   argumentOf?: string;
+  /** How the call is written, for quick fixes (calls in `async def` and decorated functions only). */
+  shape?: CallShape;
 }
 
 /**
@@ -79,6 +82,10 @@ export interface ModuleFacts {
   problems: Array<{ message: string; span?: Span }>;
   /** Top-level functions and classes not parsed yet (see chunks.ts); their names are bound as `#lazy`. */
   lazy?: Record<string, LazyBlock>;
+  /** Where quick fixes add imports. */
+  importAt?: ImportAnchor;
+  /** Names quick fixes must not import: the module uses them otherwise (see fixFacts.ts). */
+  fixNameClashes?: string[];
 }
 
 const NOQA = /#\s*noqa(?::\s*([A-Za-z]+[0-9]+(?:\s*,\s*[A-Za-z]+[0-9]+)*))?/i;
@@ -301,7 +308,12 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         if (outer) call.argumentOf = outer;
       }
     }
-    facts.functions[scope.fn]!.calls.push(call);
+    const fn = facts.functions[scope.fn]!;
+    if (fn.isAsync || fn.decorators.length) {
+      const shape = callShape(node);
+      if (shape) call.shape = shape;
+    }
+    fn.calls.push(call);
     const flags = pendingFlags.get(node.id);
     if (flags) Object.assign(call, flags);
     callsById.set(node.id, call);
@@ -401,6 +413,9 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
     facts.problems.push({ message: 'syntax error: the code around here was analysed as far as it parses', ...(error ? { span: spanOf(error) } : {}) });
   }
   facts.framework = frameworkOf(facts);
+  facts.importAt = importAnchor(tree, text);
+  const clashes = nameClashes(tree, text, facts.imports);
+  if (clashes.length) facts.fixNameClashes = clashes;
   return facts;
 }
 

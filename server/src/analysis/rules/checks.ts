@@ -3,7 +3,7 @@
  * (blocking catalogue entry, workspace coroutine, workspace sync function, task spawner …); the
  * codes follow from the class and from whether the call sits in a coroutine context.
  */
-import type { ChainHop, Finding, Fix, Framework, RuleCode } from '../api';
+import type { ChainHop, Finding, RuleCode } from '../api';
 import type { CallFact, FunctionFact, Span } from '../facts';
 import type { ModuleSource, Resolver, Value } from '../resolve';
 import { effectiveSeverity, type Configuration } from '../config';
@@ -17,6 +17,7 @@ import {
   taskSpawners,
   type BlockingCall,
 } from './catalogue';
+import { blockingCallFixes, blockingHelperFixes, missingAwaitFixes } from './fixes';
 import { TransitiveSummaries, type Summary } from './transitive';
 
 export type Target =
@@ -156,7 +157,7 @@ export class Checker {
               const verb = code === 'CORO110' ? 'starts an event loop inside the running one' : 'blocks the event loop';
               report(code, call.span, `${what} ${verb} in coroutine ${fn.name}(); alternative: ${suggestion}`, {
                 suggestion,
-                fixes: this.directFixes(source, fn, style, call, target.name),
+                fixes: blockingCallFixes(source, fn, style, call, target.name, code),
               });
             }
           } else if (target.kind === 'sync' && this.transitive) {
@@ -170,6 +171,7 @@ export class Checker {
               report('CORO120', call.span, `${written} blocks the event loop in coroutine ${fn.name}(): ${path} (${last.code}); ${suggestion}`, {
                 chain,
                 suggestion,
+                fixes: blockingHelperFixes(source, fn, style, call),
               });
             }
           }
@@ -177,7 +179,7 @@ export class Checker {
         if (!call.dropped) continue;
         if ((target.kind === 'coroutine' && target.style === 'async') || target.kind === 'libraryCoroutine') {
           report('CORO200', call.span, `coroutine ${written} is called but never awaited, so it never runs; add \`await\`${style === 'async' ? '' : ' (or schedule it as a task and keep the task)'}`, {
-            fixes: style === 'async' ? [insertAwait(source.path, call.span)] : [],
+            fixes: missingAwaitFixes(source, fn, style, call),
           });
         } else if (target.kind === 'coroutine') {
           report('CORO202', call.span, `the result of @gen.coroutine ${written} is dropped: its exceptions are lost; yield or await it, or use IOLoop.spawn_callback`);
@@ -210,18 +212,6 @@ export class Checker {
     source.facts.classes.forEach((cls, index) => this.resolver.materialize(source, index, wanted(cls.lazyMembers)));
   }
 
-  private directFixes(source: ModuleSource, fn: FunctionFact, style: 'async' | 'generator', call: CallFact, name: string): Fix[] {
-    if (name !== 'time.sleep') return [];
-    const framework: Framework = source.facts.framework;
-    const module = framework === 'trio' ? 'trio' : framework === 'anyio' ? 'anyio' : 'asyncio';
-    if (style === 'generator') {
-      const gen = Object.entries(source.facts.imports).find(([, q]) => q === 'tornado.gen')?.[0];
-      return gen ? [replaceCallee(source.path, call.span, `yield ${gen}.sleep`, `Replace with yield ${gen}.sleep()`)] : [];
-    }
-    if (source.facts.imports[module] !== module || fn.locals[module] !== undefined) return [];
-    return [replaceCallee(source.path, call.span, `await ${module}.sleep`, `Replace with await ${module}.sleep()`)];
-  }
-
   private chain(source: ModuleSource, call: CallFact, target: { source: ModuleSource; index: number }, summary: Summary): ChainHop[] {
     const fact = target.source.facts.functions[target.index]!;
     const hops: ChainHop[] = [{ path: source.path, range: toRange(call.span), description: `${fact.qualname}()` }];
@@ -242,13 +232,4 @@ export class Checker {
 
 export function toRange(span: Span): Finding['range'] {
   return { start: { line: span[0], column: span[1] }, end: { line: span[2], column: span[3] } };
-}
-
-function insertAwait(path: string, span: Span): Fix {
-  const at = { line: span[0], column: span[1] };
-  return { title: 'Add await', preferred: true, edits: [{ path, range: { start: at, end: at }, newText: 'await ' }] };
-}
-
-function replaceCallee(path: string, span: Span, newText: string, title: string): Fix {
-  return { title, preferred: true, edits: [{ path, range: toRange(span), newText }] };
 }
