@@ -6,7 +6,7 @@ import sys
 import threading
 import traceback
 
-from . import filters, protocol, tasks, tree
+from . import filters, fork_support, protocol, tasks, tree
 from .debugger import Debugger, Step
 from .hooks import PostImportHooks
 from .loops import LoopRegistry
@@ -63,6 +63,7 @@ class Agent:
         self.loops.needs_gc_scan = asyncio_was_imported
         if hasattr(os, 'register_at_fork'):
             os.register_at_fork(after_in_child=self._after_fork_in_child)
+        fork_support.patch_fork()
 
     # --- plumbing ----------------------------------------------------------------------------------
 

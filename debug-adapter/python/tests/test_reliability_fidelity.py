@@ -243,16 +243,12 @@ class FidelityTest(unittest.TestCase):
         self.assertEqual(code, 4)
         self.assertIn(b'child exit 7 child out child err', out)
 
-    # DEFECT (agent, 3.12+): the agent's own threads make os.fork() in a single-threaded program print
-    # "DeprecationWarning: This process (pid=…) is multi-threaded, use of fork() may lead to deadlocks
-    # in the child." to stderr, which plain Python does not.
+    # On 3.12+ the agent's own threads would make os.fork() in a single-threaded program warn
+    # "This process (pid=…) is multi-threaded …"; fork_support.py keeps it as quiet as plain Python.
     @unittest.skipUnless(hasattr(os, 'fork'), 'no os.fork on this platform')
     def test_fork(self):
         code, out, _ = self.assert_identical('fork.py')
         self.assertIn(b'fork exit 9', out)
-
-    if sys.version_info >= (3, 12):
-        test_fork = unittest.expectedFailure(test_fork)
 
     def test_uncaught_exception_traceback(self):
         code, _, err = self.assert_identical('uncaught.py')
