@@ -185,7 +185,7 @@ export const MUTATIONS: Record<string, Mutation> = {
     return Buffer.from(bytes.toString('latin1').replace(/\n/g, ending), 'latin1');
   },
   spliceTokens: (bytes, random) => {
-    const tokens = ['async ', 'await ', 'def ', 'yield ', 'lambda ', ':', '(', ')', '[', ']', '{', '}', '"', "'", '"""', '\\', '@gen.coroutine\n', '@', '#', 'import ', 'from . import ', ' as ', '\n    ', 'noqa', ', '];
+    const tokens = ['async ', 'await ', 'def ', 'yield ', 'lambda ', ':', '(', ')', '[', ']', '{', '}', '"', "'", '"""', '\\', '@gen.coroutine\n', '@', '#', 'import ', 'from . import ', ' as ', '\n    ', 'noqa', ', ', 'constructor', '__proto__', 'toString', 'prototype'];
     const out: Buffer[] = [];
     let cursor = 0;
     const count = 1 + random.int(10);
@@ -340,16 +340,18 @@ function firstDifference(a: RunResults, b: RunResults): { part: 'findings' | 'no
   return undefined;
 }
 
-/** Parse + facts + check of one file in an editor-buffer engine: the per-input time bound. */
+/** Parse + facts + check of one file in an editor-buffer engine: the per-input time bound. Throws what the engine throws. */
 function timeInput(engine: AnalysisEngine, file: string, bytes: Buffer): number {
   const decoded = decodeSource(bytes, defaultConfiguration().maxFileBytes);
   if (!('text' in decoded)) return 0;
   const started = performance.now();
-  engine.updateFile(file, decoded.text);
-  engine.analyzeFile(file);
-  const ms = performance.now() - started;
-  engine.removeFile(file);
-  return ms;
+  try {
+    engine.updateFile(file, decoded.text);
+    engine.analyzeFile(file);
+  } finally {
+    engine.removeFile(file);
+  }
+  return performance.now() - started;
 }
 
 export async function fuzzEngine(options: FuzzOptions): Promise<FuzzStats> {
@@ -358,6 +360,13 @@ export async function fuzzEngine(options: FuzzOptions): Promise<FuzzStats> {
   const maxInputMs = options.maxInputMs ?? 10_000;
   const projects = options.projects.filter((p) => p.files.length);
   const timing = await AnalysisEngine.create({ wasmDir: options.wasmDir });
+  /** Copies a failing workspace aside when asked to. */
+  const keep = (workspace: string, seed: number): { keptAt?: string } => {
+    if (!options.keepFailures) return {};
+    const keptAt = path.join(options.keepFailures, `seed-${seed}`);
+    cpSync(workspace, keptAt, { recursive: true, force: true });
+    return { keptAt };
+  };
   const scratch = mkdtempSync(path.join(tmpdir(), 'coroutine-lens-fuzz-'));
   try {
     for (let batch = 0; stats.inputs < options.inputs; batch++) {
@@ -378,7 +387,13 @@ export async function fuzzEngine(options: FuzzOptions): Promise<FuzzStats> {
         const { bytes, applied } = mutate(readFileSync(target), random);
         writeFileSync(target, bytes);
         inputs.push({ file, mutations: applied });
-        const ms = timeInput(timing, target, bytes);
+        let ms: number;
+        try {
+          ms = timeInput(timing, target, bytes);
+        } catch (error) {
+          stats.failures.push({ seed, project: project.root, inputs: [{ file, mutations: applied }], kind: 'threw', problem: `the engine threw on the buffer: ${(error as Error).stack ?? String(error)}`, ...keep(workspace, seed) });
+          continue;
+        }
         stats.inputMs.push(ms);
         if (!stats.slowest || ms > stats.slowest.ms) stats.slowest = { file: path.join(path.basename(project.root), file), mutations: applied, ms, bytes: bytes.length, seed };
         if (ms > maxInputMs) {
@@ -389,15 +404,7 @@ export async function fuzzEngine(options: FuzzOptions): Promise<FuzzStats> {
       stats.batches++;
       let verdict = await checkWorkspace(options.wasmDir, workspace, path.join(scratch, `cache-${batch}`));
       if (!verdict && options.cliEvery && batch % options.cliEvery === 0) verdict = checkCli(workspace, path.join(scratch, `cli-cache-${batch}`));
-      if (verdict) {
-        const failure: FuzzFailure = { seed, project: project.root, inputs, ...verdict };
-        if (options.keepFailures) {
-          failure.keptAt = path.join(options.keepFailures, `seed-${seed}`);
-          mkdirSync(options.keepFailures, { recursive: true });
-          cpSync(workspace, failure.keptAt, { recursive: true });
-        }
-        stats.failures.push(failure);
-      }
+      if (verdict) stats.failures.push({ seed, project: project.root, inputs, ...verdict, ...keep(workspace, seed) });
       rmSync(workspace, { recursive: true, force: true });
       rmSync(path.join(scratch, `cache-${batch}`), { recursive: true, force: true });
       rmSync(path.join(scratch, `cli-cache-${batch}`), { recursive: true, force: true });

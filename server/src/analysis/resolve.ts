@@ -101,7 +101,7 @@ export class Resolver {
     const { facts } = source;
     for (let scope = fn; scope !== undefined; scope = facts.functions[scope]!.parent) {
       const fact = facts.functions[scope]!;
-      if (name in fact.locals) return this.binding(source, scope, fact.locals, name, hops);
+      if (Object.hasOwn(fact.locals, name)) return this.binding(source, scope, fact.locals, name, hops);
       if (fact.selfName === name && fact.classIndex !== undefined) {
         const isClassMethod = fact.decorators.some((d) => d.endsWith('classmethod'));
         return { kind: isClassMethod ? 'class' : 'object', source, index: fact.classIndex };
@@ -114,8 +114,8 @@ export class Resolver {
 
   private moduleScope(source: ModuleSource, name: string, hops: number): Value | undefined {
     const { facts } = source;
-    if (name in facts.globals) return this.binding(source, undefined, facts.globals, name, hops);
-    if (name in facts.imports) return this.qualified(facts.imports[name]!, hops + 1);
+    if (Object.hasOwn(facts.globals, name)) return this.binding(source, undefined, facts.globals, name, hops);
+    if (Object.hasOwn(facts.imports, name)) return this.qualified(facts.imports[name]!, hops + 1);
     for (const star of facts.starImports) {
       const module = this.workspace.module(star);
       if (module && module !== source) {
@@ -138,7 +138,7 @@ export class Resolver {
   private binding(source: ModuleSource, fn: number | undefined, bindings: Bindings, name: string, hops: number): Value | undefined {
     if (bindings[name] === '#lazy') {
       // A lazy def stays unparsed until someone needs its body; a lazy class is parsed now (its members stay lazy).
-      if (source.facts.lazy?.[name]?.kind === 'def') return { kind: 'lazyFunction', source, name };
+      if (ownValue(source.facts.lazy, name)?.kind === 'def') return { kind: 'lazyFunction', source, name };
       this.workspace.materialize(source, undefined, [name]);
     }
     const value = bindings[name];
@@ -188,7 +188,7 @@ export class Resolver {
   classMember(source: ModuleSource, classIndex: number, name: string, hops: number): Value | undefined {
     if (hops > MAX_HOPS) return undefined;
     const { facts } = source;
-    const lazyMember = facts.classes[classIndex]!.lazyMembers?.[name];
+    const lazyMember = ownValue(facts.classes[classIndex]!.lazyMembers, name);
     if (lazyMember?.kind === 'def') return { kind: 'lazyFunction', source, classIndex, name };
     if (lazyMember) this.workspace.materialize(source, classIndex, [name]);
     let method: number | undefined;
@@ -199,14 +199,14 @@ export class Resolver {
     const members = facts.classes[classIndex]!.members;
     // `self.x = …` may sit in a method not parsed yet (typically `__init__`): parse the ones that assign `x`.
     const lazy = facts.classes[classIndex]!.lazyMembers;
-    if (!(name in members) && lazy) {
+    if (!Object.hasOwn(members, name) && lazy) {
       const setters = Object.keys(lazy).filter((m) => lazy[m]!.assigns?.includes(name));
       if (setters.length) {
         this.workspace.materialize(source, classIndex, setters);
         return this.classMember(source, classIndex, name, hops + 1);
       }
     }
-    if (name in members) return this.binding(source, undefined, members, name, hops + 1);
+    if (Object.hasOwn(members, name)) return this.binding(source, undefined, members, name, hops + 1);
     for (const base of facts.classes[classIndex]!.bases) {
       const resolved = this.resolve(source, undefined, base, hops + 1);
       if (resolved?.kind === 'class') {
@@ -232,4 +232,9 @@ export class Resolver {
         return undefined;
     }
   }
+}
+
+/** `record[key]` when it is the record's own: a Python name such as `constructor` must not find Object.prototype's. */
+function ownValue<T>(record: Record<string, T> | undefined, key: string): T | undefined {
+  return record && Object.hasOwn(record, key) ? record[key] : undefined;
 }
