@@ -232,10 +232,8 @@ class HostileClientsTest(unittest.TestCase):
         self.assert_ignored(peer)
         self.assert_served_and_complete()
 
-    # DEFECT (agent, connection.py Listener / runtime.listen_in_background): a connection queued
-    # while an adapter is attached is handshaken and served once that adapter detaches, even when
-    # its peer hung up long before; its `evaluate` runs. Expected: nothing is accepted while a
-    # session is attached (the adapter's own listener closes once the agent is connected).
+    # Found by this suite (fixed in the agent): a connection queued while an adapter was attached was
+    # handshaken and served once that adapter detached, even when its peer had hung up; its `evaluate` ran.
     def test_token_presented_by_a_second_peer_while_the_adapter_is_attached(self):
         adapter = Adapter(self.port)
         second = self.intruder()
@@ -307,9 +305,8 @@ class HostileClientsTest(unittest.TestCase):
         self.intruders.clear()
         self.assert_served_and_complete()
 
-    # DEFECT (agent, connection.py Listener.accept): handshakes are read one at a time with a 10 s
-    # per-recv timeout, so a peer that connects and stays silent (or trickles a byte every few
-    # seconds) keeps every adapter out. Expected: a silent peer cannot delay the adapter.
+    # Found by this suite (fixed in the agent): handshakes were read one at a time with a 10 s
+    # per-recv timeout, so one silent peer kept every adapter out.
     def test_idle_intruder_does_not_lock_the_adapter_out(self):
         """A peer that connects and says nothing must not keep the adapter waiting for long."""
         self.intruder()
