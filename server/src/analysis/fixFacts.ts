@@ -24,18 +24,20 @@ export interface CallShape {
   comprehension?: 'generator' | 'other';
 }
 
-/** Where a fix adds an import: after the module docstring, `from __future__` and the leading imports. */
+/**
+ * Where a fix adds an import: the start of the line after the module docstring, `from __future__`
+ * and the leading imports (a finding is always in code below them, so that line exists).
+ */
 export interface ImportAnchor {
   line: number;
-  column: number;
   /** The file's line ending. */
   newline: '\n' | '\r\n';
-  /** The anchor is the end of the file's last line (no line after it): the newline goes before the import. */
-  atEnd: boolean;
 }
 
 /** Names a fix may bring into a module (see rules/fixes.ts). */
 export const FIX_NAMES = ['asyncio', 'trio', 'anyio', 'functools', 'partial', 'tornado', 'IOLoop', 'gen'] as const;
+
+const IMPORTS = new Set(['import_statement', 'import_from_statement', 'future_import_statement']);
 
 const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'dictionary_comprehension']);
 const SCOPES = new Set(['function_definition', 'lambda', 'class_definition', 'module']);
@@ -81,8 +83,6 @@ function holderOf(call: Node): CallShape['holder'] {
   }
 }
 
-const HEADER_IMPORTS = new Set(['import_statement', 'import_from_statement', 'future_import_statement']);
-
 /** Where new imports go: below leading comments, the docstring and the leading import block. */
 export function importAnchor(tree: Tree, text: string): ImportAnchor {
   const firstNewline = text.indexOf('\n');
@@ -98,29 +98,27 @@ export function importAnchor(tree: Tree, text: string): ImportAnchor {
       continue;
     }
     const docstring = statements === 0 && node.type === 'expression_statement' && node.namedChildCount === 1 && /string$/.test(node.namedChild(0)!.type);
-    if (!docstring && !HEADER_IMPORTS.has(node.type)) break;
+    if (!docstring && !IMPORTS.has(node.type)) break;
     last = node;
     statements++;
   }
-  if (!last) return { line: 0, column: 0, newline, atEnd: false };
-  const end = last.endPosition;
-  const lines = text.split('\n').length;
-  return end.row + 1 < lines ? { line: end.row + 1, column: 0, newline, atEnd: false } : { line: end.row, column: end.column, newline, atEnd: true };
+  return { line: last ? last.endPosition.row + 1 : 0, newline };
 }
 
 const identifierQueries = new WeakMap<Language, Query>();
 
 /**
- * The names of FIX_NAMES the module uses as identifiers (a parameter, a loop variable, an attribute
- * …) without importing them at module level: a fix must not add an import of such a name.
- * Found lexically first; each lexical hit is confirmed by a query over just its range (a word in a
- * comment or a string is no clash).
+ * The names of FIX_NAMES a fix can neither import nor rely on: used without a module-level import
+ * (a parameter, a loop variable, an attribute …), or imported but also bound another way that facts
+ * do not record (a parameter, a loop target, `x = None`) — recognised as the name not followed by
+ * `.` or `(`, the way a module or class is used. Found lexically first; each hit is confirmed by a
+ * query over just its range (a word in a comment or a string is no clash; names in import
+ * statements are the imports themselves).
  */
 export function nameClashes(tree: Tree, text: string, imports: Record<string, string>): string[] {
   const clashes: string[] = [];
   for (const name of FIX_NAMES) {
-    if (name in imports) continue;
-    const word = new RegExp(`\\b${name}\\b`, 'g');
+    const word = new RegExp(name in imports ? `(?<![.\\w])${name}\\b(?!\\s*[.(])` : `\\b${name}\\b`, 'g');
     for (let match = word.exec(text); match; match = word.exec(text)) {
       if (isIdentifierAt(tree, match.index, name)) {
         clashes.push(name);
@@ -137,5 +135,13 @@ function isIdentifierAt(tree: Tree, index: number, name: string): boolean {
     query = new Query(tree.language, '(identifier) @id');
     identifierQueries.set(tree.language, query);
   }
-  return query.captures(tree.rootNode, { startIndex: index, endIndex: index + name.length }).some((c) => c.node.startIndex === index && c.node.text === name);
+  return query
+    .captures(tree.rootNode, { startIndex: index, endIndex: index + name.length })
+    .some((c) => c.node.startIndex === index && c.node.text === name && !inImport(c.node));
+}
+
+function inImport(identifier: Node): boolean {
+  let node: Node | null = identifier.parent;
+  for (let depth = 0; node && depth < 3; depth++, node = node.parent) if (IMPORTS.has(node.type)) return true;
+  return false;
 }

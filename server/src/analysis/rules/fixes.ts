@@ -143,10 +143,7 @@ function needsParentheses(site: Site, keyword: 'await' | 'yield'): boolean {
 function finish(site: Site, title: string, preferred: boolean, edits: TextEdit[], imports: string[]): Fix | undefined {
   const anchor = site.source.facts.importAt;
   if (imports.length && !anchor) return undefined;
-  const importEdits = imports.map((statement) => {
-    const at = { line: anchor!.line, column: anchor!.column };
-    return insert(site.source.path, at, anchor!.atEnd ? `${anchor!.newline}${statement}` : `${statement}${anchor!.newline}`);
-  });
+  const importEdits = imports.map((statement) => insert(site.source.path, { line: anchor!.line, column: 0 }, `${statement}${anchor!.newline}`));
   return { title, preferred, edits: [...importEdits, ...edits] };
 }
 
@@ -176,9 +173,9 @@ function visibleName(site: Site, qualified: string): string | undefined {
       if (value === `=${qualified}` && !shadowed(name, depth)) return name;
     }
   }
-  const { imports, globals } = site.source.facts;
+  const { imports, globals, fixNameClashes } = site.source.facts;
   for (const [name, value] of Object.entries(imports)) {
-    if (value === qualified && !(name in globals) && !shadowed(name, chain.length)) return name;
+    if (value === qualified && !(name in globals) && !fixNameClashes?.includes(name) && !shadowed(name, chain.length)) return name;
   }
   return undefined;
 }
