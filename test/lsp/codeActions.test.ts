@@ -13,12 +13,7 @@ interface FixCase {
   title: RegExp;
   /** What the fixed text must contain. */
   expect: RegExp[];
-  /** The engine does not offer this fix yet: the case runs and reports, without failing the tier. */
-  engineTodo?: string;
 }
-
-const NO_IMPORT_FIX = 'engine: fixes that need an import the file lacks are not offered yet';
-const NO_THREAD_FIX = 'engine: to_thread / run_in_executor fixes for blocking calls are not offered yet';
 
 const cases: FixCase[] = [
   {
@@ -34,7 +29,6 @@ const cases: FixCase[] = [
     code: 'ASYNC251',
     title: /asyncio\.sleep/,
     expect: [/^import asyncio$/m, /^    await asyncio\.sleep\(1\)$/m],
-    engineTodo: NO_IMPORT_FIX,
   },
   {
     name: 'time.sleep → yield gen.sleep in @gen.coroutine',
@@ -63,7 +57,6 @@ const cases: FixCase[] = [
     code: 'ASYNC221',
     title: /to_thread/,
     expect: [/^    await asyncio\.to_thread\(subprocess\.run, \["ls"\], check=True\)$/m],
-    engineTodo: NO_THREAD_FIX,
   },
   {
     name: 'blocking call → yield IOLoop.current().run_in_executor(None, functools.partial(…)) in @gen.coroutine',
@@ -71,7 +64,6 @@ const cases: FixCase[] = [
     code: 'ASYNC221',
     title: /run_in_executor/,
     expect: [/^    yield IOLoop\.current\(\)\.run_in_executor\(None, functools\.partial\(subprocess\.run, \["make"\], check=True\)\)$/m, /^import functools$/m, /IOLoop/],
-    engineTodo: NO_THREAD_FIX,
   },
   {
     name: 'blocking call → await IOLoop.current().run_in_executor(…) in a Tornado native coroutine',
@@ -79,7 +71,6 @@ const cases: FixCase[] = [
     code: 'ASYNC221',
     title: /run_in_executor/,
     expect: [/^        await IOLoop\.current\(\)\.run_in_executor\(None, (functools\.partial\(subprocess\.run, \["make"\]\)|subprocess\.run, \["make"\])\)$/m],
-    engineTodo: NO_THREAD_FIX,
   },
   {
     name: 'CORO200 → insert await',
@@ -94,7 +85,6 @@ const cases: FixCase[] = [
     code: 'CORO200',
     title: /yield/,
     expect: [/^    yield work\(\)$/m],
-    engineTodo: 'engine: CORO200 in @gen.coroutine (insert yield) has no fix yet',
   },
   {
     name: '# noqa added to the line',
@@ -144,7 +134,7 @@ describe('quick fixes', () => {
   }
 
   for (const fixCase of cases) {
-    it(fixCase.name, { todo: fixCase.engineTodo }, async () => {
+    it(fixCase.name, async () => {
       const { uri, diagnostic } = await openWith(fixCase.source, fixCase.code);
       const actions = (await client.codeActions(uri, diagnostic.range, [diagnostic])) as CodeAction[];
       const action = actions.find((a) => fixCase.title.test(a.title) && a.diagnostics?.some((d) => d.code === fixCase.code));
@@ -191,7 +181,7 @@ describe('quick fixes', () => {
     assert.deepEqual(left.map((d) => d.code), ['ASYNC221'], 'only the other kind is left');
   });
 
-  it('"fix all of this kind" adds a missing import once', { todo: NO_IMPORT_FIX }, async () => {
+  it('"fix all of this kind" adds a missing import once', async () => {
     const source = MANY.replace('import asyncio\n', '');
     const { uri, diagnostic } = await openWith(source, 'ASYNC251');
     const actions = (await client.codeActions(uri, diagnostic.range, [diagnostic])) as CodeAction[];
