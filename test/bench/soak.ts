@@ -1,9 +1,10 @@
 /**
  * Long soaks: `npm run soak` (node out/test/bench/soak.js [--cycles N] [--attach N] [--abrupt N]
- * [--ops N] [--seed S] [--only dap|lsp|differential]).
+ * [--ops N] [--seed S] [--source DIR] [--only dap|lsp|differential]).
  *   dap:          N launch → breakpoint → tree → continue/terminate cycles (default 500), attach/detach
  *                 cycles (default 100), sessions ended abruptly (default 100), with leak checks.
- *   lsp:          N random editor operations against the language server (default 10,000).
+ *   lsp:          N random editor operations against the language server (default 10,000) on a copy
+ *                 of DIR (default examples/).
  *   differential: CLI = language server on every file of part of the standard library.
  * Prints the counts and figures; exit code 1 when anything failed or leaked.
  */
@@ -83,9 +84,11 @@ async function soakDebugger(): Promise<void> {
 async function soakLanguageServer(): Promise<void> {
   const operations = option('--ops', 10_000);
   const seed = option('--seed', 1125);
-  console.log(`\nlanguage-server soak: ${operations} operations, seed ${seed}, on a copy of examples/`);
+  const sourceIndex = process.argv.indexOf('--source');
+  const source = sourceIndex >= 0 ? path.resolve(process.argv[sourceIndex + 1]!) : path.join(repoRoot, 'examples');
+  console.log(`\nlanguage-server soak: ${operations} operations, seed ${seed}, on a copy of ${path.relative(repoRoot, source) || source}`);
   const report = await lspSoak({
-    source: path.join(repoRoot, 'examples'),
+    source,
     operations,
     seed,
     onProgress: (done) => {
