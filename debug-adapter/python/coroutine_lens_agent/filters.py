@@ -27,7 +27,7 @@ def _library_roots():
 
 _LIBRARY_ROOTS = _library_roots()
 _normalized = {}
-_is_library = {}
+library_by_filename = {}  # filled by is_library; read directly on hot paths
 _is_agent = {}
 
 
@@ -49,12 +49,12 @@ def is_agent(filename):
 
 
 def is_library(filename):
-    result = _is_library.get(filename)
+    result = library_by_filename.get(filename)
     if result is None:
         if filename.startswith('<'):
             result = True
         else:
             path = normalize(filename)
             result = path.startswith(_LIBRARY_ROOTS) or is_agent(filename)
-        _is_library[filename] = result
+        library_by_filename[filename] = result
     return result

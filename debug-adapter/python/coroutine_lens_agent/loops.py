@@ -14,7 +14,7 @@ import weakref
 
 from . import filters
 
-CREATION_STACK_DEPTH = 8
+CREATION_STACK_DEPTH = 4  # user frames kept per created task: each one costs every create_task
 
 
 class LoopRegistry:
@@ -22,7 +22,7 @@ class LoopRegistry:
         self._report_error = report_error
         self._loops = {}  # id(loop) -> (weakref to loop, ident of its thread)
         self._lock = threading.Lock()
-        self.creation_stacks = CreationStacks()
+        self.creation_stacks = TaskCreations(self._live_task_ids)
         self.needs_gc_scan = False  # set when asyncio was imported before the agent came
         self.record_creation = True
 
@@ -50,29 +50,36 @@ class LoopRegistry:
     def patch_base_events(self, base_events_module):
         """Record where each task is created by wrapping BaseEventLoop.create_task (asyncio.create_task,
         ensure_future and loop.create_task all end there). Not a task factory: on 3.13.0 any
-        factory makes create_task call task.set_name(None), renaming every unnamed task 'None'."""
+        factory makes create_task call task.set_name(None), renaming every unnamed task 'None'.
+        The wrapper runs for every task, so it keeps only (code, line) pairs of the user's frames,
+        skipping library frames with one dict lookup each."""
         loop_class = base_events_module.BaseEventLoop
         original = loop_class.create_task
         if getattr(original, '_coroutine_lens', False):
             return
-        stacks = self.creation_stacks
-        library = filters.is_library
+        records = self.creation_stacks
+        getframe = sys._getframe
+        known = filters.library_by_filename
+        is_library = filters.is_library
         registry = self
 
         def create_task(loop, coro, **kwargs):
             task = original(loop, coro, **kwargs)
             if registry.record_creation:
-                try:
-                    entries = []
-                    frame = sys._getframe(1)
-                    while frame is not None and len(entries) < CREATION_STACK_DEPTH:
-                        code = frame.f_code
-                        if not library(code.co_filename):
-                            entries.append((code, frame.f_lineno))
-                        frame = frame.f_back
-                    stacks.put(task, tuple(entries))
-                except TypeError:  # a task factory returned something that takes no weak reference
-                    pass
+                frame = getframe(1)
+                raw = []
+                while frame is not None:
+                    code = frame.f_code
+                    library = known.get(code.co_filename)
+                    if library is None:
+                        library = is_library(code.co_filename)
+                    if not library:
+                        raw.append(code)
+                        raw.append(frame.f_lineno)
+                        if len(raw) == 2 * CREATION_STACK_DEPTH:
+                            break
+                    frame = frame.f_back
+                records.put(task, coro, raw)
             return task
 
         create_task._coroutine_lens = True
@@ -125,9 +132,51 @@ class LoopRegistry:
             return None
         return [{'name': code.co_name, 'path': code.co_filename, 'line': line} for code, line in entries]
 
+    def _live_task_ids(self):
+        asyncio = sys.modules.get('asyncio')
+        if asyncio is None:
+            return set()
+        return {id(task) for loop, _ in self.running() for task in asyncio.all_tasks(loop)}
+
 
 def _noop():
     pass
+
+
+class TaskCreations:
+    """task -> its creating frames, for every task created through create_task. Kept by id with the
+    id of its coroutine as a check, no weak reference (that would cost a callback per task): an entry
+    for a task that is gone is dropped when the table outgrows the live tasks, and a new task at a
+    reused address overwrites its entry when it is created."""
+
+    def __init__(self, live_ids):
+        self._entries = {}
+        self._live_ids = live_ids
+        self._limit = 20000
+
+    def put(self, task, coro, raw):
+        entries = self._entries
+        entries[id(task)] = (id(coro), raw)
+        if len(entries) > self._limit:
+            live = self._live_ids()
+            for key in [k for k in entries if k not in live]:
+                del entries[key]
+            self._limit = max(20000, 2 * len(entries))
+
+    def get(self, task):
+        entry = self._entries.get(id(task))
+        if entry is None or entry[0] != id(task.get_coro()):
+            return None
+        raw = entry[1]
+        return tuple((raw[i], raw[i + 1]) for i in range(0, len(raw), 2)) or None
+
+    def first(self, task, coro):
+        """(code, line) of the innermost user frame that created `task`, or None: the tree's createdAt."""
+        entry = self._entries.get(id(task))
+        if entry is None or entry[0] != id(coro):
+            return None
+        raw = entry[1]
+        return (raw[0], raw[1]) if raw else None
 
 
 class CreationStacks:

@@ -233,9 +233,9 @@ class _Capture:
             if node.chain and node.chain[0].f_code.co_name == 'run' and \
                     node.chain[0].f_code.co_filename.endswith('simple_httpclient.py'):
                 self._read_tornado_fetch(task, node.chain[0])
-            created = creation_stacks.get(task)
-            if created:
-                node.created = _fragment(*created[0])
+            created = creation_stacks.first(task, coro)
+            if created is not None:
+                node.created = _fragment(*created)
         return members
 
     def _running_frames(self, coro, ident):

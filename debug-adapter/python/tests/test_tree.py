@@ -116,7 +116,7 @@ class AsyncioConstructs(unittest.TestCase):
 
     def test_creation_stack_on_request(self):
         frames = self.client.request('taskCreationStack', {'taskId': self.tasks['chain']['id']})['frames']
-        self.assertEqual([f['name'] for f in frames], ['main', '<module>'])  # asyncio's own frames left out
+        self.assertEqual([f['name'] for f in frames], ['main', '<module>'])  # user frames only: asyncio's are left out
         unknown = self.client.request('taskCreationStack', {'taskId': 'tdead'}, check=False)
         self.assertFalse(unknown['success'])
 
