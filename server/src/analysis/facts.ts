@@ -192,6 +192,8 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
   const stack: Scope[] = [moduleScope];
   const pendingDecorators = new Map<number, string[]>();
   const callsById = new Map<number, CallFact>();
+  /** Calls a quick fix may rewrite (in `async def` or decorated functions); shaped once their flags are known. */
+  const maybeFixed: Array<{ call: CallFact; node: Node }> = [];
   const pendingFlags = new Map<number, { awaited?: boolean; dropped?: boolean }>();
   const checkWrappers = text.includes('wrap_file');
   let pendingFunction: { node: Node; scope: Scope } | undefined;
@@ -309,10 +311,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
       }
     }
     const fn = facts.functions[scope.fn]!;
-    if (fn.isAsync || fn.decorators.length) {
-      const shape = callShape(node);
-      if (shape) call.shape = shape;
-    }
+    if (fn.isAsync || fn.decorators.length) maybeFixed.push({ call, node });
     fn.calls.push(call);
     const flags = pendingFlags.get(node.id);
     if (flags) Object.assign(call, flags);
@@ -411,6 +410,10 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
     // would make tree-sitter test every node (it cost ~40 % of the whole query).
     const error = firstError(tree.rootNode);
     facts.problems.push({ message: 'syntax error: the code around here was analysed as far as it parses', ...(error ? { span: spanOf(error) } : {}) });
+  }
+  for (const { call, node } of maybeFixed) {
+    const shape = call.awaited ? undefined : callShape(node, call.dropped);
+    if (shape) call.shape = shape;
   }
   facts.framework = frameworkOf(facts);
   facts.importAt = importAnchor(tree, text);

@@ -4,8 +4,7 @@
  * must not introduce. Taken from the tree at extraction time, because findings (and their fixes)
  * are computed from cached facts, without the text.
  */
-import type { Language, Node, Tree } from 'web-tree-sitter';
-import { Query } from './parser';
+import type { Node, Point, Tree } from 'web-tree-sitter';
 import type { Span } from './facts';
 
 export interface CallShape {
@@ -40,35 +39,45 @@ export const FIX_NAMES = ['asyncio', 'trio', 'anyio', 'functools', 'partial', 't
 const IMPORTS = new Set(['import_statement', 'import_from_statement', 'future_import_statement']);
 
 const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'dictionary_comprehension']);
-const SCOPES = new Set(['function_definition', 'lambda', 'class_definition', 'module']);
+/** A comprehension lies inside one statement: looking further up than these finds none. */
+const STATEMENT_LIKE = /_statement$|^(block|module|function_definition|class_definition|decorated_definition|lambda)$/;
 
-/** The shape of the call whose callee is `callee`; undefined when it has no plain argument list (`f(x for x in y)`). */
-export function callShape(callee: Node): CallShape | undefined {
+/**
+ * The shape of the call whose callee is `callee` (`statement`: its result is dropped); undefined
+ * when it has no plain argument list (`f(x for x in y)`). Every step up or down the tree crosses
+ * into WebAssembly, so only the few nodes between the call and its statement are visited.
+ */
+export function callShape(callee: Node, statement: boolean): CallShape | undefined {
   const call = callee.parent;
   const args = call?.childForFieldName('arguments');
   if (!call || args?.type !== 'argument_list') return undefined;
-  const given = args.namedChildren.filter((c) => c && c.type !== 'comment');
   const start = callee.startPosition.row;
+  const end = args.endPosition;
+  const parent = statement ? undefined : call.parent;
   const shape: CallShape = {
-    args: [args.startPosition.row - start, args.startPosition.column, args.endPosition.row - start, args.endPosition.column],
-    empty: given.length === 0,
-    keywords: given.some((c) => c!.type === 'keyword_argument' || c!.type === 'dictionary_splat'),
-    holder: holderOf(call),
+    args: [args.startPosition.row - start, args.startPosition.column, end.row - start, end.column],
+    ...argumentKinds(args),
+    holder: statement ? 'statement' : holderOf(call, parent),
   };
-  for (let up = call.parent; up && !SCOPES.has(up.type); up = up.parent) {
+  for (let up = parent; up && !STATEMENT_LIKE.test(up.type); up = up.parent) {
     if (up.type === 'generator_expression') shape.comprehension = 'generator';
     else if (COMPREHENSIONS.has(up.type)) shape.comprehension ??= 'other';
   }
   return shape;
 }
 
-function holderOf(call: Node): CallShape['holder'] {
-  const parent = call.parent;
+/** Whether the argument list is empty / has keyword arguments; read from the text when it cannot be wrong (no `#`, `=`, `*`). */
+function argumentKinds(args: Node): { empty: boolean; keywords: boolean } {
+  const inside = args.text.slice(1, -1);
+  if (!/[#=*]/.test(inside)) return { empty: inside.trim() === '', keywords: false };
+  const given = args.namedChildren.filter((c) => c && c.type !== 'comment');
+  return { empty: given.length === 0, keywords: given.some((c) => c!.type === 'keyword_argument' || c!.type === 'dictionary_splat') };
+}
+
+function holderOf(call: Node, parent: Node | null | undefined): CallShape['holder'] {
   if (!parent) return 'operand';
   const is = (field: string): boolean => parent.childForFieldName(field)?.id === call.id;
   switch (parent.type) {
-    case 'expression_statement':
-      return parent.namedChildCount === 1 ? 'statement' : 'operand';
     case 'assignment':
     case 'augmented_assignment':
       return is('right') ? 'assigned' : 'operand';
@@ -83,16 +92,21 @@ function holderOf(call: Node): CallShape['holder'] {
   }
 }
 
-/** Where new imports go: below leading comments, the docstring and the leading import block. */
+/**
+ * Where new imports go: below leading comments, the docstring and the leading import block.
+ * `text` is the file's text; the tree may be of a copy with lazy blocks blanked (chunks.ts), so
+ * the lines between two header statements are read from `text`: a blanked block ends the header.
+ */
 export function importAnchor(tree: Tree, text: string): ImportAnchor {
   const firstNewline = text.indexOf('\n');
   const newline = firstNewline > 0 && text[firstNewline - 1] === '\r' ? '\r\n' : '\n';
   const root = tree.rootNode;
+  const lines = new LineReader(text);
   let last: Node | undefined;
   let statements = 0;
   for (let i = 0; i < root.namedChildCount; i++) {
     const node = root.namedChild(i);
-    if (!node) break;
+    if (!node || !lines.onlyBlankOrComments(last ? last.endPosition.row + 1 : 0, node.startPosition.row)) break;
     if (node.type === 'comment') {
       if (statements === 0) last = node; // shebang, encoding cookie, licence header stay on top
       continue;
@@ -105,22 +119,56 @@ export function importAnchor(tree: Tree, text: string): ImportAnchor {
   return { line: last ? last.endPosition.row + 1 : 0, newline };
 }
 
-const identifierQueries = new WeakMap<Language, Query>();
+/** Reads a text's lines front to back (the header is at the top: no need to split the whole file). */
+class LineReader {
+  private row = 0;
+  private offset = 0;
+  constructor(private readonly text: string) {}
+
+  /** Whether rows [from, to) hold nothing but blanks and comments; rows are visited in increasing order. */
+  onlyBlankOrComments(from: number, to: number): boolean {
+    for (let row = from; row < to; row++) {
+      const line = this.line(row);
+      if (line === undefined) return true;
+      const content = line.trim();
+      if (content !== '' && !content.startsWith('#')) return false;
+    }
+    return true;
+  }
+
+  private line(row: number): string | undefined {
+    while (this.row < row) {
+      const next = this.text.indexOf('\n', this.offset);
+      if (next === -1) return undefined;
+      this.offset = next + 1;
+      this.row++;
+    }
+    const end = this.text.indexOf('\n', this.offset);
+    return this.text.slice(this.offset, end === -1 ? undefined : end);
+  }
+}
 
 /**
  * The names of FIX_NAMES a fix can neither import nor rely on: used without a module-level import
  * (a parameter, a loop variable, an attribute …), or imported but also bound another way that facts
  * do not record (a parameter, a loop target, `x = None`) — recognised as the name not followed by
- * `.` or `(`, the way a module or class is used. Found lexically first; each hit is confirmed by a
- * query over just its range (a word in a comment or a string is no clash; names in import
+ * `.` or `(`, the way a module or class is used. Found lexically first; each hit is confirmed by the
+ * tree's node at that position (a word in a comment or a string is no clash; names in import
  * statements are the imports themselves).
  */
 export function nameClashes(tree: Tree, text: string, imports: Record<string, string>): string[] {
   const clashes: string[] = [];
   for (const name of FIX_NAMES) {
-    const word = new RegExp(name in imports ? `(?<![.\\w])${name}\\b(?!\\s*[.(])` : `\\b${name}\\b`, 'g');
-    for (let match = word.exec(text); match; match = word.exec(text)) {
-      if (isIdentifierAt(tree, match.index, name)) {
+    const imported = name in imports;
+    // A name mentioned in many comments is taken as a clash rather than confirmed hit by hit.
+    let tries = 0;
+    const positions = new PositionReader(text);
+    // indexOf, not a regular expression: this runs over every parsed file.
+    for (let at = text.indexOf(name); at !== -1; at = text.indexOf(name, at + name.length)) {
+      const after = at + name.length;
+      if (isWordChar(text.charCodeAt(at - 1)) || isWordChar(text.charCodeAt(after))) continue;
+      if (imported && (text[at - 1] === '.' || USED_AS_MODULE.test(text.slice(after, after + 40)))) continue;
+      if (++tries > MAX_CONFIRMATIONS || isIdentifierAt(tree, positions.at(at), name)) {
         clashes.push(name);
         break;
       }
@@ -129,15 +177,33 @@ export function nameClashes(tree: Tree, text: string, imports: Record<string, st
   return clashes;
 }
 
-function isIdentifierAt(tree: Tree, index: number, name: string): boolean {
-  let query = identifierQueries.get(tree.language);
-  if (!query) {
-    query = new Query(tree.language, '(identifier) @id');
-    identifierQueries.set(tree.language, query);
+/** `\w` for a UTF-16 code (NaN outside the text is no word character). */
+function isWordChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+}
+/** What follows an imported module or class where it is used, not rebound: `asyncio.sleep`, `partial(`. */
+const USED_AS_MODULE = /^\s*[.(]/;
+const MAX_CONFIRMATIONS = 8;
+
+/** By position, not index: a lazily parsed file's tree is of a copy with other indices but the same positions. */
+function isIdentifierAt(tree: Tree, at: Point, name: string): boolean {
+  const node = tree.rootNode.descendantForPosition(at, { row: at.row, column: at.column + name.length });
+  return node?.type === 'identifier' && node.startPosition.row === at.row && node.startPosition.column === at.column && node.text === name && !inImport(node);
+}
+
+/** Index → position, for increasing indices (a few per name: counting lines on demand is enough). */
+class PositionReader {
+  private row = 0;
+  private lineStart = 0;
+  constructor(private readonly text: string) {}
+
+  at(index: number): Point {
+    for (let next = this.text.indexOf('\n', this.lineStart); next !== -1 && next < index; next = this.text.indexOf('\n', this.lineStart)) {
+      this.row++;
+      this.lineStart = next + 1;
+    }
+    return { row: this.row, column: index - this.lineStart };
   }
-  return query
-    .captures(tree.rootNode, { startIndex: index, endIndex: index + name.length })
-    .some((c) => c.node.startIndex === index && c.node.text === name && !inImport(c.node));
 }
 
 function inImport(identifier: Node): boolean {
