@@ -199,6 +199,14 @@ describe('a blocking call → run it in a thread', () => {
       preferred: false,
     },
     {
+      name: 'the import block ends at a function parsed lazily (its text is blanked in the tree)',
+      source: lines('import subprocess', '', '', 'def helper():', '    return 1', '', '', 'import os', '', '', 'async def main():', '    subprocess.run(["ls"])', '    return os.sep, helper()'),
+      code: 'ASYNC221',
+      title: /to_thread/,
+      fixed: lines('import subprocess', 'import asyncio', '', '', 'def helper():', '    return 1', '', '', 'import os', '', '', 'async def main():', '    await asyncio.to_thread(subprocess.run, ["ls"])', '    return os.sep, helper()'),
+      preferred: false,
+    },
+    {
       name: 'trio: keyword arguments need functools.partial',
       source: lines('import subprocess', '', 'import trio', '', '', 'async def main():', '    subprocess.run(["ls"], check=True)'),
       code: 'ASYNC221',
