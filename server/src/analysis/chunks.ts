@@ -275,30 +275,50 @@ function remapBindings(bindings: Bindings, functionOffset: number, classMap: (in
   return result;
 }
 
+/** A part's functions, classes and bindings numbered as they will be in the module they join. */
+export interface Renumbered {
+  functions: FunctionFact[];
+  classes: ClassFact[];
+  /** Module-level bindings (a top-level part), or the stand-in class's members (a member part). */
+  bindings: Bindings;
+}
+
+/**
+ * Copies of `part`'s functions, classes and bindings for a module that already holds
+ * `functionOffset` functions and `classOffset` classes (`part` is unchanged). For a member part,
+ * the stand-in class `__lazy__` (index 0 of `part`) is the real class `intoClass`, named `className`.
+ */
+export function renumber(part: ModuleFacts, functionOffset: number, classOffset: number, intoClass?: { index: number; qualname: string }): Renumbered {
+  const classMap = (index: number): number => (intoClass ? (index === 0 ? intoClass.index : classOffset + index - 1) : classOffset + index);
+  const fixName = (qualname: string): string => (intoClass ? qualname.replace(/^__lazy__\./, `${intoClass.qualname}.`) : qualname);
+  const result: Renumbered = { functions: [], classes: [], bindings: intoClass ? {} : remapBindings(part.globals, functionOffset, classMap) };
+  part.classes.forEach((cls: ClassFact, index) => {
+    const members = remapBindings(cls.members, functionOffset, classMap);
+    if (intoClass && index === 0) result.bindings = members;
+    else result.classes.push({ ...cls, qualname: fixName(cls.qualname), members });
+  });
+  for (const fn of part.functions) {
+    const copy: FunctionFact = { ...fn, qualname: fixName(fn.qualname), locals: remapBindings(fn.locals, functionOffset, classMap) };
+    if (fn.parent !== undefined) copy.parent = fn.parent + functionOffset;
+    if (fn.classIndex !== undefined) copy.classIndex = classMap(fn.classIndex);
+    result.functions.push(copy);
+  }
+  return result;
+}
+
+/** Adds renumbered facts to their module's: after its functions and classes, bindings later-wins. */
+export function appendRenumbered(target: ModuleFacts, part: Renumbered, intoClass?: number): void {
+  target.functions.push(...part.functions);
+  target.classes.push(...part.classes);
+  Object.assign(intoClass === undefined ? target.globals : target.classes[intoClass]!.members, part.bindings);
+}
+
 /**
  * Adds the facts of a parsed lazy block to its module's facts. For a member block, the stand-in
  * class `__lazy__` (index 0 of `part`) becomes the real class `intoClass`.
  */
 export function mergeLazy(target: ModuleFacts, part: ModuleFacts, intoClass?: number): void {
-  const functionOffset = target.functions.length;
-  const classOffset = target.classes.length;
-  const standIn = intoClass !== undefined;
-  const classMap = (index: number): number => (standIn ? (index === 0 ? intoClass : classOffset + index - 1) : classOffset + index);
-  const realPrefix = standIn ? `${target.classes[intoClass]!.qualname}.` : '';
-  const fixName = (qualname: string): string => (standIn ? qualname.replace(/^__lazy__\./, realPrefix) : qualname);
-  part.classes.forEach((cls: ClassFact, index) => {
-    if (standIn && index === 0) {
-      Object.assign(target.classes[intoClass]!.members, remapBindings(cls.members, functionOffset, classMap));
-      return;
-    }
-    target.classes.push({ ...cls, qualname: fixName(cls.qualname), members: remapBindings(cls.members, functionOffset, classMap) });
-  });
-  for (const fn of part.functions as FunctionFact[]) {
-    const copy: FunctionFact = { ...fn, qualname: fixName(fn.qualname), locals: remapBindings(fn.locals, functionOffset, classMap) };
-    if (fn.parent !== undefined) copy.parent = fn.parent + functionOffset;
-    if (fn.classIndex !== undefined) copy.classIndex = classMap(fn.classIndex);
-    target.functions.push(copy);
-  }
-  if (!standIn) for (const [name, value] of Object.entries(part.globals)) target.globals[name] = remapBinding(value, functionOffset, classMap);
+  const standIn = intoClass === undefined ? undefined : { index: intoClass, qualname: target.classes[intoClass]!.qualname };
+  appendRenumbered(target, renumber(part, target.functions.length, target.classes.length, standIn), intoClass);
   target.problems.push(...part.problems);
 }

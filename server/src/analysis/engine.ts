@@ -11,7 +11,8 @@ import { Edit } from './parser';
 import type { FileResult, Note } from './api';
 import { FactsCache, contentHash, type CachedFile } from './cache';
 import { configurationKey, defaultConfiguration, type Configuration } from './config';
-import { extractFacts, type ModuleFacts } from './facts';
+import type { ModuleFacts } from './facts';
+import { BufferFacts } from './incremental';
 import { factsFromText, materialize } from './extract';
 import { moduleNameOf } from './modules';
 import { createParser } from './parser';
@@ -52,6 +53,8 @@ interface FileEntry {
   /** Editor buffer text, overriding the disk. */
   text?: string;
   tree?: Tree;
+  /** The buffer's facts per top-level statement, so an edit re-extracts only what it changed. */
+  bufferFacts?: BufferFacts;
   stat?: { mtimeMs: number; size: number };
 }
 
@@ -172,7 +175,8 @@ export class AnalysisEngine {
     entry.tree = tree;
     entry.problem = undefined;
     entry.relevant = true;
-    entry.facts = tree ? extractFacts(tree, entry.module, entry.isPackage, text) : undefined;
+    entry.bufferFacts ??= new BufferFacts(entry.module, entry.isPackage);
+    entry.facts = tree ? entry.bufferFacts.extract(tree, text) : undefined;
     this.invalidate();
   }
 
@@ -182,6 +186,7 @@ export class AnalysisEngine {
     if (!entry) return;
     entry.tree?.delete();
     entry.tree = undefined;
+    entry.bufferFacts = undefined;
     entry.text = undefined;
     entry.facts = undefined;
     entry.relevant = undefined;
@@ -508,15 +513,10 @@ export class AnalysisEngine {
 
 /** The single edit that turns `before` into `after` (common prefix and suffix kept), for tree.edit. */
 function editBetween(before: string, after: string): Edit {
-  let start = 0;
-  const max = Math.min(before.length, after.length);
-  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
-  let endBefore = before.length;
-  let endAfter = after.length;
-  while (endBefore > start && endAfter > start && before.charCodeAt(endBefore - 1) === after.charCodeAt(endAfter - 1)) {
-    endBefore--;
-    endAfter--;
-  }
+  const start = commonPrefix(before, after);
+  const suffix = commonSuffix(before, after, Math.min(before.length, after.length) - start);
+  const endBefore = before.length - suffix;
+  const endAfter = after.length - suffix;
   const point = (text: string, index: number): { row: number; column: number } => {
     let row = 0;
     let lineStart = 0;
@@ -534,4 +534,24 @@ function editBetween(before: string, after: string): Edit {
     oldEndPosition: point(before, endBefore),
     newEndPosition: point(after, endAfter),
   });
+}
+
+/** Strings are compared a block at a time (native comparison), then character by character in the first block that differs. */
+const BLOCK = 1024;
+
+/** Length of the common prefix of `a` and `b`. */
+function commonPrefix(a: string, b: string): number {
+  const max = Math.min(a.length, b.length);
+  let start = 0;
+  while (start + BLOCK <= max && a.substring(start, start + BLOCK) === b.substring(start, start + BLOCK)) start += BLOCK;
+  while (start < max && a.charCodeAt(start) === b.charCodeAt(start)) start++;
+  return start;
+}
+
+/** Length of the common suffix of `a` and `b`, at most `max`. */
+function commonSuffix(a: string, b: string, max: number): number {
+  let length = 0;
+  while (length + BLOCK <= max && a.substring(a.length - length - BLOCK, a.length - length) === b.substring(b.length - length - BLOCK, b.length - length)) length += BLOCK;
+  while (length < max && a.charCodeAt(a.length - length - 1) === b.charCodeAt(b.length - length - 1)) length++;
+  return length;
 }

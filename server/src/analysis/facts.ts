@@ -186,8 +186,13 @@ function spanFromText(node: Node, text: string): Span {
   return [s.row, s.column, e.row, e.column];
 }
 
-export function extractFacts(tree: Tree, module: string, isPackage: boolean, text: string): ModuleFacts {
-  const facts: ModuleFacts = { imports: {}, starImports: [], globals: {}, functions: [], classes: [], noqa: noqaComments(text), framework: 'asyncio', problems: [] };
+/**
+ * The facts of the file `tree` was parsed from (`text`). With `statement` (a top-level node of the
+ * tree), only that statement's part: functions, classes, bindings and calls, without what belongs to
+ * the whole file (completeModuleFacts) — incremental.ts joins such parts and completes them once.
+ */
+export function extractFacts(tree: Tree, module: string, isPackage: boolean, text: string, statement?: Node): ModuleFacts {
+  const facts: ModuleFacts = { imports: {}, starImports: [], globals: {}, functions: [], classes: [], noqa: {}, framework: 'asyncio', problems: [] };
   const moduleScope: Scope = { classBody: false, lambda: false, prefix: '', end: Infinity };
   const stack: Scope[] = [moduleScope];
   const pendingDecorators = new Map<number, string[]>();
@@ -326,7 +331,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
   };
 
   const query = factsQuery(tree.language);
-  for (const { name, node } of query.captures(tree.rootNode)) {
+  for (const { name, node } of query.captures(statement ?? tree.rootNode)) {
     const start = node.startIndex;
     while (stack.length > 1 && start >= stack[stack.length - 1]!.end) stack.pop();
     const scope = stack[stack.length - 1]!;
@@ -405,21 +410,30 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         break;
     }
   }
+  for (const { call, node } of maybeFixed) {
+    const shape = call.awaited ? undefined : callShape(node, call.dropped);
+    if (shape) call.shape = shape;
+  }
+  if (!statement) completeModuleFacts(facts, tree, text);
+  return facts;
+}
+
+/**
+ * The facts that belong to the whole file rather than to one statement: noqa comments, the first
+ * syntax error, the framework, where quick fixes add imports and which names they must not use.
+ */
+export function completeModuleFacts(facts: ModuleFacts, tree: Tree, text: string): void {
+  facts.noqa = noqaComments(text);
   if (tree.rootNode.hasError) {
     // Found by descending only into subtrees that contain an error: an (ERROR) query pattern
     // would make tree-sitter test every node (it cost ~40 % of the whole query).
     const error = firstError(tree.rootNode);
     facts.problems.push({ message: 'syntax error: the code around here was analysed as far as it parses', ...(error ? { span: spanOf(error) } : {}) });
   }
-  for (const { call, node } of maybeFixed) {
-    const shape = call.awaited ? undefined : callShape(node, call.dropped);
-    if (shape) call.shape = shape;
-  }
   facts.framework = frameworkOf(facts);
   facts.importAt = importAnchor(tree, text);
   const clashes = nameClashes(tree, text, facts.imports);
   if (clashes.length) facts.fixNameClashes = clashes;
-  return facts;
 }
 
 function firstError(root: Node): Node | undefined {
