@@ -324,3 +324,16 @@ describe('no fix where it could not be written safely', () => {
     assert.deepEqual(await fixesOf(source, 'CORO200'), []);
   });
 });
+
+describe('titles', () => {
+  test('a title shows the call as the fix writes it', async () => {
+    const titles = async (source: string, code: string): Promise<string[]> => (await fixesOf(source, code)).map((f) => f.title);
+    assert.deepEqual(await titles(lines('import asyncio as aio', 'import subprocess', '', '', 'async def main():', '    return subprocess.getoutput().strip()'), 'ASYNC221'), [
+      'Run in a thread: await aio.to_thread(subprocess.getoutput)',
+    ]);
+    assert.deepEqual(await titles(lines('import subprocess', '', 'from tornado import gen', '', '', '@gen.coroutine', 'def build():', '    x = subprocess.run(["make"], check=True)', '    yield gen.moment'), 'ASYNC221'), [
+      'Run in a thread: yield IOLoop.current().run_in_executor(None, functools.partial(subprocess.run, …))',
+    ]);
+    assert.deepEqual(await titles(lines('import time', '', '', 'async def main():', '    time.sleep(1)'), 'ASYNC251'), ['Replace with await asyncio.sleep()']);
+  });
+});

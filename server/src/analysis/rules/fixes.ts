@@ -124,14 +124,15 @@ function offloadFix(site: Site): Fix | undefined {
   const partial = partialNeeded ? reference(site, PARTIAL) : { text: '', imports: [] };
   if (!partial) return undefined;
   const wrap = needsParentheses(site, keyword);
-  const opening = `${wrap ? '(' : ''}${keyword} ${runner.text}${partialNeeded ? `${partial.text}(` : ''}`;
+  const call = `${keyword} ${runner.text}${partialNeeded ? `${partial.text}(` : ''}`;
+  const opening = `${wrap ? '(' : ''}${call}`;
   const closing = `${partialNeeded ? ')' : ''}${wrap ? ')' : ''}`;
   const { path } = site.source;
   const open = argsStart(site.call);
   const edits = [insert(path, start(site.call.span), opening), edit(path, open, { line: open.line, column: open.column + 1 }, shape.empty ? '' : ', ')];
   if (closing) edits.push(insert(path, argsEnd(site.call), closing));
-  const shown = `${keyword} ${runner.text}${partialNeeded ? `${partial.text}(` : ''}${site.call.callee}, …)${closing}`;
-  return finish(site, `Run in a thread: ${shown.replace(/^\(/, '')}`, false, edits, [...runner.imports, ...partial.imports]);
+  const shown = `${call}${site.call.callee}${shape.empty ? '' : ', …'})${partialNeeded ? ')' : ''}`;
+  return finish(site, `Run in a thread: ${shown}`, false, edits, [...runner.imports, ...partial.imports]);
 }
 
 /** `await x.y` binds as `await (x.y)`; a `yield` is bare only as a statement or the whole right side of an assignment. */
