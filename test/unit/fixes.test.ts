@@ -1,9 +1,11 @@
 /**
  * Quick fixes of the engine (rules/fixes.ts): each fix is applied to the source text the way an
  * editor applies a workspace edit, and the result must read exactly as expected, parse without
- * error and re-analyse with the finding gone and nothing new.
+ * error (tree-sitter, and CPython's compiler when python3 is on PATH) and re-analyse with the
+ * finding gone and nothing new.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -76,6 +78,7 @@ async function checkFix(c: Case): Promise<void> {
   } finally {
     tree.delete();
   }
+  if (pythonAvailable) assert.equal(pythonCompileError(fixed), undefined, fixed);
   engine.updateFile(file, fixed);
   const after = engine.analyzeFile(file);
   const left = (list: Finding[]): string[] => list.map((f) => f.code).sort();
@@ -93,6 +96,15 @@ async function fixesOf(source: string, code: string): Promise<Fix[]> {
 }
 
 const lines = (...text: string[]): string => text.join('\n') + '\n';
+
+/** CPython's own compiler: catches what a tree-sitter parse accepts (`yield` in a comprehension, `await` outside async def). */
+const PYTHON = process.env.PYTHON ?? 'python3';
+const pythonAvailable = !spawnSync(PYTHON, ['--version']).error;
+
+function pythonCompileError(text: string): string | undefined {
+  const result = spawnSync(PYTHON, ['-c', 'import sys; compile(sys.stdin.buffer.read(), "main.py", "exec")'], { input: text, encoding: 'utf8' });
+  return result.status === 0 ? undefined : result.stderr || `exit ${result.status}`;
+}
 
 describe('time.sleep → the framework sleep', () => {
   const cases: Case[] = [
@@ -335,5 +347,16 @@ describe('titles', () => {
       'Run in a thread: yield IOLoop.current().run_in_executor(None, functools.partial(subprocess.run, …))',
     ]);
     assert.deepEqual(await titles(lines('import time', '', '', 'async def main():', '    time.sleep(1)'), 'ASYNC251'), ['Replace with await asyncio.sleep()']);
+  });
+});
+
+describe('the CPython compile check', { skip: pythonAvailable ? false : `no ${PYTHON} on PATH (set PYTHON)` }, () => {
+  test('rejects what tree-sitter parses but Python does not', () => {
+    const text = lines('def f(names):', '    return [(yield n) for n in names]');
+    const tree = parser.parse(text)!;
+    assert.equal(tree.rootNode.hasError, false);
+    tree.delete();
+    assert.match(pythonCompileError(text) ?? '', /SyntaxError/);
+    assert.equal(pythonCompileError(lines('async def f():', '    await g()')), undefined);
   });
 });
