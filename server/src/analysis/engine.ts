@@ -64,6 +64,8 @@ export class AnalysisEngine {
   private readonly packageDirs = new Set<string>();
   private readonly configs = new Map<string, Configuration>();
   private checkers = new Map<string, Checker>();
+  /** Results computed since the last change to anything they depend on (see invalidate). */
+  private readonly results = new Map<string, FileResult>();
   private readonly walkNotes = new Map<string, Note[]>();
   /** Files each analysed file's findings were computed from (the reverse gives `dependents`). */
   private readonly dependencies = new Map<string, Set<string>>();
@@ -176,8 +178,11 @@ export class AnalysisEngine {
     entry.problem = undefined;
     entry.relevant = true;
     entry.bufferFacts ??= new BufferFacts(entry.module, entry.isPackage);
-    entry.facts = tree ? entry.bufferFacts.extract(tree, text) : undefined;
-    this.invalidate();
+    const facts = tree ? entry.bufferFacts.extract(tree, text) : undefined;
+    // Findings come from facts alone (a buffer has no lazy blocks to read from its text): equal facts, equal findings everywhere.
+    const unchanged = facts !== undefined && facts === entry.facts;
+    entry.facts = facts;
+    if (!unchanged) this.invalidate();
   }
 
   /** The buffer is closed, or the file changed on disk: the file on disk applies again. */
@@ -212,8 +217,15 @@ export class AnalysisEngine {
   analyzeFile(file: string): FileResult {
     file = path.resolve(file);
     if (!this.files.has(file)) this.entry(file);
-    const stored = this.storedResult(file);
-    if (stored) return stored;
+    let result = this.results.get(file);
+    if (!result) {
+      result = this.storedResult(file) ?? this.computeResult(file);
+      this.results.set(file, result);
+    }
+    return result;
+  }
+
+  private computeResult(file: string): FileResult {
     const result: FileResult = { path: file, findings: [], notes: [] };
     const source = this.source(file);
     const entry = this.files.get(file)!;
@@ -310,6 +322,7 @@ export class AnalysisEngine {
 
   private invalidate(): void {
     this.checkers = new Map();
+    this.results.clear();
     this.moduleSetKey = undefined;
     this.names = undefined;
     this.linesForLazy.clear();
@@ -321,6 +334,7 @@ export class AnalysisEngine {
       const { module, isPackage } = moduleNameOf(file, (dir) => this.packageDirs.has(dir) || fs.existsSync(path.join(dir, '__init__.py')));
       entry = { path: file, module, isPackage };
       this.files.set(file, entry);
+      this.results.clear(); // a new module name can change what resolution finds
       // The first file to claim a module name keeps it (stable under directory order).
       if (!this.modules.has(module)) this.modules.set(module, file);
     }

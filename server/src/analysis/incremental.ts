@@ -26,36 +26,59 @@ interface StatementFacts {
 export class BufferFacts {
   /** Error-free statements of the previous version by text. */
   private statements = new Map<string, StatementFacts>();
+  /** The previous version's facts and the statement parts (those adding anything) they were joined from. */
+  private last?: { facts: ModuleFacts; parts: Renumbered[] };
+  /** The previous version's statements in order. */
+  private order: StatementFacts[] = [];
 
   constructor(
     private readonly module: string,
     private readonly isPackage: boolean,
   ) {}
 
-  /** The facts of `tree`, the parse of `text`. */
+  /**
+   * The facts of `tree`, the parse of `text`: the previous version's facts object itself when they
+   * are equal (an edit inside a comment, a string's words, blanks), so the caller can tell.
+   */
   extract(tree: Tree, text: string): ModuleFacts {
     const previous = this.statements;
     const current = new Map<string, StatementFacts>();
     const facts: ModuleFacts = { imports: {}, starImports: [], globals: {}, functions: [], classes: [], noqa: {}, framework: 'asyncio', problems: [] };
+    const parts: Renumbered[] = [];
+    const order: StatementFacts[] = [];
     for (const node of tree.rootNode.children) {
       if (!node) continue;
       const row = node.startPosition.row;
       const column = node.startPosition.column;
-      if (node.hasError) {
-        join(facts, { facts: extractFacts(tree, this.module, this.isPackage, text, node), row, column });
-        continue;
+      // A statement with a syntax error is extracted every time: error recovery depends on its surroundings.
+      const statementText = node.hasError ? undefined : text.slice(node.startIndex, node.endIndex);
+      let known = statementText === undefined ? undefined : (current.get(statementText) ?? previous.get(statementText));
+      if (!known || known.column !== column) {
+        // The same text at another column (statements sharing a line) has other first-line columns.
+        known = this.extracted(extractFacts(tree, this.module, this.isPackage, text, node), row, column, order.length);
+      } else if (known.row !== row) {
+        known = { facts: moved(known.facts, row - known.row), row, column };
       }
-      const statementText = text.slice(node.startIndex, node.endIndex);
-      let known = current.get(statementText) ?? previous.get(statementText);
-      // The same text at another column (statements sharing a line) has other first-line columns.
-      if (!known || known.column !== column) known = { facts: extractFacts(tree, this.module, this.isPackage, text, node), row, column };
-      else if (known.row !== row) known = { facts: moved(known.facts, row - known.row), row, column };
-      current.set(statementText, known);
-      join(facts, known);
+      if (statementText !== undefined) current.set(statementText, known);
+      order.push(known);
+      join(facts, parts, known);
     }
+    this.order = order;
     this.statements = current;
     completeModuleFacts(facts, tree, text);
+    if (this.last && sameParts(this.last.parts, parts) && sameFileWideFacts(this.last.facts, facts)) return this.last.facts;
+    this.last = { facts, parts };
     return facts;
+  }
+
+  /**
+   * A statement extracted anew; when its facts equal those of the statement in its place before
+   * (an edit in a comment or a string inside it), that one, so its part stays the same object.
+   */
+  private extracted(facts: ModuleFacts, row: number, column: number, index: number): StatementFacts {
+    const before = this.order[index];
+    if (before && before.row === row && before.column === column && JSON.stringify(before.facts) === JSON.stringify(facts)) return before;
+    return { facts, row, column };
   }
 }
 
@@ -66,9 +89,10 @@ function moved(facts: ModuleFacts, rows: number): ModuleFacts {
   return copy;
 }
 
-/** Appends a statement's facts to the module's: what extractFacts would have recorded reading on. */
-function join(facts: ModuleFacts, statement: StatementFacts): void {
+/** Appends a statement's facts to the module's (and its part to `parts` unless it adds nothing): what extractFacts would have recorded reading on. */
+function join(facts: ModuleFacts, parts: Renumbered[], statement: StatementFacts): void {
   const part = statement.facts;
+  if (!part.functions.length && !part.classes.length && !part.starImports.length && isEmpty(part.globals) && isEmpty(part.imports)) return;
   Object.assign(facts.imports, part.imports);
   facts.starImports.push(...part.starImports);
   const functionOffset = facts.functions.length;
@@ -78,4 +102,23 @@ function join(facts: ModuleFacts, statement: StatementFacts): void {
     statement.joined = { functionOffset, classOffset, part: renumber(part, functionOffset, classOffset) };
   }
   appendRenumbered(facts, statement.joined!.part);
+  parts.push(statement.joined!.part);
+}
+
+function isEmpty(record: object): boolean {
+  for (const _ in record) return false;
+  return true;
+}
+
+/** The same parts, in the same order: a reused part is the same object only while its statement's facts and numbering hold. */
+function sameParts(before: Renumbered[], after: Renumbered[]): boolean {
+  return before.length === after.length && before.every((part, i) => part === after[i]);
+}
+
+/** Whether everything but what the parts decide (completeModuleFacts' share, whatever it holds) is equal. */
+function sameFileWideFacts(before: ModuleFacts, after: ModuleFacts): boolean {
+  const fromParts = new Set(['imports', 'starImports', 'globals', 'functions', 'classes']);
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)].filter((key) => !fromParts.has(key)));
+  for (const key of keys) if (JSON.stringify(before[key as keyof ModuleFacts]) !== JSON.stringify(after[key as keyof ModuleFacts])) return false;
+  return true;
 }
