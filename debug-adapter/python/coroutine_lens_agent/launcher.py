@@ -134,13 +134,18 @@ def _run(agent, run_program):
 
 
 def _print_uncaught(error):
-    """What Python prints for an uncaught exception, without the agent's own frames."""
-    tb = error.__traceback__
-    while tb is not None and _is_agent_frame(tb.tb_frame):
+    """What Python prints for an uncaught exception: the traceback from the first frame after the
+    agent's own (with -m, runpy's frames stay, as under `python -m`)."""
+    start = tb = error.__traceback__
+    while tb is not None and (_is_agent_frame(tb.tb_frame) or _is_runpy_frame(tb.tb_frame)):
+        if _is_agent_frame(tb.tb_frame):  # only the leading run: agent frames deeper down stay
+            start = tb.tb_next
         tb = tb.tb_next
-    while tb is not None and tb.tb_frame.f_code.co_filename.endswith(('runpy.py', '<frozen runpy>')):
-        tb = tb.tb_next
-    sys.excepthook(type(error), error.with_traceback(tb), tb)  # the hook prints error.__traceback__
+    sys.excepthook(type(error), error.with_traceback(start), start)  # the hook prints error.__traceback__
+
+
+def _is_runpy_frame(frame):
+    return frame.f_code.co_filename.endswith(('runpy.py', '<frozen runpy>'))
 
 
 def _is_agent_frame(frame):

@@ -7,6 +7,7 @@ import threading
 import traceback
 
 from . import filters, fork_support, protocol, tasks, tree
+from .chains import is_runner, node_id
 from .debugger import Debugger, Step
 from .hooks import PostImportHooks
 from .loops import LoopRegistry
@@ -21,6 +22,7 @@ CAPABILITIES = ['breakpoints', 'conditionalBreakpoints', 'hitConditionalBreakpoi
                 'exceptionInfo', 'coroutineTree', 'cancelTask', 'taskCreationStack', 'tasksAsThreads',
                 'blockedLoop']
 MAX_ERROR_REPORTS = 50
+TASK_THREAD_DETAIL_LIMIT = 5000  # above this many tasks, pseudo-threads carry no `awaiting` (a full capture)
 
 
 def _new_tracer(debugger, report_error, loops):
@@ -235,8 +237,29 @@ class Agent:
     def _on_threads(self, args):
         result = [{'id': tid, 'name': name} for tid, _, name in self.threads.user_threads()]
         if self.debugger.suspended and self.options['showTasksAsThreads']:
-            result.extend(self.pseudo_threads.list(self.loops, self.runners, self.options['taskThreadLimit']))
+            pseudo = self.pseudo_threads.list(self.loops, self.runners, self.options['taskThreadLimit'])
+            self._describe_task_threads(pseudo)
+            result.extend(pseudo)
         return {'threads': result}
+
+    def _describe_task_threads(self, pseudo):
+        """Each pseudo-thread carries its task (name, kind, state, what it awaits) for the adapter to
+        label it; what it awaits comes from a tree capture, skipped when there are very many tasks."""
+        import json
+        awaiting = {}
+        if sum(1 for _ in tasks.live_tasks(self.loops)) <= TASK_THREAD_DETAIL_LIMIT:
+            captured = json.loads(tree.capture(self.loops, self.runners, self.threads, self.debugger))
+            awaiting = {t['id']: t['awaiting'] for loop in captured['loops'] for t in loop['tasks'] if 'awaiting' in t}
+        for entry in pseudo:
+            obj = self.pseudo_threads.object_of(entry['id'])
+            if obj is None:
+                continue
+            runner = is_runner(obj)
+            task = {'name': getattr(obj.gen, '__qualname__', 'gen.coroutine') if runner else obj.get_name(),
+                    'kind': 'gen-coroutine' if runner else 'task', 'state': 'suspended'}
+            if node_id(obj) in awaiting:
+                task['awaiting'] = awaiting[node_id(obj)]
+            entry['task'] = task
 
     def _frames_of(self, thread_id):
         """[(frame, line)] innermost first for a real thread or a task's pseudo-thread."""

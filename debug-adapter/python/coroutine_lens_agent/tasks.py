@@ -127,5 +127,8 @@ class PseudoThreads:
                 return frame
         return chain[0]
 
+    def object_of(self, thread_id):
+        return self._objects.get(thread_id)
+
     def thread_ids_by_node(self):
         return {node_id(obj): thread_id for thread_id, obj in self._objects.items()}

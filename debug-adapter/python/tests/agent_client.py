@@ -50,7 +50,7 @@ class AgentClient:
         child_env['COROUTINE_LENS_TOKEN'] = self.token
         child_env.pop('PYTHONPATH', None)
         self.process = subprocess.Popen(
-            [sys.executable, AGENT_DIR, '--connect', '127.0.0.1:%d' % port, '--'] + list(args),
+            [sys.executable, AGENT_DIR, '--connect', '127.0.0.1:%d' % port] + (list(args) if args and args[0] == '-m' else ['--'] + list(args)),
             cwd=cwd, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._reset()
         if connect:

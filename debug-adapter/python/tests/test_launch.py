@@ -46,6 +46,17 @@ class SameAsPlainPython(unittest.TestCase):
         self.assertEqual(agent, plain)
         self.assertEqual(json.loads(agent[1])['path0'], os.path.realpath(cwd))
 
+    def test_module_mode_as_the_adapter_passes_it(self):
+        cwd = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, cwd)
+        os.mkdir(os.path.join(cwd, 'pkg'))
+        open(os.path.join(cwd, 'pkg', '__init__.py'), 'w').close()
+        shutil.copy(program('argv_echo.py'), os.path.join(cwd, 'pkg', 'tool.py'))
+        client = AgentClient(['-m', 'pkg.tool', '--', '--flag', '0'], cwd=cwd)  # -m MODULE -- ARGS
+        client.start()
+        agent = client.finish()
+        self.assertEqual(agent, run_plain(['-m', 'pkg.tool', '--flag', '0'], cwd=cwd))
+
     def test_uncaught_exception_prints_the_same_traceback(self):
         agent, plain = self.run_both([program('crash.py')])
         self.assertEqual(agent, plain)

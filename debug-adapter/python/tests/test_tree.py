@@ -213,6 +213,10 @@ class TasksAsThreads(unittest.TestCase):
         threads = client.request('threads')['threads']
         task_threads = [t for t in threads if t['id'] >= 1000000]
         self.assertEqual(len(task_threads), 5)
+        for thread in task_threads:  # each carries its task for the adapter's label
+            self.assertEqual((thread['task']['kind'], thread['task']['state']), ('task', 'suspended'))
+            self.assertTrue(thread['task']['name'])
+            self.assertIn('kind', thread['task']['awaiting'])
         (note,) = [t for t in threads if 'more tasks not shown' in t['name']]
         self.assertIn('taskThreadLimit 5', note['name'])
         tree = client.tree()
