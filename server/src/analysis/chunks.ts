@@ -248,19 +248,19 @@ export function lazySource(lines: string[], blocks: LazyBlock[], member: boolean
   return { text: `class __lazy__:\n${out.join('\n')}`, firstLine: from - 1 };
 }
 
-/** Moves every position in `facts` down by `rows` lines (facts of a block parsed on its own). */
-export function shiftFacts(facts: ModuleFacts, rows: number): void {
-  if (rows === 0) return;
-  const shift = (span: Span): void => {
-    span[0] += rows;
-    span[2] += rows;
+/**
+ * `facts` with every position moved down by `rows` lines (facts of a block parsed on its own, or
+ * of a statement that moved). A copy of what holds positions; `facts` itself is unchanged.
+ */
+export function shiftedFacts(facts: ModuleFacts, rows: number): ModuleFacts {
+  if (rows === 0) return facts;
+  const shift = (span: Span): Span => [span[0] + rows, span[1], span[2] + rows, span[3]];
+  return {
+    ...facts,
+    functions: facts.functions.map((fn) => ({ ...fn, span: shift(fn.span), calls: fn.calls.map((call) => ({ ...call, span: shift(call.span) })) })),
+    classes: facts.classes.map((cls) => ({ ...cls, span: shift(cls.span) })),
+    problems: facts.problems.map((problem) => (problem.span ? { ...problem, span: shift(problem.span) } : problem)),
   };
-  for (const fn of facts.functions) {
-    shift(fn.span);
-    for (const call of fn.calls) shift(call.span);
-  }
-  for (const cls of facts.classes) shift(cls.span);
-  for (const problem of facts.problems) if (problem.span) shift(problem.span);
 }
 
 function remapBinding(value: string, functionOffset: number, classMap: (index: number) => number): string {

@@ -1,6 +1,6 @@
 /** Source text → facts, optionally leaving blocks without coroutine code for later (chunks.ts). */
 import type { Parser } from 'web-tree-sitter';
-import { lazySource, mergeLazy, prepareLazy, shiftFacts, type LazyBlock } from './chunks';
+import { lazySource, mergeLazy, prepareLazy, shiftedFacts, type LazyBlock } from './chunks';
 import { extractFacts, type ModuleFacts } from './facts';
 import { blockFilterFor } from './prefilter';
 
@@ -42,8 +42,7 @@ export function materialize(parser: Parser, facts: ModuleFacts, lines: string[],
   const tree = parser.parse(source.text);
   if (!tree) return true;
   try {
-    const part = extractFacts(tree, module, isPackage, source.text);
-    shiftFacts(part, source.firstLine);
+    const part = shiftedFacts(extractFacts(tree, module, isPackage, source.text), source.firstLine);
     const classesBefore = facts.classes.length;
     mergeLazy(facts, part, classIndex);
     // Classes that came in lazily carry their own lazy members.

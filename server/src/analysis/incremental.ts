@@ -11,7 +11,7 @@
  * syntax error is re-extracted every time (error recovery depends on its surroundings).
  */
 import type { Tree } from 'web-tree-sitter';
-import { appendRenumbered, renumber, shiftFacts, type Renumbered } from './chunks';
+import { appendRenumbered, renumber, shiftedFacts, type Renumbered } from './chunks';
 import { completeModuleFacts, extractFacts, type ModuleFacts } from './facts';
 
 /** Facts of one top-level statement, positions absolute for the line `row` it started on. */
@@ -57,7 +57,7 @@ export class BufferFacts {
         // The same text at another column (statements sharing a line) has other first-line columns.
         known = this.extracted(extractFacts(tree, this.module, this.isPackage, text, node), row, column, order.length);
       } else if (known.row !== row) {
-        known = { facts: moved(known.facts, row - known.row), row, column };
+        known = { facts: shiftedFacts(known.facts, row - known.row), row, column };
       }
       if (statementText !== undefined) current.set(statementText, known);
       order.push(known);
@@ -80,13 +80,6 @@ export class BufferFacts {
     if (before && before.row === row && before.column === column && JSON.stringify(before.facts) === JSON.stringify(facts)) return before;
     return { facts, row, column };
   }
-}
-
-/** A copy of `facts` moved down by `rows` lines (the cached original stays as it was). */
-function moved(facts: ModuleFacts, rows: number): ModuleFacts {
-  const copy = structuredClone(facts);
-  shiftFacts(copy, rows);
-  return copy;
 }
 
 /** Appends a statement's facts to the module's (and its part to `parts` unless it adds nothing): what extractFacts would have recorded reading on. */
