@@ -29,7 +29,7 @@ function random(seed: number): () => number {
   };
 }
 
-const TYPED = ['a', 'x', '_', '1', ' ', '\n', '(', ')', '[', ':', ',', '.', '"', "'", '#', '\t', '=', 'await ', 'async ', 'def ', 'time.sleep(1)', '    '];
+const TYPED = ['a', 'x', '_', '1', ' ', '\n', '(', ')', '[', ':', ',', '.', '"', "'", '#', '\t', '=', 'await ', 'async ', 'def ', 'time.sleep(1)', '    ', 'trio.wrap_file(open(p))'];
 
 /** One random edit of `text`: a description (for failure messages) and the new text. */
 function randomEdit(text: string, next: () => number): { what: string; text: string } {

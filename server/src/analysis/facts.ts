@@ -186,12 +186,24 @@ function spanFromText(node: Node, text: string): Span {
   return [s.row, s.column, e.row, e.column];
 }
 
+/** One top-level statement of a tree to extract on its own, with what the file's text says for all of its statements. */
+export interface Statement {
+  node: Node;
+  /** The file's mentionsWrappers(). */
+  wrappers: boolean;
+}
+
+/** Whether calls' enclosing calls are recorded (`argumentOf`): the file mentions `wrap_file`. */
+export function mentionsWrappers(text: string): boolean {
+  return text.includes('wrap_file');
+}
+
 /**
  * The facts of the file `tree` was parsed from (`text`). With `statement` (a top-level node of the
  * tree), only that statement's part: functions, classes, bindings and calls, without what belongs to
  * the whole file (completeModuleFacts) — incremental.ts joins such parts and completes them once.
  */
-export function extractFacts(tree: Tree, module: string, isPackage: boolean, text: string, statement?: Node): ModuleFacts {
+export function extractFacts(tree: Tree, module: string, isPackage: boolean, text: string, statement?: Statement): ModuleFacts {
   const facts: ModuleFacts = { imports: {}, starImports: [], globals: {}, functions: [], classes: [], noqa: {}, framework: 'asyncio', problems: [] };
   const moduleScope: Scope = { classBody: false, lambda: false, prefix: '', end: Infinity };
   const stack: Scope[] = [moduleScope];
@@ -200,7 +212,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
   /** Calls a quick fix may rewrite (in `async def` or decorated functions); shaped once their flags are known. */
   const maybeFixed: Array<{ call: CallFact; node: Node }> = [];
   const pendingFlags = new Map<number, { awaited?: boolean; dropped?: boolean }>();
-  const checkWrappers = text.includes('wrap_file');
+  const checkWrappers = statement ? statement.wrappers : mentionsWrappers(text);
   let pendingFunction: { node: Node; scope: Scope } | undefined;
   let pendingClass: { node: Node; scope: Scope } | undefined;
   let assignLeft: string | undefined;
@@ -331,7 +343,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
   };
 
   const query = factsQuery(tree.language);
-  for (const { name, node } of query.captures(statement ?? tree.rootNode)) {
+  for (const { name, node } of query.captures(statement?.node ?? tree.rootNode)) {
     const start = node.startIndex;
     while (stack.length > 1 && start >= stack[stack.length - 1]!.end) stack.pop();
     const scope = stack[stack.length - 1]!;

@@ -12,7 +12,7 @@
  */
 import type { Tree } from 'web-tree-sitter';
 import { appendRenumbered, renumber, shiftedFacts, type Renumbered } from './chunks';
-import { completeModuleFacts, extractFacts, type ModuleFacts } from './facts';
+import { completeModuleFacts, extractFacts, mentionsWrappers, type ModuleFacts } from './facts';
 
 /** Facts of one top-level statement, positions absolute for the line `row` it started on. */
 interface StatementFacts {
@@ -30,6 +30,8 @@ export class BufferFacts {
   private last?: { facts: ModuleFacts; parts: Renumbered[] };
   /** The previous version's statements in order. */
   private order: StatementFacts[] = [];
+  /** Whether the previous version mentioned wrappers: statement facts depend on it (mentionsWrappers). */
+  private wrappers = false;
 
   constructor(
     private readonly module: string,
@@ -41,6 +43,13 @@ export class BufferFacts {
    * are equal (an edit inside a comment, a string's words, blanks), so the caller can tell.
    */
   extract(tree: Tree, text: string): ModuleFacts {
+    const wrappers = mentionsWrappers(text);
+    if (wrappers !== this.wrappers) {
+      this.statements.clear();
+      this.order = [];
+      this.last = undefined;
+      this.wrappers = wrappers;
+    }
     const previous = this.statements;
     const current = new Map<string, StatementFacts>();
     const facts: ModuleFacts = { imports: {}, starImports: [], globals: {}, functions: [], classes: [], noqa: {}, framework: 'asyncio', problems: [] };
@@ -55,7 +64,7 @@ export class BufferFacts {
       let known = statementText === undefined ? undefined : (current.get(statementText) ?? previous.get(statementText));
       if (!known || known.column !== column) {
         // The same text at another column (statements sharing a line) has other first-line columns.
-        known = this.extracted(extractFacts(tree, this.module, this.isPackage, text, node), row, column, order.length);
+        known = this.extracted(extractFacts(tree, this.module, this.isPackage, text, { node, wrappers }), row, column, order.length);
       } else if (known.row !== row) {
         known = { facts: shiftedFacts(known.facts, row - known.row), row, column };
       }
