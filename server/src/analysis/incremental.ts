@@ -7,8 +7,11 @@
  * bindings — then completed with what belongs to the whole file (completeModuleFacts), so the
  * result equals `extractFacts` over the whole tree (test/unit/incrementalEdits.test.ts).
  *
- * A statement's facts depend on its subtree and the module name only. A statement that contains a
- * syntax error is re-extracted every time (error recovery depends on its surroundings).
+ * A statement's facts depend on its subtree, the module name and whether the file mentions
+ * `wrap_file` (a change of that drops every statement kept). A statement that contains a syntax
+ * error is re-extracted every time (error recovery depends on its surroundings). When the joined
+ * facts equal the previous version's, that facts object itself is returned: the engine then keeps
+ * its results (an edit inside a comment or a string re-checks nothing).
  */
 import type { Tree } from 'web-tree-sitter';
 import { appendRenumbered, renumber, shiftedFacts, type Renumbered } from './chunks';
