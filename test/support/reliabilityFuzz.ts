@@ -181,8 +181,9 @@ export const MUTATIONS: Record<string, Mutation> = {
     return out;
   },
   lineEndings: (bytes, random) => {
-    const ending = random.pick(['\r\n', '\r', '\n\n', '\u2028']);
-    return Buffer.from(bytes.toString('latin1').replace(/\n/g, ending), 'latin1');
+    // Byte-level, so that bytes that are not UTF-8 stay as they were.
+    const ending = Buffer.from(random.pick(['\r\n', '\r', '\n\n', '\u2028', '\u0085']), 'utf8');
+    return Buffer.concat(lines(bytes).flatMap((line) => (line[line.length - 1] === 0x0a ? [line.subarray(0, -1), ending] : [line])));
   },
   spliceTokens: (bytes, random) => {
     const tokens = ['async ', 'await ', 'def ', 'yield ', 'lambda ', ':', '(', ')', '[', ']', '{', '}', '"', "'", '"""', '\\', '@gen.coroutine\n', '@', '#', 'import ', 'from . import ', ' as ', '\n    ', 'noqa', ', ', 'constructor', '__proto__', 'toString', 'prototype'];
@@ -397,7 +398,7 @@ export async function fuzzEngine(options: FuzzOptions): Promise<FuzzStats> {
         stats.inputMs.push(ms);
         if (!stats.slowest || ms > stats.slowest.ms) stats.slowest = { file: path.join(path.basename(project.root), file), mutations: applied, ms, bytes: bytes.length, seed };
         if (ms > maxInputMs) {
-          stats.failures.push({ seed, project: project.root, inputs: [{ file, mutations: applied }], problem: `took ${ms.toFixed(0)} ms (limit ${maxInputMs} ms)`, kind: 'slow' });
+          stats.failures.push({ seed, project: project.root, inputs: [{ file, mutations: applied }], problem: `took ${ms.toFixed(0)} ms (limit ${maxInputMs} ms)`, kind: 'slow', ...keep(workspace, seed) });
         }
       }
       stats.inputs += inputs.length;
