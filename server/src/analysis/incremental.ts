@@ -58,12 +58,13 @@ export class BufferFacts {
     const facts: ModuleFacts = { imports: {}, starImports: [], globals: {}, functions: [], classes: [], noqa: {}, framework: 'asyncio', problems: [] };
     const parts: Renumbered[] = [];
     const order: StatementFacts[] = [];
-    for (const node of tree.rootNode.children) {
+    const root = tree.rootNode;
+    const anyError = root.hasError;
+    for (const node of root.children) {
       if (!node) continue;
-      const row = node.startPosition.row;
-      const column = node.startPosition.column;
+      const { row, column } = node.startPosition;
       // A statement with a syntax error is extracted every time: error recovery depends on its surroundings.
-      const statementText = node.hasError ? undefined : text.slice(node.startIndex, node.endIndex);
+      const statementText = anyError && node.hasError ? undefined : text.slice(node.startIndex, node.endIndex);
       let known = statementText === undefined ? undefined : (current.get(statementText) ?? previous.get(statementText));
       if (!known || known.column !== column) {
         // The same text at another column (statements sharing a line) has other first-line columns.
