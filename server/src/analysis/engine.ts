@@ -239,6 +239,8 @@ export class AnalysisEngine {
     checker.dependencySink = this.collecting;
     try {
       result.findings = checker.check(source);
+    } catch (error) {
+      result.notes.push({ path: file, message: `not checked: the engine failed on this file (${(error as Error).message})` });
     } finally {
       checker.dependencySink = undefined;
       this.dependencies.set(file, this.collecting);
@@ -379,7 +381,13 @@ export class AnalysisEngine {
 
   /** Facts of a file read from disk: blocks without coroutine code are left lazy (chunks.ts). */
   private parse(text: string, entry: FileEntry): ModuleFacts | undefined {
-    return factsFromText(this.parser, text, entry.module, entry.isPackage, this.lazyDecorators(entry.path));
+    try {
+      return factsFromText(this.parser, text, entry.module, entry.isPackage, this.lazyDecorators(entry.path));
+    } catch (error) {
+      // One pathological file (a stack-deep expression, say) is a note on that file, never the end of the run.
+      entry.problem = `not analysed: the engine failed on this file (${(error as Error).message})`;
+      return undefined;
+    }
   }
 
   /** The extra decorators for lazy parsing of `file`, or undefined when lazy parsing is off. */
