@@ -87,10 +87,7 @@ test("task threads are named for what they wait on: Task 'fetch_user' (awaiting 
     await session.client.terminateRequest();
   }));
 
-test(
-  'coroutineTreeChanged reaches the client, with invalidated(threads) when tasks are threads',
-  { todo: 'needs agent: coroutineTreeChanged events when tasks come and go (the adapter forwards them; cancelTask covers its own path)' },
-  () =>
+test('coroutineTreeChanged reaches the client, with invalidated(threads) when tasks are threads', () =>
   withSession(async (session) => {
     await session.run({ program: tasksProgram });
     await session.waitForStdout('ready');

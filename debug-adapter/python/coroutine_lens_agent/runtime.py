@@ -13,6 +13,7 @@ from .hooks import PostImportHooks
 from .loops import LoopRegistry
 from .threads import ThreadRegistry
 from .tornado_support import RunnerRegistry
+from .tree_changes import TreeChangeWatcher
 from .watchdog import Watchdog
 
 DEFAULT_OPTIONS = {'justMyCode': True, 'showTasksAsThreads': True, 'taskThreadLimit': 256,
@@ -48,6 +49,8 @@ class Agent:
         self.debugger.tracer = self.tracer
         self.watchdog = Watchdog(self.loops, self.threads, self.debugger, self.send_event, self.report_error,
                                  self.start_thread)
+        self.tree_changes = TreeChangeWatcher(self.loops, self.debugger, self.send_event, self.report_error,
+                                              self.start_thread)
         self.pseudo_threads = tasks.PseudoThreads()
         self._configured = threading.Event()
         self._tracing = False
@@ -148,6 +151,7 @@ class Agent:
             os._exit(143)  # what a SIGTERM would leave: the launched program ends with its debug session
         self.conn = None
         self.watchdog.stop()
+        self.tree_changes.stop()
         self.debugger.detach()
         self._stop_tracing()
         conn.close()
@@ -166,6 +170,7 @@ class Agent:
         self.debugger.reset_after_fork()
         self.threads.reset_after_fork()
         self.watchdog.reset_after_fork()
+        self.tree_changes.reset_after_fork()
         try:
             self._stop_tracing()
         except Exception:
@@ -200,6 +205,7 @@ class Agent:
         self._exiting = True
         conn = self.conn
         self.watchdog.stop()
+        self.tree_changes.stop()
         if conn is not None:
             self.send_event('exited', {'exitCode': exit_code})
             self.debugger.shutdown()
@@ -231,6 +237,7 @@ class Agent:
             self.tracer.install()
             self._tracing = True
         self.watchdog.start(self.options['blockedLoopThresholdMs'])
+        self.tree_changes.start()
         self._after_response = self._configured.set
         return {}
 

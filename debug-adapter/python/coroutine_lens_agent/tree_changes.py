@@ -1,0 +1,58 @@
+"""Announces coroutineTreeChanged when the set of tasks of a running loop changes: sampled once a
+second from an agent thread, never while the program is paused, so a live Coroutines view refreshes
+when there is something new rather than on every tick. Reads only; the program is never touched."""
+import sys
+import threading
+
+INTERVAL_S = 1.0
+
+
+class TreeChangeWatcher:
+    def __init__(self, loops, debugger, send_event, report_error, start_thread):
+        self._loops = loops
+        self._debugger = debugger
+        self._send_event = send_event
+        self._report_error = report_error
+        self._start_thread = start_thread
+        self._running = False
+        self._wake = threading.Event()
+        self._last = ()
+
+    def start(self):
+        if not self._running:
+            self._running = True
+            self._wake = threading.Event()
+            self._start_thread(self._run)
+
+    def stop(self):
+        self._running = False
+        self._wake.set()
+
+    def reset_after_fork(self):
+        self._running = False
+        self._wake = threading.Event()
+
+    def _signature(self):
+        """Per running loop: how many unfinished tasks, and which (the sum of their ids)."""
+        asyncio = sys.modules.get('asyncio')  # never imported by the agent itself
+        if asyncio is None:
+            return ()
+        signature = []
+        for loop, _ident in self._loops.running():
+            tasks = asyncio.all_tasks(loop)
+            signature.append((id(loop), len(tasks), sum(map(id, tasks))))
+        return tuple(signature)
+
+    def _run(self):
+        wake = self._wake
+        while self._running and not wake.wait(INTERVAL_S):
+            if self._debugger.suspended:
+                continue
+            try:
+                signature = self._signature()
+            except Exception as error:  # a loop closing under us: report once, stop watching
+                self._report_error(error)
+                return
+            if signature != self._last:
+                self._last = signature
+                self._send_event('coroutineTreeChanged', {})
