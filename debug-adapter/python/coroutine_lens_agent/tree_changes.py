@@ -2,35 +2,23 @@
 second from an agent thread, never while the program is paused, so a live Coroutines view refreshes
 when there is something new rather than on every tick. Reads only; the program is never touched."""
 import sys
-import threading
+
+from .agent_thread import AgentThread
 
 INTERVAL_S = 1.0
 
 
-class TreeChangeWatcher:
+class TreeChangeWatcher(AgentThread):
     def __init__(self, loops, debugger, send_event, report_error, start_thread):
+        super().__init__(start_thread)
         self._loops = loops
         self._debugger = debugger
         self._send_event = send_event
         self._report_error = report_error
-        self._start_thread = start_thread
-        self._running = False
-        self._wake = threading.Event()
         self._last = ()
 
     def start(self):
-        if not self._running:
-            self._running = True
-            self._wake = threading.Event()
-            self._start_thread(self._run)
-
-    def stop(self):
-        self._running = False
-        self._wake.set()
-
-    def reset_after_fork(self):
-        self._running = False
-        self._wake = threading.Event()
+        self._start()
 
     def _signature(self):
         """Per running loop: how many unfinished tasks, and which (the sum of their ids)."""

@@ -6,6 +6,7 @@ import sys
 import threading
 import time
 
+from .agent_thread import AgentThread
 from .debugger import user_stack
 
 
@@ -14,32 +15,20 @@ def _source_frames(frame):
             for f, line in user_stack(frame)]
 
 
-class Watchdog:
+class Watchdog(AgentThread):
     def __init__(self, loops, threads, debugger, send_event, report_error, start_thread):
+        super().__init__(start_thread)
         self._loops = loops
         self._threads = threads
         self._debugger = debugger
         self._send_event = send_event
         self._report_error = report_error
-        self._start_thread = start_thread
         self._threshold_s = 0.0
-        self._running = False
-        self._wake = threading.Event()
 
     def start(self, threshold_ms):
         self._threshold_s = max(0.0, float(threshold_ms)) / 1000.0
-        if self._threshold_s > 0 and not self._running:
-            self._running = True
-            self._wake.clear()
-            self._start_thread(self._run)
-
-    def stop(self):
-        self._running = False
-        self._wake.set()
-
-    def reset_after_fork(self):
-        self._running = False
-        self._wake = threading.Event()
+        if self._threshold_s > 0:
+            self._start()
 
     def _paused(self):
         return self._debugger.suspended
