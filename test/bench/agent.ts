@@ -19,7 +19,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -103,40 +103,9 @@ def never_called():
     return 'the breakpoint sits here'
 `;
 
-const TREE_PROGRAM = `
-import asyncio
-import os
-import sys
-
-
-async def sleeper():
-    await asyncio.sleep(600)
-
-
-async def event_waiter(event):
-    await event.wait()
-
-
-async def group(children):
-    await asyncio.gather(*children)
-
-
-async def main(count):
-    event = asyncio.Event()
-    children = []
-    for i in range(count):
-        children.append(asyncio.ensure_future(sleeper() if i % 2 else event_waiter(event)))
-        if len(children) == 10:
-            asyncio.ensure_future(group(children))
-            children = []
-    await asyncio.sleep(0.2)
-    ready = True  # CHECKPOINT
-    os._exit(0)
-
-
-asyncio.run(main(int(sys.argv[1])))
-`;
-const TREE_CHECKPOINT_LINE = TREE_PROGRAM.trimStart().split('\n').findIndex((l) => l.includes('# CHECKPOINT')) + 1;
+// The python tier's many-tasks program: N suspended tasks in gathers of 10, stopped at a checkpoint line.
+const TREE_PROGRAM = path.join(repoRoot, 'debug-adapter', 'python', 'tests', 'programs', 'many_tasks.py');
+const TREE_CHECKPOINT_LINE = readFileSync(TREE_PROGRAM, 'utf8').split('\n').findIndex((l) => l.includes('# CHECKPOINT')) + 1;
 
 interface Workspace {
   dir: string;
@@ -158,7 +127,7 @@ function writeWorkspace(): Workspace {
     asyncio: file('asyncio_workload.py', ASYNCIO_WORKLOAD),
     tornado: file('tornado_workload.py', TORNADO_WORKLOAD),
     unrelated: file('unrelated.py', UNRELATED),
-    tree: file('many_tasks.py', TREE_PROGRAM),
+    tree: TREE_PROGRAM,
   };
 }
 
