@@ -181,6 +181,22 @@ async function check(options: Options): Promise<number> {
   return findings.length ? 1 : 0;
 }
 
+/**
+ * The version of the package this script ships in, from the package.json above it (read at run
+ * time: the bundle sits in its package's `dist/`, the unbundled build deeper, and neither embeds it).
+ */
+function packageVersion(): string | undefined {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    try {
+      const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (manifest.name === 'coroutine-lens' && typeof manifest.version === 'string') return manifest.version;
+    } catch {
+      // no (readable) package.json here: look further up
+    }
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
 /** For --stdin-filename: the folder above the file's outermost package, so its imports resolve. */
 function topPackageFolder(file: string): string {
   let dir = path.dirname(file);
@@ -191,7 +207,7 @@ function topPackageFolder(file: string): string {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === '--version') {
-    process.stdout.write(`coroutine-lens ${ENGINE_VERSION}\n`);
+    process.stdout.write(`coroutine-lens ${packageVersion() ?? '(unknown version)'} (engine ${ENGINE_VERSION})\n`);
     return 0;
   }
   if (command === '--help' || command === '-h') {

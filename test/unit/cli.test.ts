@@ -1,10 +1,11 @@
 /** The bundled CLI (dist/cli.js) as CI runs it: formats, options, exit codes. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { ENGINE_VERSION } from '../../server/src/analysis/version';
 import { fixturesRoot, repoRoot } from './engineHarness';
 
 const cli = path.join(repoRoot, 'dist', 'cli.js');
@@ -100,8 +101,30 @@ describe('coroutine-lens check', () => {
     assert.match(result.stderr, /^pyproject\.toml:3: configuration error: unknown-key: unknown setting/m);
   });
 
-  test('--version and --help', () => {
-    assert.match(run(['--version']).stdout, /^coroutine-lens \d+\.\d+\.\d+/);
+  test('a cache folder the CLI creates tells git to ignore it', () => {
+    const project = path.join(scratch, 'gitignored');
+    cpSync(path.join(fixturesRoot, 'direct'), project, { recursive: true });
+    assert.equal(run(['check', '.'], { cwd: project }).code, 1);
+    const lines = readFileSync(path.join(project, '.coroutine_lens_cache', '.gitignore'), 'utf8').split('\n');
+    assert.ok(lines.includes('*'), lines.join('\n'));
+  });
+
+  test('--cache-dir pointing at an existing folder leaves its .gitignore alone', () => {
+    const project = path.join(scratch, 'own-cache-dir');
+    cpSync(path.join(fixturesRoot, 'direct'), project, { recursive: true });
+    mkdirSync(path.join(project, 'cache'));
+    writeFileSync(path.join(project, 'cache', '.gitignore'), 'mine\n');
+    run(['check', '--cache-dir', 'cache', '.'], { cwd: project });
+    assert.equal(readFileSync(path.join(project, 'cache', '.gitignore'), 'utf8'), 'mine\n');
+    assert.ok(readdirSync(path.join(project, 'cache')).some((f) => f.startsWith('facts-')), 'the cache was written');
+  });
+
+  test('--version prints the package version and the engine (cache) version', () => {
+    const { version } = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    assert.equal(run(['--version']).stdout, `coroutine-lens ${version} (engine ${ENGINE_VERSION})\n`);
+  });
+
+  test('--help', () => {
     assert.match(run(['--help']).stdout, /--stdin-filename/);
   });
 });

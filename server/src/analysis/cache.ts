@@ -35,6 +35,8 @@ interface CacheFile {
   results?: Record<string, CachedResult>;
 }
 
+const GITIGNORE = '# Automatically created by coroutine-lens.\n*\n';
+
 export function contentHash(bytes: Uint8Array): string {
   return createHash('sha1').update(bytes).digest('hex');
 }
@@ -98,7 +100,10 @@ export class FactsCache {
 
   async save(): Promise<void> {
     if (!this.dirty) return;
-    await fs.mkdir(path.dirname(this.file), { recursive: true });
+    const created = await fs.mkdir(path.dirname(this.file), { recursive: true });
+    // A folder this cache made holds nothing to commit: say so to git, as ruff does for `.ruff_cache`.
+    // Only then — a `--cache-dir` the user points at an existing folder keeps whatever it has.
+    if (created !== undefined) await fs.writeFile(path.join(path.dirname(this.file), '.gitignore'), GITIGNORE, { flag: 'wx' }).catch(() => undefined);
     const temporary = `${this.file}.${process.pid}.tmp`;
     await fs.writeFile(temporary, JSON.stringify({ engineVersion: ENGINE_VERSION, files: this.files, results: this.results } satisfies CacheFile));
     await fs.rename(temporary, this.file);
