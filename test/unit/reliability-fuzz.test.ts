@@ -81,11 +81,39 @@ test('names that are also Object.prototype members resolve like any other name',
   }
 });
 
-test('`__proto__` as an import alias or a module-level name resolves', { todo: 'facts.ts stores bindings in plain objects: `imports["__proto__"] = …` sets the prototype instead of a binding, so the blocking call behind it is missed' }, async () => {
+test('`__proto__` as an import alias or a module-level name resolves', async () => {
   const engine = await AnalysisEngine.create({ wasmDir });
   const file = path.join(repoRoot, 'examples', 'prototype_names.py');
   for (const label of ['an import alias', 'a module-level assignment']) {
     engine.updateFile(file, NAME_CASES[label]!.source('__proto__'));
     assert.deepEqual(engine.analyzeFile(file).findings.map((f) => f.code), ['ASYNC251'], label);
+  }
+});
+
+test('`__proto__` as a lazily parsed function, a method and an alias resolves cold and from the cache', async () => {
+  const workspace = mkdtempSync(path.join(tmpdir(), 'coroutine-lens-proto-'));
+  try {
+    mkdirSync(path.join(workspace, 'app'));
+    writeFileSync(path.join(workspace, 'app', '__init__.py'), '');
+    // No coroutine code in `helpers`: both blocks stay lazy until a call leads into them.
+    writeFileSync(path.join(workspace, 'app', 'helpers.py'), 'import time\n\n\ndef __proto__():\n    time.sleep(1)\n\n\nclass Store:\n    def __proto__(self):\n        time.sleep(1)\n');
+    writeFileSync(
+      path.join(workspace, 'app', 'server.py'),
+      'from time import sleep as __proto__\nfrom app import helpers\n\n\nasync def handler():\n    __proto__(1)\n    helpers.__proto__()\n    helpers.Store().__proto__()\n',
+    );
+    const findingsOf = async (cacheDir: string): Promise<string[]> => {
+      const engine = await AnalysisEngine.create({ wasmDir, cacheDir });
+      engine.setConfiguration(workspace, defaultConfiguration());
+      await engine.indexWorkspace(workspace);
+      const findings = engine.analyzeFile(path.join(workspace, 'app', 'server.py')).findings.map((f) => `${f.range.start.line + 1} ${f.code}`);
+      await engine.flushCache();
+      return findings;
+    };
+    const cacheDir = path.join(workspace, '.cache');
+    const expected = ['6 ASYNC251', '7 CORO120', '8 CORO120'];
+    assert.deepEqual(await findingsOf(cacheDir), expected, 'cold');
+    assert.deepEqual(await findingsOf(cacheDir), expected, 'from the cache');
+  } finally {
+    rmSync(workspace, { recursive: true, force: true });
   }
 });

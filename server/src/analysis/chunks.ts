@@ -6,7 +6,7 @@
  * out of the first parse (their lines blanked, so every position stays the same) and recorded
  * as *lazy*. Resolution parses a lazy block when a call leads into it, and merges its facts.
  */
-import type { Bindings, ClassFact, FunctionFact, ModuleFacts, Span } from './facts';
+import { nameRecord, setName, type Bindings, type ClassFact, type FunctionFact, type ModuleFacts, type Span } from './facts';
 
 /** Line range [start, end) of a lazy block. */
 export type LineRange = [number, number];
@@ -159,8 +159,8 @@ export interface Prepared {
 export function prepareLazy(text: string, wanted: (block: string) => boolean): Prepared {
   const lines = text.split('\n');
   const indents = logicalIndents(text);
-  const lazy: Record<string, LazyBlock> = {};
-  const lazyMembers: Record<string, Record<string, LazyBlock>> = {};
+  const lazy = nameRecord<LazyBlock>();
+  const lazyMembers = nameRecord<Record<string, LazyBlock>>();
   /** Ranges to blank once every block is measured, with the indentation of the `pass` a member leaves. */
   const toBlank: Array<[LineRange, string | undefined]> = [];
   const blockText = (s: Statement): string => lines.slice(s.start, s.end).join('\n');
@@ -173,7 +173,7 @@ export function prepareLazy(text: string, wanted: (block: string) => boolean): P
     let bodyIndent = -1;
     for (let i = statement.header + 1; i < statement.end && bodyIndent < 0; i++) if (indents[i]! > 0) bodyIndent = indents[i]!;
     if (bodyIndent <= 0) return undefined;
-    const members: Record<string, LazyBlock> = {};
+    const members = nameRecord<LazyBlock>();
     const seen = new Set<string>();
     for (const member of statements(lines, indents, bodyIndent, statement.header + 1, statement.end)) {
       if (member.kind === 'other' || !member.name) continue;
@@ -270,8 +270,8 @@ function remapBinding(value: string, functionOffset: number, classMap: (index: n
 }
 
 function remapBindings(bindings: Bindings, functionOffset: number, classMap: (index: number) => number): Bindings {
-  const result: Bindings = {};
-  for (const [k, v] of Object.entries(bindings)) result[k] = remapBinding(v, functionOffset, classMap);
+  const result: Bindings = nameRecord();
+  for (const [k, v] of Object.entries(bindings)) setName(result, k, remapBinding(v, functionOffset, classMap));
   return result;
 }
 
@@ -291,7 +291,7 @@ export interface Renumbered {
 export function renumber(part: ModuleFacts, functionOffset: number, classOffset: number, intoClass?: { index: number; qualname: string }): Renumbered {
   const classMap = (index: number): number => (intoClass ? (index === 0 ? intoClass.index : classOffset + index - 1) : classOffset + index);
   const fixName = (qualname: string): string => (intoClass ? qualname.replace(/^__lazy__\./, `${intoClass.qualname}.`) : qualname);
-  const result: Renumbered = { functions: [], classes: [], bindings: intoClass ? {} : remapBindings(part.globals, functionOffset, classMap) };
+  const result: Renumbered = { functions: [], classes: [], bindings: intoClass ? nameRecord() : remapBindings(part.globals, functionOffset, classMap) };
   part.classes.forEach((cls: ClassFact, index) => {
     const members = remapBindings(cls.members, functionOffset, classMap);
     if (intoClass && index === 0) result.bindings = members;
@@ -310,7 +310,8 @@ export function renumber(part: ModuleFacts, functionOffset: number, classOffset:
 export function appendRenumbered(target: ModuleFacts, part: Renumbered, intoClass?: number): void {
   target.functions.push(...part.functions);
   target.classes.push(...part.classes);
-  Object.assign(intoClass === undefined ? target.globals : target.classes[intoClass]!.members, part.bindings);
+  const bindings = intoClass === undefined ? target.globals : target.classes[intoClass]!.members;
+  for (const [name, value] of Object.entries(part.bindings)) setName(bindings, name, value);
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Source text → facts, optionally leaving blocks without coroutine code for later (chunks.ts). */
 import type { Parser } from 'web-tree-sitter';
 import { lazySource, mergeLazy, prepareLazy, shiftedFacts, type LazyBlock } from './chunks';
-import { extractFacts, type ModuleFacts } from './facts';
+import { extractFacts, setName, type ModuleFacts } from './facts';
 import { blockFilterFor } from './prefilter';
 
 /** `lazyWithDecorators`: leave blocks without coroutine markers lazy (the prefilter with these extra decorators). */
@@ -13,7 +13,7 @@ export function factsFromText(parser: Parser, text: string, module: string, isPa
     const facts = extractFacts(tree, module, isPackage, text);
     if (prepared && Object.keys(prepared.lazy).length) {
       facts.lazy = prepared.lazy;
-      for (const name of Object.keys(prepared.lazy)) facts.globals[name] = '#lazy';
+      for (const name of Object.keys(prepared.lazy)) setName(facts.globals, name, '#lazy');
     }
     for (const [className, members] of Object.entries(prepared?.lazyMembers ?? {})) {
       const cls = facts.classes.find((c) => c.qualname === className);
@@ -30,9 +30,8 @@ export function materialize(parser: Parser, facts: ModuleFacts, lines: string[],
   const table = classIndex === undefined ? facts.lazy : facts.classes[classIndex]!.lazyMembers;
   const taken = new Map<string, LazyBlock>();
   for (const name of names) {
-    const block = table?.[name];
-    if (!block) continue;
-    taken.set(name, block);
+    if (!table || !Object.hasOwn(table, name)) continue;
+    taken.set(name, table[name]!);
     delete table[name];
   }
   const blocks = [...taken.values()];
@@ -55,6 +54,6 @@ export function materialize(parser: Parser, facts: ModuleFacts, lines: string[],
   } finally {
     tree.delete();
   }
-  if (!member) for (const name of names) if (facts.globals[name] === '#lazy') delete facts.globals[name];
+  if (!member) for (const name of names) if (Object.hasOwn(facts.globals, name) && facts.globals[name] === '#lazy') delete facts.globals[name];
   return true;
 }

@@ -96,6 +96,29 @@ function spanOf(node: Node): Span {
   return [s.row, s.column, e.row, e.column];
 }
 
+/**
+ * A record keyed by names from user code. Without a prototype, `__proto__` or `constructor` is a key
+ * like any other (on a plain object, `record['__proto__'] = v` would replace the prototype instead).
+ */
+export function nameRecord<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/**
+ * `record[name] = value` as the record's own property, also on a record that came back from the
+ * cache's JSON or a worker's message: those are plain objects again, where assigning `__proto__`
+ * would call the prototype's setter and store nothing.
+ */
+export function setName<T>(record: Record<string, T>, name: string, value: T): void {
+  if (name === '__proto__') Object.defineProperty(record, name, { value, writable: true, enumerable: true, configurable: true });
+  else record[name] = value;
+}
+
+/** Facts with nothing in them yet, their name-keyed records without a prototype. */
+export function emptyFacts(): ModuleFacts {
+  return { imports: nameRecord(), starImports: [], globals: nameRecord(), functions: [], classes: [], noqa: {}, framework: 'asyncio', problems: [] };
+}
+
 /** The dotted form of an expression, or undefined when it is not a name / attribute / call chain. */
 export function dotted(node: Node | null): string | undefined {
   if (!node) return undefined;
@@ -204,7 +227,7 @@ export function mentionsWrappers(text: string): boolean {
  * the whole file (completeModuleFacts) — incremental.ts joins such parts and completes them once.
  */
 export function extractFacts(tree: Tree, module: string, isPackage: boolean, text: string, statement?: Statement): ModuleFacts {
-  const facts: ModuleFacts = { imports: {}, starImports: [], globals: {}, functions: [], classes: [], noqa: {}, framework: 'asyncio', problems: [] };
+  const facts = emptyFacts();
   const moduleScope: Scope = { classBody: false, lambda: false, prefix: '', end: Infinity };
   const stack: Scope[] = [moduleScope];
   const pendingDecorators = new Map<number, string[]>();
@@ -219,15 +242,15 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
   let withValue: string | undefined;
 
   const bind = (scope: Scope, name: string, value: string): void => {
-    if (scope.classBody && scope.cls !== undefined) facts.classes[scope.cls]!.members[name] = value;
-    else if (scope.fn !== undefined) facts.functions[scope.fn]!.locals[name] = value;
-    else facts.globals[name] = value;
+    if (scope.classBody && scope.cls !== undefined) setName(facts.classes[scope.cls]!.members, name, value);
+    else if (scope.fn !== undefined) setName(facts.functions[scope.fn]!.locals, name, value);
+    else setName(facts.globals, name, value);
   };
 
   const addImport = (scope: Scope, local: string, qualified: string): void => {
     // Function-level imports bind locally; the common case (module level) goes to the import table.
     if (scope.fn !== undefined || scope.classBody) bind(scope, local, `=${qualified}`);
-    else facts.imports[local] = qualified;
+    else setName(facts.imports, local, qualified);
   };
 
   const recordImport = (node: Node, scope: Scope): void => {
@@ -277,7 +300,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
       decorators,
       hasYield: false,
       span: spanFromText(nameNode, name),
-      locals: {},
+      locals: nameRecord(),
       calls: [],
     };
     if (scope.classBody && scope.cls !== undefined) fact.classIndex = scope.cls;
@@ -291,7 +314,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
       first = false;
       const typeNode = param.childForFieldName('type')?.namedChild(0);
       const annotation = typeNode ? dottedFast(typeNode) : undefined;
-      if (annotation) fact.locals[paramName.text] = `:${annotation}`;
+      if (annotation) setName(fact.locals, paramName.text, `:${annotation}`);
     }
     facts.functions.push(fact);
     bind(scope, name, `#f${index}`);
@@ -304,7 +327,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
     const bases = (node.childForFieldName('superclasses')?.namedChildren ?? [])
       .map((b) => (b ? dottedFast(b) : undefined))
       .filter((b): b is string => b !== undefined);
-    facts.classes.push({ name: nameNode.text, qualname, bases, span: spanFromText(nameNode, nameNode.text), members: {} });
+    facts.classes.push({ name: nameNode.text, qualname, bases, span: spanFromText(nameNode, nameNode.text), members: nameRecord() });
     bind(scope, nameNode.text, `#c${index}`);
     return { fn: scope.fn, cls: index, classBody: true, lambda: false, prefix: `${qualname}.`, end: node.endIndex };
   };
@@ -405,7 +428,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
           const fn = facts.functions[scope.fn]!;
           const [object, attribute, more] = assignLeft.split('.');
           if (fn.classIndex !== undefined && fn.selfName && object === fn.selfName && attribute && !more) {
-            facts.classes[fn.classIndex]!.members[attribute] = bound;
+            setName(facts.classes[fn.classIndex]!.members, attribute, bound);
           }
         }
         break;

@@ -15,7 +15,7 @@
  */
 import type { Tree } from 'web-tree-sitter';
 import { appendRenumbered, renumber, shiftedFacts, type Renumbered } from './chunks';
-import { completeModuleFacts, extractFacts, mentionsWrappers, type ModuleFacts } from './facts';
+import { completeModuleFacts, emptyFacts, extractFacts, mentionsWrappers, type ModuleFacts } from './facts';
 
 /** Facts of one top-level statement, positions absolute for the line `row` it started on. */
 interface StatementFacts {
@@ -55,7 +55,7 @@ export class BufferFacts {
     }
     const previous = this.statements;
     const current = new Map<string, StatementFacts>();
-    const facts: ModuleFacts = { imports: {}, starImports: [], globals: {}, functions: [], classes: [], noqa: {}, framework: 'asyncio', problems: [] };
+    const facts = emptyFacts();
     const parts: Renumbered[] = [];
     const order: StatementFacts[] = [];
     const root = tree.rootNode;

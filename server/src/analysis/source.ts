@@ -25,18 +25,19 @@ function declaredEncoding(bytes: Uint8Array): string | undefined {
 }
 
 /** Python codec names that TextDecoder spells differently. */
-const CODEC_ALIASES: Record<string, string> = {
-  'utf8': 'utf-8', 'utf_8': 'utf-8', 'latin-1': 'latin1', 'latin_1': 'latin1', 'iso-8859-1': 'latin1',
-  'iso8859-1': 'latin1', 'cp1252': 'windows-1252', 'iso-8859-15': 'iso-8859-15', 'koi8_r': 'koi8-r',
-  'euc_jp': 'euc-jp', 'shift_jis': 'shift_jis', 'utf-8-sig': 'utf-8', 'ascii': 'utf-8', 'us-ascii': 'utf-8',
-};
+const CODEC_ALIASES = new Map<string, string>([
+  ['utf8', 'utf-8'], ['utf_8', 'utf-8'], ['latin-1', 'latin1'], ['latin_1', 'latin1'],
+  ['iso-8859-1', 'latin1'], ['iso8859-1', 'latin1'], ['cp1252', 'windows-1252'],
+  ['iso-8859-15', 'iso-8859-15'], ['koi8_r', 'koi8-r'], ['euc_jp', 'euc-jp'], ['shift_jis', 'shift_jis'],
+  ['utf-8-sig', 'utf-8'], ['ascii', 'utf-8'], ['us-ascii', 'utf-8'],
+]);
 
 export function decodeSource(bytes: Uint8Array, maxBytes: number): Decoded {
   if (bytes.length > maxBytes) return { problem: `skipped: ${bytes.length} bytes is over the size limit of ${maxBytes} bytes` };
   if (bytes.indexOf(0) >= 0) return { problem: 'skipped: the file contains NUL bytes (binary, not Python source)' };
   const hasBom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   const declared = declaredEncoding(bytes);
-  const encoding = hasBom || !declared ? 'utf-8' : (CODEC_ALIASES[declared] ?? declared.replace(/_/g, '-'));
+  const encoding = hasBom || !declared ? 'utf-8' : (CODEC_ALIASES.get(declared) ?? declared.replace(/_/g, '-'));
   let decoder: InstanceType<typeof TextDecoder>;
   try {
     decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: false });
