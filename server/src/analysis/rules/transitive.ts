@@ -3,7 +3,10 @@
  * calls? Computed per call-graph region on demand: collect every function reachable from the one
  * asked about (parsing modules as calls lead into them), then propagate to a fixpoint in rounds —
  * round n finds the functions whose shortest blocking chain has n hops, so chains are shortest
- * and cycles terminate. Results are memoised until the engine's inputs change.
+ * and cycles terminate. Results are memoised until the engine's inputs change; a memoised summary
+ * of depth d joins a later region's rounds at round d + 1, so a function's chain is the same
+ * whichever functions were asked about before (analysis order, or which thread analyses a file,
+ * never changes a finding).
  */
 import type { RuleCode } from '../api';
 import type { CallFact } from '../facts';
@@ -15,6 +18,8 @@ export interface Summary {
   call: CallFact;
   source: ModuleSource;
   next: { kind: 'blocking'; name: string; code: RuleCode } | { kind: 'function'; source: ModuleSource; index: number };
+  /** Calls between this function and the blocking call: 0 when this function makes it. */
+  depth: number;
 }
 
 interface Node {
@@ -67,7 +72,7 @@ export class TransitiveSummaries {
         if (!target) continue;
         if (target.kind === 'blocking' && !node.direct) {
           const code = this.checker.blockingCode(src, idx, call, target.entry);
-          if (code) node.direct = { call, source: src, next: { kind: 'blocking', name: target.name, code } };
+          if (code) node.direct = { call, source: src, next: { kind: 'blocking', name: target.name, code }, depth: 0 };
         } else if (target.kind === 'sync') {
           node.edges.push({ call, key: keyOf(target.source, target.index), source: target.source, index: target.index });
           stack.push([target.source, target.index]);
@@ -76,19 +81,25 @@ export class TransitiveSummaries {
     }
     const found = new Map<string, Summary>();
     for (const [key, node] of nodes) if (node.direct) found.set(key, node.direct);
-    for (let changed = true; changed; ) {
-      const round = new Map<string, Summary>();
+    // Rounds go on while they find something, and at least until every memoised callee has joined.
+    let lastMemoRound = 0;
+    for (const node of nodes.values()) {
+      for (const edge of node.edges) lastMemoRound = Math.max(lastMemoRound, (this.memo.get(edge.key)?.depth ?? -1) + 1);
+    }
+    for (let round = 1; ; round++) {
+      const added = new Map<string, Summary>();
       for (const [key, node] of nodes) {
         if (found.has(key)) continue;
         for (const edge of node.edges) {
-          if (found.get(edge.key) ?? this.memo.get(edge.key)) {
-            round.set(key, { call: edge.call, source: node.source, next: { kind: 'function', source: edge.source, index: edge.index } });
+          const next = found.get(edge.key) ?? this.memo.get(edge.key);
+          if (next && next.depth < round) {
+            added.set(key, { call: edge.call, source: node.source, next: { kind: 'function', source: edge.source, index: edge.index }, depth: round });
             break;
           }
         }
       }
-      for (const [key, summary] of round) found.set(key, summary);
-      changed = round.size > 0;
+      for (const [key, summary] of added) found.set(key, summary);
+      if (!added.size && round >= lastMemoRound) break;
     }
     for (const key of nodes.keys()) {
       this.memo.set(key, found.get(key) ?? null);
