@@ -32,7 +32,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Corout
     debugEvents,
     coroutinesView,
     runtimeDiagnostics,
-    vscode.window.createTreeView('coroutineLens.coroutines', { treeDataProvider: coroutinesView, showCollapseAll: true }),
     registerTreeDocumentLinks(),
     ...registerCoroutineCommands(coroutinesView),
     vscode.commands.registerCommand('coroutineLens.restartServer', () => languageServer?.restart()),

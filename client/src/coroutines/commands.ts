@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { SourceFrame } from '../../../debug-adapter/src/agentProtocol';
 import type { CoroutinesView } from './coroutinesView';
-import { nodeLabel, taskDescription, type TreeNode } from './treeModel';
+import { copyText, nodeLabel, type TreeNode } from './treeModel';
 import { TREE_LANGUAGE } from './treeDocument';
 import { treeToText } from './treeText';
 
@@ -11,12 +11,6 @@ async function reveal(frame: SourceFrame): Promise<void> {
   const editor = await vscode.window.showTextDocument(vscode.Uri.file(frame.path), { preview: true });
   editor.selection = new vscode.Selection(line, 0, line, 0);
   editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-}
-
-function nodeText(node: TreeNode): string {
-  if (node.kind === 'task') return `${nodeLabel(node)} ${taskDescription(node.task)}\n${node.task.frames.map((f) => `  ${f.name}  ${f.path}:${f.line}`).join('\n')}`;
-  if (node.kind === 'frame') return `${node.frame.name}  ${node.frame.path}:${node.frame.line}`;
-  return nodeLabel(node);
 }
 
 export function registerCoroutineCommands(view: CoroutinesView): vscode.Disposable[] {
@@ -49,7 +43,7 @@ export function registerCoroutineCommands(view: CoroutinesView): vscode.Disposab
       return vscode.window.showTextDocument(document);
     }),
     vscode.commands.registerCommand('coroutineLens.revealFrame', (node: TreeNode) => (node.kind === 'frame' ? reveal(node.frame) : undefined)),
-    vscode.commands.registerCommand('coroutineLens.copyCoroutineNode', (node: TreeNode) => vscode.env.clipboard.writeText(nodeText(node))),
+    vscode.commands.registerCommand('coroutineLens.copyCoroutineNode', (node: TreeNode) => vscode.env.clipboard.writeText(copyText(node))),
     vscode.commands.registerCommand('coroutineLens.cancelTask', async (node: TreeNode) => {
       const debugSession = session();
       if (node.kind !== 'task' || !debugSession) return;
@@ -60,9 +54,16 @@ export function registerCoroutineCommands(view: CoroutinesView): vscode.Disposab
     vscode.commands.registerCommand('coroutineLens.showCreationStack', async (node: TreeNode) => {
       const debugSession = session();
       if (node.kind !== 'task' || !debugSession) return;
-      const { frames } = (await debugSession.customRequest('taskCreationStack', { taskId: node.task.id })) as { frames: SourceFrame[] };
+      let frames: SourceFrame[];
+      try {
+        ({ frames } = (await debugSession.customRequest('taskCreationStack', { taskId: node.task.id })) as { frames: SourceFrame[] });
+      } catch (error) {
+        // Not recorded (created before the agent came), or the task has finished since.
+        void vscode.window.showInformationMessage(`Coroutine Lens: where ${nodeLabel(node)} was created is not known: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
       if (!frames.length) {
-        void vscode.window.showInformationMessage(`Coroutine Lens: where ${nodeLabel(node)} was created is not known (it was created before the debugger started).`);
+        void vscode.window.showInformationMessage(`Coroutine Lens: ${nodeLabel(node)} was created by library code only.`);
         return;
       }
       const picked = await vscode.window.showQuickPick(

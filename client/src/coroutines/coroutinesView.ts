@@ -1,13 +1,20 @@
 /**
  * The Coroutines view (Run and Debug container): the suspension tree of the active
  * `coroutine-lens` session, refreshed on every stop and, in Live mode, while the program runs.
+ * While paused, a task's frames expand into their locals (frameLocals.ts). Children are built when
+ * a node is expanded and kept per node, so a tree of 10,000 tasks costs only what is on screen and
+ * `reveal` finds the same node objects again.
  */
 import * as vscode from 'vscode';
 import type { CoroutineTree } from '../../../debug-adapter/src/agentProtocol';
 import type { DebugEvents } from '../debugEvents';
-import { childrenOf, loopNodes, nodeLabel, NO_FILTER, taskDescription, type TreeFilter, type TreeNode } from './treeModel';
+import { frameLocals, variableChildren, type DapRequest } from './frameLocals';
+import { childrenOf, hasStructuralChildren, loopNodes, nodeLabel, NO_FILTER, taskDescription, type TreeFilter, type TreeNode } from './treeModel';
 
+export const COROUTINES_VIEW_ID = 'coroutineLens.coroutines';
 const LIVE_INTERVAL_MS = 1000;
+/** Live mode waits this many times as long as the last refresh took: a huge tree is not refreshed back to back. */
+const LIVE_IDLE_FACTOR = 3;
 
 const STATE_ICONS: Record<string, vscode.ThemeIcon> = {
   running: new vscode.ThemeIcon('play-circle', new vscode.ThemeColor('debugIcon.startForeground')),
@@ -20,12 +27,20 @@ const STATE_ICONS: Record<string, vscode.ThemeIcon> = {
 export class CoroutinesView implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
+  private readonly treeView: vscode.TreeView<TreeNode>;
   private tree: CoroutineTree | undefined;
   private session: vscode.DebugSession | undefined;
   private paused = false;
   private live = true;
   private filter: TreeFilter = NO_FILTER;
-  private inFlight = false;
+  /** The refresh under way, and whether another was asked for meanwhile (a stop during a live refresh). */
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
+  private lastRefresh = { endedAt: 0, tookMs: 0 };
+  /** Built on first expansion, dropped with the tree: node → its children, child → its parent. */
+  private roots: TreeNode[] | undefined;
+  private children = new WeakMap<TreeNode, TreeNode[] | Promise<TreeNode[]>>();
+  private parents = new WeakMap<TreeNode, TreeNode>();
   private readonly timer: NodeJS.Timeout;
   private readonly subscriptions: vscode.Disposable[] = [];
 
@@ -34,7 +49,9 @@ export class CoroutinesView implements vscode.TreeDataProvider<TreeNode>, vscode
     private readonly debugType: string,
     private readonly log: vscode.LogOutputChannel,
   ) {
+    this.treeView = vscode.window.createTreeView(COROUTINES_VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
     this.subscriptions.push(
+      this.treeView,
       events.onEvent(({ session, event }) => {
         if (event.event === 'stopped') {
           this.session = session;
@@ -50,20 +67,20 @@ export class CoroutinesView implements vscode.TreeDataProvider<TreeNode>, vscode
         if (session.type !== this.debugType) return;
         this.session = session;
         this.paused = false;
-        this.tree = undefined;
-        this.changed.fire(undefined);
+        this.show(undefined);
       }),
       vscode.debug.onDidTerminateDebugSession((session) => {
         if (session !== this.session) return;
         this.session = undefined;
-        this.tree = undefined;
-        this.changed.fire(undefined);
+        this.show(undefined);
       }),
     );
     void vscode.commands.executeCommand('setContext', 'coroutineLens.live', this.live);
-    // Live mode: refresh while running, at most once a second and never two requests at a time.
+    // Live mode: refresh while running, at most once a second, never two requests at a time, and
+    // idle between refreshes LIVE_IDLE_FACTOR times as long as the last one took.
     this.timer = setInterval(() => {
-      if (this.live && this.session && !this.paused) void this.refresh();
+      const rested = Date.now() - this.lastRefresh.endedAt >= LIVE_IDLE_FACTOR * this.lastRefresh.tookMs;
+      if (this.live && this.session && !this.paused && !this.refreshing && rested) void this.refresh();
     }, LIVE_INTERVAL_MS);
   }
 
@@ -75,18 +92,47 @@ export class CoroutinesView implements vscode.TreeDataProvider<TreeNode>, vscode
     return this.session;
   }
 
-  async refresh(): Promise<void> {
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Resolves once the tree reflects the program as it is now (a refresh asked for mid-flight runs again). */
+  refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.refreshAgain = false;
+        const started = Date.now();
+        await this.fetch();
+        this.lastRefresh = { endedAt: Date.now(), tookMs: Date.now() - started };
+      } while (this.refreshAgain);
+    })().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async fetch(): Promise<void> {
     const session = this.session ?? (vscode.debug.activeDebugSession?.type === this.debugType ? vscode.debug.activeDebugSession : undefined);
-    if (!session || this.inFlight) return;
-    this.inFlight = true;
+    if (!session) return;
     try {
-      this.tree = (await session.customRequest('coroutineTree')) as CoroutineTree;
+      // Tasks get their pseudo-thread ids (the key to their locals) when threads are listed; the
+      // stop reaches this view before VS Code lists them, so list them first.
+      if (this.paused) await session.customRequest('threads');
+      const tree = (await session.customRequest('coroutineTree')) as CoroutineTree;
       this.session = session;
+      this.show(tree);
     } catch (error) {
       this.log.warn(`coroutineTree: ${error instanceof Error ? error.message : String(error)}`);
-    } finally {
-      this.inFlight = false;
     }
+  }
+
+  private show(tree: CoroutineTree | undefined): void {
+    this.tree = tree;
+    this.roots = undefined;
+    this.children = new WeakMap();
+    this.parents = new WeakMap();
     this.changed.fire(undefined);
   }
 
@@ -97,21 +143,53 @@ export class CoroutinesView implements vscode.TreeDataProvider<TreeNode>, vscode
 
   setFilter(filter: TreeFilter): void {
     this.filter = filter;
-    this.changed.fire(undefined);
+    this.show(this.tree);
   }
 
   get currentFilter(): TreeFilter {
     return this.filter;
   }
 
-  getChildren(node?: TreeNode): TreeNode[] {
-    if (!node) return this.tree ? loopNodes(this.tree, this.filter) : [];
-    return childrenOf(node);
+  /** Shows `node` in the view (its ancestors expanded); `node` must come from getChildren. */
+  reveal(node: TreeNode, options: { select?: boolean; focus?: boolean; expand?: boolean | number }): Thenable<void> {
+    return this.treeView.reveal(node, options);
+  }
+
+  getChildren(node?: TreeNode): TreeNode[] | Promise<TreeNode[]> {
+    if (!node) return (this.roots ??= this.tree ? loopNodes(this.tree, this.filter) : []);
+    let children = this.children.get(node);
+    if (!children) {
+      const adopt = (built: TreeNode[]) => {
+        for (const child of built) this.parents.set(child, node);
+        return built;
+      };
+      const built = this.buildChildren(node);
+      children = Array.isArray(built) ? adopt(built) : built.then(adopt);
+      this.children.set(node, children);
+    }
+    return children;
+  }
+
+  private buildChildren(node: TreeNode): TreeNode[] | Promise<TreeNode[]> {
+    if (node.kind !== 'frame' && node.kind !== 'variable') return childrenOf(node);
+    const session = this.session;
+    if (!session || !this.paused) return [{ kind: 'note', text: 'pause the program to see locals' }];
+    const request: DapRequest = (command, args) => session.customRequest(command, args);
+    return node.kind === 'frame' ? frameLocals(request, node) : variableChildren(request, node.variable);
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    return this.parents.get(node);
+  }
+
+  private expandable(node: TreeNode): boolean {
+    if (node.kind === 'frame') return this.paused;
+    if (node.kind === 'variable') return node.variable.variablesReference > 0;
+    return hasStructuralChildren(node);
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
-    const expandable = childrenOf(node).length > 0;
-    const item = new vscode.TreeItem(nodeLabel(node), expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(nodeLabel(node), this.expandable(node) ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     switch (node.kind) {
       case 'loop':
         item.collapsibleState = vscode.TreeItemCollapsibleState.Expanded;
@@ -120,23 +198,23 @@ export class CoroutinesView implements vscode.TreeDataProvider<TreeNode>, vscode
         item.contextValue = 'loop';
         item.tooltip = `event loop ${node.loop.id} in thread ${node.loop.threadName} (id ${node.loop.threadId})`;
         break;
-      case 'task': {
-        const { task } = node;
-        item.description = taskDescription(task);
-        item.iconPath = STATE_ICONS[task.state];
-        item.contextValue = task.state === 'suspended' || task.state === 'running' ? 'task.live' : 'task';
-        item.tooltip = new vscode.MarkdownString(
-          [`**${nodeLabel(node)}** — ${task.state}`, task.awaiting ? `awaiting ${task.awaiting.kind}: ${task.awaiting.description}` : '', ...task.frames.map((f) => `- \`${f.name}\` ${f.path}:${f.line}`)]
-            .filter(Boolean)
-            .join('\n\n'),
-        );
+      case 'task':
+        // The tooltip is built in resolveTreeItem, when hovered: not for each of 10,000 tasks.
+        item.description = taskDescription(node.task);
+        item.iconPath = STATE_ICONS[node.task.state];
+        item.contextValue = node.task.state === 'suspended' || node.task.state === 'running' ? 'task.live' : 'task';
         break;
-      }
       case 'frame':
         item.iconPath = new vscode.ThemeIcon('debug-stackframe');
-        item.tooltip = `${node.frame.path}:${node.frame.line}`;
+        item.tooltip = `${node.frame.path}:${node.frame.line}${this.paused ? '\nexpand for its locals' : ''}`;
         item.contextValue = 'frame';
         item.command = { command: 'coroutineLens.revealFrame', title: 'Reveal', arguments: [node] };
+        break;
+      case 'variable':
+        item.description = node.variable.value;
+        item.tooltip = node.variable.type ? `${node.variable.type}: ${node.variable.value}` : node.variable.value;
+        item.iconPath = new vscode.ThemeIcon('symbol-variable');
+        item.contextValue = 'variable';
         break;
       case 'awaits':
         item.iconPath = new vscode.ThemeIcon('watch');
@@ -148,6 +226,18 @@ export class CoroutinesView implements vscode.TreeDataProvider<TreeNode>, vscode
       case 'note':
         item.iconPath = new vscode.ThemeIcon('info');
         break;
+    }
+    return item;
+  }
+
+  resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem {
+    if (node.kind === 'task') {
+      const { task } = node;
+      item.tooltip = new vscode.MarkdownString(
+        [`**${nodeLabel(node)}** — ${task.state}`, task.awaiting ? `awaiting ${task.awaiting.kind}: ${task.awaiting.description}` : '', ...task.frames.map((f) => `- \`${f.name}\` ${f.path}:${f.line}`)]
+          .filter(Boolean)
+          .join('\n\n'),
+      );
     }
     return item;
   }

@@ -1,8 +1,10 @@
 /**
  * The Coroutines view's model: the adapter's `coroutineTree` response turned into nodes
- * (loop → task → its frames, what it awaits, who awaits it), their labels and descriptions, and the
- * view's filters. No `vscode` here, so the unit tier tests it directly.
+ * (loop → task → its frames, what it awaits, who awaits it; a frame → its locals while paused),
+ * their labels, descriptions and copied text, and the view's filters. No `vscode` here, so the unit
+ * tier tests it directly.
  */
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { CoroutineTask, CoroutineTree, EventLoopInfo, SourceFrame } from '../../../debug-adapter/src/agentProtocol';
 
 export interface TreeFilter {
@@ -16,7 +18,10 @@ export const NO_FILTER: TreeFilter = { hideDone: false, hideLibraryOnly: false }
 export type TreeNode =
   | { kind: 'loop'; loop: EventLoopInfo; tasks: CoroutineTask[] }
   | { kind: 'task'; task: CoroutineTask; loop: EventLoopInfo; byId: ReadonlyMap<string, CoroutineTask> }
-  | { kind: 'frame'; frame: SourceFrame & { frameId?: number }; task: CoroutineTask }
+  /** `index`: the frame's position in the task's frames (innermost first), to find it in the thread's stack. */
+  | { kind: 'frame'; frame: SourceFrame & { frameId?: number }; task: CoroutineTask; loop: EventLoopInfo; index: number }
+  /** A local of a paused frame, or a child of one; its children come from DAP `variables`. */
+  | { kind: 'variable'; variable: DebugProtocol.Variable }
   | { kind: 'awaits'; task: CoroutineTask; byId: ReadonlyMap<string, CoroutineTask>; loop: EventLoopInfo }
   | { kind: 'awaitedBy'; task: CoroutineTask; byId: ReadonlyMap<string, CoroutineTask>; loop: EventLoopInfo }
   | { kind: 'note'; text: string };
@@ -49,7 +54,7 @@ export function childrenOf(node: TreeNode): TreeNode[] {
     case 'task': {
       const children: TreeNode[] = [];
       if (node.task.awaiting) children.push({ kind: 'awaits', task: node.task, byId: node.byId, loop: node.loop });
-      children.push(...node.task.frames.map((frame): TreeNode => ({ kind: 'frame', frame, task: node.task })));
+      children.push(...node.task.frames.map((frame, index): TreeNode => ({ kind: 'frame', frame, task: node.task, loop: node.loop, index })));
       if (node.task.awaitedBy.length) children.push({ kind: 'awaitedBy', task: node.task, byId: node.byId, loop: node.loop });
       return children;
     }
@@ -59,6 +64,25 @@ export function childrenOf(node: TreeNode): TreeNode[] {
       return node.task.awaitedBy.flatMap((id) => taskNode(id, node.byId, node.loop));
     default:
       return [];
+  }
+}
+
+/**
+ * Whether a node has children, without building them (the view asks this of every visible node).
+ * Frames and variables are not covered: their children are fetched from the paused program.
+ */
+export function hasStructuralChildren(node: TreeNode): boolean {
+  switch (node.kind) {
+    case 'loop':
+      return node.tasks.length > 0;
+    case 'task':
+      return node.task.awaiting !== undefined || node.task.frames.length > 0 || node.task.awaitedBy.length > 0;
+    case 'awaits':
+      return (node.task.awaiting?.taskIds?.length ?? 0) > 0;
+    case 'awaitedBy':
+      return node.task.awaitedBy.length > 0;
+    default:
+      return false;
   }
 }
 
@@ -111,7 +135,23 @@ export function nodeLabel(node: TreeNode): string {
       return `awaits ${node.task.awaiting?.description ?? ''}`;
     case 'awaitedBy':
       return `awaited by ${node.task.awaitedBy.length} task${node.task.awaitedBy.length === 1 ? '' : 's'}`;
+    case 'variable':
+      return node.variable.name;
     case 'note':
       return node.text;
+  }
+}
+
+/** What Copy puts on the clipboard: a task with its frames, a frame with its full path, a local as `name = value`. */
+export function copyText(node: TreeNode): string {
+  switch (node.kind) {
+    case 'task':
+      return [`${nodeLabel(node)} ${taskDescription(node.task)}`, ...node.task.frames.map((f) => `  ${f.name}  ${f.path}:${f.line}`)].join('\n');
+    case 'frame':
+      return `${node.frame.name}  ${node.frame.path}:${node.frame.line}`;
+    case 'variable':
+      return `${node.variable.name} = ${node.variable.value}`;
+    default:
+      return nodeLabel(node);
   }
 }

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { addBreakpoint, allTasks, stopDebugging } from '../support/debugging';
+import { addBreakpoint, allTasks, focusCoroutinesView, stopDebugging } from '../support/debugging';
+import { frameNode, taskNodes } from '../support/coroutinesView';
 import { activateExtension, openWorkspaceFile, screenshot, waitFor, type CoroutineLensApi } from '../support/workbench';
 
 describe('debugging with F5 and the Coroutines view', () => {
@@ -18,11 +19,7 @@ describe('debugging with F5 and the Coroutines view', () => {
     // F5 with no launch.json: the configuration provider debugs the active file.
     await vscode.commands.executeCommand('workbench.action.debug.start');
     await waitFor(() => vscode.debug.activeStackItem, 'the breakpoint to be hit', 90_000);
-    await vscode.commands.executeCommand('coroutineLens.coroutines.focus');
-    // Room for the tree in the screenshot: the Watch and Breakpoints views are empty here anyway.
-    for (const view of ['workbench.debug.watchExpressionsView', 'workbench.debug.breakPointsView']) {
-      await vscode.commands.executeCommand(`${view}.removeView`).then(undefined, () => undefined);
-    }
+    await focusCoroutinesView();
     const tree = await waitFor(() => {
       const tasks = allTasks(api.coroutinesView.currentTree);
       return tasks.some((t) => t.frames.some((f) => f.name === 'count_items')) ? api.coroutinesView.currentTree : undefined;
@@ -34,9 +31,11 @@ describe('debugging with F5 and the Coroutines view', () => {
     assert.ok(counting && (runner.awaiting?.taskIds ?? []).includes(counting.id), 'build_summary awaits the count_items task');
     await screenshot('coroutines-view');
 
-    const frame = counting.frames.find((f) => f.name === 'count_items');
-    assert.ok(frame);
-    await vscode.commands.executeCommand('coroutineLens.revealFrame', { kind: 'frame', frame, task: counting });
+    const countingNode = (await taskNodes(api)).find((n) => n.task.id === counting.id);
+    assert.ok(countingNode, 'the count_items task is shown in the view');
+    const countingFrame = await frameNode(api, countingNode, 'count_items');
+    const { frame } = countingFrame;
+    await vscode.commands.executeCommand('coroutineLens.revealFrame', countingFrame);
     assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, frame.path);
     assert.equal(vscode.window.activeTextEditor?.selection.active.line, frame.line - 1);
   });

@@ -29,3 +29,11 @@ export async function stopDebugging(): Promise<void> {
   await waitFor(() => vscode.debug.activeDebugSession === undefined || undefined, 'the session to end');
   vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
 }
+
+/** Shows the Coroutines view with room for the tree (the Watch and Breakpoints views are empty in these tests). */
+export async function focusCoroutinesView(): Promise<void> {
+  await vscode.commands.executeCommand('coroutineLens.coroutines.focus');
+  for (const view of ['workbench.debug.watchExpressionsView', 'workbench.debug.breakPointsView']) {
+    await vscode.commands.executeCommand(`${view}.removeView`).then(undefined, () => undefined);
+  }
+}
