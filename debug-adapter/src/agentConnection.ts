@@ -44,10 +44,15 @@ export function newToken(): string {
 
 interface PendingRequest {
   command: string;
+  /** The body is wanted as JSON text, not parsed (see requestRaw). */
+  raw: boolean;
   resolve: (body: unknown) => void;
   reject: (error: AgentError) => void;
   timer: NodeJS.Timeout;
 }
+
+/** How the agent starts a successful response whose body it wrote as JSON text (protocol.py RawJSON). */
+const RAW_RESPONSE_HEAD = /^\{"type":"response","requestSeq":(\d+),"success":true,"body":/;
 
 /** Splits a byte stream into lines without breaking multi-byte characters. */
 class LineReader {
@@ -258,14 +263,27 @@ export class AgentConnection {
   }
 
   request<C extends Command>(command: C, args: RequestArguments<C>, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<ResponseBody<C>> {
+    return this.open(command, args, timeoutMs, false) as Promise<ResponseBody<C>>;
+  }
+
+  /**
+   * Like `request`, but resolves with the response body as JSON text, unparsed: for a large body
+   * that is only passed on (the coroutine tree). A body the agent did not write as raw JSON text
+   * comes back serialised again.
+   */
+  requestRaw<C extends Command>(command: C, args: RequestArguments<C>, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<string> {
+    return this.open(command, args, timeoutMs, true) as Promise<string>;
+  }
+
+  private open(command: Command, args: unknown, timeoutMs: number, raw: boolean): Promise<unknown> {
     if (this.closed) return Promise.reject(new AgentError(this.closeReason, command));
     const seq = this.nextSeq++;
-    return new Promise<ResponseBody<C>>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(seq);
         reject(new AgentError(`the agent did not answer '${command}' within ${(timeoutMs / 1000).toFixed(1)} s`, command));
       }, timeoutMs);
-      this.pending.set(seq, { command, resolve: resolve as (body: unknown) => void, reject, timer });
+      this.pending.set(seq, { command, raw, resolve, reject, timer });
       this.send({ type: 'request', seq, command, arguments: args });
     });
   }
@@ -284,6 +302,14 @@ export class AgentConnection {
 
   private receive(line: string): void {
     this.trace?.('receive', line);
+    const rawHead = RAW_RESPONSE_HEAD.exec(line.slice(0, 80));
+    const pending = rawHead ? this.pending.get(Number(rawHead[1])) : undefined;
+    if (rawHead && pending?.raw && line.endsWith('}')) {
+      this.pending.delete(Number(rawHead[1]));
+      clearTimeout(pending.timer);
+      pending.resolve(line.slice(rawHead[0].length, -1));
+      return;
+    }
     const message = parseMessage(line);
     if (message?.type === 'response') this.settle(message);
     else if (message?.type === 'event') this.dispatch(message);
@@ -295,7 +321,7 @@ export class AgentConnection {
     if (!pending) return; // answered after its timeout: nobody waits for it any more
     this.pending.delete(response.requestSeq);
     clearTimeout(pending.timer);
-    if (response.success) pending.resolve(response.body ?? {});
+    if (response.success) pending.resolve(pending.raw ? JSON.stringify(response.body ?? {}) : (response.body ?? {}));
     else pending.reject(new AgentError(response.message ?? `the agent could not do '${pending.command}'`, pending.command));
   }
 

@@ -104,6 +104,7 @@ export interface CoroutineTask {
   /** Ids of the tasks that wait on this one. */
   awaitedBy: string[];
   suspendedForMs?: number;
+  /** Never in a tree captured by the agent (it would cost every task a lookup): ask `taskCreationStack`. */
   createdAt?: SourceFrame[];
   /** The DAP thread id of this task's pseudo-thread, when tasks are shown as threads. */
   threadId?: number;
@@ -121,8 +122,100 @@ export interface CoroutineTree {
   /** Milliseconds since the epoch. */
   capturedAt: number;
   loops: EventLoopInfo[];
-  /** Set when tasks beyond the cap were left out. */
+  /** Set when `maxTasks` left tasks out: the first `shown` tasks, loop by loop, of `total`. */
   truncated?: { shown: number; total: number };
+}
+
+/**
+ * The tree as the agent sends it (and as the adapter forwards it to a DAP client that asks for
+ * `format: 'compact'`): a CoroutineTree in which every name, path, kind, state and description is
+ * written once in `strings`, every (function, file, line) once in `frames`, and tasks are arrays
+ * that refer to strings, frames and other tasks by index. 100,000 tasks make ~9 MB instead of ~50.
+ */
+export interface CompactCoroutineTree {
+  capturedAt: number;
+  loops: Array<Omit<EventLoopInfo, 'tasks'> & { tasks: CompactTask[] }>;
+  strings: string[];
+  /** [name, path, line]: name and path are indexes into `strings`. */
+  frames: Array<[name: number, path: number, line: number]>;
+  truncated?: { shown: number; total: number };
+}
+
+/**
+ * One task: kind and state index `strings`, frames index `frames` (innermost first), awaitedBy
+ * indexes the tree's tasks (counted across loops, in order). Absent trailing values are left out;
+ * an absent value followed by a present one is null.
+ */
+export type CompactTask = [
+  id: string,
+  name: string,
+  kind: number,
+  state: number,
+  frames: number[],
+  awaitedBy: number[],
+  awaiting?: CompactAwaiting | null,
+  suspendedForMs?: number | null,
+  threadId?: number | null,
+];
+
+/** kind and description index `strings`; taskIds index the tree's tasks. */
+export type CompactAwaiting = [kind: number, description: number, taskIds: number[], remainingMs: number | null];
+
+/** The DAP `coroutineTree` request's arguments (all optional). */
+export interface CoroutineTreeArguments {
+  /** 'compact': answer with a CompactCoroutineTree; otherwise a CoroutineTree (the DESIGN.md shape). */
+  format?: 'compact' | 'full';
+  /** At most this many tasks (a whole number ≥ 0); the tree says `truncated` when it left some out. */
+  maxTasks?: number;
+}
+
+/** A compact tree that does not hold together: an index out of range, a value of the wrong type. */
+export class TreeWireError extends Error {
+  constructor(message: string) {
+    super(`malformed coroutineTree: ${message}`);
+    this.name = 'TreeWireError';
+  }
+}
+
+function lookup<T>(table: readonly T[], index: unknown, what: string): T {
+  if (typeof index !== 'number' || !(index >= 0 && index < table.length)) throw new TreeWireError(`${what} index ${String(index)} is out of range`);
+  return table[index];
+}
+
+/** The CoroutineTree a CompactCoroutineTree stands for. Throws TreeWireError on an inconsistent one. */
+export function expandCoroutineTree(wire: CompactCoroutineTree): CoroutineTree {
+  if (!wire || !Array.isArray(wire.loops) || !Array.isArray(wire.strings) || !Array.isArray(wire.frames)) {
+    throw new TreeWireError('expected loops, strings and frames arrays');
+  }
+  const strings = wire.strings;
+  const frames = wire.frames.map(([name, path, line]) => ({ name: lookup(strings, name, 'string'), path: lookup(strings, path, 'string'), line }));
+  const ids: string[] = [];
+  for (const loop of wire.loops) for (const task of loop.tasks) ids.push(task[0]);
+  const taskIds = (indexes: number[]): string[] => indexes.map((index) => lookup(ids, index, 'task'));
+  const loops = wire.loops.map(({ tasks, ...loop }) => ({
+    ...loop,
+    tasks: tasks.map((entry): CoroutineTask => {
+      const [id, name, kind, state, frameIndexes, awaitedBy, awaiting, suspendedForMs, threadId] = entry;
+      const task: CoroutineTask = {
+        id,
+        name,
+        kind: lookup(strings, kind, 'string') as CoroutineTask['kind'],
+        state: lookup(strings, state, 'string') as TaskState,
+        frames: frameIndexes.map((index) => lookup(frames, index, 'frame')),
+        awaitedBy: taskIds(awaitedBy),
+      };
+      if (awaiting) {
+        const [awaitingKind, description, awaited, remainingMs] = awaiting;
+        task.awaiting = { kind: lookup(strings, awaitingKind, 'string'), description: lookup(strings, description, 'string') };
+        if (awaited.length > 0) task.awaiting.taskIds = taskIds(awaited);
+        if (remainingMs !== null) task.awaiting.remainingMs = remainingMs;
+      }
+      if (suspendedForMs != null) task.suspendedForMs = suspendedForMs;
+      if (threadId != null) task.threadId = threadId;
+      return task;
+    }),
+  }));
+  return { capturedAt: wire.capturedAt, loops, ...(wire.truncated ? { truncated: wire.truncated } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,7 +283,8 @@ export interface RequestMap {
     { threadId: number },
     { exceptionId: string; description: string; breakMode: 'always' | 'unhandled'; stackTrace: string },
   ];
-  coroutineTree: [Record<string, never>, CoroutineTree];
+  /** The body comes as a raw JSON line tail (see the agent's RawJSON): the adapter may forward it unparsed. */
+  coroutineTree: [{ maxTasks?: number }, CompactCoroutineTree];
   cancelTask: [{ taskId: string }, { cancelled: boolean }];
   taskCreationStack: [{ taskId: string }, { frames: SourceFrame[] }];
   /** terminate: end the program (launch); otherwise detach and let it run (attach). */
@@ -212,7 +306,10 @@ export interface EventMap {
     text?: string;
     hitBreakpointLine?: number;
   };
-  continued: { threadId: number; allThreadsContinued: boolean };
+  /**
+   * A Python thread (threading.Thread) started or ended. There is no `continued` event: the agent
+   * never resumes the program on its own, every resume answers the adapter's continue or step.
+   */
   thread: { reason: 'started' | 'exited'; threadId: number };
   /** Logpoint output and the agent's own notes; program stdout/stderr travel through the pipes. */
   output: { category: 'console' | 'stdout' | 'stderr' | 'important'; output: string; path?: string; line?: number };

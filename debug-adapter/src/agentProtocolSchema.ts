@@ -45,7 +45,7 @@ export const REQUEST_FIELDS: Readonly<Record<Command, { arguments: FieldTable; b
     arguments: { threadId: 'number' },
     body: { exceptionId: 'string', description: 'string', breakMode: 'string', stackTrace: 'string' },
   },
-  coroutineTree: { arguments: {}, body: { capturedAt: 'number', loops: 'array' } },
+  coroutineTree: { arguments: {}, body: { capturedAt: 'number', loops: 'array', strings: 'array', frames: 'array' } },
   cancelTask: { arguments: { taskId: 'string' }, body: { cancelled: 'boolean' } },
   taskCreationStack: { arguments: { taskId: 'string' }, body: { frames: 'array' } },
   disconnect: { arguments: { terminate: 'boolean' }, body: {} },
@@ -53,7 +53,6 @@ export const REQUEST_FIELDS: Readonly<Record<Command, { arguments: FieldTable; b
 
 export const EVENT_FIELDS: Readonly<Record<EventName, FieldTable>> = {
   stopped: { reason: 'string', threadId: 'number' },
-  continued: { threadId: 'number', allThreadsContinued: 'boolean' },
   thread: { reason: 'string', threadId: 'number' },
   output: { category: 'string', output: 'string' },
   blockedLoop: { threadId: 'number', durationMs: 'number', finished: 'boolean', frames: 'array' },

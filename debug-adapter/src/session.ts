@@ -7,7 +7,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   Breakpoint,
-  ContinuedEvent,
   DebugSession,
   Event,
   ExitedEvent,
@@ -23,7 +22,15 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { AgentConnection, AgentError, type TraceSink } from './agentConnection';
-import type { AgentOptions, EventMap, EventName, StackFrame as AgentStackFrame } from './agentProtocol';
+import {
+  expandCoroutineTree,
+  type AgentOptions,
+  type CompactCoroutineTree,
+  type CoroutineTreeArguments,
+  type EventMap,
+  type EventName,
+  type StackFrame as AgentStackFrame,
+} from './agentProtocol';
 import {
   TASK_THREAD_LIMIT,
   planAttach,
@@ -35,6 +42,7 @@ import {
 import type { DebuggeeProcess } from './debuggeeProcess';
 import { LaunchError, LaunchErrorId } from './interpreter';
 import { launchDebuggee, type TerminalRequest } from './launcher';
+import { RawBodyOutput } from './rawBodyOutput';
 import { threadName } from './taskThreads';
 import { TraceLog } from './traceLog';
 
@@ -85,6 +93,9 @@ export class CoroutineLensSession extends DebugSession {
   /** Aborted by disconnect/shutdown: a launch still waiting for its agent gives up and cleans up. */
   private readonly stopping = new AbortController();
 
+  /** The DAP output when the session runs over a stream (standalone); unset in-process. */
+  private rawOutput: RawBodyOutput | undefined;
+
   constructor() {
     super();
     // The agent counts lines and columns from 1, as Python does for lines.
@@ -94,6 +105,11 @@ export class CoroutineLensSession extends DebugSession {
 
   // ------------------------------------------------------------------------------------------
   // Tracing: every DAP message in and out when `trace` is on.
+
+  override start(inStream: NodeJS.ReadableStream, outStream: NodeJS.WritableStream): void {
+    this.rawOutput = new RawBodyOutput(outStream);
+    super.start(inStream, this.rawOutput);
+  }
 
   protected override dispatchRequest(request: DebugProtocol.Request): void {
     this.trace?.write('dap ←', JSON.stringify(request));
@@ -294,12 +310,6 @@ export class CoroutineLensSession extends DebugSession {
         if (body.description) stopped.body.description = body.description;
         if (body.text) stopped.body.text = body.text;
         this.sendEvent(stopped);
-        break;
-      }
-      case 'continued': {
-        const body = rawBody as EventMap['continued'];
-        this.paused = false;
-        this.sendEvent(new ContinuedEvent(body.threadId, body.allThreadsContinued));
         break;
       }
       case 'thread': {
@@ -645,10 +655,7 @@ export class CoroutineLensSession extends DebugSession {
     const request = (args ?? {}) as { taskId?: unknown };
     switch (command) {
       case 'coroutineTree':
-        this.handle(response, false, async () => {
-          response.body = await this.requireConnection().request('coroutineTree', {}, TREE_TIMEOUT_MS);
-          this.sendResponse(response);
-        });
+        this.handle(response, false, () => this.coroutineTree(response, (args ?? {}) as CoroutineTreeArguments));
         return;
       case 'cancelTask':
       case 'taskCreationStack':
@@ -662,6 +669,30 @@ export class CoroutineLensSession extends DebugSession {
       default:
         super.customRequest(command, response, args);
     }
+  }
+
+  /**
+   * The agent sends the tree compact (strings and frames written once). A client that asks for
+   * `format: 'compact'` gets it as sent: over a stream the text is not even parsed; in-process
+   * (the extension host) it is parsed once. Any other client gets the DESIGN.md shape.
+   */
+  private async coroutineTree(response: DebugProtocol.Response, args: CoroutineTreeArguments): Promise<void> {
+    const { format, maxTasks } = args;
+    if (format !== undefined && format !== 'compact' && format !== 'full') {
+      throw new LaunchError(`'coroutineTree' format must be 'compact' or 'full', not ${JSON.stringify(format)}`, LaunchErrorId.badConfiguration);
+    }
+    if (maxTasks !== undefined && !(Number.isInteger(maxTasks) && maxTasks >= 0)) {
+      throw new LaunchError(`'coroutineTree' maxTasks must be a whole number >= 0, not ${JSON.stringify(maxTasks)}`, LaunchErrorId.badConfiguration);
+    }
+    const agentArgs = maxTasks !== undefined ? { maxTasks } : {};
+    const text = await this.requireConnection().requestRaw('coroutineTree', agentArgs, TREE_TIMEOUT_MS);
+    if (format === 'compact' && this.rawOutput) {
+      response.body = this.rawOutput.placeholder(text);
+    } else {
+      const wire = JSON.parse(text) as CompactCoroutineTree;
+      response.body = format === 'compact' ? wire : expandCoroutineTree(wire);
+    }
+    this.sendResponse(response);
   }
 
   // ------------------------------------------------------------------------------------------

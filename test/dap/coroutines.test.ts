@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { CoroutineTask, CoroutineTree, SourceFrame } from '../../debug-adapter/src/agentProtocol';
+import { expandCoroutineTree, type CompactCoroutineTree, type CoroutineTask, type CoroutineTree, type SourceFrame } from '../../debug-adapter/src/agentProtocol';
 import { fixture, markedLine, withSession, type DapSession } from '../support/dapSession';
 
 async function tree(session: DapSession): Promise<CoroutineTree> {
@@ -61,6 +61,33 @@ async function fetchUserThreads(session: DapSession): Promise<DebugProtocol.Thre
   assert.equal(taskThreads.length, 3, `the tree's thread ids ${ids.join(', ')} are threads: ${threads.map((t) => `${t.id} ${t.name}`).join(' | ')}`);
   return taskThreads;
 }
+
+/** What stays the same between two captures of a paused program (times move on). */
+function shapeOf(snapshot: CoroutineTree): unknown {
+  return snapshot.loops.map((loop) => ({
+    ...loop,
+    tasks: loop.tasks.map(({ id, name, kind, state, frames, awaitedBy, awaiting, threadId }) => ({
+      id, name, kind, state, frames, awaitedBy, threadId, awaits: awaiting && [awaiting.kind, awaiting.taskIds],
+    })),
+  }));
+}
+
+test("coroutineTree format 'compact' is the same tree in the wire shape; maxTasks caps it; bad arguments are refused", () =>
+  withSession(async (session) => {
+    await session.run({ program: tasksProgram }, [{ file: tasksProgram, breakpoints: [{ line: markedLine(tasksProgram, 'ready') }] }]);
+    await session.stopped('breakpoint');
+    const full = await tree(session);
+    const compact = (await session.client.customRequest('coroutineTree', { format: 'compact' })).body as CompactCoroutineTree;
+    assert.ok(Array.isArray(compact.strings) && Array.isArray(compact.frames) && Array.isArray(compact.loops[0]?.tasks[0]));
+    assert.deepEqual(shapeOf(expandCoroutineTree(compact)), shapeOf(full));
+    const total = allTasks(full).length;
+    const capped = (await session.client.customRequest('coroutineTree', { maxTasks: 2 })).body as CoroutineTree;
+    assert.deepEqual(capped.truncated, { shown: 2, total });
+    assert.deepEqual(allTasks(capped).map((t) => t.id), allTasks(full).slice(0, 2).map((t) => t.id));
+    await assert.rejects(session.client.customRequest('coroutineTree', { maxTasks: -1 }), /maxTasks must be a whole number >= 0/);
+    await assert.rejects(session.client.customRequest('coroutineTree', { format: 'tiny' }), /format must be 'compact' or 'full'/);
+    await session.client.terminateRequest();
+  }));
 
 test('tasks as threads: the stack and locals of each suspended coroutine; ids stable while the task lives', () =>
   withSession(async (session) => {

@@ -1,8 +1,12 @@
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { CoroutineTask, CoroutineTree } from '../../debug-adapter/src/agentProtocol';
 import { childrenOf, loopNodes, nodeLabel, taskDescription, type TreeNode } from '../../client/src/coroutines/treeModel';
 import { treeToText } from '../../client/src/coroutines/treeText';
+import { requestCoroutineTree } from '../../client/src/coroutines/treeWire';
+import { TreeWireError, type CompactCoroutineTree } from '../../debug-adapter/src/agentProtocol';
 
 function task(partial: Partial<CoroutineTask> & Pick<CoroutineTask, 'id' | 'name'>): CoroutineTask {
   return { kind: 'task', state: 'suspended', frames: [], awaitedBy: [], ...partial };
@@ -82,5 +86,39 @@ describe('the exported text tree', () => {
     assert.match(text, /Task 'a' \[suspended\] awaiting Task 'b'/);
     assert.match(text, /Task 'b' \[suspended\] awaiting Task 'a'/);
     assert.match(text, /\(shown above: a cycle or a shared awaitee\)/);
+  });
+});
+
+describe('the compact wire tree', () => {
+  const fixtures = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'protocol');
+  const load = (name: string): unknown => JSON.parse(readFileSync(path.join(fixtures, name), 'utf8'));
+  const wire = (load('command-coroutineTree.json') as { response: { body: CompactCoroutineTree } }).response.body;
+
+  it('asks the session for the compact shape and decodes it into the view model', async () => {
+    const asked: unknown[] = [];
+    const session = { customRequest: async (command: string, args?: unknown) => (asked.push([command, args]), wire) };
+    const decoded = await requestCoroutineTree(session, 3);
+    assert.deepEqual(asked, [['coroutineTree', { format: 'compact', maxTasks: 3 }]]);
+    assert.deepEqual(decoded, load('tree-expanded.json'));
+    const [loop] = loopNodes(decoded, { hideDone: false, hideLibraryOnly: false }) as [TreeNode];
+    assert.deepEqual(childrenOf(loop).map(nodeLabel), ["Task 'fetcher'", "Task 'main'", '@gen.coroutine legacy_handler']);
+    assert.equal(taskDescription(decoded.loops[0]!.tasks[0]!), 'awaiting asyncio.sleep · 421 ms left · suspended 580 ms');
+  });
+
+  it('refuses a tree that does not hold together, naming what is wrong', async () => {
+    const broken = (change: (copy: CompactCoroutineTree) => void): CompactCoroutineTree => {
+      const copy = structuredClone(wire);
+      change(copy);
+      return copy;
+    };
+    const cases: Array<[CompactCoroutineTree, RegExp]> = [
+      [broken((t) => (t.loops[0]!.tasks[0]![4] = [99])), /frame index 99 is out of range/],
+      [broken((t) => (t.loops[0]!.tasks[1]![5] = [7])), /task index 7 is out of range/],
+      [broken((t) => (t.frames[0] = [0, 500, 1])), /string index 500 is out of range/],
+      [{ capturedAt: 1, loops: [] } as unknown as CompactCoroutineTree, /expected loops, strings and frames arrays/],
+    ];
+    for (const [tree, message] of cases) {
+      await assert.rejects(requestCoroutineTree({ customRequest: async () => tree }), (error: unknown) => error instanceof TreeWireError && message.test(error.message));
+    }
   });
 });

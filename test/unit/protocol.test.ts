@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
-import type { Command } from '../../debug-adapter/src/agentProtocol';
+import { expandCoroutineTree, type Command, type CompactCoroutineTree } from '../../debug-adapter/src/agentProtocol';
 import {
   EVENT_FIELDS,
   REQUEST_FIELDS,
@@ -43,14 +43,16 @@ for (const name of files.filter((f) => f.startsWith('event-') || f.startsWith('h
   });
 }
 
-test('the coroutineTree fixture has the documented task shape', () => {
-  const body = (load('command-coroutineTree.json').response as { body: { loops: Array<{ tasks: unknown[] }> } }).body;
+test('the coroutineTree fixture has the documented compact shape and stands for the expanded one', () => {
+  const body = (load('command-coroutineTree.json').response as { body: CompactCoroutineTree }).body;
   for (const loop of body.loops) {
     assert.deepEqual(fieldProblems('loop', loop, { id: 'string', threadId: 'number', threadName: 'string', running: 'boolean', tasks: 'array' }), []);
     for (const task of loop.tasks) {
-      assert.deepEqual(fieldProblems('task', task, { id: 'string', name: 'string', kind: 'string', state: 'string', frames: 'array', awaitedBy: 'array' }), []);
+      assert.deepEqual(task.slice(0, 6).map((value) => (Array.isArray(value) ? 'array' : typeof value)), ['string', 'string', 'number', 'number', 'array', 'array']);
     }
   }
+  assert.equal(new Set(body.strings).size, body.strings.length, 'each string once');
+  assert.deepEqual(expandCoroutineTree(body), load('tree-expanded.json'));
 });
 
 test('the schema rejects what the agent would reject', () => {

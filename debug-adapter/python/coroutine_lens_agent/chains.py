@@ -6,7 +6,8 @@ import sys
 import types
 
 MAX_CHAIN = 256
-_HELPERS = ('async_generator_asend', 'async_generator_athrow', 'coroutine_wrapper', 'generator_wrapper')
+HELPER_TYPE_NAMES = frozenset(('async_generator_asend', 'async_generator_athrow', 'coroutine_wrapper',
+                               'generator_wrapper'))
 
 # type -> (frame attribute, awaited attribute); the walk ends at any other object (a Future iterator)
 CHAIN_ATTRS = {
@@ -32,7 +33,7 @@ def node_id(obj):
 def unwrap_helper(obj):
     """async_generator_asend/athrow and coroutine wrappers expose nothing; their referents hold
     the next link of the chain."""
-    if type(obj).__name__ in _HELPERS:
+    if type(obj).__name__ in HELPER_TYPE_NAMES:
         for referent in gc.get_referents(obj):
             if type(referent) in CHAIN_ATTRS:
                 return referent

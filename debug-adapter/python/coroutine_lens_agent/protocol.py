@@ -38,7 +38,7 @@ REQUESTS = {
     'pause': ({}, {}),
     'exceptionInfo': ({'threadId': NUMBER},
                       {'exceptionId': STRING, 'description': STRING, 'breakMode': STRING, 'stackTrace': STRING}),
-    'coroutineTree': ({}, {'capturedAt': NUMBER, 'loops': ARRAY}),
+    'coroutineTree': ({}, {'capturedAt': NUMBER, 'loops': ARRAY, 'strings': ARRAY, 'frames': ARRAY}),
     'cancelTask': ({'taskId': STRING}, {'cancelled': BOOLEAN}),
     'taskCreationStack': ({'taskId': STRING}, {'frames': ARRAY}),
     'disconnect': ({'terminate': BOOLEAN}, {}),
@@ -47,7 +47,6 @@ REQUESTS = {
 # event -> required body fields
 EVENTS = {
     'stopped': {'reason': STRING, 'threadId': NUMBER},
-    'continued': {'threadId': NUMBER, 'allThreadsContinued': BOOLEAN},
     'thread': {'reason': STRING, 'threadId': NUMBER},
     'output': {'category': STRING, 'output': STRING},
     'blockedLoop': {'threadId': NUMBER, 'durationMs': NUMBER, 'finished': BOOLEAN, 'frames': ARRAY},

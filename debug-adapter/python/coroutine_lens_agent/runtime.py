@@ -252,11 +252,9 @@ class Agent:
     def _describe_task_threads(self, pseudo):
         """Each pseudo-thread carries its task (name, kind, state, what it awaits) for the adapter to
         label it; what it awaits comes from a tree capture, skipped when there are very many tasks."""
-        import json
         awaiting = {}
         if sum(1 for _ in tasks.live_tasks(self.loops)) <= TASK_THREAD_DETAIL_LIMIT:
-            captured = json.loads(tree.capture(self.loops, self.runners, self.threads, self.debugger))
-            awaiting = {t['id']: t['awaiting'] for loop in captured['loops'] for t in loop['tasks'] if 'awaiting' in t}
+            awaiting = tree.awaiting_by_node(self.loops, self.runners, self.threads, self.debugger)
         for entry in pseudo:
             obj = self.pseudo_threads.object_of(entry['id'])
             if obj is None:
@@ -341,10 +339,14 @@ class Agent:
         return self.debugger.exception_info(ident)
 
     def _on_coroutineTree(self, args):
+        max_tasks = args.get('maxTasks')
+        if max_tasks is not None and (type(max_tasks) is not int or max_tasks < 0):
+            raise ValueError('maxTasks must be a whole number >= 0, not %r' % (max_tasks,))
         thread_ids = None
         if self.debugger.suspended and self.options['showTasksAsThreads']:
             thread_ids = self.pseudo_threads.thread_ids_by_node()
-        return protocol.RawJSON(tree.capture(self.loops, self.runners, self.threads, self.debugger, thread_ids))
+        return protocol.RawJSON(tree.capture(self.loops, self.runners, self.threads, self.debugger, thread_ids,
+                                             max_tasks))
 
     def _on_cancelTask(self, args):
         return {'cancelled': tasks.cancel(self.loops, self.runners, args['taskId'])}

@@ -10,8 +10,9 @@ by reading every task's done-callbacks once per capture. On 3.14 the interpreter
 depth-first search and reported, never followed forever.
 
 Speed: 100,000 tasks must take well under a second, so the hot loop touches each task a few
-times, caches per code object (what a leaf function means, each frame's JSON) and writes the JSON
-text itself instead of building dicts for json.dumps.
+times, caches per code object (what a leaf function means) and per primitive (its description),
+and writes the JSON text itself in the compact wire shape: string and frame tables, tasks as small
+arrays that refer to frames, strings and other tasks by index (agentProtocol.ts, CompactCoroutineTree).
 """
 import gc
 import json
@@ -22,7 +23,7 @@ import time
 import types
 
 from . import filters
-from .chains import (MAX_CHAIN, asyncio_module, callback_targets, is_runner, unwrap_helper)
+from .chains import (HELPER_TYPE_NAMES, MAX_CHAIN, asyncio_module, callback_targets, is_runner, unwrap_helper)
 
 _quote = getattr(json.encoder, 'c_encode_basestring_ascii', None) or json.encoder.encode_basestring_ascii
 _LEAF_FUNCTIONS = {
@@ -69,22 +70,37 @@ _CONTEXT_FUNCTIONS = ('wait_for', 'shield')
 _NO_KIND = object()
 
 _waiting_since = {}  # from the previous capture: (id(task), id(waiter)) -> time first seen waiting
-# (id(code), line) -> (code, that frame's JSON text); kept across captures, bounded. Keyed by id:
-# hashing a code object rehashes its constants on every lookup (about 2 µs); the code kept in the
-# value makes an id reused by a newer code object a miss, not a wrong answer.
-_fragments = {}
-_MAX_FRAGMENTS = 200000
 
 
-def _fragment(code, line):
-    entry = _fragments.get((id(code), line))
-    if entry is not None and entry[0] is code:
-        return entry[1]
-    if len(_fragments) > _MAX_FRAGMENTS:
-        _fragments.clear()
-    text = '{"name":%s,"path":%s,"line":%d}' % (_quote(code.co_name), _quote(code.co_filename), line)
-    _fragments[(id(code), line)] = (code, text)
-    return text
+class _Tables:
+    """The string and frame tables of the compact wire shape: every name, path, kind, state and
+    description is written once and referred to by its index; a frame is [name, path, line]."""
+
+    def __init__(self):
+        self.strings = {}  # text -> index
+        self.frames = {}  # (id(code), line) -> index as text; the capture keeps every code alive
+        self.frame_texts = []
+
+    def string(self, text):
+        index = self.strings.get(text)
+        if index is None:
+            index = self.strings[text] = len(self.strings)
+        return index
+
+    def frame(self, code, line):
+        """The index (as text, ready to join) of the frame (code, line)."""
+        key = (id(code), line)
+        index = self.frames.get(key)
+        if index is None:
+            index = self.frames[key] = str(len(self.frame_texts))
+            self.frame_texts.append('[%d,%d,%d]' % (self.string(code.co_name), self.string(code.co_filename), line))
+        return index
+
+    def strings_json(self):
+        return '[%s]' % ','.join(map(_quote, self.strings))
+
+    def frames_json(self):
+        return '[%s]' % ','.join(self.frame_texts)
 
 
 def _gather_callback_code():
@@ -102,21 +118,22 @@ def _gather_callback_code():
 
 
 class _Node:
-    __slots__ = ('key', 'obj', 'id', 'name', 'kind', 'state', 'chain', 'frames', 'waiter', 'awaiting',
-                 'targets', 'awaited_by', 'suspended_for', 'created', 'thread_id')
+    """One task or runner. `index`: its position in the capture (the wire refers to tasks by it)."""
+    __slots__ = ('key', 'obj', 'id', 'index', 'index_text', 'name', 'state', 'chain', 'frames', 'waiter',
+                 'awaiting', 'targets', 'targets_text', 'awaited_by', 'suspended_for')
 
-    def __init__(self, key, obj, prefix):
-        self.key, self.obj = key, obj
+    def __init__(self, key, obj, prefix, index):
+        self.key, self.obj, self.index = key, obj, index
+        self.index_text = str(index)
         self.id = '%s%x' % (prefix, key)
         self.chain = ()
         self.frames = None
         self.waiter = None
         self.awaiting = None
         self.targets = ()
+        self.targets_text = ''
         self.awaited_by = None
         self.suspended_for = None
-        self.created = None
-        self.thread_id = None
 
 
 class _Capture:
@@ -127,6 +144,8 @@ class _Capture:
         self.debugger = debugger
         self.asyncio = asyncio_module()
         self.nodes = {}  # id(task or runner) -> _Node
+        self.order = []  # every node, in the order written (loop by loop)
+        self.tables = _Tables()
         self.owner = {}  # id(future) -> node key completed with it (a task itself, a runner's result future)
         self.feeds = {}  # id(future) -> [(kind, object whose completion feeds it)]
         self.timers = {}  # id(future) -> loop time at which a timer handle completes it
@@ -136,6 +155,7 @@ class _Capture:
         self.loop_now = {}
         self.leaf_kinds = {}  # id(code) -> kind or None (the chains keep every code alive meanwhile)
         self.primitive_descriptions = {}
+        self.primitive_by_waiter = {}  # id(future) -> (kind, description) of an asyncio primitive it waits in
         self.waiting_since = {}
         self.skipped_callback_code = _gather_callback_code()
         self.now = time.time()
@@ -191,14 +211,14 @@ class _Capture:
 
     def _collect_tasks(self, loop, ident, tasks, current):
         """The hot loop: one pass over every task of a loop."""
-        nodes, owner = self.nodes, self.owner
-        creation_stacks = self.loops.creation_stacks
-        coroutine, generator = types.CoroutineType, types.GeneratorType
+        nodes, owner, order = self.nodes, self.owner, self.order
+        coroutine, generator, async_generator = types.CoroutineType, types.GeneratorType, types.AsyncGeneratorType
         read_callbacks = self._read_callbacks
         members = []
         for task in tasks:
             key = id(task)
-            node = _Node(key, task, 't')
+            node = _Node(key, task, 't', len(order))
+            order.append(node)
             nodes[key] = node
             owner[key] = key
             members.append(node)
@@ -217,11 +237,13 @@ class _Capture:
                         frame, obj = obj.cr_frame, obj.cr_await
                     elif kind is generator:
                         frame, obj = obj.gi_frame, obj.gi_yieldfrom
-                    elif kind is types.AsyncGeneratorType:
+                    elif kind is async_generator:
                         frame, obj = obj.ag_frame, obj.ag_await
-                    else:
+                    elif kind.__name__ in HELPER_TYPE_NAMES:
                         obj = unwrap_helper(obj)
                         continue
+                    else:
+                        break  # a Future's iterator: the end of the chain
                     if frame is None or len(chain) >= MAX_CHAIN:
                         break
                     chain.append(frame)
@@ -233,9 +255,6 @@ class _Capture:
             if node.chain and node.chain[0].f_code.co_name == 'run' and \
                     node.chain[0].f_code.co_filename.endswith('simple_httpclient.py'):
                 self._read_tornado_fetch(task, node.chain[0])
-            created = creation_stacks.first(task, coro)
-            if created is not None:
-                node.created = _fragment(*created)
         return members
 
     def _running_frames(self, coro, ident):
@@ -250,7 +269,7 @@ class _Capture:
             pairs = user_stack(frame) if frame is not None else []
         result = []
         for frame, line in pairs:
-            result.append(_fragment(frame.f_code, line))
+            result.append(self.tables.frame(frame.f_code, line))
             if frame is root:
                 break
         return result
@@ -281,7 +300,8 @@ class _Capture:
 
     def _runner_node(self, runner):
         key = id(runner)
-        node = _Node(key, runner, 'g')
+        node = _Node(key, runner, 'g', len(self.order))
+        self.order.append(node)
         gen = runner.gen
         node.name = getattr(gen, '__qualname__', None) or 'gen.coroutine'
         node.state = 'running' if runner.running else 'suspended'
@@ -293,9 +313,6 @@ class _Capture:
         result_future = getattr(runner, 'result_future', None)
         if result_future is not None:
             self.owner[id(result_future)] = key
-        created = self.runners.creation_stacks.get(runner)
-        if created:
-            node.created = _fragment(*created[0])
         return node
 
     # -- pass 2: what each node waits on, edges, cycles ---------------------------------------------
@@ -303,37 +320,37 @@ class _Capture:
     def link(self):
         nodes = self.nodes
         awaits = {}
-        fragments = _fragments
-        for key, node in nodes.items():
+        known = self.tables.frames
+        new_frame = self.tables.frame
+        for node in self.order:
             if node.frames is None:
                 frames = []
                 for frame in reversed(node.chain):
-                    code = frame.f_code
-                    entry = fragments.get((id(code), frame.f_lineno))
-                    frames.append(entry[1] if entry is not None and entry[0] is code else _fragment(code, frame.f_lineno))
+                    code, line = frame.f_code, frame.f_lineno
+                    index = known.get((id(code), line))
+                    frames.append(index if index is not None else new_frame(code, line))
                 node.frames = frames
             if node.state == 'running':
                 continue
             self._classify(node)
-            if node.targets:
-                awaits[key] = node.targets
-                for target in node.targets:
+            targets = node.targets
+            if targets:
+                awaits[node.key] = targets
+                node.targets_text = ','.join([nodes[t].index_text for t in targets])
+                for target in targets:
                     waiters = nodes[target].awaited_by
                     if waiters is None:
-                        nodes[target].awaited_by = [node.id]
+                        nodes[target].awaited_by = [node.index_text]
                     else:
-                        waiters.append(node.id)
+                        waiters.append(node.index_text)
         self._add_interpreter_edges(awaits)
         self._mark_cycles(awaits)
 
-    def _leaf_kind(self, chain):
-        code = chain[-1].f_code
-        kind = self.leaf_kinds.get(id(code), _NO_KIND)
-        if kind is _NO_KIND:
-            kind = None
-            if filters.is_library(code.co_filename):
-                kind = _LEAF_FUNCTIONS.get((os.path.basename(code.co_filename), code.co_name))
-            self.leaf_kinds[id(code)] = kind
+    def _leaf_kind(self, code):
+        kind = None
+        if filters.is_library(code.co_filename):
+            kind = _LEAF_FUNCTIONS.get((os.path.basename(code.co_filename), code.co_name))
+        self.leaf_kinds[id(code)] = kind
         return kind
 
     def _classify(self, node):
@@ -344,14 +361,26 @@ class _Capture:
             node.awaiting = ('ready', 'scheduled to run', None)
             return
         chain = node.chain
-        kind = self._leaf_kind(chain) if chain else None
-        leaf_locals = None
-        if kind in _PRIMITIVE_KINDS or kind == 'sleep':
-            leaf_locals = chain[-1].f_locals  # built once: on 3.12 and before each read copies the frame
-            if kind != 'sleep':
+        kind = None
+        if chain:
+            kind = self.leaf_kinds.get(id(chain[-1].f_code), _NO_KIND)
+            if kind is _NO_KIND:
+                kind = self._leaf_kind(chain[-1].f_code)
+        leaf_locals = description = None
+        if kind in _PRIMITIVE_KINDS:
+            known = self.primitive_by_waiter.get(id(waiter))
+            if known is not None:  # another waiter of the same primitive told what it is
+                kind, description = known
+            else:
+                leaf_locals = chain[-1].f_locals  # built once: on 3.12 and before each read copies the frame
                 kind = _PRIMITIVE_CLASSES.get(type(leaf_locals.get('self')).__name__, kind)
-        targets = self._targets_of(waiter)
-        description = None
+        elif kind == 'sleep':
+            leaf_locals = chain[-1].f_locals
+        if kind == 'sleep' or description is not None:
+            targets = []  # a timer's or a primitive's own future: no task completes it
+        else:
+            key = self.owner.get(id(waiter))
+            targets = [key] if key is not None else self._targets_of(waiter)
         if kind is None:
             primitive = self.primitive_waits.get(id(waiter))
             if primitive is not None:
@@ -395,14 +424,14 @@ class _Capture:
     def _suspended_for(self, node, kind, remaining, chain, leaf_locals):
         """Exact for asyncio.sleep (its delay minus the time left); otherwise since the first capture
         that saw the same wait, which is a lower bound."""
-        marker = (node.key, id(node.waiter))
-        first_seen = _waiting_since.get(marker)
-        self.waiting_since[marker] = first_seen if first_seen is not None else self.now
         if kind == 'sleep' and remaining is not None and leaf_locals is not None:
             delay = leaf_locals.get('delay')
             if isinstance(delay, (int, float)):
                 node.suspended_for = max(0.0, round(float(delay) * 1000 - remaining, 1))
                 return
+        marker = (node.key, id(node.waiter))
+        first_seen = _waiting_since.get(marker)
+        self.waiting_since[marker] = first_seen if first_seen is not None else self.now
         if first_seen is not None:
             node.suspended_for = round((self.now - first_seen) * 1000, 1)
 
@@ -424,10 +453,15 @@ class _Capture:
         children = getattr(future, '_children', None)
         if children is not None:  # a _GatheringFuture
             seen = seen if seen is not None else set()
+            owner = self.owner
             for child in children:
                 if id(child) not in seen:
                     seen.add(id(child))
-                    result.extend(self._targets_of(child, seen))
+                    child_key = owner.get(id(child))
+                    if child_key is not None:
+                        result.append(child_key)
+                    else:
+                        result.extend(self._targets_of(child, seen))
         for _, feeder in self.feeds.get(id(future), ()):
             feeder_key = self.owner.get(id(feeder))
             if feeder_key is not None:
@@ -479,6 +513,9 @@ class _Capture:
             details.append('%d waiting' % len(waiters))
             text = self.primitive_descriptions[id(owner)] = '%s.%s (%s) at 0x%x' % (
                 type(owner).__name__, chain[-1].f_code.co_name, ', '.join(details), id(owner))
+            # Its other waiters are described without reading their frames' locals again.
+            for waiter in list(waiters):
+                self.primitive_by_waiter[id(waiter)] = (kind, text)
         return text
 
     def _add_interpreter_edges(self, awaits):
@@ -491,8 +528,9 @@ class _Capture:
                 waiter_key = self.owner.get(id(waiter))
                 if waiter_key is None or key in awaits.get(waiter_key, ()):
                     continue
-                node.awaited_by = (node.awaited_by or []) + [self.nodes[waiter_key].id]
+                node.awaited_by = (node.awaited_by or []) + [self.nodes[waiter_key].index_text]
                 awaits[waiter_key] = list(awaits.get(waiter_key, ())) + [key]
+                self.nodes[waiter_key].targets_text = ','.join(self.nodes[k].index_text for k in awaits[waiter_key])
 
     def _mark_cycles(self, awaits):
         """Iterative DFS over 'waits on' edges; each cycle found is reported on its members."""
@@ -524,42 +562,63 @@ class _Capture:
             if node.awaiting is not None:
                 node.awaiting = ('deadlock', text, node.awaiting[2])
 
-    # -- JSON ---------------------------------------------------------------------------------
+    # -- the compact wire shape (agentProtocol.ts, CompactCoroutineTree) ---------------------------
 
-    def to_json(self, loops, thread_ids):
-        ids = {key: node.id for key, node in self.nodes.items()}
+    def to_json(self, loops, thread_ids, max_tasks):
+        total = len(self.order)
+        shown = total if max_tasks is None else max(0, min(total, max_tasks))
+        if shown < total:
+            self._forget_hidden(shown)
+        string = self.tables.string
+        kinds = (string('task'), string('gen-coroutine'))
+        states = {state: string(state) for state in ('running', 'suspended')}
+        awaiting_heads = {}  # (kind, description) -> 'kind index,description index'
+        thread_ids = thread_ids or {}
         out = []
         for loop_id, thread_id, thread_name, running, members in loops:
-            tasks = ','.join(self._node_json(node, ids, thread_ids) for node in members)
+            tasks = []
+            for node in members:
+                if node.index >= shown:
+                    break  # members are in index order
+                tail = ''
+                awaiting = node.awaiting
+                if awaiting is not None:
+                    kind, description, remaining = awaiting
+                    head = awaiting_heads.get((kind, description))
+                    if head is None:
+                        head = awaiting_heads[(kind, description)] = '%d,%d' % (string(kind), string(description))
+                    tail = ',[%s,[%s],%s]' % (head, node.targets_text, 'null' if remaining is None else repr(remaining))
+                suspended_for = node.suspended_for
+                if suspended_for is not None:
+                    tail = '%s,%r' % (tail or ',null', suspended_for)
+                pseudo_thread = thread_ids.get(node.id)
+                if pseudo_thread is not None:
+                    if suspended_for is None:
+                        tail = (tail or ',null') + ',null'
+                    tail = '%s,%d' % (tail, pseudo_thread)
+                tasks.append('["%s",%s,%d,%d,[%s],[%s]%s]' % (
+                    node.id, _quote(node.name), kinds[node.id[0] == 'g'], states[node.state], ','.join(node.frames),
+                    ','.join(node.awaited_by) if node.awaited_by else '', tail))
             out.append('{"id":"%s","threadId":%d,"threadName":%s,"running":%s,"tasks":[%s]}' % (
-                loop_id, thread_id, _quote(thread_name), 'true' if running else 'false', tasks))
-        return '{"capturedAt":%d,"loops":[%s]}' % (int(self.now * 1000), ','.join(out))
+                loop_id, thread_id, _quote(thread_name), 'true' if running else 'false', ','.join(tasks)))
+        truncated = ',"truncated":{"shown":%d,"total":%d}' % (shown, total) if shown < total else ''
+        # The tables last: writing the tasks adds the descriptions to them.
+        loops_json = ','.join(out)
+        return '{"capturedAt":%d,"loops":[%s],"strings":%s,"frames":%s%s}' % (
+            int(self.now * 1000), loops_json, self.tables.strings_json(), self.tables.frames_json(), truncated)
 
-    def _node_json(self, node, ids, thread_ids):
-        extra = ''
-        if node.awaiting is not None:
-            kind, description, remaining = node.awaiting
-            extra = ',"awaiting":{"kind":"%s","description":%s' % (kind, _quote(description))
+    def _forget_hidden(self, shown):
+        """With a cap, the shown tasks refer to shown tasks only."""
+        nodes = self.nodes
+        for node in self.order[:shown]:
+            if node.awaited_by:
+                node.awaited_by = [i for i in node.awaited_by if int(i) < shown]
             if node.targets:
-                extra += ',"taskIds":[%s]' % ','.join('"%s"' % ids[t] for t in node.targets)
-            if remaining is not None:
-                extra += ',"remainingMs":%r' % remaining
-            extra += '}'
-        if node.suspended_for is not None:
-            extra += ',"suspendedForMs":%r' % node.suspended_for
-        if node.created is not None:
-            extra += ',"createdAt":[%s]' % node.created
-        thread_id = thread_ids.get(node.id) if thread_ids else None
-        if thread_id is not None:
-            extra += ',"threadId":%d' % thread_id
-        awaited_by = ','.join('"%s"' % i for i in node.awaited_by) if node.awaited_by else ''
-        return '{"id":"%s","name":%s,"kind":"%s","state":"%s","frames":[%s],"awaitedBy":[%s]%s}' % (
-            node.id, _quote(node.name), 'gen-coroutine' if node.id[0] == 'g' else 'task', node.state,
-            ','.join(node.frames), awaited_by, extra)
+                node.targets_text = ','.join(nodes[t].index_text for t in node.targets if nodes[t].index < shown)
 
 
-def capture(loops, runners, threads, debugger, thread_ids=None):
-    """The coroutineTree response body as JSON text. `thread_ids`: node id -> pseudo-thread id."""
+def _captured(loops, runners, threads, debugger, finish):
+    """finish(capture, loops) over a linked capture, read with as few interruptions as possible."""
     previous = sys.getswitchinterval()
     sys.setswitchinterval(1.0)  # fewer thread switches while reading live objects: a steadier picture
     collecting = gc.isenabled()
@@ -570,8 +629,31 @@ def capture(loops, runners, threads, debugger, thread_ids=None):
         job.link()
         _waiting_since.clear()
         _waiting_since.update(job.waiting_since)
-        return job.to_json(collected, thread_ids)
+        return finish(job, collected)
     finally:
         if collecting:
             gc.enable()
         sys.setswitchinterval(previous)
+
+
+def capture(loops, runners, threads, debugger, thread_ids=None, max_tasks=None):
+    """The coroutineTree response body as JSON text in the compact wire shape. `thread_ids`: node id
+    -> pseudo-thread id; `max_tasks`: at most that many tasks, the first ones loop by loop."""
+    return _captured(loops, runners, threads, debugger,
+                     lambda job, collected: job.to_json(collected, thread_ids, max_tasks))
+
+
+def awaiting_by_node(loops, runners, threads, debugger):
+    """node id -> what it awaits ({kind, description, taskIds?, remainingMs?}) for every waiting node."""
+    return _captured(loops, runners, threads, debugger, lambda job, _: {
+        node.id: _awaiting_dict(job, node) for node in job.order if node.awaiting is not None})
+
+
+def _awaiting_dict(job, node):
+    kind, description, remaining = node.awaiting
+    result = {'kind': kind, 'description': description}
+    if node.targets:
+        result['taskIds'] = [job.nodes[t].id for t in node.targets]
+    if remaining is not None:
+        result['remainingMs'] = remaining
+    return result

@@ -47,6 +47,11 @@ class GoldenMessages(unittest.TestCase):
             self.assertEqual(line.count(b'\n'), 1, 'a message must be one line even with newlines inside')
             self.assertEqual(protocol.decode(line), message)
 
+    def test_the_compact_tree_fixture_stands_for_the_expanded_one(self):
+        from tests.test_tree import expand
+        wire = load('command-coroutineTree.json')['response']['body']
+        self.assertEqual(expand(wire), load('tree-expanded.json'))
+
     def test_raw_json_bodies_are_spliced_verbatim(self):
         line = protocol.encode(protocol.response(3, protocol.RawJSON('{"capturedAt":1,"loops":[]}')))
         self.assertEqual(json.loads(line), {'type': 'response', 'requestSeq': 3, 'success': True,

@@ -21,6 +21,43 @@ def stopped_at_checkpoint(test, name, args=(), **start):
     return client
 
 
+def expand(wire):
+    """The compact wire tree (agentProtocol.ts CompactCoroutineTree) in the DESIGN.md shape, as the
+    adapter's expandCoroutineTree gives it; checked against the golden fixture in test_protocol."""
+    strings, frames = wire['strings'], wire['frames']
+    ids = [task[0] for loop in wire['loops'] for task in loop['tasks']]
+
+    def frame(index):
+        name, path, line = frames[index]
+        return {'name': strings[name], 'path': strings[path], 'line': line}
+
+    def task(entry):
+        entry = list(entry) + [None] * (9 - len(entry))
+        result = {'id': entry[0], 'name': entry[1], 'kind': strings[entry[2]], 'state': strings[entry[3]],
+                  'frames': [frame(i) for i in entry[4]], 'awaitedBy': [ids[i] for i in entry[5]]}
+        if entry[6]:
+            kind, description, awaited, remaining = entry[6]
+            result['awaiting'] = {'kind': strings[kind], 'description': strings[description]}
+            if awaited:
+                result['awaiting']['taskIds'] = [ids[i] for i in awaited]
+            if remaining is not None:
+                result['awaiting']['remainingMs'] = remaining
+        for position, field in ((7, 'suspendedForMs'), (8, 'threadId')):
+            if entry[position] is not None:
+                result[field] = entry[position]
+        return result
+
+    tree = {'capturedAt': wire['capturedAt'],
+            'loops': [dict(loop, tasks=[task(t) for t in loop['tasks']]) for loop in wire['loops']]}
+    if 'truncated' in wire:
+        tree['truncated'] = wire['truncated']
+    return tree
+
+
+def tree_of(client, **arguments):
+    return expand(client.request('coroutineTree', arguments))
+
+
 def names_of(tree, ids):
     by_id = {t['id']: t['name'] for loop in tree['loops'] for t in loop['tasks']}
     return sorted(by_id[i] for i in ids)
@@ -33,7 +70,7 @@ class AsyncioConstructs(unittest.TestCase):
         path = program('tree_constructs.py')
         cls.client.start(breakpoints={path: [marker_line(path, 'CHECKPOINT')]})
         cls.client.stopped()
-        cls.tree = cls.client.tree()
+        cls.tree = tree_of(cls.client)
         cls.tasks = tasks_by_name(cls.tree)
 
     @classmethod
@@ -66,7 +103,7 @@ class AsyncioConstructs(unittest.TestCase):
         task = self.check('chain', ['sleep', 'sleeper', 'middle'], 'sleep', awaited_by=['awaiter'])
         self.assertTrue(25000 < task['awaiting']['remainingMs'] <= 30000)
         self.assertTrue(0 <= task['suspendedForMs'] < 5000)
-        self.assertEqual(task['createdAt'][0]['name'], 'main')
+        self.assertNotIn('createdAt', task)  # per task, on request: taskCreationStack
 
     def test_task_awaiting_a_task(self):
         self.check('awaiter', ['awaits_task'], 'task', awaits=['chain'], description='task chain')
@@ -124,7 +161,7 @@ class AsyncioConstructs(unittest.TestCase):
 class TornadoTree(unittest.TestCase):
     def test_gen_coroutines_native_coroutines_locks_and_http(self):
         client = stopped_at_checkpoint(self, 'tornado_mix.py')
-        tree = client.tree()
+        tree = tree_of(client)
         nodes = [t for loop in tree['loops'] for t in loop['tasks']]
         by_name = {}
         for node in nodes:
@@ -163,7 +200,7 @@ class TornadoTree(unittest.TestCase):
 class Loops(unittest.TestCase):
     def test_a_loop_in_a_second_thread(self):
         client = stopped_at_checkpoint(self, 'second_thread_loop.py')
-        tree = client.tree()
+        tree = tree_of(client)
         loops = {loop['threadName']: loop for loop in tree['loops']}
         self.assertEqual(sorted(loops), ['MainThread', 'loop-thread'])
         background = {t['name'] for t in loops['loop-thread']['tasks']}
@@ -180,7 +217,7 @@ class Loops(unittest.TestCase):
         client.start()
         deadline = time.time() + 10
         while time.time() < deadline:
-            tree = client.tree()
+            tree = tree_of(client)
             names = {t['name'] for loop in tree['loops'] for t in loop['tasks']}
             if {'foreground-task', 'background-task'} <= names:
                 break
@@ -193,7 +230,10 @@ class Loops(unittest.TestCase):
 class Scale(unittest.TestCase):
     def test_ten_thousand_tasks(self):
         client = stopped_at_checkpoint(self, 'many_tasks.py', ['10000'])
-        tree = client.tree()
+        wire = client.tree()
+        self.assertEqual(len(wire['strings']), len(set(wire['strings'])), 'each string once')
+        self.assertLess(len(wire['frames']), 20, 'the same few frames, each written once')
+        tree = expand(wire)
         tasks = [t for loop in tree['loops'] for t in loop['tasks']]
         self.assertEqual(len(tasks), 10000 + 1000 + 1)
         groups = [t for t in tasks if frame_names(t) == ['group']]
@@ -203,6 +243,25 @@ class Scale(unittest.TestCase):
         self.assertEqual(len(children), 10000)
         kinds = sorted({t['awaiting']['kind'] for t in children})
         self.assertEqual(kinds, ['event', 'sleep'])
+        client.request('continue')
+        client.finish()
+
+
+class Cap(unittest.TestCase):
+    def test_max_tasks_keeps_the_first_tasks_and_says_how_many_there_were(self):
+        client = stopped_at_checkpoint(self, 'many_tasks.py', ['100'])
+        whole = tree_of(client)
+        total = sum(len(loop['tasks']) for loop in whole['loops'])
+        self.assertNotIn('truncated', whole)
+        capped = tree_of(client, maxTasks=15)  # expand() fails on a reference to a task left out
+        shown = [t for loop in capped['loops'] for t in loop['tasks']]
+        self.assertEqual(capped['truncated'], {'shown': 15, 'total': total})
+        self.assertEqual([t['id'] for t in shown], [t['id'] for loop in whole['loops'] for t in loop['tasks']][:15])
+        self.assertNotIn('truncated', tree_of(client, maxTasks=total))
+        for bad in (-1, 2.5, 'ten'):
+            refused = client.request('coroutineTree', {'maxTasks': bad}, check=False)
+            self.assertFalse(refused['success'])
+            self.assertIn('maxTasks must be a whole number', refused['message'])
         client.request('continue')
         client.finish()
 
@@ -219,7 +278,7 @@ class TasksAsThreads(unittest.TestCase):
             self.assertIn('kind', thread['task']['awaiting'])
         (note,) = [t for t in threads if 'more tasks not shown' in t['name']]
         self.assertIn('taskThreadLimit 5', note['name'])
-        tree = client.tree()
+        tree = tree_of(client)
         with_threads = [t for loop in tree['loops'] for t in loop['tasks'] if 'threadId' in t]
         self.assertEqual(sorted(t['threadId'] for t in with_threads), sorted(t['id'] for t in task_threads))
         task = with_threads[0]
@@ -234,8 +293,9 @@ class Cancel(unittest.TestCase):
     def test_cancel_a_task_and_keep_the_users_task_factory(self):
         path = program('task_factory_user.py')
         client = stopped_at_checkpoint(self, 'task_factory_user.py')
-        napper = tasks_by_name(client.tree())['napper']
-        self.assertEqual(napper['createdAt'][0], {'name': 'spawn', 'path': path, 'line': marker_line(path, 'SPAWN')})
+        napper = tasks_by_name(tree_of(client))['napper']
+        created = client.request('taskCreationStack', {'taskId': napper['id']})['frames']
+        self.assertEqual(created[0], {'name': 'spawn', 'path': path, 'line': marker_line(path, 'SPAWN')})
         self.assertEqual(client.request('cancelTask', {'taskId': napper['id']}), {'cancelled': True})
         refused = client.request('cancelTask', {'taskId': 'tnothing'}, check=False)
         self.assertFalse(refused['success'])
