@@ -92,10 +92,6 @@ export class CoroutinesView implements vscode.TreeDataProvider<TreeNode>, vscode
     return this.session;
   }
 
-  get isPaused(): boolean {
-    return this.paused;
-  }
-
   /** Resolves once the tree reflects the program as it is now (a refresh asked for mid-flight runs again). */
   refresh(): Promise<void> {
     if (this.refreshing) {

@@ -7,7 +7,7 @@ import { addBreakpoint, focusCoroutinesView, lineOf, stopDebugging } from '../su
 import { activateExtension, openWorkspaceFile, screenshot, waitFor, type CoroutineLensApi } from '../support/workbench';
 
 /** Lets a quick pick opened by a command appear in the workbench before the test drives it. */
-const QUICK_PICK_SHOWN_MS = 1500;
+const QUICK_PICK_SHOWN_MS = 2500;
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
