@@ -1,6 +1,7 @@
 /**
  * 10,000 suspended tasks in the Coroutines view: the tree is shown, a task and its frame expand, a
- * command still answers. Prints what each step took (a report, never a timing assertion).
+ * command still answers, paused and then running (Live mode). Prints what each step took (a
+ * report, never a timing assertion).
  */
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -79,6 +80,19 @@ describe('the Coroutines view with 10,000 tasks', () => {
       await vscode.commands.executeCommand('coroutineLens.coroutines.focus');
     });
     await screenshot('coroutines-10000-tasks');
+
+    // Running again: Live mode keeps refreshing the 10,000 tasks while the workbench answers.
+    vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
+    const pausedCapture = api.coroutinesView.currentTree?.capturedAt ?? 0;
+    await stopped.session.customRequest('continue', { threadId: stopped.threadId });
+    await timed('running: first live refresh after continuing', figures, () =>
+      waitFor(() => ((api.coroutinesView.currentTree?.capturedAt ?? 0) > pausedCapture ? true : undefined), 'a live refresh while running', 60_000),
+    );
+    assert.equal(allTasks(api.coroutinesView.currentTree).filter((t) => t.name.startsWith('client-')).length, CLIENTS, 'the live tree has every client');
+    await timed('running: workbench command answered', figures, async () => {
+      await vscode.commands.executeCommand('workbench.view.explorer');
+      await vscode.commands.executeCommand('coroutineLens.coroutines.focus');
+    });
     console.log(`[figures] Coroutines view, ${tasks.length} tasks on one loop:\n${figures.map((f) => `  ${f}`).join('\n')}`);
   });
 });
