@@ -221,6 +221,7 @@ export class CoroutinesView implements vscode.TreeDataProvider<TreeNode>, vscode
         break;
       case 'note':
         item.iconPath = new vscode.ThemeIcon('info');
+        item.tooltip = node.text; // notes can be longer than the view is wide
         break;
     }
     return item;
