@@ -1,6 +1,8 @@
 /**
  * Debug adapter benchmark (a report, not a pass/fail test), everything through DAP with DebugClient:
- *  1. pause → stopped → coroutineTree round trip with 1,000 / 10,000 / 100,000 suspended tasks;
+ *  1. pause → stopped → coroutineTree round trip with 1,000 / 10,000 / 100,000 suspended tasks, in
+ *     the compact shape the Coroutines view asks for (decoded by the client, as the view does) and
+ *     in the DESIGN.md shape any DAP client gets; the first capture after launch is shown apart;
  *  2. launch → first breakpoint in a Tornado app, for Coroutine Lens and for debugpy in the same
  *     harness (debugpy's own adapter, `python <debugpy>/adapter`, over stdio).
  * Usage: npm run bench:dap  (COROUTINE_LENS_BENCH_QUICK=1 runs fewer repetitions and sizes)
@@ -10,7 +12,7 @@ import * as path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { AgentConnection, newToken } from '../../debug-adapter/src/agentConnection';
-import { TOKEN_ENV, type CoroutineTree } from '../../debug-adapter/src/agentProtocol';
+import { TOKEN_ENV, expandCoroutineTree, type CompactCoroutineTree, type CoroutineTree } from '../../debug-adapter/src/agentProtocol';
 import { ADAPTER, DapSession, REPO_ROOT, fixture, markedLine, testVenvs } from '../support/dapSession';
 
 const quick = !!process.env.COROUTINE_LENS_BENCH_QUICK;
@@ -36,31 +38,54 @@ function elapsed(start: bigint): number {
 interface TreeFigures {
   tasks: number;
   pauseToStopped: number[];
-  tree: number[];
+  /** The first capture of the run (compact): the agent's per-file and per-code caches are empty. */
+  first: number;
+  /** Later captures, compact, decoded into a CoroutineTree as the client does. */
+  compact: number[];
+  /** Later captures in the DESIGN.md shape (the adapter expands it). */
+  full: number[];
+  /** pause → stopped → compact tree decoded. */
   total: number[];
-  bytes: number;
+  compactBytes: number;
+  fullBytes: number;
+}
+
+function countTasks(tree: CoroutineTree): number {
+  return tree.loops.reduce((sum, loop) => sum + loop.tasks.length, 0);
 }
 
 async function treeRoundTrip(python: string, count: number, mode: 'ticking' | 'idle' = 'ticking'): Promise<TreeFigures> {
   const session = new DapSession(300_000);
   await session.start();
-  const figures: TreeFigures = { tasks: count, pauseToStopped: [], tree: [], total: [], bytes: 0 };
+  const figures: TreeFigures = { tasks: count, pauseToStopped: [], first: NaN, compact: [], full: [], total: [], compactBytes: 0, fullBytes: 0 };
   try {
     await session.run({ program: fixture('many_tasks.py'), args: [String(count), mode], python });
     await session.waitForStdout(`ready ${count}`, 300_000);
-    for (let i = 0; i < TREE_REPEATS; i++) {
+    for (let i = 0; i <= TREE_REPEATS; i++) {
       const start = process.hrtime.bigint();
       await session.client.pauseRequest({ threadId: 0 });
       const { event } = await session.stopped('pause');
-      figures.pauseToStopped.push(elapsed(start));
+      const stopped = elapsed(start);
       const treeStart = process.hrtime.bigint();
-      const response = await session.client.customRequest('coroutineTree');
-      figures.tree.push(elapsed(treeStart));
-      figures.total.push(elapsed(start));
-      const tree = response.body as CoroutineTree;
-      const seen = tree.loops.reduce((sum, loop) => sum + loop.tasks.length, 0);
-      if (seen < count) throw new Error(`coroutineTree returned ${seen} tasks, expected at least ${count}`);
-      figures.bytes = JSON.stringify(tree).length;
+      const wire = (await session.client.customRequest('coroutineTree', { format: 'compact' })).body as CompactCoroutineTree;
+      const decoded = expandCoroutineTree(wire);
+      const compactTime = elapsed(treeStart);
+      const total = elapsed(start);
+      if (countTasks(decoded) < count) throw new Error(`coroutineTree returned ${countTasks(decoded)} tasks, expected at least ${count}`);
+      const fullStart = process.hrtime.bigint();
+      const full = (await session.client.customRequest('coroutineTree')).body as CoroutineTree;
+      const fullTime = elapsed(fullStart);
+      if (countTasks(full) !== countTasks(decoded)) throw new Error(`the two shapes disagree: ${countTasks(full)} and ${countTasks(decoded)} tasks`);
+      if (i === 0) {
+        figures.first = compactTime;
+        figures.compactBytes = JSON.stringify(wire).length;
+        figures.fullBytes = JSON.stringify(full).length;
+      } else {
+        figures.pauseToStopped.push(stopped);
+        figures.compact.push(compactTime);
+        figures.full.push(fullTime);
+        figures.total.push(total);
+      }
       await session.client.continueRequest({ threadId: event.body.threadId as number });
     }
   } finally {
@@ -216,13 +241,15 @@ async function main(): Promise<void> {
   console.log(`Coroutine Lens DAP benchmark — Python ${versions[0]} (${python}), node ${process.version}, ${new Date().toISOString()}`);
   console.log(`repetitions: tree ${TREE_REPEATS}, launch ${LAUNCH_REPEATS}; medians (min in brackets)\n`);
 
-  console.log('1. pause → stopped → coroutineTree, through DAP');
-  console.log('   tasks      pause→stopped     coroutineTree     round trip        tree JSON   agent alone (socket, running)');
+  console.log('1. pause → stopped → coroutineTree, through DAP (suspended tasks + 1 per 10 gathering)');
+  console.log('   compact: format \'compact\', decoded by the client, as the Coroutines view does; full: the DESIGN.md shape');
+  console.log('   tasks   pause→stopped  compact (min)          round trip   first compact   full           compact / full JSON   agent alone (socket)');
   for (const count of TASK_COUNTS) {
     const f = await treeRoundTrip(python, count);
     const alone = await agentOnlyTree(python, count);
     console.log(
-      `   ${String(f.tasks).padStart(7)} ${ms(median(f.pauseToStopped))} ${ms(median(f.tree))} (${Math.min(...f.tree).toFixed(1)}) ${ms(median(f.total))}  ${(f.bytes / 1e6).toFixed(2).padStart(7)} MB ${ms(median(alone))}`,
+      `   ${String(f.tasks).padStart(7)} ${ms(median(f.pauseToStopped))} ${ms(median(f.compact))} (${Math.min(...f.compact).toFixed(1)}) ${ms(median(f.total))} ${ms(f.first)} ${ms(median(f.full))}   ` +
+        `${(f.compactBytes / 1e6).toFixed(2).padStart(6)} / ${(f.fullBytes / 1e6).toFixed(2).padStart(6)} MB ${ms(median(alone))}`,
     );
   }
 

@@ -118,22 +118,20 @@ def _gather_callback_code():
 
 
 class _Node:
-    """One task or runner. `index`: its position in the capture (the wire refers to tasks by it)."""
-    __slots__ = ('key', 'obj', 'id', 'index', 'index_text', 'name', 'state', 'chain', 'frames', 'waiter',
-                 'awaiting', 'targets', 'targets_text', 'awaited_by', 'suspended_for')
+    """One task or runner. `index`: its position in the capture (the wire refers to tasks by it).
+    No __slots__: the class-level defaults spare each of 100,000 nodes most of its assignments."""
+    chain = ()
+    frames = None
+    waiter = None
+    awaiting = None
+    targets = ()
+    targets_text = ''
+    awaited_by = None
+    suspended_for = None
 
-    def __init__(self, key, obj, prefix, index):
-        self.key, self.obj, self.index = key, obj, index
+    def __init__(self, key, obj, id_text, index, name, state):
+        self.key, self.obj, self.id, self.index, self.name, self.state = key, obj, id_text, index, name, state
         self.index_text = str(index)
-        self.id = '%s%x' % (prefix, key)
-        self.chain = ()
-        self.frames = None
-        self.waiter = None
-        self.awaiting = None
-        self.targets = ()
-        self.targets_text = ''
-        self.awaited_by = None
-        self.suspended_for = None
 
 
 class _Capture:
@@ -215,20 +213,19 @@ class _Capture:
         coroutine, generator, async_generator = types.CoroutineType, types.GeneratorType, types.AsyncGeneratorType
         read_callbacks = self._read_callbacks
         members = []
+        skipped = self.skipped_callback_code
         for task in tasks:
             key = id(task)
-            node = _Node(key, task, 't', len(order))
+            node = _Node(key, task, 't%x' % key, len(order), task.get_name(),
+                         'running' if task is current else 'suspended')
             order.append(node)
             nodes[key] = node
             owner[key] = key
             members.append(node)
-            node.name = task.get_name()
             coro = task.get_coro()
             if task is current:
-                node.state = 'running'
                 node.frames = self._running_frames(coro, ident)
             else:
-                node.state = 'suspended'
                 chain = []
                 obj = coro
                 while obj is not None:
@@ -250,7 +247,9 @@ class _Capture:
                 node.chain = chain
                 node.waiter = task._fut_waiter
             callbacks = task._callbacks
-            if callbacks:
+            # Most often the one callback is gather's, which says nothing here: skip the call.
+            if callbacks and (skipped is None or len(callbacks) > 1 or
+                              getattr(callbacks[0][0], '__code__', None) is not skipped):
                 read_callbacks(task, callbacks)
             if node.chain and node.chain[0].f_code.co_name == 'run' and \
                     node.chain[0].f_code.co_filename.endswith('simple_httpclient.py'):
@@ -300,11 +299,10 @@ class _Capture:
 
     def _runner_node(self, runner):
         key = id(runner)
-        node = _Node(key, runner, 'g', len(self.order))
-        self.order.append(node)
         gen = runner.gen
-        node.name = getattr(gen, '__qualname__', None) or 'gen.coroutine'
-        node.state = 'running' if runner.running else 'suspended'
+        node = _Node(key, runner, 'g%x' % key, len(self.order), getattr(gen, '__qualname__', None) or 'gen.coroutine',
+                     'running' if runner.running else 'suspended')
+        self.order.append(node)
         if gen is not None and not runner.running:
             from .chains import coroutine_chain
             node.chain = coroutine_chain(gen)
@@ -542,6 +540,8 @@ class _Capture:
             path, stack = [start], [iter(awaits.get(start, ()))]
             while stack:
                 for child in stack[-1]:
+                    if child not in awaits:
+                        continue  # waits on no task: on no cycle
                     mark = state.get(child)
                     if mark == 1:
                         self._report_cycle(path[path.index(child):])
