@@ -42,6 +42,7 @@ class Agent:
         self.options = dict(DEFAULT_OPTIONS)
         self._errors_reported = 0
         self.threads = ThreadRegistry()
+        self.threads.report_lifecycle(self.send_event, self.report_error)
         self.loops = LoopRegistry(self.report_error)
         self.runners = RunnerRegistry(self.report_error)
         self.debugger = Debugger(self.send_event, self.threads, self.loops)

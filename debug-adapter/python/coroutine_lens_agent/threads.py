@@ -1,4 +1,5 @@
 """Small, stable thread ids for the adapter, and which threads are the agent's own."""
+import _thread
 import itertools
 import sys
 import threading
@@ -13,7 +14,45 @@ class ThreadRegistry:
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
         self.agent_idents = set()
+        self._ended = set()  # idents of threads that reported their end (the OS may reuse them)
         self.id_of(threading.main_thread().ident)
+
+    def report_lifecycle(self, send_event, report_error):
+        """`thread` started / exited events for every threading.Thread, from a wrapper around
+        Thread._bootstrap_inner: the first and last thing each new thread runs. A thread that starts
+        on an ident the OS reused gets a new id."""
+        thread_class = threading.Thread
+        original = thread_class._bootstrap_inner
+        if getattr(original, '_coroutine_lens', False):
+            return
+        registry = self
+
+        def _bootstrap_inner(thread):
+            ident = _thread.get_ident()
+            try:
+                send_event('thread', {'reason': 'started', 'threadId': registry._started(ident)})
+            except Exception as error:
+                report_error(error)
+            try:
+                original(thread)
+            finally:
+                try:
+                    registry._ended.add(ident)
+                    send_event('thread', {'reason': 'exited', 'threadId': registry.id_of(ident)})
+                except Exception as error:
+                    report_error(error)
+
+        _bootstrap_inner._coroutine_lens = True
+        _bootstrap_inner.__wrapped__ = original
+        thread_class._bootstrap_inner = _bootstrap_inner
+
+    def _started(self, ident):
+        with self._lock:
+            self._ended.discard(ident)
+            self._idents.pop(self._ids.get(ident), None)
+            thread_id = self._ids[ident] = next(self._counter)
+            self._idents[thread_id] = ident
+        return thread_id
 
     def id_of(self, ident):
         thread_id = self._ids.get(ident)
@@ -33,7 +72,7 @@ class ThreadRegistry:
         names = {t.ident: t.name for t in threading.enumerate()}
         result = []
         for ident in sys._current_frames():
-            if ident in self.agent_idents:
+            if ident in self.agent_idents or ident in self._ended:
                 continue
             result.append((self.id_of(ident), ident, names.get(ident, 'Thread-%d' % ident)))
         result.sort()
