@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { childrenOf, frameNode, taskNodes, variable, variables } from '../support/coroutinesView';
+import { frameNode, taskNodes, variable, variables, viewChildren } from '../support/coroutinesView';
 import { addBreakpoint, allTasks, focusCoroutinesView, stopDebugging } from '../support/debugging';
 import { activateExtension, screenshot, selection, waitFor, type CoroutineLensApi } from '../support/workbench';
 
@@ -70,7 +70,7 @@ describe('the Coroutines view with 10,000 tasks', () => {
     assert.equal(variable(locals, 'nickname').variable.value, `'guest-${client.task.name.replace('client-', '')}'`);
     const notThread = clients.find((n) => n.task.threadId === undefined);
     if (notThread) {
-      const [note] = await childrenOf(api, await frameNode(api, notThread, 'client'));
+      const [note] = await viewChildren(api, await frameNode(api, notThread, 'client'));
       assert.match(note?.kind === 'note' ? note.text : '', /not offered as a thread/, 'a task beyond the thread limit says why it has no locals');
     }
 

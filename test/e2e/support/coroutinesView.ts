@@ -7,14 +7,14 @@ export type TaskNode = Extract<TreeNode, { kind: 'task' }>;
 export type FrameNode = Extract<TreeNode, { kind: 'frame' }>;
 export type VariableNode = Extract<TreeNode, { kind: 'variable' }>;
 
-export async function childrenOf(api: CoroutineLensApi, node?: TreeNode): Promise<TreeNode[]> {
+export async function viewChildren(api: CoroutineLensApi, node?: TreeNode): Promise<TreeNode[]> {
   return api.coroutinesView.getChildren(node);
 }
 
 /** The task nodes directly under the view's loops (the nodes the workbench shows first). */
 export async function taskNodes(api: CoroutineLensApi): Promise<TaskNode[]> {
-  const loops = (await childrenOf(api)).filter((n) => n.kind === 'loop');
-  const tasks = await Promise.all(loops.map((loop) => childrenOf(api, loop)));
+  const loops = (await viewChildren(api)).filter((n) => n.kind === 'loop');
+  const tasks = await Promise.all(loops.map((loop) => viewChildren(api, loop)));
   return tasks.flat().filter((n): n is TaskNode => n.kind === 'task');
 }
 
@@ -23,14 +23,14 @@ export function runsFunction(task: CoroutineTask, name: string): boolean {
 }
 
 export async function frameNode(api: CoroutineLensApi, task: TaskNode, name: string): Promise<FrameNode> {
-  const frame = (await childrenOf(api, task)).find((n): n is FrameNode => n.kind === 'frame' && n.frame.name === name);
+  const frame = (await viewChildren(api, task)).find((n): n is FrameNode => n.kind === 'frame' && n.frame.name === name);
   if (!frame) throw new Error(`no frame ${name} under Task '${task.task.name}'`);
   return frame;
 }
 
 /** The children of a frame or a variable, all of which must be locals (a note means none were found). */
 export async function variables(api: CoroutineLensApi, node: FrameNode | VariableNode): Promise<VariableNode[]> {
-  const children = await childrenOf(api, node);
+  const children = await viewChildren(api, node);
   const notes = children.filter((n) => n.kind === 'note');
   if (notes.length && notes.length === children.length) throw new Error(`no variables: ${notes.map((n) => (n.kind === 'note' ? n.text : '')).join('; ')}`);
   return children.filter((n): n is VariableNode => n.kind === 'variable');
