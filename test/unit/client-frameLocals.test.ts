@@ -124,4 +124,22 @@ describe('the Coroutines view model without building children', () => {
     assert.equal(copyText(frame), 'main  /app/server.py:27');
     assert.equal(hasStructuralChildren({ kind: 'task', task: task({}), loop, byId: new Map() }), false);
   });
+
+  it('says a node has children exactly when building them gives some', () => {
+    const main = task({ id: 'm', name: 'main', frames: [{ name: 'main', path: '/app/server.py', line: 27 }], awaiting: { kind: 'gather', description: 'gather', taskIds: ['t1', 'gone'] } });
+    const idle = task({ id: 'i', name: 'idle', awaiting: { kind: 'event', description: 'Event.wait' }, awaitedBy: [] });
+    const tree = { capturedAt: 0, loops: [{ ...loop, tasks: [main, { ...fetchTask, awaitedBy: ['m'] }, idle] }, { ...loop, id: 'l2', tasks: [] }] };
+    const pending = loopNodes(tree, { hideDone: false, hideLibraryOnly: false });
+    let checked = 0;
+    // Every node down to depth 4 (awaits/awaited-by cycles go on forever).
+    for (let depth = 0; depth < 4; depth++) {
+      for (const node of pending.splice(0)) {
+        const children = childrenOf(node);
+        if (node.kind !== 'frame') assert.equal(hasStructuralChildren(node), children.length > 0, `${node.kind} ${nodeLabel(node)}`);
+        checked++;
+        pending.push(...children);
+      }
+    }
+    assert.ok(checked > 10, `${checked} nodes checked`);
+  });
 });
