@@ -26,9 +26,11 @@ describe('the locals of tasks in the Coroutines view', () => {
     const fetchers = tasks.filter((n) => runsFunction(n.task, 'fetch_user'));
     assert.deepEqual(fetchers.map((n) => n.task.state).sort(), ['running', 'suspended', 'suspended'], 'one fetch_user at the breakpoint, two suspended');
     const userIds: number[] = [];
+    const suspendedFrames = [];
     for (const fetcher of fetchers) {
-      const locals = await variables(api, await frameNode(api, fetcher, 'fetch_user'));
-      userIds.push(Number(variable(locals, 'user_id').variable.value));
+      const frame = await frameNode(api, fetcher, 'fetch_user');
+      if (fetcher.task.state === 'suspended') suspendedFrames.push(frame);
+      userIds.push(Number(variable(await variables(api, frame), 'user_id').variable.value));
     }
     // settings.json asks for 3 workers: fetch_user(0), (1) and (2), each with its own locals.
     assert.deepEqual(userIds.sort(), [0, 1, 2]);
@@ -45,6 +47,8 @@ describe('the locals of tasks in the Coroutines view', () => {
     // The same nodes in the workbench: the frame and the dict expanded, the item selected. The
     // Variables view shows only the focused frame's: room for the tree instead, in the picture.
     await vscode.commands.executeCommand('workbench.debug.variablesView.removeView').then(undefined, () => undefined);
+    await vscode.commands.executeCommand('workbench.action.closePanel');
+    await api.coroutinesView.reveal(suspendedFrames[0]!, { expand: true });
     await api.coroutinesView.reveal(mainFrame, { expand: true });
     await api.coroutinesView.reveal(settings, { expand: true });
     await api.coroutinesView.reveal(workers, { select: true, focus: true });
