@@ -163,6 +163,8 @@ async function check(options: Options): Promise<number> {
     reported = [...new Set(reported)].sort();
   }
 
+  // One batch first, shared out to the worker threads in a large workspace; the loop below reads its results.
+  await engine.analyzeFiles(reported.filter((file) => engine.mayHaveFindings(file)));
   const findings: Finding[] = [];
   for (const file of reported) {
     if (!engine.mayHaveFindings(file)) {

@@ -22,7 +22,8 @@ import { Resolver, type ModuleSource, type WorkspaceView } from './resolve';
 import { Checker, toRange } from './rules/checks';
 import { decodeSource } from './source';
 import { walkPython } from './walk';
-import { FactsPool } from './pool';
+import { WorkerPool, type AnalyzedFile } from './pool';
+import { WorkQueue } from './workQueue';
 
 export interface EngineOptions {
   /** Folder holding web-tree-sitter.wasm and tree-sitter-python.wasm. */
@@ -36,10 +37,28 @@ export interface EngineOptions {
   workerScript?: string;
   /** Parse blocks without coroutine code only when needed (default true; false parses every file whole). */
   lazyParsing?: boolean;
+  /** The workers parse and analyse from this many files in a workspace on (default 300; tests use fewer). */
+  poolMinFiles?: number;
 }
 
-/** Below this many files a cold run parses in the calling thread (workers cost a WASM start-up each). */
+/** Below this many files the calling thread works alone (workers cost a WASM start-up each). */
 const POOL_MIN_FILES = 300;
+/**
+ * Analysis is shared out from this many workers on. With one (a 2-core machine) it does not pay:
+ * the worker's isolate warms its JIT up again and re-parses on demand much of what this thread
+ * parses too (measured: +1.3 s CPU on the bench corpus, wall time no better), while V8's own
+ * compiler and GC threads already keep the second core busy.
+ */
+const SHARE_MIN_WORKERS = 2;
+
+/** What a worker needs to analyse as this engine would: every file's module and facts so far, the configurations. */
+export interface EngineSnapshot {
+  files: Array<{ path: string; module: string; isPackage: boolean; facts?: ModuleFacts; problem?: string }>;
+  modules: Array<[string, string]>;
+  packageDirs: string[];
+  configs: Array<[string, Configuration]>;
+  lazyParsing?: boolean;
+}
 
 interface FileEntry {
   path: string;
@@ -56,6 +75,8 @@ interface FileEntry {
   /** The buffer's facts per top-level statement, so an edit re-extracts only what it changed. */
   bufferFacts?: BufferFacts;
   stat?: { mtimeMs: number; size: number };
+  /** The eager parse in flight; a result that arrives after the file was read again (or opened) is dropped. */
+  parsing?: object;
 }
 
 export class AnalysisEngine {
@@ -76,6 +97,7 @@ export class AnalysisEngine {
   private moduleSetKey: string | undefined;
   /** Source lines of files whose lazy blocks are being parsed (read once per file, not per block). */
   private readonly linesForLazy = new Map<string, string[]>();
+  private pool: WorkerPool | undefined;
 
   private constructor(
     private readonly parser: Parser,
@@ -91,10 +113,11 @@ export class AnalysisEngine {
       materialize: (source, classIndex, name) => this.materialize(source, classIndex, name),
       coroutineNames: () => {
         if (!this.names) {
-          // Every coroutine function is in eager facts: the prefilter never leaves `async def` lazy.
+          // Every coroutine function is in eager facts: the prefilter never leaves `async def` or a
+          // coroutine decorator lazy. A decorated generator counts (CORO202), whatever its decorator.
           this.names = new Set();
           for (const entry of this.files.values()) {
-            for (const fn of entry.facts?.functions ?? []) if (fn.isAsync) this.names.add(fn.name);
+            for (const fn of entry.facts?.functions ?? []) if (fn.isAsync || (fn.hasYield && fn.decorators.length)) this.names.add(fn.name);
           }
         }
         return this.names;
@@ -105,6 +128,18 @@ export class AnalysisEngine {
   static async create(options: EngineOptions): Promise<AnalysisEngine> {
     const parser = await createParser(options.wasmDir);
     return new AnalysisEngine(parser, options, options.reader ?? nodeReader);
+  }
+
+  /** An engine (in a worker thread) that analyses as `snapshot`'s engine would; no cache, no workers of its own. */
+  static replica(parser: Parser, snapshot: EngineSnapshot): AnalysisEngine {
+    const engine = new AnalysisEngine(parser, { wasmDir: '', lazyParsing: snapshot.lazyParsing }, nodeReader);
+    for (const [root, config] of snapshot.configs) engine.configs.set(root, config);
+    for (const dir of snapshot.packageDirs) engine.packageDirs.add(dir);
+    for (const file of snapshot.files) engine.register({ ...file });
+    // Which file holds a module name is the calling engine's (a removed file may have held it).
+    engine.modules.clear();
+    for (const [module, file] of snapshot.modules) engine.modules.set(module, file);
+    return engine;
   }
 
   setConfiguration(root: string, config: Configuration): void {
@@ -175,6 +210,7 @@ export class AnalysisEngine {
     }
     entry.text = text;
     entry.tree = tree;
+    entry.parsing = undefined;
     entry.problem = undefined;
     entry.relevant = true;
     entry.bufferFacts ??= new BufferFacts(entry.module, entry.isPackage);
@@ -194,6 +230,7 @@ export class AnalysisEngine {
     entry.bufferFacts = undefined;
     entry.text = undefined;
     entry.facts = undefined;
+    entry.parsing = undefined;
     entry.relevant = undefined;
     entry.problem = undefined;
     // The disk may have changed too (the language server also calls this for watched-file events):
@@ -223,6 +260,71 @@ export class AnalysisEngine {
       this.results.set(file, result);
     }
     return result;
+  }
+
+  /**
+   * Results of many files at once (the CLI's batch). With two workers or more and a workspace
+   * large enough for the pool, the files not analysed yet are shared out: every thread takes
+   * files from one queue, workers analysing on replicas of this engine. Findings are the same.
+   */
+  async analyzeFiles(files: string[]): Promise<FileResult[]> {
+    const resolved = files.map((file) => path.resolve(file));
+    const pending = [...new Set(resolved)].filter((file) => {
+      if (!this.files.has(file) || this.results.has(file)) return false;
+      const stored = this.storedResult(file);
+      if (stored) this.results.set(file, stored);
+      return !stored;
+    });
+    // Replicas read files through node's fs and have no editor buffers: a custom reader or an open buffer keeps the work here.
+    const replicable = this.reader === nodeReader && ![...this.files.values()].some((entry) => entry.text !== undefined);
+    const pool = pending.length > 1 && replicable && (this.options.workers ?? 0) >= SHARE_MIN_WORKERS ? this.workerPool(this.files.size) : undefined;
+    if (pool) await this.analyzeShared(pending, pool);
+    return resolved.map((file) => this.analyzeFile(file));
+  }
+
+  /** Analyses the files this thread takes from `queue` (thread 0 is the calling thread), each with the files it read. */
+  analyzeTaken(files: string[], queue: WorkQueue, thread: number): AnalyzedFile[] {
+    const done: AnalyzedFile[] = [];
+    for (let index = queue.take(thread); index !== undefined; index = queue.take(thread)) {
+      const result = this.analyzeFile(files[index]!);
+      done.push({ index, result, dependencies: [...(this.dependencies.get(files[index]!) ?? [])] });
+    }
+    return done;
+  }
+
+  private async analyzeShared(files: string[], pool: WorkerPool): Promise<void> {
+    const snapshot = this.snapshot();
+    for (let start = 0; start < files.length; start += WorkQueue.MAX_ITEMS) {
+      const share = files.slice(start, start + WorkQueue.MAX_ITEMS);
+      const queue = WorkQueue.create(share.length, pool.size + 1);
+      const fromWorkers = pool.analyze({ snapshot, files: share, queue });
+      this.analyzeTaken(share, new WorkQueue(queue), 0);
+      // A file a failed worker took and did not finish is analysed here by analyzeFiles afterwards.
+      for (const { index, result, dependencies } of (await fromWorkers).flat()) {
+        const file = share[index]!;
+        this.results.set(file, result);
+        this.dependencies.set(file, new Set(dependencies));
+        this.storeResult(file, result);
+      }
+    }
+  }
+
+  private snapshot(): EngineSnapshot {
+    return {
+      files: [...this.files.values()].map((e) => ({ path: e.path, module: e.module, isPackage: e.isPackage, ...(e.facts ? { facts: e.facts } : {}), ...(e.problem ? { problem: e.problem } : {}) })),
+      modules: [...this.modules],
+      packageDirs: [...this.packageDirs],
+      configs: [...this.configs],
+      lazyParsing: this.options.lazyParsing,
+    };
+  }
+
+  /** The worker threads, when configured and the workspace is large enough to pay for their start-up. */
+  private workerPool(workspaceFiles: number): WorkerPool | undefined {
+    const { workers = 0, workerScript, poolMinFiles = POOL_MIN_FILES } = this.options;
+    if (workers <= 0 || !workerScript || workspaceFiles < poolMinFiles) return undefined;
+    if (!this.pool || this.pool.closed) this.pool = new WorkerPool(workerScript, this.options.wasmDir, workers);
+    return this.pool;
   }
 
   private computeResult(file: string): FileResult {
@@ -334,12 +436,17 @@ export class AnalysisEngine {
     let entry = this.files.get(file);
     if (!entry) {
       const { module, isPackage } = moduleNameOf(file, (dir) => this.packageDirs.has(dir) || fs.existsSync(path.join(dir, '__init__.py')));
-      entry = { path: file, module, isPackage };
-      this.files.set(file, entry);
-      this.results.clear(); // a new module name can change what resolution finds
-      // The first file to claim a module name keeps it (stable under directory order).
-      if (!this.modules.has(module)) this.modules.set(module, file);
+      entry = this.register({ path: file, module, isPackage });
     }
+    return entry;
+  }
+
+  /** Adds a file to the workspace under its module name. */
+  private register(entry: FileEntry): FileEntry {
+    this.files.set(entry.path, entry);
+    this.results.clear(); // a new module name can change what resolution finds
+    // The first file to claim a module name keeps it (stable under directory order).
+    if (!this.modules.has(entry.module)) this.modules.set(entry.module, entry.path);
     return entry;
   }
 
@@ -360,7 +467,7 @@ export class AnalysisEngine {
       if (text === undefined) {
         try {
           const bytes = this.reader.readFileSync ? this.reader.readFileSync(file) : fs.readFileSync(file);
-          hash = contentHash(bytes);
+          if (this.cacheOf(file)) hash = contentHash(bytes);
           const decoded = decodeSource(bytes, this.configurationFor(file).maxFileBytes);
           if ('problem' in decoded) entry.problem = decoded.problem;
           else text = decoded.text;
@@ -439,18 +546,21 @@ export class AnalysisEngine {
   ): Promise<void> {
     const cache = await this.cacheFor(root);
     const relevant = prefilterFor(config.extraCoroutineDecorators);
-    let pool: FactsPool | undefined;
-    const toParse: Array<{ entry: FileEntry; text: string; cached: CachedFile }> = [];
-    let done = 0;
+    const pool = this.workerPool(files.length);
+    const parsing: Array<Promise<void>> = [];
     const batch = 64;
     for (let start = 0; start < files.length; start += batch) {
-      if (options.signal?.aborted) return;
+      if (options.signal?.aborted) {
+        pool?.discardQueued();
+        return;
+      }
       await Promise.all(
         files.slice(start, start + batch).map(async (file) => {
           const entry = this.entry(file.path);
           if (entry.text !== undefined) return; // an open editor buffer wins over the disk
           entry.stat = { mtimeMs: file.mtimeMs, size: file.size };
           entry.facts = undefined;
+          entry.parsing = undefined;
           entry.problem = undefined;
           const cached = cache?.get(file.path);
           if (cached && cached.mtimeMs === file.mtimeMs && cached.size === file.size && (cached.facts || !cached.relevant || cached.problem)) {
@@ -464,7 +574,8 @@ export class AnalysisEngine {
             entry.problem = `cannot read: ${(error as Error).message}`;
             return;
           }
-          const hash = contentHash(bytes);
+          // The hash keys the cache only: without one it is not worth computing.
+          const hash = cache ? contentHash(bytes) : '';
           if (cached && cached.hash === hash && (cached.facts || !cached.relevant || cached.problem)) {
             this.adopt(entry, cached);
             cache?.set(file.path, { ...cached, mtimeMs: file.mtimeMs, size: file.size });
@@ -478,25 +589,16 @@ export class AnalysisEngine {
           } else {
             fresh.relevant = relevant(decoded.text);
             entry.relevant = fresh.relevant;
-            if (fresh.relevant) {
-              toParse.push({ entry, text: decoded.text, cached: fresh });
-              // Start the workers at the first file to parse, so their start-up overlaps the reading.
-              if (!pool && files.length >= POOL_MIN_FILES && (this.options.workers ?? 0) > 0 && this.options.workerScript) {
-                pool = new FactsPool(this.options.workerScript, this.options.wasmDir, this.options.workers!);
-              }
-            }
+            if (fresh.relevant) parsing.push(this.parseEager(entry, decoded.text, fresh, cache, pool));
           }
           if (!fresh.relevant) cache?.set(file.path, fresh);
         }),
       );
-      done = Math.min(files.length, start + batch);
-      options.onProgress?.(done, files.length);
+      options.onProgress?.(Math.min(files.length, start + batch), files.length);
     }
-    try {
-      await this.parseAll(toParse, cache, pool);
-    } finally {
-      await pool?.close();
-    }
+    // Everything is read: this thread parses what the workers have not taken yet.
+    await pool?.drain();
+    await Promise.all(parsing);
     cache?.retainOnly(new Set([...this.files.keys()].filter((f) => f.startsWith(root))));
     this.invalidate();
   }
@@ -507,30 +609,21 @@ export class AnalysisEngine {
     if (cached.problem) entry.problem = cached.problem;
   }
 
-  /** Parses the prefiltered files: shared with the worker pool when there is one, else here. */
-  private async parseAll(items: Array<{ entry: FileEntry; text: string; cached: CachedFile }>, cache: FactsCache | undefined, pool: FactsPool | undefined): Promise<void> {
-    let results: Array<ModuleFacts | undefined>;
-    if (pool) {
-      const jobs = items.map((i) => ({
-        text: i.text,
-        module: i.entry.module,
-        isPackage: i.entry.isPackage,
-        lazyWithDecorators: this.lazyDecorators(i.entry.path),
-      }));
-      results = await pool.extractAll(jobs, (job) => factsFromText(this.parser, job.text, job.module, job.isPackage, job.lazyWithDecorators));
-    } else {
-      results = items.map((i) => this.parse(i.text, i.entry));
+  /** Facts of a file the prefilter marked: queued for the workers when there are some (so parsing overlaps reading), else parsed now. */
+  private async parseEager(entry: FileEntry, text: string, cached: CachedFile, cache: FactsCache | undefined, pool: WorkerPool | undefined): Promise<void> {
+    const token = {};
+    entry.parsing = token;
+    const here = (): ModuleFacts | undefined => this.parse(text, entry);
+    const job = { text, module: entry.module, isPackage: entry.isPackage, lazyWithDecorators: this.lazyDecorators(entry.path) };
+    const facts = pool ? await pool.extract(job, here) : here();
+    if (entry.parsing !== token) return; // read again or opened in the editor since: this parse is stale
+    entry.parsing = undefined;
+    if (facts) {
+      entry.facts = facts;
+      cached.facts = facts;
     }
-    items.forEach((item, i) => {
-      const facts = results[i];
-      if (facts) {
-        item.entry.facts = facts;
-        item.cached.facts = facts;
-      }
-      cache?.set(item.entry.path, item.cached);
-    });
+    cache?.set(entry.path, cached);
   }
-
 }
 
 /** The single edit that turns `before` into `after` (common prefix and suffix kept), for tree.edit. */

@@ -1,12 +1,15 @@
 /**
- * Worker threads for cold runs: each worker loads the grammar once and turns source text into
- * facts; the calling thread takes jobs too, so N workers + 1 thread share the list. Jobs are
- * handed out one at a time, so a few huge files do not leave a thread idle.
+ * Worker threads for large runs, on the calling side. Each worker loads the grammar once, then
+ * serves two kinds of request (workerThread.ts): source text → facts, queued as files are read so
+ * parsing overlaps reading, with the calling thread taking queued jobs too once it has read
+ * everything; and "analyse your share of these files" on a replica of the engine, the threads
+ * taking files from one shared WorkQueue. Workers are unref'd while idle and end after IDLE_MS
+ * unused, so neither the CLI nor the language server has to remember to stop them.
  */
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Worker, isMainThread, workerData } from 'node:worker_threads';
+import type { FileResult } from './api';
+import type { EngineSnapshot } from './engine';
 import type { ModuleFacts } from './facts';
-import { factsFromText } from './extract';
-import { createParser } from './parser';
 
 export interface FactsJob {
   text: string;
@@ -16,70 +19,158 @@ export interface FactsJob {
   lazyWithDecorators?: string[];
 }
 
-const MARKER = 'coroutineLensFactsWorker';
+/** One analysed file, as a worker reports it: its index in the request's file list. */
+export interface AnalyzedFile {
+  index: number;
+  result: FileResult;
+  /** Every file the result was computed from (see AnalysisEngine.dependents). */
+  dependencies: string[];
+}
 
-export class FactsPool {
-  private readonly workers: Worker[];
+export interface AnalyzeRequest {
+  snapshot: EngineSnapshot;
+  files: string[];
+  /** A WorkQueue's buffer over `files`; thread 0 is the calling thread, workers are 1…n. */
+  queue: SharedArrayBuffer;
+}
+
+export type WorkerRequest = { kind: 'facts'; job: FactsJob } | ({ kind: 'analyze'; thread: number } & AnalyzeRequest);
+/** `facts` is null when the worker failed on the file: the calling thread parses it again and reports why. */
+export type WorkerReply = { kind: 'facts'; facts: ModuleFacts | null } | { kind: 'analyzed'; files: AnalyzedFile[] };
+
+interface QueuedFacts {
+  job: FactsJob;
+  /** The same work in the calling thread (with its error reporting), when it drains the queue. */
+  local(): ModuleFacts | undefined;
+  resolve(facts: ModuleFacts | undefined): void;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  /** Receives the reply to the request in flight. */
+  onReply?: (reply: WorkerReply | undefined) => void;
+  failed: boolean;
+}
+
+const MARKER = 'coroutineLensFactsWorker';
+/** Idle workers end after this long unused; the next large run starts new ones. */
+const IDLE_MS = 10_000;
+
+export class WorkerPool {
+  private readonly workers: PoolWorker[];
+  private readonly queue: QueuedFacts[] = [];
+  private uses = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  closed = false;
 
   constructor(script: string, wasmDir: string, count: number) {
-    this.workers = Array.from({ length: count }, () => new Worker(script, { workerData: { [MARKER]: true, wasmDir } }));
+    this.workers = Array.from({ length: count }, () => this.start(script, wasmDir));
   }
 
-  async extractAll(jobs: FactsJob[], local: (job: FactsJob) => ModuleFacts | undefined): Promise<Array<ModuleFacts | undefined>> {
-    const results: Array<ModuleFacts | undefined> = new Array(jobs.length);
-    let next = 0;
-    const runWorker = (worker: Worker): Promise<void> =>
-      new Promise((resolve, reject) => {
-        let current = -1;
-        const send = (): void => {
-          if (next >= jobs.length) {
-            worker.off('message', onMessage);
-            worker.off('error', reject);
-            resolve();
-            return;
-          }
-          current = next++;
-          worker.postMessage(jobs[current]);
-        };
-        const onMessage = (facts: ModuleFacts | null): void => {
-          results[current] = facts ?? undefined;
-          send();
-        };
-        worker.on('message', onMessage);
-        worker.on('error', reject);
-        send();
-      });
-    const runLocal = async (): Promise<void> => {
-      while (next < jobs.length) {
-        const index = next++;
-        results[index] = local(jobs[index]!);
-        // Let worker replies in, so workers get their next job without waiting for this loop.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    };
-    await Promise.all([...this.workers.map(runWorker), runLocal()]);
-    return results;
+  /** How many worker threads serve requests. */
+  get size(): number {
+    return this.workers.filter((w) => !w.failed).length;
+  }
+
+  /** Facts of one file, from the first thread free: a worker, or the calling thread in `drain`. */
+  extract(job: FactsJob, local: () => ModuleFacts | undefined): Promise<ModuleFacts | undefined> {
+    this.begin();
+    return new Promise<ModuleFacts | undefined>((resolve) => {
+      this.queue.push({ job, local, resolve });
+      this.dispatch();
+    }).finally(() => this.end());
+  }
+
+  /** Works off queued facts jobs in the calling thread too, until the queue is empty. */
+  async drain(): Promise<void> {
+    for (let item = this.queue.shift(); item; item = this.queue.shift()) {
+      item.resolve(item.local());
+      // Let worker replies in, so a worker gets its next job without waiting for this loop.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Queued jobs no thread has taken are dropped (their promises resolve undefined): the run was aborted. */
+  discardQueued(): void {
+    for (const item of this.queue.splice(0)) item.resolve(undefined);
+  }
+
+  /** Sends the request to every worker; resolves with what each analysed (nothing, for a worker that failed). */
+  analyze(request: AnalyzeRequest): Promise<AnalyzedFile[][]> {
+    this.begin();
+    const replies = this.workers.map(
+      (w, i) =>
+        new Promise<AnalyzedFile[]>((resolve) => {
+          // The other threads take a failed or busy worker's share from the queue.
+          if (w.failed || w.onReply) return resolve([]);
+          w.onReply = (reply) => resolve(reply?.kind === 'analyzed' ? reply.files : []);
+          w.worker.postMessage({ kind: 'analyze', thread: i + 1, ...request } satisfies WorkerRequest);
+        }),
+    );
+    return Promise.all(replies).finally(() => this.end());
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.closed = true;
+    clearTimeout(this.idleTimer);
+    this.discardQueued();
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+
+  private start(script: string, wasmDir: string): PoolWorker {
+    const entry: PoolWorker = { worker: new Worker(script, { workerData: { [MARKER]: true, wasmDir } }), failed: false };
+    entry.worker.unref();
+    const settle = (reply: WorkerReply | undefined): void => {
+      const onReply = entry.onReply;
+      entry.onReply = undefined;
+      onReply?.(reply);
+      this.dispatch();
+    };
+    entry.worker.on('message', settle);
+    // A worker that fails is not used again; what it had in hand is done by the calling thread.
+    const fail = (): void => {
+      entry.failed = true;
+      settle(undefined);
+    };
+    entry.worker.on('error', fail);
+    entry.worker.on('exit', fail);
+    return entry;
+  }
+
+  /** Hands queued facts jobs to idle workers. */
+  private dispatch(): void {
+    for (const w of this.workers) {
+      if (w.failed || w.onReply || !this.queue.length) continue;
+      const item = this.queue.shift()!;
+      w.onReply = (reply) => {
+        // The worker died with the job in hand: this thread does it now (nothing may wait forever).
+        item.resolve(reply?.kind === 'facts' ? (reply.facts ?? undefined) : item.local());
+      };
+      w.worker.postMessage({ kind: 'facts', job: item.job } satisfies WorkerRequest);
+    }
+  }
+
+  private begin(): void {
+    if (this.uses++ === 0) {
+      clearTimeout(this.idleTimer);
+      for (const w of this.workers) w.worker.ref();
+    }
+  }
+
+  private end(): void {
+    if (--this.uses > 0) return;
+    for (const w of this.workers) w.worker.unref();
+    this.idleTimer = setTimeout(() => void this.close(), IDLE_MS).unref();
   }
 }
 
-/** True in a thread started by FactsPool: the entry script must then call runFactsWorker(). */
+/** True in a thread started by WorkerPool: the entry script must then call runFactsWorker(). */
 export function isFactsWorker(): boolean {
   return !isMainThread && !!(workerData as Record<string, unknown> | null)?.[MARKER];
 }
 
 export async function runFactsWorker(): Promise<void> {
-  const parser = await createParser((workerData as { wasmDir: string }).wasmDir);
-  parentPort!.on('message', (job: FactsJob) => {
-    let facts: ModuleFacts | null = null;
-    try {
-      facts = factsFromText(parser, job.text, job.module, job.isPackage, job.lazyWithDecorators) ?? null;
-    } catch {
-      facts = null; // the calling thread parses it again and reports the error there
-    }
-    parentPort!.postMessage(facts);
-  });
+  // Imported here, not at the top: the worker side needs the engine, which imports this module.
+  const { serveRequests } = await import('./workerThread.js');
+  await serveRequests((workerData as { wasmDir: string }).wasmDir);
 }

@@ -135,7 +135,7 @@ export class Checker {
       findings.push({ code, message, severity, path: source.path, range: toRange(span), fixes: [], ...extra });
     };
 
-    if (effectiveSeverity(this.config, 'CORO200')) this.parseBlocksThatMayDropCoroutines(source);
+    if (effectiveSeverity(this.config, 'CORO200') || effectiveSeverity(this.config, 'CORO202')) this.parseBlocksThatMayDropCoroutines(source);
     facts.functions.forEach((fn, index) => {
       const style = this.coroutineStyle(source, fn);
       for (const call of fn.calls) {
@@ -193,7 +193,8 @@ export class Checker {
 
   /**
    * Lazy blocks hold no coroutine code, but may call a coroutine function without awaiting it
-   * (CORO200 in synchronous code): parse those whose called names include a coroutine's name.
+   * (CORO200 / CORO202 in synchronous code): parse those whose called names include the name of a
+   * workspace coroutine function or of a library one (`asyncio.sleep`).
    */
   private parseBlocksThatMayDropCoroutines(source: ModuleSource): void {
     const names = this.resolver.coroutineNames();
@@ -202,7 +203,8 @@ export class Checker {
     const mayDrop = (callee: string): boolean => {
       const parts = callee.split('.');
       const head = parts[0]!;
-      return names.has(parts[parts.length - 1]!) && (head in imports || head in globals || head === 'self' || head === 'cls');
+      const last = parts[parts.length - 1]!;
+      return (names.has(last) || libraryCoroutineNames.has(last)) && (head in imports || head in globals || head === 'self' || head === 'cls');
     };
     const wanted = (table: Record<string, { calls: string[] }> | undefined): string[] =>
       Object.entries(table ?? {})
@@ -229,6 +231,9 @@ export class Checker {
     return hops;
   }
 }
+
+/** Last parts of the library coroutine functions' names (`sleep` for `asyncio.sleep`). */
+const libraryCoroutineNames: ReadonlySet<string> = new Set([...libraryCoroutineFunctions].map((name) => name.slice(name.lastIndexOf('.') + 1)));
 
 export function toRange(span: Span): Finding['range'] {
   return { start: { line: span[0], column: span[1] }, end: { line: span[2], column: span[3] } };
