@@ -256,6 +256,7 @@ class Agent:
         awaiting = {}
         if sum(1 for _ in tasks.live_tasks(self.loops)) <= TASK_THREAD_DETAIL_LIMIT:
             awaiting = tree.awaiting_by_node(self.loops, self.runners, self.threads, self.debugger)
+            tree.release()
         for entry in pseudo:
             obj = self.pseudo_threads.object_of(entry['id'])
             if obj is None:
@@ -346,8 +347,9 @@ class Agent:
         thread_ids = None
         if self.debugger.suspended and self.options['showTasksAsThreads']:
             thread_ids = self.pseudo_threads.thread_ids_by_node()
-        return protocol.RawJSON(tree.capture(self.loops, self.runners, self.threads, self.debugger, thread_ids,
-                                             max_tasks))
+        text = tree.capture(self.loops, self.runners, self.threads, self.debugger, thread_ids, max_tasks)
+        self._after_response = tree.release
+        return protocol.RawJSON(text)
 
     def _on_cancelTask(self, args):
         return {'cancelled': tasks.cancel(self.loops, self.runners, args['taskId'])}
