@@ -10,6 +10,7 @@ import type { CoroutineTree } from '../../../debug-adapter/src/agentProtocol';
 import type { DebugEvents } from '../debugEvents';
 import { frameLocals, variableChildren, type DapRequest } from './frameLocals';
 import { childrenOf, hasStructuralChildren, loopNodes, nodeLabel, NO_FILTER, taskDescription, type TreeFilter, type TreeNode } from './treeModel';
+import { requestCoroutineTree } from './treeWire';
 
 export const COROUTINES_VIEW_ID = 'coroutineLens.coroutines';
 const LIVE_INTERVAL_MS = 1000;
@@ -116,7 +117,7 @@ export class CoroutinesView implements vscode.TreeDataProvider<TreeNode>, vscode
       // Tasks get their pseudo-thread ids (the key to their locals) when threads are listed; the
       // stop reaches this view before VS Code lists them, so list them first.
       if (this.paused) await session.customRequest('threads');
-      const tree = (await session.customRequest('coroutineTree')) as CoroutineTree;
+      const tree = await requestCoroutineTree(session);
       this.session = session;
       this.show(tree);
     } catch (error) {
