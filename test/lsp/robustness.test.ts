@@ -58,6 +58,17 @@ describe('robustness', () => {
     await client.close(uri);
   });
 
+  it('skips a buffer with NUL bytes (Python refuses it) with a log line, like the CLI, and analyses it again once they are gone', async () => {
+    const uri = workspace.uri('refused.py');
+    const blocking = 'import time\n\n\nasync def f():\n    time.sleep(1)\n';
+    await client.open(uri, `${blocking}\0`, 1);
+    assert.deepEqual(await client.diagnosticsFor(uri, 1), []);
+    await client.waitFor(() => client.logs.find((log) => log.message.includes('refused.py: skipped: the file contains NUL bytes')), 'the log line about NUL bytes');
+    await client.change(uri, 2, [{ range: { start: { line: 5, character: 0 }, end: { line: 5, character: 1 } }, text: '' }]);
+    assert.deepEqual((await client.diagnosticsFor(uri, 2)).map((d) => d.code), ['ASYNC251']);
+    await client.close(uri);
+  });
+
   it('is not blocked by a FIFO named *.py appearing in the workspace', { skip: process.platform === 'win32' && 'no mkfifo' }, async () => {
     execFileSync('mkfifo', [workspace.file('pipe.py')]);
     await client.filesChanged([{ uri: workspace.uri('pipe.py'), type: FileChangeType.Created }]);

@@ -1,18 +1,19 @@
 /** The lexical chunker behind lazy parsing: statement boundaries, strings and brackets, positions. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { logicalIndents, prepareLazy } from '../../server/src/analysis/chunks';
+import { prepareLazy } from '../../server/src/analysis/chunks';
+import { scanPython } from '../../server/src/analysis/lexical';
 
 const markers = (block: string): boolean => /async\s+def/.test(block);
 
 test('logical lines ignore strings, brackets, continuations and comments', () => {
   const text = ['x = """', 'def not_code():', '"""', 'y = (', '1)', 'z = 1 + \\', '2', '# comment', '', '  def f(): pass'].join('\n');
-  assert.deepEqual([...logicalIndents(text)], [0, -1, -1, 0, -1, 0, -1, -1, -1, 2]);
+  assert.deepEqual([...scanPython(text).indents], [0, -1, -1, 0, -1, 0, -1, -1, -1, 2]);
 });
 
 test('a backslash-continued string still counts its lines', () => {
   const text = ['x = "a \\', 'b"', 'def f():', '    pass'].join('\n');
-  assert.deepEqual([...logicalIndents(text)], [0, -1, 0, 4]);
+  assert.deepEqual([...scanPython(text).indents], [0, -1, 0, 4]);
 });
 
 test('blocks without coroutine code are blanked in place and recorded with their lines', () => {
@@ -33,7 +34,7 @@ test('blocks without coroutine code are blanked in place and recorded with their
     '    helper()',
     '',
   ].join('\n');
-  const prepared = prepareLazy(source, markers);
+  const prepared = prepareLazy(source, markers, scanPython(source));
   assert.deepEqual(prepared.lazy.helper!.lines, [1, 5]);
   assert.deepEqual(prepared.lazyMembers.Service!.sync!.lines, [6, 9]);
   const lines = prepared.text.split('\n');
@@ -46,5 +47,41 @@ test('blocks without coroutine code are blanked in place and recorded with their
 
 test('a name defined twice stays eager, so resolution sees the definition that wins', () => {
   const source = ['if X:', '    pass', 'def f():', '    pass', 'def f():', '    return 2', ''].join('\n');
-  assert.deepEqual(Object.keys(prepareLazy(source, markers).lazy), []);
+  assert.deepEqual(Object.keys(prepareLazy(source, markers, scanPython(source)).lazy), []);
+});
+
+test('the lexical scan suspects the lines where a syntax error shows lexically, and no line of valid code', () => {
+  const suspects = (lines: string[]): number[] => scanPython(lines.join('\n')).suspectLines;
+  assert.deepEqual(suspects(['def f(x):', '    return g(x', '', 'y = 1']), [1], 'a bracket never closed');
+  assert.deepEqual(suspects(['x = [1, 2)']), [0], 'a bracket closed by the wrong one');
+  assert.deepEqual(suspects(['x = 1', 'y = "open', 'z = 2']), [1], 'a one-line string left open');
+  assert.deepEqual(suspects(['x = 1', 's = """never', 'closed']), [1], 'a triple-quoted string never closed');
+  assert.deepEqual(suspects(['x = 1', '    y = 2']), [1], 'an unexpected indent');
+  assert.deepEqual(suspects(['if x:', 'y = 2']), [1], 'a block header without its block');
+  assert.deepEqual(suspects(['if x:', '        y = 2', '    z = 3']), [2], 'a dedent to no enclosing level');
+  assert.deepEqual(suspects(['def f():', '    retrun x']), [1], 'two names in a row');
+  assert.deepEqual(suspects(['def f():', '    retrun 1']), [1], 'a name and a number');
+  assert.deepEqual(suspects(['print "x"']), [0], 'a name and a string');
+  const valid = [
+    'import os',
+    '@decorator(arg)',
+    'class A(Base, metaclass=M):',
+    '    """Doc with ( and [ and a # inside."""',
+    '    x: int = 0',
+    '    def f(self, a,',
+    '          b):  # a comment: with a colon',
+    '        if a and \\',
+    '                b:',
+    '            return {k: v for k, v in a.items()}',
+    "        elif a is not None: pass",
+    '        else:',
+    "            s = 'it''s' rb'\\x' f\"{a['k']}\"",
+    '        x = not a',
+    '        yield from b',
+    '    match = 1',
+    '    type X = int',
+    'print(x)',
+    '',
+  ];
+  assert.deepEqual(suspects(valid), []);
 });

@@ -87,6 +87,15 @@ describe('coroutine-lens check', () => {
     assert.equal(warm.stdout, cold.stdout);
   });
 
+  test('a file without coroutine code that drops a coroutine is checked, cold and from the cache', () => {
+    const project = path.join(scratch, 'unawaited');
+    cpSync(path.join(fixturesRoot, 'unawaited'), project, { recursive: true });
+    const dropped = (stdout: string): string[] => stdout.split('\n').filter((line) => line.startsWith('sync_script.py:'));
+    const cold = run(['check', '.'], { cwd: project });
+    assert.deepEqual(dropped(cold.stdout).map((line) => line.split(' ')[0]), ['sync_script.py:9:5:', 'sync_script.py:10:5:', 'sync_script.py:14:5:']);
+    assert.deepEqual(dropped(run(['check', '.'], { cwd: project }).stdout), dropped(cold.stdout));
+  });
+
   test('exit 2 for usage errors and for a bad configuration, with file and line', () => {
     assert.equal(run(['check', '--format', 'xml', 'chains']).code, 2);
     assert.equal(run(['check', '--bogus']).code, 2);

@@ -47,3 +47,20 @@ test('lazy parsing finds the same as whole parsing: the tornado package', { skip
   assert.ok(lazy.length > 0, 'tornado has findings (its tests block on purpose)');
   assert.deepEqual(lazy, await findings(tornado!, false));
 });
+
+test('a syntax error in a block lazy parsing leaves out is still reported, at the same place as a whole parse reports it', async () => {
+  const root = path.join(fixturesRoot, 'broken');
+  for (const [file, line] of [['lazy_unclosed_bracket.py', 9], ['lazy_typo.py', 6]] as const) {
+    const notes = await Promise.all(
+      [true, false].map(async (lazyParsing) => {
+        const engine = await AnalysisEngine.create({ wasmDir, lazyParsing });
+        engine.setConfiguration(root, defaultConfiguration());
+        await engine.indexWorkspace(root);
+        return engine.analyzeFile(path.join(root, file)).notes.map((n) => `${n.range?.start.line}: ${n.message}`);
+      }),
+    );
+    assert.equal(notes[0]!.length, 1, `${file}: ${notes[0]!.join('; ')}`);
+    assert.match(notes[0]![0]!, new RegExp(`^${line}: syntax error`), file);
+    assert.deepEqual(notes[0], notes[1], `${file}: lazy = whole`);
+  }
+});

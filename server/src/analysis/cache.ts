@@ -18,6 +18,8 @@ export interface CachedFile {
   hash: string;
   /** The prefilter's verdict: the file may contain coroutine code. */
   relevant: boolean;
+  /** For a file the prefilter rejects: the last names of calls it makes as statements (prefilter.ts statementCallNames). */
+  calls?: string[];
   facts?: ModuleFacts;
   problem?: string;
 }

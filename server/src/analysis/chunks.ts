@@ -6,6 +6,7 @@
  * out of the first parse (their lines blanked, so every position stays the same) and recorded
  * as *lazy*. Resolution parses a lazy block when a call leads into it, and merges its facts.
  */
+import type { LexicalScan } from './lexical';
 import { nameRecord, setName, type Bindings, type ClassFact, type FunctionFact, type ModuleFacts, type Span } from './facts';
 
 /** Line range [start, end) of a lazy block. */
@@ -63,63 +64,6 @@ interface Statement {
   header: number;
 }
 
-/**
- * For each line: its indentation when a logical line starts there, -1 when the line is inside a
- * string or a bracket, continues a backslash line, or is blank / a comment.
- */
-export function logicalIndents(text: string): Int32Array {
-  const lineCount = text.split('\n').length;
-  const indents = new Int32Array(lineCount).fill(-1);
-  let line = 0;
-  let depth = 0;
-  let quote = ''; // the open string's delimiter: ', ", ''' or """
-  let continued = false;
-  let atLineStart = true;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (atLineStart) {
-      atLineStart = false;
-      if (!quote && depth === 0 && !continued) {
-        let j = i;
-        while (text[j] === ' ' || text[j] === '\t') j++;
-        const first = text[j];
-        if (first !== undefined && first !== '\n' && first !== '\r' && first !== '#') indents[line] = j - i;
-      }
-      continued = false;
-    }
-    if (c === '\n') {
-      line++;
-      atLineStart = true;
-      if (quote.length === 1) quote = ''; // an unterminated one-line string ends at the line end
-      continue;
-    }
-    if (quote) {
-      if (c === '\\') {
-        i++;
-        // An escaped line end continues the string onto the next line: still a line.
-        if (text[i] === '\r' && text[i + 1] === '\n') i++;
-        if (text[i] === '\n') {
-          line++;
-          atLineStart = true;
-        }
-      } else if (text.startsWith(quote, i)) {
-        i += quote.length - 1;
-        quote = '';
-      }
-      continue;
-    }
-    if (c === '#') {
-      while (i + 1 < text.length && text[i + 1] !== '\n') i++;
-    } else if (c === '"' || c === "'") {
-      quote = text.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
-      i += quote.length - 1;
-    } else if (c === '(' || c === '[' || c === '{') depth++;
-    else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
-    else if (c === '\\' && (text[i + 1] === '\n' || (text[i + 1] === '\r' && text[i + 2] === '\n'))) continued = true;
-  }
-  return indents;
-}
-
 const DEF = /^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)/;
 const CLASS = /^\s*class\s+([A-Za-z_]\w*)/;
 const CONTINUATION = /^\s*(?:else|elif|except|finally|case)\b/;
@@ -153,12 +97,14 @@ export interface Prepared {
   lazy: Record<string, LazyBlock>;
   /** Class name (top-level) → member name → lazy block. */
   lazyMembers: Record<string, Record<string, LazyBlock>>;
+  /** A line the lexical scan suspects of a syntax error was blanked: the parse of `text` cannot show it. */
+  suspectBlanked: boolean;
 }
 
-/** Cuts out the blocks that `wanted` (the coroutine-marker test) rejects. */
-export function prepareLazy(text: string, wanted: (block: string) => boolean): Prepared {
+/** Cuts out the blocks that `wanted` (the coroutine-marker test) rejects; `scan` is the text's scanPython(). */
+export function prepareLazy(text: string, wanted: (block: string) => boolean, scan: LexicalScan): Prepared {
   const lines = text.split('\n');
-  const indents = logicalIndents(text);
+  const { indents } = scan;
   const lazy = nameRecord<LazyBlock>();
   const lazyMembers = nameRecord<Record<string, LazyBlock>>();
   /** Ranges to blank once every block is measured, with the indentation of the `pass` a member leaves. */
@@ -218,12 +164,13 @@ export function prepareLazy(text: string, wanted: (block: string) => boolean): P
     lazyMembers[statement.name] = members.members;
   }
   for (const block of Object.values(lazy)) toBlank.push([block.lines, undefined]);
+  const suspectBlanked = scan.suspectLines.some((line) => toBlank.some(([[start, end]]) => line >= start && line < end));
   // Blank only after every block was measured: blanking changes what later blocks' text shows.
   for (const [range, keepPass] of toBlank) {
     for (let i = range[0]; i < range[1]; i++) lines[i] = '';
     if (keepPass !== undefined) lines[range[0]] = `${keepPass}pass`;
   }
-  return { text: lines.join('\n'), lazy, lazyMembers };
+  return { text: lines.join('\n'), lazy, lazyMembers, suspectBlanked };
 }
 
 /**
@@ -316,10 +263,11 @@ export function appendRenumbered(target: ModuleFacts, part: Renumbered, intoClas
 
 /**
  * Adds the facts of a parsed lazy block to its module's facts. For a member block, the stand-in
- * class `__lazy__` (index 0 of `part`) becomes the real class `intoClass`.
+ * class `__lazy__` (index 0 of `part`) becomes the real class `intoClass`. The block's syntax
+ * problems stay out: which blocks get parsed depends on what other files' analysis asked for, and a
+ * file's notes must not (its first syntax error is looked for up front, see extract.ts).
  */
 export function mergeLazy(target: ModuleFacts, part: ModuleFacts, intoClass?: number): void {
   const standIn = intoClass === undefined ? undefined : { index: intoClass, qualname: target.classes[intoClass]!.qualname };
   appendRenumbered(target, renumber(part, target.functions.length, target.classes.length, standIn), intoClass);
-  target.problems.push(...part.problems);
 }

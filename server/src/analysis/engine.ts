@@ -12,15 +12,15 @@ import type { FileResult, Note } from './api';
 import { FactsCache, contentHash, type CachedFile } from './cache';
 import { configurationKey, defaultConfiguration, type Configuration } from './config';
 import type { ModuleFacts } from './facts';
-import { BufferFacts } from './incremental';
+import { BufferFacts, BufferFindings } from './incremental';
 import { factsFromText, materialize } from './extract';
 import { moduleNameOf } from './modules';
 import { createParser } from './parser';
-import { prefilterFor } from './prefilter';
+import { callsCoroutineName, prefilterFor, statementCallNames } from './prefilter';
 import { nodeReader, type SourceReader } from './reader';
 import { Resolver, type ModuleSource, type WorkspaceView } from './resolve';
 import { Checker, toRange } from './rules/checks';
-import { decodeSource } from './source';
+import { bufferProblem, decodeSource } from './source';
 import { walkPython } from './walk';
 import { WorkerPool, type AnalyzedFile } from './pool';
 import { WorkQueue } from './workQueue';
@@ -66,6 +66,8 @@ interface FileEntry {
   isPackage: boolean;
   /** The prefilter's verdict (undefined until read). */
   relevant?: boolean;
+  /** When the prefilter rejects the file: the last names of the calls it makes as statements (CORO200 candidates). */
+  calls?: string[];
   facts?: ModuleFacts;
   /** Why the file could not be analysed (read error, encoding, size …). */
   problem?: string;
@@ -83,10 +85,14 @@ export class AnalysisEngine {
   private readonly files = new Map<string, FileEntry>();
   private readonly modules = new Map<string, string>();
   private readonly packageDirs = new Set<string>();
+  /** The most parts any module name has had (resolution tries no longer prefix). */
+  private moduleDepth = 0;
   private readonly configs = new Map<string, Configuration>();
   private checkers = new Map<string, Checker>();
   /** Results computed since the last change to anything they depend on (see invalidate). */
   private readonly results = new Map<string, FileResult>();
+  /** Editor buffers' findings per function: an edit inside coroutines re-checks only those. */
+  private readonly bufferFindings = new BufferFindings();
   private readonly walkNotes = new Map<string, Note[]>();
   /** Files each analysed file's findings were computed from (the reverse gives `dependents`). */
   private readonly dependencies = new Map<string, Set<string>>();
@@ -111,6 +117,7 @@ export class AnalysisEngine {
         return file === undefined ? undefined : this.source(file);
       },
       materialize: (source, classIndex, name) => this.materialize(source, classIndex, name),
+      moduleDepth: () => this.moduleDepth,
       coroutineNames: () => {
         if (!this.names) {
           // Every coroutine function is in eager facts: the prefilter never leaves `async def` or a
@@ -183,10 +190,10 @@ export class AnalysisEngine {
     return [...this.files.keys()].filter((f) => !prefix || f === prefix || f.startsWith(prefix + path.sep)).sort();
   }
 
-  /** Whether the prefilter found coroutine code (files without it cannot have findings). */
+  /** Whether the prefilter found coroutine code, or a call of a coroutine's name as a statement (files without either cannot have findings). */
   mayHaveFindings(file: string): boolean {
     const entry = this.files.get(path.resolve(file));
-    return !!entry && entry.relevant !== false;
+    return !!entry && (entry.relevant !== false || callsCoroutineName(entry.calls, this.view.coroutineNames()));
   }
 
   /** Why a file could not be read or decoded, without parsing it. */
@@ -199,6 +206,19 @@ export class AnalysisEngine {
   updateFile(file: string, text: string): void {
     file = path.resolve(file);
     const entry = this.entry(file);
+    const refused = bufferProblem(text);
+    if (refused) {
+      // Not parsed, like the same text read from disk: no findings, the reason as a note.
+      entry.tree?.delete();
+      entry.tree = undefined;
+      entry.bufferFacts = undefined;
+      entry.text = text;
+      entry.facts = undefined;
+      entry.problem = refused;
+      entry.relevant = true;
+      this.invalidate();
+      return;
+    }
     const old = entry.text;
     let tree: Tree | undefined;
     if (entry.tree && old !== undefined) {
@@ -218,7 +238,10 @@ export class AnalysisEngine {
     // Findings come from facts alone (a buffer has no lazy blocks to read from its text): equal facts, equal findings everywhere.
     const unchanged = facts !== undefined && facts === entry.facts;
     entry.facts = facts;
-    if (!unchanged) this.invalidate();
+    if (unchanged) return;
+    // Only coroutines' bodies changed: their own findings are all that can change (see BufferFindings).
+    if (facts && this.bufferFindings.recheckOnly(file, facts)) this.results.delete(file);
+    else this.invalidate();
   }
 
   /** The buffer is closed, or the file changed on disk: the file on disk applies again. */
@@ -340,7 +363,7 @@ export class AnalysisEngine {
     this.collecting = new Set([file]);
     checker.dependencySink = this.collecting;
     try {
-      result.findings = checker.check(source);
+      result.findings = entry.text === undefined ? checker.check(source) : this.bufferFindings.check(checker, source, this.collecting);
     } catch (error) {
       result.notes.push({ path: file, message: `not checked: the engine failed on this file (${(error as Error).message})` });
     } finally {
@@ -412,6 +435,7 @@ export class AnalysisEngine {
         hasModule: this.view.hasModule,
         materialize: this.view.materialize,
         coroutineNames: this.view.coroutineNames,
+        moduleDepth: this.view.moduleDepth,
         module: (name) => {
           const found = this.view.module(name);
           if (found) this.collecting?.add(found.path);
@@ -427,6 +451,7 @@ export class AnalysisEngine {
   private invalidate(): void {
     this.checkers = new Map();
     this.results.clear();
+    this.bufferFindings.clear();
     this.moduleSetKey = undefined;
     this.names = undefined;
     this.linesForLazy.clear();
@@ -445,8 +470,10 @@ export class AnalysisEngine {
   private register(entry: FileEntry): FileEntry {
     this.files.set(entry.path, entry);
     this.results.clear(); // a new module name can change what resolution finds
+    this.bufferFindings.clear();
     // The first file to claim a module name keeps it (stable under directory order).
     if (!this.modules.has(entry.module)) this.modules.set(entry.module, entry.path);
+    this.moduleDepth = Math.max(this.moduleDepth, entry.module.split('.').length);
     return entry;
   }
 
@@ -589,6 +616,7 @@ export class AnalysisEngine {
           } else {
             fresh.relevant = relevant(decoded.text);
             entry.relevant = fresh.relevant;
+            if (!fresh.relevant) fresh.calls = entry.calls = statementCallNames(decoded.text);
             if (fresh.relevant) parsing.push(this.parseEager(entry, decoded.text, fresh, cache, pool));
           }
           if (!fresh.relevant) cache?.set(file.path, fresh);
@@ -605,6 +633,7 @@ export class AnalysisEngine {
 
   private adopt(entry: FileEntry, cached: CachedFile): void {
     entry.relevant = cached.relevant;
+    entry.calls = cached.calls;
     if (cached.facts) entry.facts = cached.facts;
     if (cached.problem) entry.problem = cached.problem;
   }

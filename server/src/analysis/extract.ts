@@ -1,16 +1,18 @@
 /** Source text → facts, optionally leaving blocks without coroutine code for later (chunks.ts). */
 import type { Parser } from 'web-tree-sitter';
 import { lazySource, mergeLazy, prepareLazy, shiftedFacts, type LazyBlock } from './chunks';
-import { extractFacts, setName, type ModuleFacts } from './facts';
+import { extractFacts, setName, syntaxProblem, type ModuleFacts } from './facts';
+import { scanPython } from './lexical';
 import { blockFilterFor } from './prefilter';
 
 /** `lazyWithDecorators`: leave blocks without coroutine markers lazy (the prefilter with these extra decorators). */
 export function factsFromText(parser: Parser, text: string, module: string, isPackage: boolean, lazyWithDecorators?: string[]): ModuleFacts | undefined {
-  const prepared = lazyWithDecorators ? prepareLazy(text, blockFilterFor(lazyWithDecorators, text)) : undefined;
+  const prepared = lazyWithDecorators ? prepareLazy(text, blockFilterFor(lazyWithDecorators, text), scanPython(text)) : undefined;
   const tree = parser.parse(prepared?.text ?? text);
   if (!tree) return undefined;
   try {
     const facts = extractFacts(tree, module, isPackage, text);
+    if (prepared?.suspectBlanked) replaceWithWholeFileSyntaxProblem(parser, text, facts);
     if (prepared && Object.keys(prepared.lazy).length) {
       facts.lazy = prepared.lazy;
       for (const name of Object.keys(prepared.lazy)) setName(facts.globals, name, '#lazy');
@@ -22,6 +24,21 @@ export function factsFromText(parser: Parser, text: string, module: string, isPa
     return facts;
   } finally {
     tree.delete();
+  }
+}
+
+/**
+ * The lexical scan suspects a syntax error in a block the parse left out: parse the whole text once
+ * (rare: only then) so the file's note names its first syntax error, wherever it is.
+ */
+function replaceWithWholeFileSyntaxProblem(parser: Parser, text: string, facts: ModuleFacts): void {
+  const whole = parser.parse(text);
+  if (!whole) return;
+  try {
+    const problem = syntaxProblem(whole);
+    if (problem) facts.problems = [problem];
+  } finally {
+    whole.delete();
   }
 }
 

@@ -68,6 +68,12 @@ export interface ClassFact {
   lazyMembers?: Record<string, LazyBlock>;
 }
 
+/** Why a file is not (fully) analysed: reported as a note, at `span` when there is one. */
+export interface Problem {
+  message: string;
+  span?: Span;
+}
+
 export interface ModuleFacts {
   /** Local name → qualified name (`nap` → `time.sleep`); relative imports already made absolute. */
   imports: Record<string, string>;
@@ -79,7 +85,7 @@ export interface ModuleFacts {
   /** Line → codes suppressed there (`*` for a bare `# noqa`). */
   noqa: Record<number, string[]>;
   framework: Framework;
-  problems: Array<{ message: string; span?: Span }>;
+  problems: Problem[];
   /** Top-level functions and classes not parsed yet (see chunks.ts); their names are bound as `#lazy`. */
   lazy?: Record<string, LazyBlock>;
   /** Where quick fixes add imports. */
@@ -119,26 +125,44 @@ export function emptyFacts(): ModuleFacts {
   return { imports: nameRecord(), starImports: [], globals: nameRecord(), functions: [], classes: [], noqa: {}, framework: 'asyncio', problems: [] };
 }
 
+/**
+ * Links (attributes, calls, parentheses) a dotted form may have. Every call of a chain is recorded
+ * with its own callee, so an unbounded walk costs the square of the chain's length (a generated
+ * `a.b(1).b(1)…` of 4,000 links took minutes); resolution ends at the first unknown call result,
+ * so a longer chain could never be resolved anyway.
+ */
+const MAX_DOTTED_LINKS = 64;
+
 /** The dotted form of an expression, or undefined when it is not a name / attribute / call chain. */
 export function dotted(node: Node | null): string | undefined {
-  if (!node) return undefined;
-  switch (node.type) {
-    case 'identifier':
-      return node.text;
-    case 'attribute': {
-      const object = dotted(node.childForFieldName('object'));
-      const attribute = node.childForFieldName('attribute');
-      return object && attribute ? `${object}.${attribute.text}` : undefined;
+  // A loop, not recursion: one level per link would overflow the stack on a long chain.
+  const suffixes: string[] = [];
+  for (let current = node; current && suffixes.length <= MAX_DOTTED_LINKS; ) {
+    switch (current.type) {
+      case 'identifier':
+        suffixes.push(current.text);
+        return suffixes.reverse().join('');
+      case 'attribute': {
+        const attribute = current.childForFieldName('attribute');
+        if (!attribute) return undefined;
+        suffixes.push(`.${attribute.text}`);
+        current = current.childForFieldName('object');
+        break;
+      }
+      case 'call':
+        suffixes.push('()');
+        current = current.childForFieldName('function');
+        break;
+      case 'parenthesized_expression':
+        if (current.namedChildCount !== 1) return undefined;
+        suffixes.push('');
+        current = current.namedChild(0);
+        break;
+      default:
+        return undefined;
     }
-    case 'call': {
-      const fn = dotted(node.childForFieldName('function'));
-      return fn ? `${fn}()` : undefined;
-    }
-    case 'parenthesized_expression':
-      return node.namedChildCount === 1 ? dotted(node.namedChild(0)) : undefined;
-    default:
-      return undefined;
   }
+  return undefined;
 }
 
 /** `from ..pkg import x` inside `module` → the absolute module the dots point at. */
@@ -156,6 +180,8 @@ interface Scope {
   classBody: boolean;
   /** Inside a lambda: its calls run later, when it is called, so they belong to no body. */
   lambda: boolean;
+  /** Inside a generator expression (or, when not, another comprehension) of this body, for quick fixes. */
+  comprehension?: 'generator' | 'other';
   prefix: string;
   /** Where this scope's node ends (UTF-16 index). */
   end: number;
@@ -171,6 +197,8 @@ const FACTS_QUERY = `
 (class_definition name: (identifier) @cls.name) @cls
 (decorated_definition) @decorated
 (lambda) @lambda
+(generator_expression) @comprehension.generator
+[(list_comprehension) (set_comprehension) (dictionary_comprehension)] @comprehension.other
 (call function: [(identifier) (attribute)] @call)
 (await (call function: [(identifier) (attribute)] @call.awaited))
 (expression_statement (call function: [(identifier) (attribute)] @call.dropped))
@@ -181,6 +209,15 @@ const FACTS_QUERY = `
 (with_item value: (as_pattern (_) @with.value alias: (as_pattern_target (identifier) @with.target)))
 (yield) @yield
 `;
+
+/**
+ * How deep in the tree a fact may start. Real code stays far above it (the deepest file of a
+ * 1.3 M-line corpus, a CPython test of deep nesting, reaches 808; the next 88), but tree-sitter's
+ * error recovery can build trees tens of thousands of levels deep (50,000 lines inside an unclosed
+ * parenthesis: 88,000 levels), where an unbounded query took minutes; bounded, it takes milliseconds.
+ * A call deeper than this (a generated chain of thousands of operators) is not recorded, so never flagged.
+ */
+const MAX_QUERY_DEPTH = 1000;
 
 const queries = new WeakMap<Language, Query>();
 
@@ -233,7 +270,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
   const pendingDecorators = new Map<number, string[]>();
   const callsById = new Map<number, CallFact>();
   /** Calls a quick fix may rewrite (in `async def` or decorated functions); shaped once their flags are known. */
-  const maybeFixed: Array<{ call: CallFact; node: Node }> = [];
+  const maybeFixed: Array<{ call: CallFact; node: Node; comprehension: Scope['comprehension'] }> = [];
   const pendingFlags = new Map<number, { awaited?: boolean; dropped?: boolean }>();
   const checkWrappers = statement ? statement.wrappers : mentionsWrappers(text);
   let pendingFunction: { node: Node; scope: Scope } | undefined;
@@ -351,7 +388,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
       }
     }
     const fn = facts.functions[scope.fn]!;
-    if (fn.isAsync || fn.decorators.length) maybeFixed.push({ call, node });
+    if (fn.isAsync || fn.decorators.length) maybeFixed.push({ call, node, comprehension: scope.comprehension });
     fn.calls.push(call);
     const flags = pendingFlags.get(node.id);
     if (flags) Object.assign(call, flags);
@@ -366,7 +403,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
   };
 
   const query = factsQuery(tree.language);
-  for (const { name, node } of query.captures(statement?.node ?? tree.rootNode)) {
+  for (const { name, node } of query.captures(statement?.node ?? tree.rootNode, { maxStartDepth: MAX_QUERY_DEPTH })) {
     const start = node.startIndex;
     while (stack.length > 1 && start >= stack[stack.length - 1]!.end) stack.pop();
     const scope = stack[stack.length - 1]!;
@@ -401,6 +438,11 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
       }
       case 'lambda':
         stack.push({ ...scope, lambda: true, end: node.endIndex });
+        break;
+      case 'comprehension.generator':
+      case 'comprehension.other':
+        // Tracked like a scope, by end index: asking each call's ancestors would cost their depth per step.
+        stack.push({ ...scope, comprehension: name === 'comprehension.generator' || scope.comprehension === 'generator' ? 'generator' : 'other', end: node.endIndex });
         break;
       case 'call':
         recordCall(node, scope);
@@ -445,8 +487,8 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         break;
     }
   }
-  for (const { call, node } of maybeFixed) {
-    const shape = call.awaited ? undefined : callShape(node, call.dropped);
+  for (const { call, node, comprehension } of maybeFixed) {
+    const shape = call.awaited ? undefined : callShape(node, call.dropped, comprehension);
     if (shape) call.shape = shape;
   }
   if (!statement) completeModuleFacts(facts, tree, text);
@@ -459,16 +501,21 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
  */
 export function completeModuleFacts(facts: ModuleFacts, tree: Tree, text: string): void {
   facts.noqa = noqaComments(text);
-  if (tree.rootNode.hasError) {
-    // Found by descending only into subtrees that contain an error: an (ERROR) query pattern
-    // would make tree-sitter test every node (it cost ~40 % of the whole query).
-    const error = firstError(tree.rootNode);
-    facts.problems.push({ message: 'syntax error: the code around here was analysed as far as it parses', ...(error ? { span: spanOf(error) } : {}) });
-  }
+  const syntax = syntaxProblem(tree);
+  if (syntax) facts.problems.push(syntax);
   facts.framework = frameworkOf(facts);
   facts.importAt = importAnchor(tree, text);
   const clashes = nameClashes(tree, text, facts.imports);
   if (clashes.length) facts.fixNameClashes = clashes;
+}
+
+/** The first syntax error of `tree` as a problem; undefined when it parses cleanly. */
+export function syntaxProblem(tree: Tree): Problem | undefined {
+  if (!tree.rootNode.hasError) return undefined;
+  // Found by descending only into subtrees that contain an error: an (ERROR) query pattern
+  // would make tree-sitter test every node (it cost ~40 % of the whole query).
+  const error = firstError(tree.rootNode);
+  return { message: 'syntax error: the code around here was analysed as far as it parses', ...(error ? { span: spanOf(error) } : {}) };
 }
 
 function firstError(root: Node): Node | undefined {

@@ -38,16 +38,13 @@ export const FIX_NAMES = ['asyncio', 'trio', 'anyio', 'functools', 'partial', 't
 
 const IMPORTS = new Set(['import_statement', 'import_from_statement', 'future_import_statement']);
 
-const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'dictionary_comprehension']);
-/** A comprehension lies inside one statement: looking further up than these finds none. */
-const STATEMENT_LIKE = /_statement$|^(block|module|function_definition|class_definition|decorated_definition|lambda)$/;
-
 /**
- * The shape of the call whose callee is `callee` (`statement`: its result is dropped); undefined
- * when it has no plain argument list (`f(x for x in y)`). Every step up or down the tree crosses
- * into WebAssembly, so only the few nodes between the call and its statement are visited.
+ * The shape of the call whose callee is `callee` (`statement`: its result is dropped; `comprehension`:
+ * the innermost kind of comprehension it is written in, found by the caller); undefined when it has
+ * no plain argument list (`f(x for x in y)`). Every step up or down the tree crosses into
+ * WebAssembly — and a step up costs the node's depth —, so only the call's parent is visited.
  */
-export function callShape(callee: Node, statement: boolean): CallShape | undefined {
+export function callShape(callee: Node, statement: boolean, comprehension: CallShape['comprehension']): CallShape | undefined {
   const call = callee.parent;
   const args = call?.childForFieldName('arguments');
   if (!call || args?.type !== 'argument_list') return undefined;
@@ -58,11 +55,8 @@ export function callShape(callee: Node, statement: boolean): CallShape | undefin
     args: [args.startPosition.row - start, args.startPosition.column, end.row - start, end.column],
     ...argumentKinds(args),
     holder: statement ? 'statement' : holderOf(call, parent),
+    ...(comprehension ? { comprehension } : {}),
   };
-  for (let up = parent; up && !STATEMENT_LIKE.test(up.type); up = up.parent) {
-    if (up.type === 'generator_expression') shape.comprehension = 'generator';
-    else if (COMPREHENSIONS.has(up.type)) shape.comprehension ??= 'other';
-  }
   return shape;
 }
 

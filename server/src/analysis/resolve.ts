@@ -22,6 +22,8 @@ export interface WorkspaceView {
   materialize(source: ModuleSource, classIndex: number | undefined, names: string[]): void;
   /** Names of every coroutine function in the indexed files (for CORO200 in lazy blocks). */
   coroutineNames(): ReadonlySet<string>;
+  /** The most parts a workspace module's name has (`a.b.c`: 3): no longer prefix of a name can be one. */
+  moduleDepth(): number;
 }
 
 export type Value =
@@ -73,7 +75,9 @@ export class Resolver {
     if (hops > MAX_HOPS) return undefined;
     if (isCatalogued(name)) return { kind: 'external', name };
     const parts = name.split('.');
-    for (let n = parts.length; n > 0; n--) {
+    // Longest module prefix first, but none longer than a module name can be: trying every prefix of
+    // every step of a long attribute chain (`x.a.a.a…`) cost the cube of its length.
+    for (let n = Math.min(parts.length, this.workspace.moduleDepth()); n > 0; n--) {
       const module = parts.slice(0, n).join('.');
       if (!this.workspace.hasModule(module)) continue;
       if (n === parts.length) return { kind: 'module', module };

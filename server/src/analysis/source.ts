@@ -5,6 +5,8 @@
  */
 export type Decoded = { text: string } | { problem: string };
 
+const NUL_BYTES = 'skipped: the file contains NUL bytes (binary, not Python source)';
+
 const COOKIE = /^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)/;
 
 function declaredEncoding(bytes: Uint8Array): string | undefined {
@@ -34,7 +36,7 @@ const CODEC_ALIASES = new Map<string, string>([
 
 export function decodeSource(bytes: Uint8Array, maxBytes: number): Decoded {
   if (bytes.length > maxBytes) return { problem: `skipped: ${bytes.length} bytes is over the size limit of ${maxBytes} bytes` };
-  if (bytes.indexOf(0) >= 0) return { problem: 'skipped: the file contains NUL bytes (binary, not Python source)' };
+  if (bytes.indexOf(0) >= 0) return { problem: NUL_BYTES };
   const hasBom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   const declared = declaredEncoding(bytes);
   const encoding = hasBom || !declared ? 'utf-8' : (CODEC_ALIASES.get(declared) ?? declared.replace(/_/g, '-'));
@@ -49,4 +51,9 @@ export function decodeSource(bytes: Uint8Array, maxBytes: number): Decoded {
   } catch {
     return { problem: `skipped: the file is not valid ${declared ? `'${declared}'` : 'UTF-8'} text (add a PEP 263 coding cookie if it uses another encoding)` };
   }
+}
+
+/** Why an editor buffer's text is not analysed, as decodeSource says of the same text on disk (NUL bytes: Python refuses such source); else undefined. */
+export function bufferProblem(text: string): string | undefined {
+  return text.includes('\0') ? NUL_BYTES : undefined;
 }

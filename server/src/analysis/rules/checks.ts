@@ -17,6 +17,7 @@ import {
   taskSpawners,
   type BlockingCall,
 } from './catalogue';
+import { libraryCoroutineNames } from '../prefilter';
 import { blockingCallFixes, blockingHelperFixes, missingAwaitFixes } from './fixes';
 import { TransitiveSummaries, type Summary } from './transitive';
 
@@ -125,7 +126,16 @@ export class Checker {
   }
 
   check(source: ModuleSource): Finding[] {
-    const findings: Finding[] = [];
+    return this.checkFunctions(source).flat();
+  }
+
+  /**
+   * The findings of each function, in order. `known(index)`: the findings of a function that cannot
+   * have changed since they were computed (an editor buffer re-checks only the functions an edit touched).
+   */
+  checkFunctions(source: ModuleSource, known?: (index: number) => Finding[] | undefined): Finding[][] {
+    const perFunction: Finding[][] = [];
+    let findings: Finding[] = [];
     const { facts } = source;
     const report = (code: RuleCode, span: Span, message: string, extra: Partial<Finding> = {}): void => {
       const severity = effectiveSeverity(this.config, code);
@@ -137,6 +147,10 @@ export class Checker {
 
     if (effectiveSeverity(this.config, 'CORO200') || effectiveSeverity(this.config, 'CORO202')) this.parseBlocksThatMayDropCoroutines(source);
     facts.functions.forEach((fn, index) => {
+      const reused = known?.(index);
+      findings = reused ?? [];
+      perFunction.push(findings);
+      if (reused) return;
       const style = this.coroutineStyle(source, fn);
       for (const call of fn.calls) {
         // Only calls made in a coroutine, or whose result is dropped, can be findings: resolving
@@ -188,7 +202,7 @@ export class Checker {
         }
       }
     });
-    return findings;
+    return perFunction;
   }
 
   /**
@@ -231,9 +245,6 @@ export class Checker {
     return hops;
   }
 }
-
-/** Last parts of the library coroutine functions' names (`sleep` for `asyncio.sleep`). */
-const libraryCoroutineNames: ReadonlySet<string> = new Set([...libraryCoroutineFunctions].map((name) => name.slice(name.lastIndexOf('.') + 1)));
 
 export function toRange(span: Span): Finding['range'] {
   return { start: { line: span[0], column: span[1] }, end: { line: span[2], column: span[3] } };
