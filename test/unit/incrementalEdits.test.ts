@@ -152,3 +152,82 @@ test('random edits of asyncio/tasks.py: incremental = from scratch', { skip: tas
 test('random edits of tornado/gen.py: incremental = from scratch', { skip: tornadoGen ? false : 'no test venv with tornado (run npm run test:python once)' }, async () => {
   await checkEdits(tornadoGen!, 60, 11);
 });
+
+/** Coroutines and the synchronous helpers they reach (CORO120 chains within the file), one of them edited. */
+const SERVICE = `import asyncio
+import time
+
+
+def read_config(path):
+    return open(path).read()
+
+
+def load(path):
+    return read_config(path)
+
+
+async def handler(request):
+    data = load(request)
+    return data
+
+
+async def other(request):
+    time.sleep(1)
+    load(request)
+    asyncio.sleep(0)
+
+
+class Service:
+    async def run(self):
+        self.helper()
+
+    def helper(self):
+        time.sleep(0.5)
+`;
+
+test('typing inside one coroutine re-checks it alone: the other functions keep their findings, equal to a fresh analysis', async () => {
+  const root = path.join(repoRoot, 'out', 'incremental-one-function');
+  const file = path.join(root, 'service.py');
+  const edited = await AnalysisEngine.create({ wasmDir });
+  edited.setConfiguration(root, defaultConfiguration());
+  const fresh = async (text: string) => {
+    const engine = await AnalysisEngine.create({ wasmDir });
+    engine.setConfiguration(root, defaultConfiguration());
+    engine.updateFile(file, text);
+    return engine.analyzeFile(file);
+  };
+  const handlerLine = SERVICE.split('\n').indexOf('    return data');
+  const lines = SERVICE.split('\n');
+  // Typed one character at a time on a new line of handler(), then deleted again: blocking calls,
+  // a CORO120 call, a dropped coroutine, and a binding (handler has no nested function).
+  const typed = ['time.sleep(2)', 'load(request)', 'asyncio.sleep(3)', 'value = read_config(data)'];
+  let text = SERVICE;
+  edited.updateFile(file, text);
+  let previous = edited.analyzeFile(file);
+  let reused = 0;
+  let reportedInHandler = 0;
+  const steps: string[] = [];
+  for (const statement of typed) for (let n = 1; n <= statement.length; n++) steps.push(statement.slice(0, n));
+  for (const statement of typed.reverse()) for (let n = statement.length - 1; n >= 0; n--) steps.push(statement.slice(0, n));
+  for (const [i, typing] of steps.entries()) {
+    const before = text;
+    text = [...lines.slice(0, handlerLine), `    ${typing}`, ...lines.slice(handlerLine)].join('\n');
+    edited.updateFile(file, text);
+    const result = edited.analyzeFile(file);
+    assert.deepStrictEqual(result, await fresh(text), `findings differ after step ${i} (${JSON.stringify(typing)})`);
+    // Re-checked findings are new objects: the same objects below handler() mean they were kept.
+    const below = (findings: typeof result.findings) => findings.filter((f) => f.range.start.line > handlerLine + 1);
+    if (before.split('\n').length === text.split('\n').length && below(result.findings).every((finding, k) => finding === below(previous.findings)[k])) reused++;
+    if (result.findings.some((f) => f.range.start.line === handlerLine)) reportedInHandler++;
+    previous = result;
+  }
+  // Steps with a syntax error, or a name quick fixes would import (`asyncio` typed alone), analyse everything again.
+  assert.ok(reused > steps.length / 2, `most steps kept the other functions' findings (${reused} of ${steps.length})`);
+  assert.equal(reportedInHandler, typed.length, 'each typed call was reported in handler() once complete');
+  // An edit of a synchronous helper reaches every coroutine calling it: the CORO120 chains through load() go.
+  text = text.replace('    return read_config(path)', '    return path');
+  edited.updateFile(file, text);
+  const afterHelper = edited.analyzeFile(file);
+  assert.deepStrictEqual(afterHelper, await fresh(text));
+  assert.ok(!afterHelper.findings.some((f) => f.code === 'CORO120' && f.chain?.some((hop) => hop.description === 'read_config()')));
+});

@@ -12,7 +12,7 @@ import type { FileResult, Note } from './api';
 import { FactsCache, contentHash, type CachedFile } from './cache';
 import { configurationKey, defaultConfiguration, type Configuration } from './config';
 import type { ModuleFacts } from './facts';
-import { BufferFacts } from './incremental';
+import { BufferFacts, BufferFindings } from './incremental';
 import { factsFromText, materialize } from './extract';
 import { moduleNameOf } from './modules';
 import { createParser } from './parser';
@@ -91,6 +91,8 @@ export class AnalysisEngine {
   private checkers = new Map<string, Checker>();
   /** Results computed since the last change to anything they depend on (see invalidate). */
   private readonly results = new Map<string, FileResult>();
+  /** Editor buffers' findings per function: an edit inside coroutines re-checks only those. */
+  private readonly bufferFindings = new BufferFindings();
   private readonly walkNotes = new Map<string, Note[]>();
   /** Files each analysed file's findings were computed from (the reverse gives `dependents`). */
   private readonly dependencies = new Map<string, Set<string>>();
@@ -236,7 +238,10 @@ export class AnalysisEngine {
     // Findings come from facts alone (a buffer has no lazy blocks to read from its text): equal facts, equal findings everywhere.
     const unchanged = facts !== undefined && facts === entry.facts;
     entry.facts = facts;
-    if (!unchanged) this.invalidate();
+    if (unchanged) return;
+    // Only coroutines' bodies changed: their own findings are all that can change (see BufferFindings).
+    if (facts && this.bufferFindings.recheckOnly(file, facts)) this.results.delete(file);
+    else this.invalidate();
   }
 
   /** The buffer is closed, or the file changed on disk: the file on disk applies again. */
@@ -358,7 +363,7 @@ export class AnalysisEngine {
     this.collecting = new Set([file]);
     checker.dependencySink = this.collecting;
     try {
-      result.findings = checker.check(source);
+      result.findings = entry.text === undefined ? checker.check(source) : this.bufferFindings.check(checker, source, this.collecting);
     } catch (error) {
       result.notes.push({ path: file, message: `not checked: the engine failed on this file (${(error as Error).message})` });
     } finally {
@@ -446,6 +451,7 @@ export class AnalysisEngine {
   private invalidate(): void {
     this.checkers = new Map();
     this.results.clear();
+    this.bufferFindings.clear();
     this.moduleSetKey = undefined;
     this.names = undefined;
     this.linesForLazy.clear();
@@ -464,6 +470,7 @@ export class AnalysisEngine {
   private register(entry: FileEntry): FileEntry {
     this.files.set(entry.path, entry);
     this.results.clear(); // a new module name can change what resolution finds
+    this.bufferFindings.clear();
     // The first file to claim a module name keeps it (stable under directory order).
     if (!this.modules.has(entry.module)) this.modules.set(entry.module, entry.path);
     this.moduleDepth = Math.max(this.moduleDepth, entry.module.split('.').length);

@@ -14,8 +14,11 @@
  * its results (an edit inside a comment or a string re-checks nothing).
  */
 import type { Tree } from 'web-tree-sitter';
+import type { Finding } from './api';
 import { appendRenumbered, renumber, shiftedFacts, type Renumbered } from './chunks';
-import { completeModuleFacts, emptyFacts, extractFacts, mentionsWrappers, type ModuleFacts } from './facts';
+import { completeModuleFacts, emptyFacts, extractFacts, mentionsWrappers, type FunctionFact, type ModuleFacts } from './facts';
+import type { ModuleSource } from './resolve';
+import type { Checker } from './rules/checks';
 
 /** Facts of one top-level statement, positions absolute for the line `row` it started on. */
 interface StatementFacts {
@@ -127,4 +130,84 @@ function sameFileWideFacts(before: ModuleFacts, after: ModuleFacts): boolean {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)].filter((key) => !fromParts.has(key)));
   for (const key of keys) if (JSON.stringify(before[key as keyof ModuleFacts]) !== JSON.stringify(after[key as keyof ModuleFacts])) return false;
   return true;
+}
+
+/**
+ * Editor buffers' findings per function, so that an edit inside coroutines re-checks those alone.
+ * A coroutine (or any generator) is never followed by CORO120 — calling it runs none of its body —
+ * so when an edit changed nothing but the calls (and span) of such functions, the findings of every
+ * other function, in this file and in every other, are what a fresh analysis would give. Anything
+ * else (a synchronous function's calls, a name, an import, a noqa comment, a line added above a
+ * synchronous function …) leaves the engine to analyse everything again (invalidate).
+ * Entries are valid only with the checker (and so the CORO120 summaries) they were computed with.
+ */
+export class BufferFindings {
+  private readonly byFile = new Map<string, { checker: Checker; facts: ModuleFacts; perFunction: Finding[][]; dependencies: Set<string> }>();
+  /** Functions to check again, by file: those that changed since its last check. */
+  private readonly pending = new Map<string, Set<number>>();
+
+  /**
+   * The buffer's facts are now `facts`: true when they differ from those of its last check only
+   * inside coroutines, which its next check then re-checks alone; false when everything must be
+   * analysed again.
+   */
+  recheckOnly(file: string, facts: ModuleFacts): boolean {
+    const known = this.byFile.get(file);
+    const changed = known && changedCoroutines(known.facts, facts);
+    if (changed) this.pending.set(file, changed);
+    return !!changed;
+  }
+
+  /** The buffer's findings (unsorted), re-checking only what recheckOnly found; `dependencies` receives the files they were computed from. */
+  check(checker: Checker, source: ModuleSource, dependencies: Set<string>): Finding[] {
+    const known = this.byFile.get(source.path);
+    const changed = this.pending.get(source.path);
+    this.pending.delete(source.path);
+    const reusable = known && changed && known.checker === checker ? known : undefined;
+    if (reusable) for (const file of reusable.dependencies) dependencies.add(file);
+    const perFunction = checker.checkFunctions(source, reusable && ((index) => (changed!.has(index) ? undefined : reusable.perFunction[index])));
+    this.byFile.set(source.path, { checker, facts: source.facts, perFunction, dependencies });
+    return perFunction.flat();
+  }
+
+  /** Anything but the buffers' own facts changed (or may have): nothing is reused. */
+  clear(): void {
+    this.byFile.clear();
+    this.pending.clear();
+  }
+}
+
+/**
+ * The indices of the functions that differ between two versions of a module's facts, when each
+ * is a coroutine or generator and differs only in its calls, span and (without nested functions)
+ * local bindings; undefined when anything else differs.
+ */
+export function changedCoroutines(before: ModuleFacts, after: ModuleFacts): Set<number> | undefined {
+  if (before.functions.length !== after.functions.length || before.classes.length !== after.classes.length) return undefined;
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  keys.delete('functions');
+  for (const key of keys) if (!sameJson(before[key as keyof ModuleFacts], after[key as keyof ModuleFacts])) return undefined;
+  const changed = new Set<number>();
+  let parents: Set<number> | undefined;
+  for (let index = 0; index < before.functions.length; index++) {
+    const was = before.functions[index]!;
+    const now = after.functions[index]!;
+    if (was === now || sameJson(was, now)) continue;
+    if (!(now.isAsync || now.hasYield) || !sameJson(withoutBody(was), withoutBody(now))) return undefined;
+    // Its local bindings are seen by the functions nested in it (closures), which would need checking too.
+    parents ??= new Set(after.functions.flatMap((fn) => (fn.parent === undefined ? [] : [fn.parent])));
+    if (parents.has(index) && !sameJson(was.locals, now.locals)) return undefined;
+    changed.add(index);
+  }
+  return changed;
+}
+
+/** What, besides its own findings, may depend on a function's facts: all but its calls, span and local bindings. */
+function withoutBody(fn: FunctionFact): Partial<FunctionFact> {
+  return { ...fn, calls: undefined, span: undefined, locals: undefined };
+}
+
+/** Equal as JSON (facts are plain JSON); the same object is equal without serialising it. */
+function sameJson(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }

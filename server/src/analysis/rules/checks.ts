@@ -126,7 +126,16 @@ export class Checker {
   }
 
   check(source: ModuleSource): Finding[] {
-    const findings: Finding[] = [];
+    return this.checkFunctions(source).flat();
+  }
+
+  /**
+   * The findings of each function, in order. `known(index)`: the findings of a function that cannot
+   * have changed since they were computed (an editor buffer re-checks only the functions an edit touched).
+   */
+  checkFunctions(source: ModuleSource, known?: (index: number) => Finding[] | undefined): Finding[][] {
+    const perFunction: Finding[][] = [];
+    let findings: Finding[] = [];
     const { facts } = source;
     const report = (code: RuleCode, span: Span, message: string, extra: Partial<Finding> = {}): void => {
       const severity = effectiveSeverity(this.config, code);
@@ -138,6 +147,10 @@ export class Checker {
 
     if (effectiveSeverity(this.config, 'CORO200') || effectiveSeverity(this.config, 'CORO202')) this.parseBlocksThatMayDropCoroutines(source);
     facts.functions.forEach((fn, index) => {
+      const reused = known?.(index);
+      findings = reused ?? [];
+      perFunction.push(findings);
+      if (reused) return;
       const style = this.coroutineStyle(source, fn);
       for (const call of fn.calls) {
         // Only calls made in a coroutine, or whose result is dropped, can be findings: resolving
@@ -189,7 +202,7 @@ export class Checker {
         }
       }
     });
-    return findings;
+    return perFunction;
   }
 
   /**
