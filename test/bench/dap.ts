@@ -241,7 +241,7 @@ async function main(): Promise<void> {
   console.log(`Coroutine Lens DAP benchmark — Python ${versions[0]} (${python}), node ${process.version}, ${new Date().toISOString()}`);
   console.log(`repetitions: tree ${TREE_REPEATS}, launch ${LAUNCH_REPEATS}; medians (min in brackets)\n`);
 
-  console.log('1. pause → stopped → coroutineTree, through DAP (suspended tasks + 1 per 10 gathering)');
+  console.log('1. pause → stopped → coroutineTree, through DAP (N tasks waiting on one Event, and a ticker)');
   console.log('   compact: format \'compact\', decoded by the client, as the Coroutines view does; full: the DESIGN.md shape');
   console.log('   tasks   pause→stopped  compact (min)          round trip   first compact   full           compact / full JSON   agent alone (socket)');
   for (const count of TASK_COUNTS) {
