@@ -13,6 +13,7 @@ import { FactsCache, contentHash, type CachedFile } from './cache';
 import { configurationKey, defaultConfiguration, type Configuration } from './config';
 import type { ModuleFacts } from './facts';
 import { BufferFacts, BufferFindings } from './incremental';
+import { commonPrefix, commonSuffix } from './textChange';
 import { factsFromText, materialize } from './extract';
 import { moduleNameOf } from './modules';
 import { createParser } from './parser';
@@ -678,24 +679,4 @@ function editBetween(before: string, after: string): Edit {
     oldEndPosition: point(before, endBefore),
     newEndPosition: point(after, endAfter),
   });
-}
-
-/** Strings are compared a block at a time (native comparison), then character by character in the first block that differs. */
-const BLOCK = 1024;
-
-/** Length of the common prefix of `a` and `b`. */
-function commonPrefix(a: string, b: string): number {
-  const max = Math.min(a.length, b.length);
-  let start = 0;
-  while (start + BLOCK <= max && a.substring(start, start + BLOCK) === b.substring(start, start + BLOCK)) start += BLOCK;
-  while (start < max && a.charCodeAt(start) === b.charCodeAt(start)) start++;
-  return start;
-}
-
-/** Length of the common suffix of `a` and `b`, at most `max`. */
-function commonSuffix(a: string, b: string, max: number): number {
-  let length = 0;
-  while (length + BLOCK <= max && a.substring(a.length - length - BLOCK, a.length - length) === b.substring(b.length - length - BLOCK, b.length - length)) length += BLOCK;
-  while (length < max && a.charCodeAt(a.length - length - 1) === b.charCodeAt(b.length - length - 1)) length++;
-  return length;
 }

@@ -16,6 +16,7 @@
 import type { Tree } from 'web-tree-sitter';
 import type { Finding } from './api';
 import { appendRenumbered, renumber, shiftedFacts, type Renumbered } from './chunks';
+import { commonPrefix, commonSuffix } from './textChange';
 import { completeModuleFacts, emptyFacts, extractFacts, mentionsWrappers, type FunctionFact, type ModuleFacts } from './facts';
 import type { ModuleSource } from './resolve';
 import type { Checker } from './rules/checks';
@@ -29,13 +30,20 @@ interface StatementFacts {
   joined?: { functionOffset: number; classOffset: number; part: Renumbered };
 }
 
+/** A statement of one version: its facts and where it is ([start, end) in the text; `clean`: no syntax error in it). */
+interface Placed {
+  statement: StatementFacts;
+  start: number;
+  end: number;
+  clean: boolean;
+}
+
 export class BufferFacts {
-  /** Error-free statements of the previous version by text. */
-  private statements = new Map<string, StatementFacts>();
+  /** The previous version's text and statements in order. */
+  private text = '';
+  private order: Placed[] = [];
   /** The previous version's facts and the statement parts (those adding anything) they were joined from. */
   private last?: { facts: ModuleFacts; parts: Renumbered[] };
-  /** The previous version's statements in order. */
-  private order: StatementFacts[] = [];
   /** Whether the previous version mentioned wrappers: statement facts depend on it (mentionsWrappers). */
   private wrappers = false;
 
@@ -47,42 +55,87 @@ export class BufferFacts {
   /**
    * The facts of `tree`, the parse of `text`: the previous version's facts object itself when they
    * are equal (an edit inside a comment, a string's words, blanks), so the caller can tell.
+   *
+   * The text before the edit (the common prefix with the previous version) and after it (the common
+   * suffix) is unchanged: a statement lying wholly in either is the previous statement at the same
+   * (or shifted) place, found by position without reading its text. Statements touching the edited
+   * region are looked up by text among the previous version's statements there (lines moved), or extracted.
    */
   extract(tree: Tree, text: string): ModuleFacts {
     const wrappers = mentionsWrappers(text);
     if (wrappers !== this.wrappers) {
-      this.statements.clear();
+      this.text = '';
       this.order = [];
       this.last = undefined;
       this.wrappers = wrappers;
     }
-    const previous = this.statements;
-    const current = new Map<string, StatementFacts>();
-    const facts = emptyFacts();
-    const parts: Renumbered[] = [];
-    const order: StatementFacts[] = [];
+    const before = this.text;
+    const previous = this.order;
+    const prefix = commonPrefix(before, text);
+    const suffix = commonSuffix(before, text, Math.min(before.length, text.length) - prefix);
+    const delta = text.length - before.length;
+    const suffixStart = text.length - suffix;
+    const rowDelta = lineBreaks(text, prefix, suffixStart) - lineBreaks(before, prefix, before.length - suffix);
+    let cursor = 0;
+    /** The previous clean statement at [start, end) (asked in increasing order). */
+    const previousAt = (start: number, end: number): StatementFacts | undefined => {
+      while (cursor < previous.length && previous[cursor]!.start < start) cursor++;
+      const placed = previous[cursor];
+      return placed && placed.start === start && placed.end === end && placed.clean ? placed.statement : undefined;
+    };
+    let inEditedRegion: Map<string, StatementFacts> | undefined;
+    const order: Placed[] = [];
     const root = tree.rootNode;
     const anyError = root.hasError;
     for (const node of root.children) {
       if (!node) continue;
-      const { row, column } = node.startPosition;
+      const start = node.startIndex;
+      const end = node.endIndex;
       // A statement with a syntax error is extracted every time: error recovery depends on its surroundings.
-      const statementText = anyError && node.hasError ? undefined : text.slice(node.startIndex, node.endIndex);
-      let known = statementText === undefined ? undefined : (current.get(statementText) ?? previous.get(statementText));
+      const clean = !(anyError && node.hasError);
+      let known: StatementFacts | undefined;
+      let row: number | undefined;
+      let column: number | undefined;
+      if (clean && end <= prefix) {
+        known = previousAt(start, end);
+        if (known) ({ row, column } = known);
+      } else if (clean && start >= suffixStart) {
+        known = previousAt(start - delta, end - delta);
+        // Its column is the same when it starts a line (else the edit may be on its line, before it).
+        if (known && known.column === 0 && (start === 0 || text.charCodeAt(start - 1) === 10)) [row, column] = [known.row + rowDelta, 0];
+      }
+      if (row === undefined || column === undefined) {
+        ({ row, column } = node.startPosition);
+        if (clean && !known) {
+          inEditedRegion ??= textsOf(before, previous, prefix, before.length - suffix);
+          known = inEditedRegion.get(text.slice(start, end));
+        }
+      }
       if (!known || known.column !== column) {
         // The same text at another column (statements sharing a line) has other first-line columns.
         known = this.extracted(extractFacts(tree, this.module, this.isPackage, text, { node, wrappers }), row, column, order.length);
       } else if (known.row !== row) {
         known = { facts: shiftedFacts(known.facts, row - known.row), row, column };
       }
-      if (statementText !== undefined) current.set(statementText, known);
-      order.push(known);
-      join(facts, parts, known);
+      order.push({ statement: known, start, end, clean });
     }
+    this.text = text;
     this.order = order;
-    this.statements = current;
+    const last = this.last;
+    if (last && previous.length === order.length && order.every((placed, i) => placed.statement === previous[i]!.statement)) {
+      // The same statements in the same order: the same parts, so only the file-wide facts can differ.
+      const { imports, starImports, globals, functions, classes } = last.facts;
+      const facts: ModuleFacts = { ...emptyFacts(), imports, starImports, globals, functions, classes };
+      completeModuleFacts(facts, tree, text);
+      if (sameFileWideFacts(last.facts, facts)) return last.facts;
+      this.last = { facts, parts: last.parts };
+      return facts;
+    }
+    const facts = emptyFacts();
+    const parts: Renumbered[] = [];
+    for (const placed of order) join(facts, parts, placed.statement);
     completeModuleFacts(facts, tree, text);
-    if (this.last && sameParts(this.last.parts, parts) && sameFileWideFacts(this.last.facts, facts)) return this.last.facts;
+    if (last && sameParts(last.parts, parts) && sameFileWideFacts(last.facts, facts)) return last.facts;
     this.last = { facts, parts };
     return facts;
   }
@@ -92,10 +145,26 @@ export class BufferFacts {
    * (an edit in a comment or a string inside it), that one, so its part stays the same object.
    */
   private extracted(facts: ModuleFacts, row: number, column: number, index: number): StatementFacts {
-    const before = this.order[index];
+    const before = this.order[index]?.statement;
     if (before && before.row === row && before.column === column && JSON.stringify(before.facts) === JSON.stringify(facts)) return before;
     return { facts, row, column };
   }
+}
+
+/** Line breaks in text[from, to). */
+function lineBreaks(text: string, from: number, to: number): number {
+  let count = 0;
+  for (let at = text.indexOf('\n', from); at !== -1 && at < to; at = text.indexOf('\n', at + 1)) count++;
+  return count;
+}
+
+/** The clean statements of the previous version that touch its edited region [from, to), by text. */
+function textsOf(text: string, order: Placed[], from: number, to: number): Map<string, StatementFacts> {
+  const byText = new Map<string, StatementFacts>();
+  for (const placed of order) {
+    if (placed.clean && placed.end > from && placed.start <= to) byText.set(text.slice(placed.start, placed.end), placed.statement);
+  }
+  return byText;
 }
 
 /** Appends a statement's facts to the module's (and its part to `parts` unless it adds nothing): what extractFacts would have recorded reading on. */
