@@ -25,10 +25,10 @@ import {
   type WorkspaceFolder,
 } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { AnalysisEngine, ENGINE_VERSION, type Note } from '../analysis';
+import { AnalysisEngine, ENGINE_VERSION, type FileResult, type Note } from '../analysis';
 import { STATUS_NOTIFICATION, type CoroutineLensInitializationOptions, type StatusParams } from '../protocol';
 import { cacheDirFor } from './cacheDir';
-import { codeActions, FIX_ALL_KIND } from './codeActions';
+import { codeActions, FIX_ALL_KIND, type Reported } from './codeActions';
 import { FolderConfigurations, type Folder } from './configuration';
 import { toDiagnostic } from './diagnostics';
 import { hoverAt } from './hover';
@@ -76,6 +76,7 @@ export class CoroutineLensServer {
   /** Files whose findings depend on an open document, from its previous analysis (a change may drop a dependency). */
   private readonly dependentsOf = new Map<string, string[]>();
   private readonly notesShown = new Map<string, string>();
+  private readonly reportedByResult = new WeakMap<FileResult, Reported[]>();
   /** Open documents over the size limit: not given to the engine. */
   private readonly oversized = new Set<string>();
   private indexer: WorkspaceIndexer | undefined;
@@ -243,7 +244,7 @@ export class CoroutineLensServer {
           continue;
         }
         const result = engine.analyzeFile(file);
-        this.results.set(uri, document.version, result.findings.map((finding) => ({ finding, diagnostic: toDiagnostic(finding, this.paths) })), changedElsewhere);
+        this.results.set(uri, document.version, this.reportedOf(result), changedElsewhere);
         this.logNotes(uri, result.notes);
       } catch (error) {
         this.connection.console.error(`analysis of ${file} failed (other files are not affected): ${(error as Error).stack ?? error}`);
@@ -251,6 +252,16 @@ export class CoroutineLensServer {
       }
       if (textChanged) this.markDependents(uri, file);
     }
+  }
+
+  /** Findings with their diagnostics; the same array for the same (kept) engine result, so Results sees at once that nothing changed. */
+  private reportedOf(result: FileResult): Reported[] {
+    let reported = this.reportedByResult.get(result);
+    if (!reported) {
+      reported = result.findings.map((finding) => ({ finding, diagnostic: toDiagnostic(finding, this.paths) }));
+      this.reportedByResult.set(result, reported);
+    }
+    return reported;
   }
 
   /** Open documents whose findings may change with `file` are analysed again (cross-file freshness without saving). */

@@ -8,7 +8,7 @@ import type { Reported } from './codeActions';
 
 export interface DocumentResult {
   version: number;
-  reported: Reported[];
+  reported: readonly Reported[];
   diagnostics: Diagnostic[];
   /** The diagnostics serialized: the next analysis compares against it (once per keystroke, so kept). */
   serialized: string;
@@ -34,10 +34,12 @@ export class Results {
    * Records a fresh analysis and tells the client if it is news. `changedElsewhere`: the cause was not an
    * edit of this document (a dependency, the configuration, the index), so a pulling client must be told.
    */
-  set(uri: string, version: number, reported: Reported[], changedElsewhere: boolean): void {
+  set(uri: string, version: number, reported: readonly Reported[], changedElsewhere: boolean): void {
     const previous = this.byUri.get(uri);
-    const diagnostics = reported.map(({ diagnostic }) => diagnostic);
-    const serialized = JSON.stringify(diagnostics);
+    // The same findings (an edit the engine found changed nothing): no need to compare them.
+    const same = previous?.reported === reported;
+    const diagnostics = same ? previous.diagnostics : reported.map(({ diagnostic }) => diagnostic);
+    const serialized = same ? previous.serialized : JSON.stringify(diagnostics);
     const changed = previous?.serialized !== serialized;
     const resultId = changed || !previous ? String(this.nextResultId++) : previous.resultId;
     this.byUri.set(uri, { version, reported, diagnostics, serialized, resultId });
