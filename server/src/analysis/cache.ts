@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { FileResult } from './api';
 import type { ModuleFacts } from './facts';
+import type { StatementCalls } from './prefilter';
 import { ENGINE_VERSION } from './version';
 
 export interface CachedFile {
@@ -18,8 +19,8 @@ export interface CachedFile {
   hash: string;
   /** The prefilter's verdict: the file may contain coroutine code. */
   relevant: boolean;
-  /** For a file the prefilter rejects: the last names of calls it makes as statements (prefilter.ts statementCallNames). */
-  calls?: string[];
+  /** For a file the prefilter rejects: its statement calls and imports (prefilter.ts statementCalls). */
+  calls?: StatementCalls;
   facts?: ModuleFacts;
   problem?: string;
 }

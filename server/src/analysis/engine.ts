@@ -17,7 +17,7 @@ import { commonPrefix, commonSuffix } from './textChange';
 import { factsFromText, materialize } from './extract';
 import { moduleNameOf } from './modules';
 import { createParser } from './parser';
-import { callsCoroutineName, prefilterFor, statementCallNames } from './prefilter';
+import { coroutineHomes, mayDropCoroutine, prefilterFor, statementCalls, type CoroutineHomes, type StatementCalls } from './prefilter';
 import { nodeReader, type SourceReader } from './reader';
 import { Resolver, type ModuleSource, type WorkspaceView } from './resolve';
 import { Checker, toRange } from './rules/checks';
@@ -67,8 +67,8 @@ interface FileEntry {
   isPackage: boolean;
   /** The prefilter's verdict (undefined until read). */
   relevant?: boolean;
-  /** When the prefilter rejects the file: the last names of the calls it makes as statements (CORO200 candidates). */
-  calls?: string[];
+  /** When the prefilter rejects the file: its statement calls and imports (may it drop a coroutine? CORO200). */
+  calls?: StatementCalls;
   facts?: ModuleFacts;
   /** Why the file could not be analysed (read error, encoding, size …). */
   problem?: string;
@@ -101,6 +101,8 @@ export class AnalysisEngine {
   private readonly caches = new Map<string, FactsCache>();
   private readonly view: WorkspaceView;
   private names: Set<string> | undefined;
+  /** Where coroutine functions are defined, by name (for mayHaveFindings); rebuilt after any change. */
+  private homes: CoroutineHomes | undefined;
   private moduleSetKey: string | undefined;
   /** Source lines of files whose lazy blocks are being parsed (read once per file, not per block). */
   private readonly linesForLazy = new Map<string, string[]>();
@@ -194,7 +196,9 @@ export class AnalysisEngine {
   /** Whether the prefilter found coroutine code, or a call of a coroutine's name as a statement (files without either cannot have findings). */
   mayHaveFindings(file: string): boolean {
     const entry = this.files.get(path.resolve(file));
-    return !!entry && (entry.relevant !== false || callsCoroutineName(entry.calls, this.view.coroutineNames()));
+    if (!entry) return false;
+    this.homes ??= coroutineHomes(this.files.values(), (fn) => fn.isAsync || (fn.hasYield && fn.decorators.length > 0));
+    return entry.relevant !== false || mayDropCoroutine(entry.calls, entry.module, entry.isPackage, this.homes);
   }
 
   /** Why a file could not be read or decoded, without parsing it. */
@@ -455,6 +459,7 @@ export class AnalysisEngine {
     this.bufferFindings.clear();
     this.moduleSetKey = undefined;
     this.names = undefined;
+    this.homes = undefined;
     this.linesForLazy.clear();
   }
 
@@ -617,7 +622,7 @@ export class AnalysisEngine {
           } else {
             fresh.relevant = relevant(decoded.text);
             entry.relevant = fresh.relevant;
-            if (!fresh.relevant) fresh.calls = entry.calls = statementCallNames(decoded.text);
+            if (!fresh.relevant) fresh.calls = entry.calls = statementCalls(decoded.text);
             if (fresh.relevant) parsing.push(this.parseEager(entry, decoded.text, fresh, cache, pool));
           }
           if (!fresh.relevant) cache?.set(file.path, fresh);
