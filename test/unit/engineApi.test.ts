@@ -196,3 +196,22 @@ describe('files changing on disk under a cached engine', () => {
     assert.deepEqual(codes(engine, app), ['4:CORO120']);
   });
 });
+
+describe('files without coroutine code (the prefilter rejects them)', () => {
+  test('are analysed when a statement call names a coroutine through an import of its module or package, and only then', async () => {
+    const root = workspace({
+      'svc/__init__.py': 'from svc.api import fetch\n',
+      'svc/api.py': 'async def fetch():\n    pass\n\n\nasync def close():\n    pass\n',
+      'by_name.py': 'from svc.api import fetch\n\n\ndef run():\n    fetch()\n',
+      'reexported.py': 'from svc import fetch\n\n\ndef run():\n    fetch()\n',
+      'by_module.py': 'import svc.api as api\n\n\ndef run():\n    api.fetch()\n',
+      'library.py': 'import asyncio\n\n\ndef run():\n    asyncio.sleep(1)\n',
+      'unrelated_close.py': 'import io\n\n\ndef run(stream):\n    stream.close()\n    io.close()\n',
+      'same_name_elsewhere.py': 'from other import fetch\n\n\ndef run():\n    fetch()\n',
+    });
+    const engine = await analyse(root);
+    const candidates = engine.indexedFiles(root).filter((file) => engine.mayHaveFindings(file)).map((file) => path.relative(root, file));
+    assert.deepEqual(candidates, ['by_module.py', 'by_name.py', 'library.py', 'reexported.py', path.join('svc', 'api.py')]);
+    for (const file of ['by_module.py', 'by_name.py', 'library.py', 'reexported.py']) assert.deepEqual(codes(engine, path.join(root, file)), ['5:CORO200'], file);
+  });
+});
