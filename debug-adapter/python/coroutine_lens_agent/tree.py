@@ -321,6 +321,7 @@ class _Capture:
         known = self.tables.frames
         new_frame = self.tables.frame
         primitive_by_waiter, timeouts = self.primitive_by_waiter, self.timeouts
+        seen_before, seen_now, now = _waiting_since, self.waiting_since, self.now
         for node in self.order:
             plain = True  # no wait_for / shield in the chain: what the waiter is says it all
             if node.frames is None:
@@ -339,7 +340,13 @@ class _Capture:
             if wait is not None and node.key not in timeouts:
                 # The common case of many tasks in one Lock / Event / Queue: described by the first.
                 node.awaiting = (wait[0], wait[1], None)
-                self._suspended_for(node, wait[0], None, None, None)
+                marker = (node.key, id(waiter))  # as _suspended_for does, without a call per task
+                first_seen = seen_before.get(marker)
+                if first_seen is None:
+                    seen_now[marker] = now
+                else:
+                    seen_now[marker] = first_seen
+                    node.suspended_for = round((now - first_seen) * 1000, 1)
                 continue
             self._classify(node)
             targets = node.targets
@@ -586,6 +593,7 @@ class _Capture:
         states = {state: string(state) for state in ('running', 'suspended')}
         awaiting_heads = {}  # (kind, description) -> 'kind index,description index'
         thread_ids = thread_ids or {}
+        quote, join = _quote, ','.join
         out = []
         for loop_id, thread_id, thread_name, running, members in loops:
             tasks = []
@@ -609,8 +617,8 @@ class _Capture:
                         tail = (tail or ',null') + ',null'
                     tail = '%s,%d' % (tail, pseudo_thread)
                 tasks.append('["%s",%s,%d,%d,[%s],[%s]%s]' % (
-                    node.id, _quote(node.name), kinds[node.id[0] == 'g'], states[node.state], ','.join(node.frames),
-                    ','.join(node.awaited_by) if node.awaited_by else '', tail))
+                    node.id, quote(node.name), kinds[node.id[0] == 'g'], states[node.state], join(node.frames),
+                    join(node.awaited_by) if node.awaited_by else '', tail))
             out.append('{"id":"%s","threadId":%d,"threadName":%s,"running":%s,"tasks":[%s]}' % (
                 loop_id, thread_id, _quote(thread_name), 'true' if running else 'false', ','.join(tasks)))
         truncated = ',"truncated":{"shown":%d,"total":%d}' % (shown, total) if shown < total else ''
