@@ -253,8 +253,9 @@ export class BufferFindings {
  */
 export function changedCoroutines(before: ModuleFacts, after: ModuleFacts): Set<number> | undefined {
   if (before.functions.length !== after.functions.length || before.classes.length !== after.classes.length) return undefined;
+  if (!sameNames(before.imports, after.imports) || !sameNames(before.globals, after.globals)) return undefined;
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  keys.delete('functions');
+  for (const key of ['functions', 'imports', 'globals']) keys.delete(key);
   for (const key of keys) if (!sameJson(before[key as keyof ModuleFacts], after[key as keyof ModuleFacts])) return undefined;
   const changed = new Set<number>();
   let parents: Set<number> | undefined;
@@ -274,6 +275,17 @@ export function changedCoroutines(before: ModuleFacts, after: ModuleFacts): Set<
 /** What, besides its own findings, may depend on a function's facts: all but its calls, span and local bindings. */
 function withoutBody(fn: FunctionFact): Partial<FunctionFact> {
   return { ...fn, calls: undefined, span: undefined, locals: undefined };
+}
+
+/** The same names bound to the same strings (a module's imports or globals: thousands in a large file, not worth serialising). */
+function sameNames(a: Record<string, string>, b: Record<string, string>): boolean {
+  if (a === b) return true;
+  let count = 0;
+  for (const name in a) {
+    if (!Object.hasOwn(b, name) || a[name] !== b[name]) return false;
+    count++;
+  }
+  return count === Object.keys(b).length;
 }
 
 /** Equal as JSON (facts are plain JSON); the same object is equal without serialising it. */
