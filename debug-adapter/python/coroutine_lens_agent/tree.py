@@ -660,7 +660,11 @@ def _captured(loops, runners, threads, debugger, finish):
         _waiting_since.update(job.waiting_since)
         release()
         _finished.append(job)
-        return finish(job, collected)
+        try:
+            return finish(job, collected)
+        except BaseException:
+            release()  # no answer will be written: nothing would free it
+            raise
     finally:
         if collecting:
             gc.enable()
