@@ -103,13 +103,14 @@ export class CoroutineLensSession extends DebugSession {
     this.setDebuggerColumnsStartAt1(true);
   }
 
-  // ------------------------------------------------------------------------------------------
-  // Tracing: every DAP message in and out when `trace` is on.
-
+  /** Standalone (a stream, not in-process): DAP goes out through RawBodyOutput, for the tree. */
   override start(inStream: NodeJS.ReadableStream, outStream: NodeJS.WritableStream): void {
     this.rawOutput = new RawBodyOutput(outStream);
     super.start(inStream, this.rawOutput);
   }
+
+  // ------------------------------------------------------------------------------------------
+  // Tracing: every DAP message in and out when `trace` is on.
 
   protected override dispatchRequest(request: DebugProtocol.Request): void {
     this.trace?.write('dap ←', JSON.stringify(request));

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import test from 'node:test';
 import { expandCoroutineTree, type Command, type CompactCoroutineTree } from '../../debug-adapter/src/agentProtocol';
 import {
@@ -15,6 +16,7 @@ import {
   messageProblems,
   responseBodyProblems,
 } from '../../debug-adapter/src/agentProtocolSchema';
+import { RawBodyOutput } from '../../debug-adapter/src/rawBodyOutput';
 
 const fixtures = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'protocol');
 const files = readdirSync(fixtures).filter((name) => name.endsWith('.json'));
@@ -60,4 +62,30 @@ test('the schema rejects what the agent would reject', () => {
   assert.match(messageProblems({ type: 'request', seq: 1, command: 'nope', arguments: {} })[0], /unknown command/);
   assert.match(messageProblems({ type: 'event', event: 'exited', body: { exitCode: '0' } })[0], /must be a number/);
   assert.match(messageProblems({ type: 'shout' })[0], /unknown message type/);
+});
+
+test('a raw JSON body is spliced into its DAP message with the length in bytes; other messages pass untouched', async () => {
+  const written: string[] = [];
+  const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => (written.push(chunk.toString('utf8')), done()) });
+  const output = new RawBodyOutput(sink);
+  const frame = (message: object): string => {
+    const json = JSON.stringify(message);
+    return `Content-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`;
+  };
+  const raw = '{"capturedAt":1,"loops":[],"strings":["naïve ☃"],"frames":[]}';
+  output.write(frame({ seq: 1, type: 'event', event: 'output', body: { output: 'é' } }));
+  output.write(frame({ seq: 2, type: 'response', command: 'coroutineTree', success: true, body: output.placeholder(raw) }));
+  await new Promise<void>((resolve) => output.end(resolve));
+  const text = written.join('');
+  const messages: unknown[] = [];
+  for (let rest = Buffer.from(text); rest.length > 0; ) {
+    const headerEnd = rest.indexOf('\r\n\r\n');
+    const length = Number(/Content-Length: (\d+)/.exec(rest.subarray(0, headerEnd).toString())![1]);
+    messages.push(JSON.parse(rest.subarray(headerEnd + 4, headerEnd + 4 + length).toString('utf8')));
+    rest = rest.subarray(headerEnd + 4 + length);
+  }
+  assert.deepEqual(messages, [
+    { seq: 1, type: 'event', event: 'output', body: { output: 'é' } },
+    { seq: 2, type: 'response', command: 'coroutineTree', success: true, body: JSON.parse(raw) },
+  ]);
 });
