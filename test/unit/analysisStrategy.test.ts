@@ -4,6 +4,7 @@
  * lazily, or which thread analyses it.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -109,4 +110,19 @@ test('files shared out to worker threads get the results this thread gives them'
   const shared = await results(roots, 2, (engine, files) => engine.analyzeFiles(files));
   assert.ok(alone.length > 10, `the workspaces have files that may have findings (${alone.length})`);
   assert.deepEqual(shared, alone);
+});
+
+test('a cold and a warm CLI run over a workspace large enough for worker threads both end', { skip: existsSync(workerScript) ? false : 'dist/cli.js is missing (npm run build)' }, () => {
+  // 320 files (the pool starts from 300): one with a finding, the rest plain. The warm run reads
+  // everything from the cache, so no worker has anything to do, and none may keep the process alive.
+  const files: Record<string, string> = { 'app.py': 'import time\n\nasync def main():\n    time.sleep(1)\n' };
+  for (let i = 0; i < 319; i++) files[`pkg/m${i}.py`] = `def f${i}():\n    return ${i}\n`;
+  const root = workspace('many', files);
+  const cacheDir = path.join(root, '.cache');
+  for (const run of ['cold', 'warm']) {
+    const child = spawnSync(process.execPath, [workerScript, 'check', '--workers', '1', '--cache-dir', cacheDir, root], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(child.signal, null, `the ${run} run ended by itself (not killed after 60 s)`);
+    assert.equal(child.status, 1, `${run}: ${child.stderr}`);
+    assert.match(child.stdout, /app\.py:4:5: ASYNC251/);
+  }
 });

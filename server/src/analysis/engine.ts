@@ -579,7 +579,8 @@ export class AnalysisEngine {
   ): Promise<void> {
     const cache = await this.cacheFor(root);
     const relevant = prefilterFor(config.extraCoroutineDecorators);
-    const pool = this.workerPool(files.length);
+    // Started at the first file to parse, so a warm run (everything from the cache) starts no worker.
+    let pool: WorkerPool | undefined;
     const parsing: Array<Promise<void>> = [];
     const batch = 64;
     for (let start = 0; start < files.length; start += batch) {
@@ -623,7 +624,10 @@ export class AnalysisEngine {
             fresh.relevant = relevant(decoded.text);
             entry.relevant = fresh.relevant;
             if (!fresh.relevant) fresh.calls = entry.calls = statementCalls(decoded.text);
-            if (fresh.relevant) parsing.push(this.parseEager(entry, decoded.text, fresh, cache, pool));
+            if (fresh.relevant) {
+              pool ??= this.workerPool(files.length);
+              parsing.push(this.parseEager(entry, decoded.text, fresh, cache, pool));
+            }
           }
           if (!fresh.relevant) cache?.set(file.path, fresh);
         }),

@@ -119,7 +119,6 @@ export class WorkerPool {
 
   private start(script: string, wasmDir: string): PoolWorker {
     const entry: PoolWorker = { worker: new Worker(script, { workerData: { [MARKER]: true, wasmDir } }), failed: false };
-    entry.worker.unref();
     const settle = (reply: WorkerReply | undefined): void => {
       const onReply = entry.onReply;
       entry.onReply = undefined;
@@ -134,6 +133,9 @@ export class WorkerPool {
     };
     entry.worker.on('error', fail);
     entry.worker.on('exit', fail);
+    // Only after the listeners: adding a 'message' listener refs the worker's port again, and a
+    // worker that is never used would then keep the process alive.
+    entry.worker.unref();
     return entry;
   }
 
