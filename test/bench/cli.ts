@@ -130,6 +130,8 @@ async function main(): Promise<void> {
     await measure(ruff, ['check', '--select', 'ASYNC', '--no-cache', '--isolated', '--exit-zero', ...paths]);
     const ours = ['check', '--format', 'json', '--statistics'];
     const cold = await median(process.execPath, [cli, ...ours, '--no-cache', ...paths]);
+    // The same without worker threads: what the pool gains (or costs) on this machine.
+    const coldOneThread = await median(process.execPath, [cli, ...ours, '--no-cache', '--workers', '0', ...paths]);
     const coldAsync = await median(process.execPath, [cli, ...ours, '--no-cache', '--select', 'ASYNC', ...paths]);
     await measure(process.execPath, [cli, ...ours, '--cache-dir', cacheDir, ...paths]);
     const warm = await median(process.execPath, [cli, ...ours, '--cache-dir', cacheDir, ...paths]);
@@ -144,10 +146,11 @@ async function main(): Promise<void> {
     const cpuRatio = (m: Measured): string => (m.cpuMs === undefined || !ruffRun.cpuMs ? '  n/a' : `${(m.cpuMs / ruffRun.cpuMs).toFixed(2).padStart(5)}×`);
     const row = (name: string, m: Measured, files: number, findings: number): string =>
       `| ${name.padEnd(38)} | ${(m.wallMs / 1000).toFixed(2).padStart(6)} s | ${cpu(m)} | ${(m.peakKb / 1024).toFixed(0).padStart(5)} MB | ${String(files).padStart(5)} | ${String(findings).padStart(8)} | ${(m.wallMs / ruffRun.wallMs).toFixed(2).padStart(5)}× | ${cpuRatio(m)} |`;
-    console.log(`\nmedian of ${RUNS} runs; lines: ${lines.toLocaleString('en')} in ruff's file set (${ruffFiles.length} files); load average at start: ${loadAverage}\n`);
+    console.log(`\nmedian of ${RUNS} runs; lines: ${lines.toLocaleString('en')} in ruff's file set (${ruffFiles.length} files); ${os.availableParallelism()} cores; load average at start: ${loadAverage}, at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
     console.log('| run                                    |   wall   |   CPU    |  peak RSS | files | findings | wall vs ruff | CPU vs ruff |');
     console.log('|----------------------------------------|----------|----------|-----------|-------|----------|---------|---------|');
     console.log(row('coroutine-lens cold (--no-cache)', cold, report.files, report.findings.length));
+    console.log(row('coroutine-lens cold, --workers 0', coldOneThread, report.files, (JSON.parse(coldOneThread.stdout) as { findings: unknown[] }).findings.length));
     console.log(row('coroutine-lens cold, --select ASYNC', coldAsync, report.files, (JSON.parse(coldAsync.stdout) as { findings: unknown[] }).findings.length));
     console.log(row('coroutine-lens warm (cache)', warm, report.files, warmReport.findings.length));
     console.log(row(`ruff ${ruffVersion.replace('ruff ', '')} --select ASYNC --no-cache`, ruffRun, ruffFiles.length, ruffFindings.length));
