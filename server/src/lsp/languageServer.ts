@@ -25,7 +25,7 @@ import {
   type WorkspaceFolder,
 } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { AnalysisEngine, ENGINE_VERSION, type FileResult, type Note } from '../analysis';
+import { AnalysisEngine, ENGINE_VERSION, type FileResult, type Finding, type Note } from '../analysis';
 import { STATUS_NOTIFICATION, type CoroutineLensInitializationOptions, type StatusParams } from '../protocol';
 import { cacheDirFor } from './cacheDir';
 import { codeActions, FIX_ALL_KIND, type Reported } from './codeActions';
@@ -77,6 +77,7 @@ export class CoroutineLensServer {
   private readonly dependentsOf = new Map<string, string[]>();
   private readonly notesShown = new Map<string, string>();
   private readonly reportedByResult = new WeakMap<FileResult, Reported[]>();
+  private readonly reportedByFinding = new WeakMap<Finding, Reported>();
   /** Open documents over the size limit: not given to the engine. */
   private readonly oversized = new Set<string>();
   private indexer: WorkspaceIndexer | undefined;
@@ -254,11 +255,21 @@ export class CoroutineLensServer {
     }
   }
 
-  /** Findings with their diagnostics; the same array for the same (kept) engine result, so Results sees at once that nothing changed. */
+  /**
+   * Findings with their diagnostics: the same array for the same (kept) engine result, so Results sees
+   * at once that nothing changed; the same entry for a finding the engine kept (functions an edit did not touch).
+   */
   private reportedOf(result: FileResult): Reported[] {
     let reported = this.reportedByResult.get(result);
     if (!reported) {
-      reported = result.findings.map((finding) => ({ finding, diagnostic: toDiagnostic(finding, this.paths) }));
+      reported = result.findings.map((finding) => {
+        let entry = this.reportedByFinding.get(finding);
+        if (!entry) {
+          entry = { finding, diagnostic: toDiagnostic(finding, this.paths) };
+          this.reportedByFinding.set(finding, entry);
+        }
+        return entry;
+      });
       this.reportedByResult.set(result, reported);
     }
     return reported;
