@@ -262,8 +262,12 @@ export function changedCoroutines(before: ModuleFacts, after: ModuleFacts): Set<
   for (let index = 0; index < before.functions.length; index++) {
     const was = before.functions[index]!;
     const now = after.functions[index]!;
-    if (was === now || sameJson(was, now)) continue;
-    if (!(now.isAsync || now.hasYield) || !sameJson(withoutBody(was), withoutBody(now))) return undefined;
+    if (was === now) continue;
+    const coroutine = now.isAsync || now.hasYield;
+    // A synchronous function that moved (a line added above it) has changed: no need to compare the rest.
+    if (!coroutine && was.span.some((at, i) => at !== now.span[i])) return undefined;
+    if (sameJson(was, now)) continue;
+    if (!coroutine || !sameJson(withoutBody(was), withoutBody(now))) return undefined;
     // Its local bindings are seen by the functions nested in it (closures), which would need checking too.
     parents ??= new Set(after.functions.flatMap((fn) => (fn.parent === undefined ? [] : [fn.parent])));
     if (parents.has(index) && !sameJson(was.locals, now.locals)) return undefined;
