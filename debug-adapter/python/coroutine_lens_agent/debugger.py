@@ -101,10 +101,6 @@ class Debugger:
         self._inside = set()
         self._cond = threading.Condition(threading.Lock())
 
-    def can_stop(self):
-        """Whether anything could stop the program now (the settrace tracer stays off otherwise)."""
-        return bool(self.breakpoints.lines_by_path or 'raised' in self.exception_filters or self.busy)
-
     # --- called by the tracers -----------------------------------------------------------------
 
     def on_line(self, frame):

@@ -1,7 +1,11 @@
-"""Run a function right after a module is imported, without importing it ourselves (the agent must
-not change what the program imports) and without leaving a trace on the module (its __loader__
-and __spec__.loader are the real ones by the time its code runs)."""
+"""Import-time hooks, as sys.meta_path finders that find nothing themselves: run a function right
+after a module is imported (PostImportHooks), or before the module of a given file runs
+(ImportWatcher). The agent never imports a module for them (it must not change what the program
+imports) and leaves no trace on the module (its __loader__ and __spec__.loader are the real ones)."""
 import sys
+import threading
+
+from . import filters
 
 
 class _HookedLoader:
@@ -21,6 +25,17 @@ class _HookedLoader:
             self._on_loaded(module)
         except Exception as error:  # a failed hook costs a feature, never the import
             self._report_error(error)
+
+
+def _spec_from_others(finder, name, path, target):
+    """The spec the finders after `finder` give for `name`, or None."""
+    for other in sys.meta_path:
+        if other is finder or not hasattr(other, 'find_spec'):
+            continue
+        spec = other.find_spec(name, path, target)
+        if spec is not None:
+            return spec
+    return None
 
 
 class PostImportHooks:
@@ -49,13 +64,8 @@ class PostImportHooks:
             return None
         self._resolving.add(name)
         try:
-            for finder in sys.meta_path:
-                if finder is self or not hasattr(finder, 'find_spec'):
-                    continue
-                spec = finder.find_spec(name, path, target)
-                if spec is not None:
-                    break
-            else:
+            spec = _spec_from_others(self, name, path, target)
+            if spec is None:
                 return None
         finally:
             self._resolving.discard(name)
@@ -72,3 +82,40 @@ class PostImportHooks:
             sys.meta_path.remove(self)
         except ValueError:
             pass
+
+
+class ImportWatcher:
+    """Calls on_loading(file) in the importing thread when a module whose file is among the watched
+    ones is about to be imported. In sys.meta_path only while it watches: each import then asks the
+    other finders once more (through this one), a cost paid only while a file is awaited."""
+
+    def __init__(self, on_loading, report_error):
+        self._on_loading = on_loading
+        self._report_error = report_error
+        self._paths = frozenset()
+        self._resolving = threading.local()
+
+    def watch(self, paths):
+        """Watch these normalized file paths from now on (nothing: stop watching)."""
+        self._paths = frozenset(paths)
+        if self._paths and self not in sys.meta_path:
+            sys.meta_path.insert(0, self)
+        elif not self._paths and self in sys.meta_path:
+            sys.meta_path.remove(self)
+
+    def find_spec(self, name, path=None, target=None):
+        resolving = self._resolving.__dict__.setdefault('names', set())
+        if not self._paths or name in resolving:
+            return None
+        resolving.add(name)
+        try:
+            spec = _spec_from_others(self, name, path, target)
+        finally:
+            resolving.discard(name)
+        origin = getattr(spec, 'origin', None)
+        try:
+            if isinstance(origin, str) and filters.normalize(origin) in self._paths:
+                self._on_loading(origin)
+        except Exception as error:  # the watcher costs a feature, never the import
+            self._report_error(error)
+        return spec

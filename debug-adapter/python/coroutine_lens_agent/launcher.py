@@ -79,8 +79,9 @@ def _exit_code(system_exit):
     return 1
 
 
-def _prepare_script(path):
-    """Set up `__main__`, sys.path[0] exactly as `python path` would; the returned function runs it."""
+def _prepare_script(path, on_loading):
+    """Set up `__main__`, sys.path[0] exactly as `python path` would; the returned function runs it
+    (after telling on_loading which file it is about to run)."""
     import builtins
     import io
     from importlib.machinery import SourceFileLoader
@@ -105,7 +106,9 @@ def _prepare_script(path):
 
     def run():
         # Compiled here so that a SyntaxError is reported like any uncaught error of the program.
-        exec(compile(source, absolute, 'exec', dont_inherit=True), namespace)
+        code = compile(source, absolute, 'exec', dont_inherit=True)
+        on_loading(absolute)
+        exec(code, namespace)
     return run
 
 
@@ -176,12 +179,12 @@ def main(argv=None):
         if options.wait_for_client:
             agent.wait_until_configured()
     agent.before_program()
-    _run(agent, lambda: _prepare(options)())
+    _run(agent, lambda: _prepare(options, agent.tracer.file_loading)())
 
 
-def _prepare(options):
-    if options.module is not None:
+def _prepare(options, on_loading):
+    if options.module is not None:  # found through the import system, which tells the tracer
         sys.argv[:] = ['-m'] + options.rest
         return _prepare_module(options.module)
     sys.argv[:] = options.rest
-    return _prepare_script(options.rest[0])
+    return _prepare_script(options.rest[0], on_loading)

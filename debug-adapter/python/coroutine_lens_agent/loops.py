@@ -4,7 +4,7 @@ The registry learns about a loop when it starts: asyncio's run_forever calls
 `asyncio.events._set_running_loop(loop)` on the loop's own thread, and the agent wraps that module
 function (after asyncio.events is imported, see hooks.py). Loops that started before the agent
 (attach) are found once through the garbage collector. Where each task was created is recorded by
-a thin wrapper around BaseEventLoop.create_task.
+creations.py.
 """
 import _thread
 import gc
@@ -12,9 +12,7 @@ import sys
 import threading
 import weakref
 
-from . import filters
-
-CREATION_STACK_DEPTH = 4  # user frames kept per created task: each one costs every create_task
+from .creations import CREATION_STACK_DEPTH, TaskCreations  # the depth is tornado_support's too
 
 
 class LoopRegistry:
@@ -24,7 +22,6 @@ class LoopRegistry:
         self._lock = threading.Lock()
         self.creation_stacks = TaskCreations(self._live_task_ids)
         self.needs_gc_scan = False  # set when asyncio was imported before the agent came
-        self.record_creation = True
 
     # --- hooks -----------------------------------------------------------------------------------
 
@@ -36,6 +33,8 @@ class LoopRegistry:
             original(loop)
             if loop is not None:
                 registry._register(loop, _thread.get_ident())
+            else:  # a loop stops running: the frames creations.py remembered per loop run end now
+                registry.creation_stacks.loop_stopped()
 
         _set_running_loop.__wrapped__ = original
         events_module._set_running_loop = _set_running_loop
@@ -48,44 +47,8 @@ class LoopRegistry:
             self._report_error(error)
 
     def patch_base_events(self, base_events_module):
-        """Record where each task is created by wrapping BaseEventLoop.create_task (asyncio.create_task,
-        ensure_future and loop.create_task all end there). Not a task factory: on 3.13.0 any
-        factory makes create_task call task.set_name(None), renaming every unnamed task 'None'.
-        The wrapper runs for every task, so it keeps only (code, line) pairs of the user's frames,
-        skipping library frames with one dict lookup each."""
-        loop_class = base_events_module.BaseEventLoop
-        original = loop_class.create_task
-        if getattr(original, '_coroutine_lens', False):
-            return
-        records = self.creation_stacks
-        getframe = sys._getframe
-        known = filters.library_by_filename
-        is_library = filters.is_library
-        registry = self
-
-        def create_task(loop, coro, **kwargs):
-            task = original(loop, coro, **kwargs)
-            if registry.record_creation:
-                frame = getframe(1)
-                raw = []
-                while frame is not None:
-                    code = frame.f_code
-                    library = known.get(code.co_filename)
-                    if library is None:
-                        library = is_library(code.co_filename)
-                    if not library:
-                        raw.append(code)
-                        raw.append(frame.f_lineno)
-                        if len(raw) == 2 * CREATION_STACK_DEPTH:
-                            break
-                    frame = frame.f_back
-                records.put(task, coro, raw)
-            return task
-
-        create_task._coroutine_lens = True
-        create_task.__wrapped__ = original
-        create_task.__doc__ = original.__doc__
-        loop_class.create_task = create_task
+        """Record where each task is created (creations.py)."""
+        self.creation_stacks.patch(base_events_module, self._report_error)
 
     # --- queries ---------------------------------------------------------------------------------
 
@@ -141,42 +104,6 @@ class LoopRegistry:
 
 def _noop():
     pass
-
-
-class TaskCreations:
-    """task -> its creating frames, for every task created through create_task. Kept by id with the
-    id of its coroutine as a check, no weak reference (that would cost a callback per task): an entry
-    for a task that is gone is dropped when the table outgrows the live tasks, and a new task at a
-    reused address overwrites its entry when it is created."""
-
-    def __init__(self, live_ids):
-        self._entries = {}
-        self._live_ids = live_ids
-        self._limit = 20000
-
-    def put(self, task, coro, raw):
-        entries = self._entries
-        entries[id(task)] = (id(coro), raw)
-        if len(entries) > self._limit:
-            live = self._live_ids()
-            for key in [k for k in entries if k not in live]:
-                del entries[key]
-            self._limit = max(20000, 2 * len(entries))
-
-    def get(self, task):
-        entry = self._entries.get(id(task))
-        if entry is None or entry[0] != id(task.get_coro()):
-            return None
-        raw = entry[1]
-        return tuple((raw[i], raw[i + 1]) for i in range(0, len(raw), 2)) or None
-
-    def first(self, task, coro):
-        """(code, line) of the innermost user frame that created `task`, or None: the tree's createdAt."""
-        entry = self._entries.get(id(task))
-        if entry is None or entry[0] != id(coro):
-            return None
-        raw = entry[1]
-        return (raw[0], raw[1]) if raw else None
 
 
 class CreationStacks:

@@ -45,6 +45,9 @@ class MonitoringTracer:
     def trace_current_thread(self):
         """sys.monitoring covers every thread at once."""
 
+    def file_loading(self, path):
+        """Nothing to do: lines of files loaded later are instrumented when they first run."""
+
     def prepare_dormant(self):
         """Nothing to prepare: sys.monitoring reaches running threads whenever it is installed."""
 

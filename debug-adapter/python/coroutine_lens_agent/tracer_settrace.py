@@ -1,12 +1,16 @@
 """Tracing with sys.settrace (Python 3.9–3.11).
 
 Even a global trace function that returns None at once doubles the run time of call-heavy asyncio
-code, so none is installed while nothing can stop (no breakpoint, no 'raised' filter, no step or
-pause): such a session costs nothing. Once something can stop, tracing is switched on: threads
-started later through threading.settrace, the main thread before the program starts, and running
-event-loop threads by asking their loop (call_soon_threadsafe). A thread running plain synchronous
-code since before that moment cannot be reached from another thread on these versions: a breakpoint
-set only while it runs does not reach it (see docs/architecture-agent.md).
+code, so none is installed while nothing can stop (no 'raised' filter, no step or pause, and no
+breakpoint in a file whose code has been loaded): such a session costs nothing. Breakpoints only in
+files not loaded yet wait until that file is imported (hooks.ImportWatcher) or run as the program
+(the launcher says so). (An audit hook on 'exec' would see every way code gets loaded, but it runs
+for every id() and frame.f_code too: it costs more than tracing.) Once something can stop, tracing
+is switched on: the thread loading that file (or the main thread before the program starts),
+threads started later through threading.settrace, and running event-loop threads by asking their
+loop (call_soon_threadsafe). A thread running plain synchronous code since before that moment cannot
+be reached from another thread on these versions: a breakpoint that comes alive only while it runs
+does not reach it (see docs/architecture-agent.md).
 
 Once on, the global trace function runs once per call and answers from a per-code-object cache:
 frames of code that cannot stop get no local trace function, so their lines cost nothing. When what
@@ -18,6 +22,7 @@ import sys
 import threading
 
 from . import filters
+from .hooks import ImportWatcher
 
 _YIELD_OPS = {dis.opmap[name] for name in ('YIELD_VALUE', 'YIELD_FROM') if name in dis.opmap}
 _YIELD_FROM = dis.opmap.get('YIELD_FROM')
@@ -36,6 +41,16 @@ def _is_yield(frame):
     return raw[lasti] in _YIELD_OPS or (lasti + 2 < len(raw) and raw[lasti + 2] == _YIELD_FROM)
 
 
+def _module_files():
+    """Normalized files of the modules imported so far (the main script is among them once it runs)."""
+    files = set()
+    for module in list(sys.modules.values()):
+        path = getattr(module, '__file__', None)
+        if isinstance(path, str):
+            files.add(filters.normalize(path))
+    return files
+
+
 class SettraceTracer:
     def __init__(self, debugger, report_error, loops):
         self._dbg = debugger
@@ -47,6 +62,7 @@ class SettraceTracer:
         self._version = None
         self._installed = False
         self._active = False  # a trace function is set (only once something can stop)
+        self._imports = ImportWatcher(self.file_loading, report_error)
 
     def install(self):
         self._installed = True
@@ -55,6 +71,7 @@ class SettraceTracer:
     def _activate(self):
         """Something can stop now: trace new threads, and ask running loops' threads to trace."""
         self._active = True
+        self._imports.watch(())
         threading.settrace(self._global)
         for loop, _ in self._loops.running():
             try:
@@ -83,6 +100,7 @@ class SettraceTracer:
 
     def uninstall(self):
         self._installed = self._active = False
+        self._imports.watch(())
         threading.settrace(None)
         sys.settrace(None)
 
@@ -91,7 +109,7 @@ class SettraceTracer:
         if not self._installed:
             return
         if not self._active:
-            if not self._dbg.can_stop():
+            if not self._can_stop_now():
                 return
             self._activate()
         agent = self._dbg.threads.agent_idents
@@ -102,6 +120,27 @@ class SettraceTracer:
                 if frame.f_trace is None and not filters.is_agent(frame.f_code.co_filename):
                     frame.f_trace = self._local
                 frame = frame.f_back
+
+    def _can_stop_now(self):
+        """Whether anything can stop already; breakpoints count once their file has been loaded, and
+        until then the import watcher looks out for it."""
+        dbg = self._dbg
+        if dbg.busy or 'raised' in dbg.exception_filters:
+            return True
+        paths = dbg.breakpoints.lines_by_path
+        if not paths.keys().isdisjoint(_module_files()):
+            return True
+        self._imports.watch(paths if paths else ())
+        return False
+
+    def file_loading(self, path):
+        """The calling thread is about to run the module code of `path` (an import, the program)."""
+        try:
+            if self._installed and not self._active and filters.normalize(path) in self._dbg.breakpoints.lines_by_path:
+                self._activate()
+                sys.settrace(self._global)
+        except Exception as error:  # never into the program
+            self._report_error(error)
 
     def _decide(self, code):
         dbg = self._dbg

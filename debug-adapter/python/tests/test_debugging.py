@@ -30,6 +30,17 @@ class Breakpoints(Session):
         code, out, _ = client.finish()
         self.assertEqual((code, out), (0, '[10, 11, 12]\n'))
 
+    def test_breakpoint_in_a_module_imported_later(self):
+        """On 3.9-3.11 nothing is traced (no cost) until the file with the breakpoint is imported."""
+        module = program('late_module.py')
+        line = marker_line(module, 'BREAK')
+        client, _ = self.launch('late_import.py', breakpoints={module: [line]})
+        _, frames = client.stopped()
+        self.assertEqual(frames[:2], [('work', line), ('main', marker_line(program('late_import.py'), 'CALL'))])
+        client.request('continue')
+        code, out, _ = client.finish()
+        self.assertEqual((code, out), (0, 'tracing before the import: False\n190\n'))
+
     def test_condition_and_hit_count(self):
         path = program('simple_loop.py')
         client, _ = self.launch('simple_loop.py', breakpoints={path: [{'line': 2, 'condition': 'a >= 1', 'hitCondition': '2'}]})

@@ -197,7 +197,10 @@ class HostileClientsTest(unittest.TestCase):
         adapter.close()
         self.assertFalse(os.path.exists(self.marker), 'an intruder ran code')
         open(self.stop, 'w').close()
-        rest, err = self.process.communicate(timeout=30)
+        # Read on through the buffered pipe that read 'line 0' (communicate() would skip what that
+        # read buffered ahead: lines printed 20 ms apart arrive together on a loaded machine).
+        rest, err = self.process.stdout.read(), self.process.stderr.read()
+        self.process.wait(timeout=30)
         lines = ('line 0\n' + rest.decode()).splitlines()
         numbered = [line for line in lines if line.startswith('line ')]
         self.assertEqual(numbered, ['line %d' % i for i in range(len(numbered))], 'output lost or reordered')

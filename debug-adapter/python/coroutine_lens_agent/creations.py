@@ -1,0 +1,205 @@
+"""Where each asyncio task was created: up to CREATION_STACK_DEPTH user frames of the call that
+created it, recorded by a thin wrapper around BaseEventLoop.create_task (asyncio.create_task,
+ensure_future and loop.create_task all end there).
+
+The wrapper runs for every task the program creates, so it is built to cost a few attribute reads:
+- A record is one int, never a tuple or list: containers kept per task make the garbage collector
+  run more often and walk them every time (with 100,000 tasks that cost more than the rest of the
+  recording). The int holds id(coro) in its low 64 bits, then 96 bits per frame, innermost first:
+  id(code) << 32 | f_lasti. Code objects are kept alive in a table so their ids stay theirs; the
+  line is worked out from f_lasti only when someone asks (f_lineno scans the line table).
+- The frames below the event loop (`Handle._run` → `_run_once` → `run_forever` → whoever started
+  the loop) are the same for every task created while that loop runs, so their user frames are
+  walked once per loop run (keyed by the run_forever frame, forgotten when any loop stops) instead
+  of once per task.
+Not a task factory: on 3.13.0 any factory makes create_task call task.set_name(None), renaming
+every unnamed task 'None'.
+"""
+import dis
+import sys
+
+from . import filters
+
+CREATION_STACK_DEPTH = 4  # user frames kept per created task
+_FRAME_BITS = 96
+_FRAME_MASK = (1 << _FRAME_BITS) - 1
+_LOW_64 = (1 << 64) - 1
+_LOW_32 = (1 << 32) - 1
+_FIRST_FRAME_SHIFT = 64
+_MAX_LOOP_RUNS = 64
+_PRUNE_FLOOR = 100000  # records of dead tasks (about 100 bytes each) are dropped beyond this many
+
+
+class TaskCreations:
+    """id(task) -> the record of its creation. Kept by id with id(coro) as a check, no weak
+    reference (that would cost a callback per task): records of tasks that are gone are dropped
+    when the table outgrows twice the live tasks, and a new task at a reused address overwrites its
+    record when it is created."""
+
+    def __init__(self, live_ids):
+        self._entries = {}
+        self._codes = {}  # id(code) -> code, for every code a record names
+        self._lines = {}  # id(code) << 32 | lasti -> line
+        self._outer = {}  # id(run_forever frame) -> (packed user frames below it, how many)
+        self._library_modules = {}  # module name -> whether its file is library code
+        self._live_ids = live_ids
+        self._limit = _PRUNE_FLOOR
+
+    def loop_stopped(self):
+        """A run_forever frame is about to end: its id may be reused by the next one."""
+        self._outer.clear()
+
+    def patch(self, base_events_module, report_error):
+        loop_class = base_events_module.BaseEventLoop
+        original = loop_class.create_task
+        if getattr(original, '_coroutine_lens', False):
+            return
+        events_module = sys.modules[base_events_module.__name__.rpartition('.')[0] + '.events']
+        handle_run = events_module.Handle._run.__code__
+        run_once = loop_class._run_once.__code__
+        run_forever = loop_class.run_forever.__code__
+        entries, codes, outer = self._entries, self._codes, self._outer
+        getframe = sys._getframe
+        module_name_at = getattr(sys, '_getframemodulename', None)
+        library_modules = self._library_modules
+        known = filters.library_by_filename
+        is_library = filters.is_library
+        table = self
+
+        def create_task(loop, coro, **kwargs):
+            task = original(loop, coro, **kwargs)
+            try:
+                packed, shift, count = id(coro), _FIRST_FRAME_SHIFT, 0
+                if module_name_at is None:
+                    frame = getframe(1)
+                else:  # 3.12+: skip asyncio's own frames without making frame objects of them
+                    depth = 1
+                    while True:
+                        name = module_name_at(depth)
+                        library = library_modules.get(name)
+                        if library is None:
+                            library = table._module_is_library(name)
+                        if not library:
+                            break
+                        depth += 1
+                    frame = getframe(depth) if name is not None else None
+                while frame is not None:
+                    code = frame.f_code
+                    if code is handle_run:
+                        below = frame.f_back
+                        below = below.f_back if below is not None and below.f_code is run_once else None
+                        if below is not None and below.f_code is run_forever:
+                            suffix = outer.get(id(below))
+                            if suffix is None:
+                                if len(outer) > _MAX_LOOP_RUNS:  # loop_stopped is the rule; this a bound
+                                    outer.clear()
+                                suffix = outer[id(below)] = table._user_frames(below, CREATION_STACK_DEPTH)
+                            keep = min(suffix[1], CREATION_STACK_DEPTH - count)
+                            packed |= (suffix[0] & ((1 << (_FRAME_BITS * keep)) - 1)) << shift
+                            break
+                    library = known.get(code.co_filename)
+                    if library is None:
+                        library = is_library(code.co_filename)
+                    if not library:
+                        codes[id(code)] = code
+                        packed |= (id(code) << 32 | frame.f_lasti) << shift
+                        shift += _FRAME_BITS
+                        count += 1
+                        if count == CREATION_STACK_DEPTH:
+                            break
+                    frame = frame.f_back
+                entries[id(task)] = packed
+                if len(entries) > table._limit:
+                    table._prune()
+            except Exception as error:  # a lost record costs a feature, never the program's task
+                report_error(error)
+            return task
+
+        create_task._coroutine_lens = True
+        create_task.__wrapped__ = original
+        create_task.__doc__ = original.__doc__
+        loop_class.create_task = create_task
+
+    def _module_is_library(self, name):
+        """Whether the module `name` (a frame's function's __module__) is surely library code. Any
+        doubt says no: that frame then gets made and its file looked at."""
+        module = sys.modules.get(name) if name is not None else None
+        path = getattr(module, '__file__', None)
+        library = isinstance(path, str) and filters.is_library(path)
+        if name is not None:
+            self._library_modules[name] = library
+        return library
+
+    def _user_frames(self, frame, limit):
+        """(packed, count) of up to `limit` user frames from `frame` outwards, innermost first."""
+        packed, shift, count = 0, 0, 0
+        while frame is not None and count < limit:
+            code = frame.f_code
+            if not filters.is_library(code.co_filename):
+                self._codes[id(code)] = code
+                packed |= (id(code) << 32 | frame.f_lasti) << shift
+                shift += _FRAME_BITS
+                count += 1
+            frame = frame.f_back
+        return packed, count
+
+    def _prune(self):
+        """Drop the records of tasks that are gone, unless asyncio's own count of the tasks that exist
+        says most records are still of live tasks (looking each one up costs a walk over all tasks)."""
+        entries = self._entries
+        existing = _task_count()
+        if existing is None or len(entries) > 2 * existing:
+            live = self._live_ids()
+            for key in [k for k in entries if k not in live]:
+                del entries[key]
+            existing = len(entries)
+        self._limit = max(_PRUNE_FLOOR, 2 * existing)
+
+    def _frame(self, bits):
+        """(code, line) of one packed frame."""
+        code = self._codes[bits >> 32]
+        line = self._lines.get(bits)
+        if line is None:
+            line = self._lines[bits] = line_at(code, bits & _LOW_32)
+        return code, line
+
+    def get(self, task):
+        """((code, line), ...) innermost first, or None when the creation was not recorded."""
+        packed = self._entries.get(id(task))
+        if packed is None or packed & _LOW_64 != id(task.get_coro()):
+            return None
+        frames = packed >> _FIRST_FRAME_SHIFT
+        if not frames:
+            return None
+        result = []
+        while frames:
+            result.append(self._frame(frames & _FRAME_MASK))
+            frames >>= _FRAME_BITS
+        return tuple(result)
+
+
+def _task_count():
+    """How many tasks exist (done or not, any loop), from asyncio's registry of them without walking
+    it: a WeakSet on 3.9-3.13 (plus a set of eager tasks on 3.12+). None where that is not known."""
+    tasks_module = sys.modules.get('asyncio.tasks')
+    registry = getattr(tasks_module, '_all_tasks', None)
+    if registry is None:
+        registry = getattr(tasks_module, '_scheduled_tasks', None)
+    if registry is None or sys.version_info >= (3, 14):  # 3.14 keeps native tasks in a list of its own
+        return None
+    return len(registry) + len(getattr(tasks_module, '_eager_tasks', ()))
+
+
+def line_at(code, lasti):
+    """The line `code` runs at byte offset `lasti`: what frame.f_lineno would have said."""
+    if hasattr(code, 'co_lines'):  # 3.10+
+        for start, end, line in code.co_lines():
+            if start <= lasti < end:
+                return code.co_firstlineno if line is None else line
+        return code.co_firstlineno
+    line = code.co_firstlineno
+    for offset, start_line in dis.findlinestarts(code):
+        if offset > lasti:
+            break
+        line = start_line
+    return line
