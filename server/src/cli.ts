@@ -164,10 +164,11 @@ async function check(options: Options): Promise<number> {
   }
 
   // One batch first, shared out to the worker threads in a large workspace; the loop below reads its results.
-  await engine.analyzeFiles(reported.filter((file) => engine.mayHaveFindings(file)));
+  const candidates = new Set(reported.filter((file) => engine.mayHaveFindings(file)));
+  await engine.analyzeFiles([...candidates]);
   const findings: Finding[] = [];
   for (const file of reported) {
-    if (!engine.mayHaveFindings(file)) {
+    if (!candidates.has(file)) {
       notes.push(...engine.fileNotes(file));
       continue;
     }

@@ -1,9 +1,10 @@
 /**
  * The engine through its public API: resolution corner cases, editor buffers and dependents,
- * the facts cache (hits, invalidation through a changed dependency), and bad input.
+ * the cache (hits, invalidation through a changed dependency, the facts store read only when
+ * needed and never trusted for another state of a file), and bad input.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -37,6 +38,25 @@ async function analyse(root: string, options: { reader?: SourceReader; cacheDir?
 }
 
 const codes = (engine: AnalysisEngine, file: string): string[] => engine.analyzeFile(file).findings.map((f) => `${f.range.start.line + 1}:${f.code}`);
+
+/** A reader that records the base name of every file read. */
+function countingReader(): { reader: SourceReader; reads: string[] } {
+  const reads: string[] = [];
+  const reader: SourceReader = {
+    readFile: (p) => {
+      reads.push(path.basename(p));
+      return nodeReader.readFile(p);
+    },
+    readFileSync: (p) => {
+      reads.push(path.basename(p));
+      return nodeReader.readFileSync!(p);
+    },
+  };
+  return { reader, reads };
+}
+
+/** The cache's files whose names start with `prefix` (`index-`, `facts-`). */
+const cacheFiles = (cacheDir: string, prefix: string): string[] => readdirSync(cacheDir).filter((name) => name.startsWith(prefix) && name.endsWith('.json'));
 
 describe('resolution', () => {
   test('follows re-exports through a package __init__, star imports and workspace base classes', async () => {
@@ -115,25 +135,15 @@ describe('facts cache', () => {
       'app.py': 'from helpers import helper\n\nasync def main():\n    helper()\n',
     });
     const cacheDir = path.join(root, '.cache-dir');
-    const reads: string[] = [];
-    const countingReader: SourceReader = {
-      readFile: (p) => {
-        reads.push(path.basename(p));
-        return nodeReader.readFile(p);
-      },
-      readFileSync: (p) => {
-        reads.push(path.basename(p));
-        return nodeReader.readFileSync!(p);
-      },
-    };
-    let engine = await analyse(root, { cacheDir, reader: countingReader });
+    const { reader: counting, reads } = countingReader();
+    let engine = await analyse(root, { cacheDir, reader: counting });
     assert.deepEqual(codes(engine, path.join(root, 'app.py')), []);
     await engine.flushCache();
     // helpers.py is read twice: once by the prefilter, once when resolution needs its facts.
     assert.deepEqual([...new Set(reads)].sort(), ['app.py', 'helpers.py']);
 
     reads.length = 0;
-    engine = await analyse(root, { cacheDir, reader: countingReader });
+    engine = await analyse(root, { cacheDir, reader: counting });
     assert.deepEqual(codes(engine, path.join(root, 'app.py')), []);
     assert.deepEqual(reads, [], 'nothing is read on a warm run');
 
@@ -141,9 +151,70 @@ describe('facts cache', () => {
     writeFileSync(helpers, 'import subprocess\n\ndef helper():\n    subprocess.run(["ls"])\n');
     const later = new Date(statSync(helpers).mtimeMs + 5000);
     utimesSync(helpers, later, later);
-    engine = await analyse(root, { cacheDir, reader: countingReader });
+    engine = await analyse(root, { cacheDir, reader: counting });
     assert.deepEqual(reads, ['helpers.py'], 'only the changed file is read');
     assert.deepEqual(codes(engine, path.join(root, 'app.py')), ['4:CORO120']);
+  });
+
+  test('a warm run where nothing changed needs only the index: the facts store is not read', async () => {
+    const root = workspace({
+      'helpers.py': 'import time\n\ndef helper():\n    time.sleep(1)\n',
+      'app.py': 'from helpers import helper\n\nasync def main():\n    helper()\n',
+      'caller.py': 'from app import main\n\ndef run():\n    main()\n',
+    });
+    const cacheDir = path.join(root, '.cache-dir');
+    const { reader, reads } = countingReader();
+    const cold = await analyse(root, { cacheDir, reader });
+    const expected = ['app.py', 'caller.py'].map((name) => codes(cold, path.join(root, name)));
+    assert.deepEqual(expected, [['4:CORO120'], ['4:CORO200']]);
+    await cold.flushCache();
+
+    // Were the store read, garbage there would send the engine back to the sources (reads).
+    for (const name of cacheFiles(cacheDir, 'facts-')) writeFileSync(path.join(cacheDir, name), 'not json');
+    reads.length = 0;
+    const warm = await analyse(root, { cacheDir, reader });
+    assert.ok(warm.mayHaveFindings(path.join(root, 'caller.py')), 'coroutine names come from the index');
+    assert.deepEqual(['app.py', 'caller.py'].map((name) => codes(warm, path.join(root, name))), expected);
+    assert.deepEqual(reads, [], 'nothing is read on a warm run');
+  });
+
+  test('facts the store lost, or kept from another state of a file, are parsed again from the source', async () => {
+    const root = workspace({
+      'helpers.py': 'def helper():\n    return 1\n',
+      'app.py': 'from helpers import helper\n\nasync def main():\n    helper()\n',
+    });
+    const cacheDir = path.join(root, '.cache-dir');
+    const helpers = path.join(root, 'helpers.py');
+    const app = path.join(root, 'app.py');
+    const touch = (file: string, text: string): void => {
+      writeFileSync(file, text);
+      const later = new Date(statSync(file).mtimeMs + 5000);
+      utimesSync(file, later, later);
+    };
+    let engine = await analyse(root, { cacheDir });
+    assert.deepEqual(codes(engine, app), []);
+    await engine.flushCache();
+    const [storeName] = cacheFiles(cacheDir, 'facts-');
+    const oldStore = readFileSync(path.join(cacheDir, storeName!));
+
+    touch(helpers, 'import subprocess\n\ndef helper():\n    subprocess.run(["ls"])\n');
+    engine = await analyse(root, { cacheDir });
+    assert.deepEqual(codes(engine, app), ['4:CORO120']);
+    await engine.flushCache();
+
+    // The index now describes the blocking helper; the store is put back to the harmless one.
+    writeFileSync(path.join(cacheDir, storeName!), oldStore);
+    touch(app, 'from helpers import helper\n\n\nasync def main():\n    helper()\n');
+    const { reader, reads } = countingReader();
+    engine = await analyse(root, { cacheDir, reader });
+    assert.deepEqual(codes(engine, app), ['5:CORO120'], 'facts of an older helpers.py are not trusted');
+    assert.ok(reads.includes('helpers.py'), 'helpers.py is parsed again');
+    await engine.flushCache();
+
+    rmSync(path.join(cacheDir, storeName!));
+    touch(app, 'from helpers import helper\n\nasync def main():\n    helper()\n');
+    engine = await analyse(root, { cacheDir });
+    assert.deepEqual(codes(engine, app), ['4:CORO120'], 'a missing store is parsed again');
   });
 });
 

@@ -1,14 +1,19 @@
 /**
- * The on-disk facts cache: per file, the stat it was read with, the content hash, whether the
- * prefilter found coroutine code, and the extracted facts. Facts depend only on the file's bytes
- * and the engine version (both in the key); findings — which also depend on the configuration
- * and on other files — are always recomputed from facts, so a changed dependency or setting can
- * never leave a stale finding behind.
+ * The on-disk cache of one root, in two files. The index (`index-*.json`, small) holds per file the
+ * stat it was read with, the content hash, the prefilter's verdict, the names of its coroutine
+ * functions, and its last findings with the keys that prove them valid. The facts store
+ * (`facts-*.json`, most of the bytes) holds the extracted facts and is read only when something
+ * must be analysed again: a warm run where nothing changed reads the index alone.
+ *
+ * Facts depend only on the file's bytes and the engine version (both in the key); findings — which
+ * also depend on the configuration and on other files — are reused only while their key and every
+ * dependency's hash hold, so a changed dependency or setting never leaves a stale finding behind.
  */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { readFileSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { FileResult } from './api';
+import { coroutineFunctionNames } from './coroutineFunctions';
 import type { ModuleFacts } from './facts';
 import type { StatementCalls } from './prefilter';
 import { ENGINE_VERSION } from './version';
@@ -21,7 +26,8 @@ export interface CachedFile {
   relevant: boolean;
   /** For a file the prefilter rejects: its statement calls and imports (prefilter.ts statementCalls). */
   calls?: StatementCalls;
-  facts?: ModuleFacts;
+  /** Present when the facts store holds this file's facts: the names of its coroutine functions. */
+  coroutines?: string[];
   problem?: string;
 }
 
@@ -32,10 +38,21 @@ export interface CachedResult {
   result: FileResult;
 }
 
-interface CacheFile {
+interface IndexFile {
   engineVersion: string;
   files: Record<string, CachedFile>;
   results?: Record<string, CachedResult>;
+}
+
+/** Facts are kept with the hash of the bytes they came from: a store and an index written by different runs never mix. */
+interface StoredFacts {
+  hash: string;
+  facts: ModuleFacts;
+}
+
+interface FactsFile {
+  engineVersion: string;
+  facts: Record<string, StoredFacts>;
 }
 
 const GITIGNORE = '# Automatically created by coroutine-lens.\n*\n';
@@ -47,16 +64,22 @@ export function contentHash(bytes: Uint8Array): string {
 export class FactsCache {
   private files: Record<string, CachedFile> = {};
   private results: Record<string, CachedResult> = {};
+  /** The facts store, once something needed it (undefined: not read yet). */
+  private stored: Record<string, StoredFacts> | undefined;
   private dirty = false;
+  private factsDirty = false;
 
-  private constructor(private readonly file: string) {}
+  private constructor(
+    private readonly indexFile: string,
+    private readonly factsFile: string,
+  ) {}
 
   /** Opens the cache for `root` under `cacheDir`; a missing, corrupt or other-version cache is empty. */
   static async open(cacheDir: string, root: string): Promise<FactsCache> {
     const name = createHash('sha1').update(path.resolve(root)).digest('hex').slice(0, 16);
-    const cache = new FactsCache(path.join(cacheDir, `facts-${name}.json`));
+    const cache = new FactsCache(path.join(cacheDir, `index-${name}.json`), path.join(cacheDir, `facts-${name}.json`));
     try {
-      const stored = JSON.parse(await fs.readFile(cache.file, 'utf8')) as CacheFile;
+      const stored = JSON.parse(await fs.readFile(cache.indexFile, 'utf8')) as IndexFile;
       if (stored.engineVersion === ENGINE_VERSION && stored.files && typeof stored.files === 'object') {
         cache.files = stored.files;
         cache.results = stored.results ?? {};
@@ -71,9 +94,24 @@ export class FactsCache {
     return this.files[file];
   }
 
-  set(file: string, entry: CachedFile): void {
+  /** Records a file; with `facts`, they are stored under `entry.hash` and `entry.coroutines` is set from them. */
+  set(file: string, entry: CachedFile, facts?: ModuleFacts): void {
+    if (facts) {
+      this.store()[file] = { hash: entry.hash, facts };
+      entry = { ...entry, coroutines: coroutineFunctionNames(facts) };
+      this.factsDirty = true;
+    }
     this.files[file] = entry;
     this.dirty = true;
+  }
+
+  /**
+   * The stored facts of `file` when they came from bytes with `hash`, else undefined. The first call
+   * reads the whole facts store (synchronously: resolution asks for facts mid-walk).
+   */
+  facts(file: string, hash: string): ModuleFacts | undefined {
+    const stored = this.store()[file];
+    return stored?.hash === hash ? stored.facts : undefined;
   }
 
   getResult(file: string): CachedResult | undefined {
@@ -88,6 +126,7 @@ export class FactsCache {
   /** Facts already stored were completed in place (a lazy block parsed): write them on save. */
   markDirty(): void {
     this.dirty = true;
+    this.factsDirty = true;
   }
 
   /** Drops entries of files that no longer exist, so the cache does not grow without bound. */
@@ -103,13 +142,51 @@ export class FactsCache {
 
   async save(): Promise<void> {
     if (!this.dirty) return;
-    const created = await fs.mkdir(path.dirname(this.file), { recursive: true });
+    const created = await fs.mkdir(path.dirname(this.indexFile), { recursive: true });
     // A folder this cache made holds nothing to commit: say so to git, as ruff does for `.ruff_cache`.
     // Only then — a `--cache-dir` the user points at an existing folder keeps whatever it has.
-    if (created !== undefined) await fs.writeFile(path.join(path.dirname(this.file), '.gitignore'), GITIGNORE, { flag: 'wx' }).catch(() => undefined);
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    await fs.writeFile(temporary, JSON.stringify({ engineVersion: ENGINE_VERSION, files: this.files, results: this.results } satisfies CacheFile));
-    await fs.rename(temporary, this.file);
+    if (created !== undefined) await fs.writeFile(path.join(path.dirname(this.indexFile), '.gitignore'), GITIGNORE, { flag: 'wx' }).catch(() => undefined);
+    // The store first: an index is never written ahead of the facts it announces.
+    if (this.factsDirty && this.stored) {
+      const kept: Record<string, StoredFacts> = {};
+      for (const [file, stored] of Object.entries(this.stored)) {
+        const entry = this.files[file];
+        if (entry?.hash !== stored.hash) continue; // a removed or changed file: its facts are dead weight
+        kept[file] = stored;
+        // Lazy blocks parsed since may have defined coroutine functions: the index's names follow the facts.
+        entry.coroutines = coroutineFunctionNames(stored.facts);
+      }
+      this.stored = kept;
+      await writeAtomically(this.factsFile, JSON.stringify({ engineVersion: ENGINE_VERSION, facts: kept } satisfies FactsFile));
+      this.factsDirty = false;
+    }
+    await writeAtomically(this.indexFile, JSON.stringify({ engineVersion: ENGINE_VERSION, files: this.files, results: this.results } satisfies IndexFile));
     this.dirty = false;
   }
+
+  private store(): Record<string, StoredFacts> {
+    if (!this.stored) {
+      this.stored = {};
+      try {
+        const read = JSON.parse(readFileSync(this.factsFile, 'utf8')) as FactsFile;
+        if (read.engineVersion === ENGINE_VERSION && read.facts && typeof read.facts === 'object') this.stored = read.facts;
+      } catch {
+        // No store yet, or unreadable: every file's facts are parsed again from its source.
+      }
+      // Index entries whose facts the store lacks announce nothing any more.
+      for (const [file, entry] of Object.entries(this.files)) {
+        if (entry.coroutines && this.stored[file]?.hash !== entry.hash) {
+          delete entry.coroutines;
+          this.dirty = true;
+        }
+      }
+    }
+    return this.stored;
+  }
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(temporary, text);
+  await fs.rename(temporary, file);
 }

@@ -10,6 +10,7 @@ import type { Parser, Tree } from 'web-tree-sitter';
 import { Edit } from './parser';
 import type { FileResult, Note } from './api';
 import { FactsCache, contentHash, type CachedFile } from './cache';
+import { coroutineFunctionNames } from './coroutineFunctions';
 import { configurationKey, defaultConfiguration, type Configuration } from './config';
 import type { ModuleFacts } from './facts';
 import { BufferFacts, BufferFindings } from './incremental';
@@ -70,6 +71,8 @@ interface FileEntry {
   /** When the prefilter rejects the file: its statement calls and imports (may it drop a coroutine? CORO200). */
   calls?: StatementCalls;
   facts?: ModuleFacts;
+  /** Facts the cache's store holds for this file, not read yet (a warm run reads them only to analyse again). */
+  stored?: { hash: string; coroutines: string[] };
   /** Why the file could not be analysed (read error, encoding, size …). */
   problem?: string;
   /** Editor buffer text, overriding the disk. */
@@ -126,9 +129,7 @@ export class AnalysisEngine {
           // Every coroutine function is in eager facts: the prefilter never leaves `async def` or a
           // coroutine decorator lazy. A decorated generator counts (CORO202), whatever its decorator.
           this.names = new Set();
-          for (const entry of this.files.values()) {
-            for (const fn of entry.facts?.functions ?? []) if (fn.isAsync || (fn.hasYield && fn.decorators.length)) this.names.add(fn.name);
-          }
+          for (const entry of this.files.values()) for (const name of coroutinesOf(entry)) this.names.add(name);
         }
         return this.names;
       },
@@ -197,7 +198,7 @@ export class AnalysisEngine {
   mayHaveFindings(file: string): boolean {
     const entry = this.files.get(path.resolve(file));
     if (!entry) return false;
-    this.homes ??= coroutineHomes(this.files.values(), (fn) => fn.isAsync || (fn.hasYield && fn.decorators.length > 0));
+    this.homes ??= coroutineHomes([...this.files.values()].map((e) => ({ module: e.module, coroutines: coroutinesOf(e) })));
     return entry.relevant !== false || mayDropCoroutine(entry.calls, entry.module, entry.isPackage, this.homes);
   }
 
@@ -219,6 +220,7 @@ export class AnalysisEngine {
       entry.bufferFacts = undefined;
       entry.text = text;
       entry.facts = undefined;
+      entry.stored = undefined;
       entry.problem = refused;
       entry.relevant = true;
       this.invalidate();
@@ -243,6 +245,7 @@ export class AnalysisEngine {
     // Findings come from facts alone (a buffer has no lazy blocks to read from its text): equal facts, equal findings everywhere.
     const unchanged = facts !== undefined && facts === entry.facts;
     entry.facts = facts;
+    entry.stored = undefined;
     if (unchanged) return;
     // Only coroutines' bodies changed: their own findings are all that can change (see BufferFindings).
     if (facts && this.bufferFindings.recheckOnly(file, facts)) this.results.delete(file);
@@ -258,6 +261,7 @@ export class AnalysisEngine {
     entry.bufferFacts = undefined;
     entry.text = undefined;
     entry.facts = undefined;
+    entry.stored = undefined;
     entry.parsing = undefined;
     entry.relevant = undefined;
     entry.problem = undefined;
@@ -338,6 +342,7 @@ export class AnalysisEngine {
   }
 
   private snapshot(): EngineSnapshot {
+    for (const entry of this.files.values()) if (entry.stored) this.loadStored(entry);
     return {
       files: [...this.files.values()].map((e) => ({ path: e.path, module: e.module, isPackage: e.isPackage, ...(e.facts ? { facts: e.facts } : {}), ...(e.problem ? { problem: e.problem } : {}) })),
       modules: [...this.modules],
@@ -494,6 +499,7 @@ export class AnalysisEngine {
   private source(file: string): ModuleSource | undefined {
     const entry = this.files.get(file);
     if (!entry) return undefined;
+    if (entry.stored) this.loadStored(entry);
     if (!entry.facts && !entry.problem) {
       let text = entry.text;
       let hash: string | undefined;
@@ -513,7 +519,7 @@ export class AnalysisEngine {
       const cache = this.cacheOf(file);
       const cached = cache?.get(file);
       if (cache && cached && hash === cached.hash && entry.text === undefined) {
-        cache.set(file, { ...cached, ...(entry.facts ? { facts: entry.facts } : {}), ...(entry.problem ? { problem: entry.problem } : {}) });
+        cache.set(file, { ...cached, ...(entry.problem ? { problem: entry.problem } : {}) }, entry.facts);
       }
     }
     return entry.facts && { path: file, module: entry.module, facts: entry.facts };
@@ -594,10 +600,11 @@ export class AnalysisEngine {
           if (entry.text !== undefined) return; // an open editor buffer wins over the disk
           entry.stat = { mtimeMs: file.mtimeMs, size: file.size };
           entry.facts = undefined;
+          entry.stored = undefined;
           entry.parsing = undefined;
           entry.problem = undefined;
           const cached = cache?.get(file.path);
-          if (cached && cached.mtimeMs === file.mtimeMs && cached.size === file.size && (cached.facts || !cached.relevant || cached.problem)) {
+          if (cached && cached.mtimeMs === file.mtimeMs && cached.size === file.size && (cached.coroutines || !cached.relevant || cached.problem)) {
             this.adopt(entry, cached);
             return;
           }
@@ -610,7 +617,7 @@ export class AnalysisEngine {
           }
           // The hash keys the cache only: without one it is not worth computing.
           const hash = cache ? contentHash(bytes) : '';
-          if (cached && cached.hash === hash && (cached.facts || !cached.relevant || cached.problem)) {
+          if (cached && cached.hash === hash && (cached.coroutines || !cached.relevant || cached.problem)) {
             this.adopt(entry, cached);
             cache?.set(file.path, { ...cached, mtimeMs: file.mtimeMs, size: file.size });
             return;
@@ -644,8 +651,16 @@ export class AnalysisEngine {
   private adopt(entry: FileEntry, cached: CachedFile): void {
     entry.relevant = cached.relevant;
     entry.calls = cached.calls;
-    if (cached.facts) entry.facts = cached.facts;
+    // The facts stay in the store until something needs them (loadStored).
+    if (cached.coroutines) entry.stored = { hash: cached.hash, coroutines: cached.coroutines };
     if (cached.problem) entry.problem = cached.problem;
+  }
+
+  /** Reads the facts the cache stored for `entry`; without them (a store lost), source() parses the file again. */
+  private loadStored(entry: FileEntry): void {
+    const { hash } = entry.stored!;
+    entry.stored = undefined;
+    entry.facts = this.cacheOf(entry.path)?.facts(entry.path, hash);
   }
 
   /** Facts of a file the prefilter marked: queued for the workers when there are some (so parsing overlaps reading), else parsed now. */
@@ -657,12 +672,14 @@ export class AnalysisEngine {
     const facts = pool ? await pool.extract(job, here) : here();
     if (entry.parsing !== token) return; // read again or opened in the editor since: this parse is stale
     entry.parsing = undefined;
-    if (facts) {
-      entry.facts = facts;
-      cached.facts = facts;
-    }
-    cache?.set(entry.path, cached);
+    if (facts) entry.facts = facts;
+    cache?.set(entry.path, cached, facts);
   }
+}
+
+/** The names of an entry's coroutine functions: from its facts, or the cache's record of them while those are not read. */
+function coroutinesOf(entry: FileEntry): string[] {
+  return entry.facts ? coroutineFunctionNames(entry.facts) : (entry.stored?.coroutines ?? []);
 }
 
 /** The single edit that turns `before` into `after` (common prefix and suffix kept), for tree.edit. */

@@ -5,7 +5,7 @@
  * regular-expression scan is ~50× cheaper than a parse, so only files that pass are parsed up
  * front; the modules their calls lead into are parsed on demand.
  */
-import { absoluteModule, type FunctionFact, type ModuleFacts } from './facts';
+import { absoluteModule } from './facts';
 import { libraryCoroutineFunctions } from './rules/catalogue';
 
 export function prefilterFor(extraDecorators: string[]): (text: string) => boolean {
@@ -93,15 +93,15 @@ const libraryHomes: Array<[string, string]> = [...libraryCoroutineFunctions].map
 /** Last names of the catalogue's library coroutine functions (`asyncio.sleep` → `sleep`). */
 export const libraryCoroutineNames: ReadonlySet<string> = new Set(libraryHomes.map(([name]) => name));
 
-/** CoroutineHomes of the workspace's coroutine functions (as `isCoroutine` says) and the library ones. */
-export function coroutineHomes(modules: Iterable<{ module: string; facts?: ModuleFacts }>, isCoroutine: (fn: FunctionFact) => boolean): CoroutineHomes {
+/** CoroutineHomes of the workspace's coroutine functions (each module with their names) and the library ones. */
+export function coroutineHomes(modules: Iterable<{ module: string; coroutines: Iterable<string> }>): CoroutineHomes {
   const homes = new Map<string, string[]>();
   const add = (name: string, module: string): void => {
     const list = homes.get(name);
     if (!list) homes.set(name, [module]);
     else if (!list.includes(module)) list.push(module);
   };
-  for (const { module, facts } of modules) for (const fn of facts?.functions ?? []) if (isCoroutine(fn)) add(fn.name, module);
+  for (const { module, coroutines } of modules) for (const name of coroutines) add(name, module);
   for (const [name, module] of libraryHomes) add(name, module);
   return homes;
 }

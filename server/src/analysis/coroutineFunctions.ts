@@ -1,0 +1,16 @@
+/**
+ * Which functions count as coroutine functions workspace-wide (for CORO200 / CORO202 and the
+ * prefilter's second look at files without coroutine code). Shared by the engine and the cache,
+ * which keeps these names per file so a warm run needs no facts to know them.
+ */
+import type { FunctionFact, ModuleFacts } from './facts';
+
+/** An `async def`, or a decorated generator whatever its decorator (CORO202). */
+export function countsAsCoroutine(fn: FunctionFact): boolean {
+  return fn.isAsync || (fn.hasYield && fn.decorators.length > 0);
+}
+
+/** The names of a module's coroutine functions, each once, in order of definition. */
+export function coroutineFunctionNames(facts: ModuleFacts): string[] {
+  return [...new Set(facts.functions.filter(countsAsCoroutine).map((fn) => fn.name))];
+}
