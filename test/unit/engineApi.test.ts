@@ -178,6 +178,22 @@ describe('facts cache', () => {
     assert.deepEqual(reads, [], 'nothing is read on a warm run');
   });
 
+  test('a cache written under other coroutine decorators is not trusted (the prefilter verdict depends on them)', async () => {
+    const root = workspace({ 'app.py': 'import time\nfrom mylib import deco\n\n@deco\ndef handler():\n    time.sleep(1)\n    yield 1\n' });
+    const app = path.join(root, 'app.py');
+    const run = async (extraCoroutineDecorators: string[]): Promise<string[]> => {
+      const engine = await AnalysisEngine.create({ wasmDir, cacheDir: path.join(root, '.cache-dir') });
+      engine.setConfiguration(root, mergeConfiguration(defaultConfiguration(), { extraCoroutineDecorators }));
+      await engine.indexWorkspace(root);
+      const found = engine.mayHaveFindings(app) ? codes(engine, app) : [];
+      await engine.flushCache();
+      return found;
+    };
+    assert.deepEqual(await run([]), [], 'not a coroutine without the setting');
+    assert.deepEqual(await run(['mylib.deco']), ['6:ASYNC251'], 'the setting added, warm');
+    assert.deepEqual(await run([]), [], 'the setting removed, warm');
+  });
+
   test('facts the store lost, or kept from another state of a file, are parsed again from the source', async () => {
     const root = workspace({
       'helpers.py': 'def helper():\n    return 1\n',

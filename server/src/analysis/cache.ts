@@ -5,9 +5,11 @@
  * (`facts-*.json`, most of the bytes) holds the extracted facts and is read only when something
  * must be analysed again: a warm run where nothing changed reads the index alone.
  *
- * Facts depend only on the file's bytes and the engine version (both in the key); findings — which
- * also depend on the configuration and on other files — are reused only while their key and every
- * dependency's hash hold, so a changed dependency or setting never leaves a stale finding behind.
+ * Facts and the prefilter's verdict depend on the file's bytes, the engine version and the settings
+ * that decide what is coroutine code (extra coroutine decorators; lazy parsing): a cache written
+ * under other ones is empty (`factsKey`). Findings — which also depend on the rest of the
+ * configuration and on other files — are reused only while their key and every dependency's hash
+ * hold, so a changed dependency or setting never leaves a stale finding behind.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, promises as fs } from 'node:fs';
@@ -40,6 +42,7 @@ export interface CachedResult {
 
 interface IndexFile {
   engineVersion: string;
+  factsKey: string;
   files: Record<string, CachedFile>;
   results?: Record<string, CachedResult>;
 }
@@ -52,6 +55,7 @@ interface StoredFacts {
 
 interface FactsFile {
   engineVersion: string;
+  factsKey: string;
   facts: Record<string, StoredFacts>;
 }
 
@@ -70,17 +74,19 @@ export class FactsCache {
   private factsDirty = false;
 
   private constructor(
+    /** The settings facts were extracted under (see the file comment). */
+    readonly factsKey: string,
     private readonly indexFile: string,
     private readonly factsFile: string,
   ) {}
 
-  /** Opens the cache for `root` under `cacheDir`; a missing, corrupt or other-version cache is empty. */
-  static async open(cacheDir: string, root: string): Promise<FactsCache> {
+  /** Opens the cache for `root` under `cacheDir`; a missing, corrupt, other-version or other-`factsKey` cache is empty. */
+  static async open(cacheDir: string, root: string, factsKey: string): Promise<FactsCache> {
     const name = createHash('sha1').update(path.resolve(root)).digest('hex').slice(0, 16);
-    const cache = new FactsCache(path.join(cacheDir, `index-${name}.json`), path.join(cacheDir, `facts-${name}.json`));
+    const cache = new FactsCache(factsKey, path.join(cacheDir, `index-${name}.json`), path.join(cacheDir, `facts-${name}.json`));
     try {
       const stored = JSON.parse(await fs.readFile(cache.indexFile, 'utf8')) as IndexFile;
-      if (stored.engineVersion === ENGINE_VERSION && stored.files && typeof stored.files === 'object') {
+      if (stored.engineVersion === ENGINE_VERSION && stored.factsKey === factsKey && stored.files && typeof stored.files === 'object') {
         cache.files = stored.files;
         cache.results = stored.results ?? {};
       }
@@ -157,10 +163,10 @@ export class FactsCache {
         entry.coroutines = coroutineFunctionNames(stored.facts);
       }
       this.stored = kept;
-      await writeAtomically(this.factsFile, JSON.stringify({ engineVersion: ENGINE_VERSION, facts: kept } satisfies FactsFile));
+      await writeAtomically(this.factsFile, JSON.stringify({ engineVersion: ENGINE_VERSION, factsKey: this.factsKey, facts: kept } satisfies FactsFile));
       this.factsDirty = false;
     }
-    await writeAtomically(this.indexFile, JSON.stringify({ engineVersion: ENGINE_VERSION, files: this.files, results: this.results } satisfies IndexFile));
+    await writeAtomically(this.indexFile, JSON.stringify({ engineVersion: ENGINE_VERSION, factsKey: this.factsKey, files: this.files, results: this.results } satisfies IndexFile));
     this.dirty = false;
   }
 
@@ -169,7 +175,7 @@ export class FactsCache {
       this.stored = {};
       try {
         const read = JSON.parse(readFileSync(this.factsFile, 'utf8')) as FactsFile;
-        if (read.engineVersion === ENGINE_VERSION && read.facts && typeof read.facts === 'object') this.stored = read.facts;
+        if (read.engineVersion === ENGINE_VERSION && read.factsKey === this.factsKey && read.facts && typeof read.facts === 'object') this.stored = read.facts;
       } catch {
         // No store yet, or unreadable: every file's facts are parsed again from its source.
       }

@@ -569,12 +569,20 @@ export class AnalysisEngine {
 
   private async cacheFor(root: string): Promise<FactsCache | undefined> {
     if (!this.options.cacheDir) return undefined;
+    const key = this.factsKey(root);
     let cache = this.caches.get(root);
-    if (!cache) {
-      cache = await FactsCache.open(this.options.cacheDir, root);
+    if (cache?.factsKey !== key) {
+      cache = await FactsCache.open(this.options.cacheDir, root, key);
       this.caches.set(root, cache);
     }
     return cache;
+  }
+
+  /** What facts and prefilter verdicts under `root` depend on besides the bytes: lazy parsing, and the extra coroutine decorators of every configuration that applies there. */
+  private factsKey(root: string): string {
+    const applying = [...this.configs].filter(([configured]) => configured === root || configured.startsWith(root + path.sep) || root.startsWith(configured + path.sep));
+    const decorators = applying.map(([configured, config]) => [configured, [...config.extraCoroutineDecorators].sort()] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return JSON.stringify({ lazyParsing: this.options.lazyParsing !== false, decorators });
   }
 
   private async loadFiles(
