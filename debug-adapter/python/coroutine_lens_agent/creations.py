@@ -40,7 +40,7 @@ class TaskCreations:
         self._entries = {}
         self._codes = {}  # id(code) -> code, for every code a record names
         self._lines = {}  # id(code) << 32 | lasti -> line
-        self._outer = {}  # id(run_forever frame) -> (packed user frames below it, how many)
+        self._outer = {}  # id(run_forever frame) -> the user frames below it, packed (see _suffixes)
         self._library_modules = {}  # module name -> whether its file is library code
         self._live_ids = live_ids
         self._limit = _PRUNE_FLOOR
@@ -89,13 +89,12 @@ class TaskCreations:
                         below = frame.f_back
                         below = below.f_back if below is not None and below.f_code is run_once else None
                         if below is not None and below.f_code is run_forever:
-                            suffix = outer.get(id(below))
-                            if suffix is None:
+                            suffixes = outer.get(id(below))
+                            if suffixes is None:
                                 if len(outer) > _MAX_LOOP_RUNS:  # loop_stopped is the rule; this a bound
                                     outer.clear()
-                                suffix = outer[id(below)] = table._user_frames(below, CREATION_STACK_DEPTH)
-                            keep = min(suffix[1], CREATION_STACK_DEPTH - count)
-                            packed |= (suffix[0] & ((1 << (_FRAME_BITS * keep)) - 1)) << shift
+                                suffixes = outer[id(below)] = table._suffixes(below)
+                            packed |= suffixes[count]
                             break
                     library = known.get(code.co_filename)
                     if library is None:
@@ -130,10 +129,11 @@ class TaskCreations:
             self._library_modules[name] = library
         return library
 
-    def _user_frames(self, frame, limit):
-        """(packed, count) of up to `limit` user frames from `frame` outwards, innermost first."""
+    def _suffixes(self, frame):
+        """The user frames from `frame` outwards, packed ready to OR into a record that already
+        holds 0, 1, 2 or 3 frames (index: that count), up to CREATION_STACK_DEPTH in all."""
         packed, shift, count = 0, 0, 0
-        while frame is not None and count < limit:
+        while frame is not None and count < CREATION_STACK_DEPTH:
             code = frame.f_code
             if not filters.is_library(code.co_filename):
                 self._codes[id(code)] = code
@@ -141,7 +141,8 @@ class TaskCreations:
                 shift += _FRAME_BITS
                 count += 1
             frame = frame.f_back
-        return packed, count
+        return tuple((packed & ((1 << (_FRAME_BITS * (CREATION_STACK_DEPTH - held))) - 1))
+                     << (_FIRST_FRAME_SHIFT + _FRAME_BITS * held) for held in range(CREATION_STACK_DEPTH))
 
     def _prune(self):
         """Drop the records of tasks that are gone, unless asyncio's own count of the tasks that exist
