@@ -3,7 +3,7 @@
  * (any folder with a `pyvenv.cfg`, and the usual names), caches, `node_modules` and the configured
  * exclude globs; follows symbolic links but never into a folder it has already entered (loops).
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Dirent, type Stats } from 'node:fs';
 import * as path from 'node:path';
 
 /** The folders ruff skips by default, so both tools see the same files. */
@@ -32,34 +32,47 @@ export function globMatcher(patterns: string[]): (relative: string) => boolean {
   return (relative) => regexes.some((r) => r.test(relative.replace(/\\/g, '/')));
 }
 
+/** A folder's real path and its entries, or why either could not be read. */
+type Listing = { real?: string; entries?: Dirent[]; error?: Error };
+
+async function list(dir: string): Promise<Listing> {
+  const listing: Listing = {};
+  try {
+    listing.real = await fs.realpath(dir);
+    listing.entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    listing.error = error as Error;
+  }
+  return listing;
+}
+
 export async function walkPython(root: string, exclude: string[], signal?: AbortSignal): Promise<WalkResult> {
   const result: WalkResult = { files: [], packages: new Set(), problems: [] };
   const excluded = globMatcher(exclude);
   const visited = new Set<string>();
-  const pending: string[] = [root];
+  // A folder is listed as soon as it is found, so the file system works on many at once; the walk
+  // still takes them in depth-first order, so what it decides (which path of a loop wins) is unchanged.
+  const pending: Array<{ dir: string; listing: Promise<Listing> }> = [{ dir: root, listing: list(root) }];
+  // The files of each folder, stat'ed while the walk goes on.
+  const statting: Array<{ at: number; files: string[]; stats: Promise<Array<Stats | Error>> }> = [];
   while (pending.length) {
     if (signal?.aborted) break;
-    const dir = pending.pop()!;
-    let real: string;
-    let entries: import('node:fs').Dirent[];
-    try {
-      real = await fs.realpath(dir);
-      if (visited.has(real)) {
-        result.problems.push({ path: dir, message: `skipped: symbolic link loop (already visited ${real})` });
-        continue;
-      }
-      visited.add(real);
-      entries = await fs.readdir(dir, { withFileTypes: true });
-    } catch (error) {
-      result.problems.push({ path: dir, message: `cannot read folder: ${(error as Error).message}` });
+    const { dir, listing } = pending.pop()!;
+    const { real, entries, error } = await listing;
+    if (real !== undefined && visited.has(real)) {
+      result.problems.push({ path: dir, message: `skipped: symbolic link loop (already visited ${real})` });
+      continue;
+    }
+    if (real !== undefined) visited.add(real);
+    if (!entries) {
+      result.problems.push({ path: dir, message: `cannot read folder: ${error!.message}` });
       continue;
     }
     if (dir !== root && entries.some((e) => e.name === 'pyvenv.cfg')) continue;
     const files: string[] = [];
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
-      const relative = path.relative(root, full);
-      if (exclude.length && excluded(relative)) continue;
+      if (exclude.length && excluded(path.relative(root, full))) continue;
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
@@ -73,18 +86,22 @@ export async function walkPython(root: string, exclude: string[], signal?: Abort
         }
       }
       if (isDir) {
-        if (!SKIPPED.has(entry.name)) pending.push(full);
+        if (!SKIPPED.has(entry.name)) pending.push({ dir: full, listing: list(full) });
       } else if (isFile && entry.name.endsWith('.py')) {
         files.push(full);
         if (entry.name === '__init__.py') result.packages.add(dir);
       }
     }
-    const stats = await Promise.all(files.map((f) => fs.stat(f).then((s) => s, (e: Error) => e)));
-    files.forEach((file, i) => {
-      const stat = stats[i]!;
-      if (stat instanceof Error) result.problems.push({ path: file, message: `cannot read: ${stat.message}` });
-      else result.files.push({ path: file, size: stat.size, mtimeMs: stat.mtimeMs });
+    statting.push({ at: result.problems.length, files, stats: Promise.all(files.map((f) => fs.stat(f).then((s) => s, (e: Error) => e))) });
+  }
+  // Last folder first, so each batch's problems go back where the walk met them.
+  for (const { at, files, stats } of statting.reverse()) {
+    const problems: WalkResult['problems'] = [];
+    (await stats).forEach((stat, i) => {
+      if (stat instanceof Error) problems.push({ path: files[i]!, message: `cannot read: ${stat.message}` });
+      else result.files.push({ path: files[i]!, size: stat.size, mtimeMs: stat.mtimeMs });
     });
+    result.problems.splice(at, 0, ...problems);
   }
   result.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return result;
