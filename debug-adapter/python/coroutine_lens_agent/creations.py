@@ -2,7 +2,8 @@
 created it, recorded by a thin wrapper around BaseEventLoop.create_task (asyncio.create_task,
 ensure_future and loop.create_task all end there).
 
-The wrapper runs for every task the program creates, so it is built to cost a few attribute reads:
+The wrapper runs for every task the program creates, so it is built to cost as little as Python
+code can (measured with callgrind: docs/architecture-agent.md, "Cost"):
 - A record is one int, never a tuple or list: containers kept per task make the garbage collector
   run more often and walk them every time (with 100,000 tasks that cost more than the rest of the
   recording). The int holds id(coro) in its low 64 bits, then 96 bits per frame, innermost first:
@@ -12,6 +13,8 @@ The wrapper runs for every task the program creates, so it is built to cost a fe
   the loop) are the same for every task created while that loop runs, so their user frames are
   walked once per loop run (keyed by the run_forever frame, forgotten when any loop stops) instead
   of once per task.
+- On 3.12+ asyncio's own frames on top (ensure_future, gather, TaskGroup.create_task) are skipped
+  by module name (sys._getframemodulename), without making frame objects of them.
 Not a task factory: on 3.13.0 any factory makes create_task call task.set_name(None), renaming
 every unnamed task 'None'.
 """
