@@ -87,6 +87,22 @@ describe('coroutine-lens check', () => {
     assert.equal(warm.stdout, cold.stdout);
   });
 
+  test('--format json is byte-identical cold, warm, and warm after a dependency changed', () => {
+    const project = path.join(scratch, 'chains-edited');
+    cpSync(chains, project, { recursive: true });
+    const json = (...args: string[]): string => run(['check', '--format', 'json', ...args, '.'], { cwd: project }).stdout;
+    const cold = json('--no-cache');
+    assert.equal(json(), cold, 'the run that fills the cache');
+    assert.equal(json(), cold, 'warm');
+    const io = path.join(project, 'app', 'util', 'io.py');
+    // The helper three hops from the coroutines stops blocking: their CORO120 findings must go.
+    writeFileSync(io, readFileSync(io, 'utf8').replace('    with open("config.ini") as f:\n        return f.read()\n', '    return ""\n'));
+    const edited = json('--no-cache');
+    assert.notEqual(edited, cold, 'the edit changes the findings');
+    assert.equal(json(), edited, 'warm after the edit (the facts store is read)');
+    assert.equal(json(), edited, 'warm again');
+  });
+
   test('a file without coroutine code that drops a coroutine is checked, cold and from the cache', () => {
     const project = path.join(scratch, 'unawaited');
     cpSync(path.join(fixturesRoot, 'unawaited'), project, { recursive: true });
