@@ -226,6 +226,8 @@ class _Capture:
             if task is current:
                 node.frames = self._running_frames(coro, ident)
             else:
+                # chains.coroutine_chain inlined: a call per task is a measurable share of a
+                # 100,000-task capture, and here a Future's iterator ends the chain without a call.
                 chain = []
                 obj = coro
                 while obj is not None:

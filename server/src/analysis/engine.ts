@@ -85,6 +85,16 @@ interface FileEntry {
   parsing?: object;
 }
 
+/** Drops what was parsed or extracted from the file's text (its tree, facts, stored facts, a parse in flight). */
+function forgetParse(entry: FileEntry): void {
+  entry.tree?.delete();
+  entry.tree = undefined;
+  entry.bufferFacts = undefined;
+  entry.facts = undefined;
+  entry.stored = undefined;
+  entry.parsing = undefined;
+}
+
 export class AnalysisEngine {
   private readonly files = new Map<string, FileEntry>();
   private readonly modules = new Map<string, string>();
@@ -215,12 +225,8 @@ export class AnalysisEngine {
     const refused = bufferProblem(text);
     if (refused) {
       // Not parsed, like the same text read from disk: no findings, the reason as a note.
-      entry.tree?.delete();
-      entry.tree = undefined;
-      entry.bufferFacts = undefined;
+      forgetParse(entry);
       entry.text = text;
-      entry.facts = undefined;
-      entry.stored = undefined;
       entry.problem = refused;
       entry.relevant = true;
       this.invalidate();
@@ -256,13 +262,8 @@ export class AnalysisEngine {
   closeFile(file: string): void {
     const entry = this.files.get(path.resolve(file));
     if (!entry) return;
-    entry.tree?.delete();
-    entry.tree = undefined;
-    entry.bufferFacts = undefined;
+    forgetParse(entry);
     entry.text = undefined;
-    entry.facts = undefined;
-    entry.stored = undefined;
-    entry.parsing = undefined;
     entry.relevant = undefined;
     entry.problem = undefined;
     // The disk may have changed too (the language server also calls this for watched-file events):
