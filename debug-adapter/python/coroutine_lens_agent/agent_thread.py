@@ -8,12 +8,14 @@ class AgentThread:
         self._start_thread = start_thread
         self._running = False
         self._wake = threading.Event()
+        #: Set when the running thread's work has ended; None before the first start.
+        self.ended = None
 
     def _start(self):
         if not self._running:
             self._running = True
             self._wake = threading.Event()
-            self._start_thread(self._run)
+            self.ended = self._start_thread(self._run)
 
     def stop(self):
         self._running = False
@@ -23,6 +25,7 @@ class AgentThread:
         """Only the forking thread survives a fork: the child starts with no agent thread running."""
         self._running = False
         self._wake = threading.Event()
+        self.ended = None
 
     def _run(self):
         raise NotImplementedError

@@ -23,6 +23,7 @@ CAPABILITIES = ['breakpoints', 'conditionalBreakpoints', 'hitConditionalBreakpoi
                 'exceptionInfo', 'coroutineTree', 'cancelTask', 'taskCreationStack', 'tasksAsThreads',
                 'blockedLoop']
 MAX_ERROR_REPORTS = 50
+EXIT_THREAD_WAIT_S = 1.0  # each stopped agent thread normally ends within milliseconds
 TASK_THREAD_DETAIL_LIMIT = 5000  # above this many tasks, pseudo-threads carry no `awaiting` (a full capture)
 
 
@@ -56,6 +57,7 @@ class Agent:
         self._configured = threading.Event()
         self._tracing = False
         self._exiting = False
+        self._session_ended = None
         # What must happen only once the response is on the wire: resuming or starting the program
         # may end the process at once (os._exit), and the adapter must still get its answer.
         self._after_response = None
@@ -74,14 +76,20 @@ class Agent:
     # --- plumbing ----------------------------------------------------------------------------------
 
     def start_thread(self, target, *args):
-        """Agent threads are raw threads: absent from threading.enumerate(), never traced, never joined."""
+        """Agent threads are raw threads: absent from threading.enumerate(), never traced, never joined
+        by Python. Returns an event set when the thread's work has ended (see `on_exit`)."""
+        ended = threading.Event()
+
         def run():
             self.threads.agent_idents.add(_thread.get_ident())
             try:
                 target(*args)
             except Exception as error:
                 self.report_error(error)
+            finally:
+                ended.set()
         _thread.start_new_thread(run, ())
+        return ended
 
     def send_event(self, name, body):
         conn = self.conn
@@ -97,7 +105,7 @@ class Agent:
         self.send_event('agentError', {'message': '%s: %s' % (type(error).__name__, error), 'traceback': text})
 
     def serve_in_background(self, conn):
-        self.start_thread(self._serve, conn)
+        self._session_ended = self.start_thread(self._serve, conn)
 
     def listen_in_background(self, listener):
         self.listener = listener
@@ -212,6 +220,12 @@ class Agent:
             self.debugger.shutdown()
             self._stop_tracing()
             conn.close()
+        # The threads just told to stop are raw threads that Python does not wait for: one still
+        # waking (from the closed socket, from its stop) while the interpreter finalises can crash
+        # the process (SIGSEGV after a clean exit, seen on 3.10 under load). Let them end first.
+        for ended in (self.watchdog.ended, self.tree_changes.ended, self._session_ended if conn else None):
+            if ended is not None:
+                ended.wait(EXIT_THREAD_WAIT_S)
 
     # --- requests -------------------------------------------------------------------------------
 
