@@ -36,22 +36,23 @@ class SameAsPlainPython(unittest.TestCase):
         self.assertEqual(agent, plain)
         self.assertEqual(json.loads(agent[1])['argv'][0], 'argv_echo.py')
 
-    def test_module_mode(self):
+    def package_with_tool(self):
+        """A temporary folder holding `pkg/tool.py` (argv_echo.py), for `-m pkg.tool`."""
         cwd = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, cwd)
         os.mkdir(os.path.join(cwd, 'pkg'))
         open(os.path.join(cwd, 'pkg', '__init__.py'), 'w').close()
         shutil.copy(program('argv_echo.py'), os.path.join(cwd, 'pkg', 'tool.py'))
+        return cwd
+
+    def test_module_mode(self):
+        cwd = self.package_with_tool()
         agent, plain = self.run_both(['-m', 'pkg.tool', '4'], cwd=cwd)
         self.assertEqual(agent, plain)
         self.assertEqual(json.loads(agent[1])['path0'], os.path.realpath(cwd))
 
     def test_module_mode_as_the_adapter_passes_it(self):
-        cwd = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, cwd)
-        os.mkdir(os.path.join(cwd, 'pkg'))
-        open(os.path.join(cwd, 'pkg', '__init__.py'), 'w').close()
-        shutil.copy(program('argv_echo.py'), os.path.join(cwd, 'pkg', 'tool.py'))
+        cwd = self.package_with_tool()
         client = AgentClient(['-m', 'pkg.tool', '--', '--flag', '0'], cwd=cwd)  # -m MODULE -- ARGS
         client.start()
         agent = client.finish()
