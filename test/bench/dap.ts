@@ -1,13 +1,16 @@
 /**
  * Debug adapter benchmark (a report, not a pass/fail test), everything through DAP with DebugClient:
- *  1. pause → stopped → coroutineTree round trip with 1,000 / 10,000 / 100,000 suspended tasks, in
- *     the compact shape the Coroutines view asks for (decoded by the client, as the view does) and
- *     in the DESIGN.md shape any DAP client gets; the first capture after launch is shown apart;
+ *  1. pause → stopped → threads → coroutineTree round trip with 1,000 / 10,000 / 100,000 suspended
+ *     tasks: after a stop VS Code lists the threads (with tasks as threads, the suspended tasks too),
+ *     then the Coroutines view asks for the tree in the compact shape and decodes it; the DESIGN.md
+ *     shape any DAP client gets is timed apart; the first capture after launch is shown apart;
  *  2. launch → first breakpoint in a Tornado app, for Coroutine Lens and for debugpy in the same
  *     harness (debugpy's own adapter, `python <debugpy>/adapter`, over stdio).
- * Usage: npm run bench:dap  (COROUTINE_LENS_BENCH_QUICK=1 runs fewer repetitions and sizes)
+ * Usage: npm run bench:dap  (COROUTINE_LENS_BENCH_QUICK=1 runs fewer repetitions and sizes;
+ * COROUTINE_LENS_BENCH_TREE_ONLY=1 runs part 1 without debugpy)
  */
 import { execFileSync, spawn } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -16,6 +19,7 @@ import { TOKEN_ENV, expandCoroutineTree, type CompactCoroutineTree, type Corouti
 import { ADAPTER, DapSession, REPO_ROOT, fixture, markedLine, testVenvs } from '../support/dapSession';
 
 const quick = !!process.env.COROUTINE_LENS_BENCH_QUICK;
+const treeOnly = !!process.env.COROUTINE_LENS_BENCH_TREE_ONLY;
 const TASK_COUNTS = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
 const TREE_REPEATS = quick ? 2 : 5;
 const LAUNCH_REPEATS = quick ? 2 : 5;
@@ -38,13 +42,15 @@ function elapsed(start: bigint): number {
 interface TreeFigures {
   tasks: number;
   pauseToStopped: number[];
+  /** The `threads` request VS Code sends after each stop. */
+  threads: number[];
   /** The first capture of the run (compact): the agent's per-file and per-code caches are empty. */
   first: number;
   /** Later captures, compact, decoded into a CoroutineTree as the client does. */
   compact: number[];
   /** Later captures in the DESIGN.md shape (the adapter expands it). */
   full: number[];
-  /** pause → stopped → compact tree decoded. */
+  /** pause → stopped → threads → compact tree decoded. */
   total: number[];
   compactBytes: number;
   fullBytes: number;
@@ -57,7 +63,7 @@ function countTasks(tree: CoroutineTree): number {
 async function treeRoundTrip(python: string, count: number, mode: 'ticking' | 'idle' = 'ticking'): Promise<TreeFigures> {
   const session = new DapSession(300_000);
   await session.start();
-  const figures: TreeFigures = { tasks: count, pauseToStopped: [], first: NaN, compact: [], full: [], total: [], compactBytes: 0, fullBytes: 0 };
+  const figures: TreeFigures = { tasks: count, pauseToStopped: [], threads: [], first: NaN, compact: [], full: [], total: [], compactBytes: 0, fullBytes: 0 };
   try {
     await session.run({ program: fixture('many_tasks.py'), args: [String(count), mode], python });
     await session.waitForStdout(`ready ${count}`, 300_000);
@@ -66,6 +72,9 @@ async function treeRoundTrip(python: string, count: number, mode: 'ticking' | 'i
       await session.client.pauseRequest({ threadId: 0 });
       const { event } = await session.stopped('pause');
       const stopped = elapsed(start);
+      const threadsStart = process.hrtime.bigint();
+      await session.client.threadsRequest();
+      const threads = elapsed(threadsStart);
       const treeStart = process.hrtime.bigint();
       const wire = (await session.client.customRequest('coroutineTree', { format: 'compact' })).body as CompactCoroutineTree;
       const decoded = expandCoroutineTree(wire);
@@ -82,6 +91,7 @@ async function treeRoundTrip(python: string, count: number, mode: 'ticking' | 'i
         figures.fullBytes = JSON.stringify(full).length;
       } else {
         figures.pauseToStopped.push(stopped);
+        figures.threads.push(threads);
         figures.compact.push(compactTime);
         figures.full.push(fullTime);
         figures.total.push(total);
@@ -241,17 +251,19 @@ async function main(): Promise<void> {
   console.log(`Coroutine Lens DAP benchmark — Python ${versions[0]} (${python}), node ${process.version}, ${new Date().toISOString()}`);
   console.log(`repetitions: tree ${TREE_REPEATS}, launch ${LAUNCH_REPEATS}; medians (min in brackets)\n`);
 
-  console.log('1. pause → stopped → coroutineTree, through DAP (N tasks waiting on one Event, and a ticker)');
-  console.log('   compact: format \'compact\', decoded by the client, as the Coroutines view does; full: the DESIGN.md shape');
-  console.log('   tasks   pause→stopped  compact (min)          round trip   first compact   full           compact / full JSON   agent alone (socket)');
+  console.log('1. pause → stopped → threads → coroutineTree, through DAP (N tasks waiting on one Event, and a ticker)');
+  console.log('   threads: the request VS Code sends after a stop; compact: format \'compact\', decoded by the client, as the');
+  console.log('   Coroutines view does; round trip: pause → stopped → threads → compact decoded; full: the DESIGN.md shape alone');
+  console.log('   tasks   pause→stopped    threads  compact (min)          round trip   first compact   full           compact / full JSON   agent alone (socket)');
   for (const count of TASK_COUNTS) {
     const f = await treeRoundTrip(python, count);
     const alone = await agentOnlyTree(python, count);
     console.log(
-      `   ${String(f.tasks).padStart(7)} ${ms(median(f.pauseToStopped))} ${ms(median(f.compact))} (${Math.min(...f.compact).toFixed(1)}) ${ms(median(f.total))} ${ms(f.first)} ${ms(median(f.full))}   ` +
+      `   ${String(f.tasks).padStart(7)} ${ms(median(f.pauseToStopped))} ${ms(median(f.threads))} ${ms(median(f.compact))} (${Math.min(...f.compact).toFixed(1)}) ${ms(median(f.total))} ${ms(f.first)} ${ms(median(f.full))}   ` +
         `${(f.compactBytes / 1e6).toFixed(2).padStart(6)} / ${(f.fullBytes / 1e6).toFixed(2).padStart(6)} MB ${ms(median(alone))}`,
     );
   }
+  if (treeOnly) return printLoad();
 
   console.log(`\n   debugpy ${debugpyVersion}, same programs: pause → stopped → threads + stackTrace (it has no suspension tree)`);
   console.log('   tasks      pause→stopped     + threads, stack');
@@ -276,6 +288,11 @@ async function main(): Promise<void> {
     }),
   ];
   for (const { name, times } of series) console.log(`   ${name.padEnd(20)} ${ms(median(times))}  (min ${Math.min(...times).toFixed(1)} ms)`);
+  printLoad();
+}
+
+function printLoad(): void {
+  console.log(`\nMachine: ${os.cpus().length} CPUs, load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
 main().catch((error: unknown) => {

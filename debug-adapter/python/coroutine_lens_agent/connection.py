@@ -45,6 +45,9 @@ class Connection:
     """One handshaken peer. `send` may be called from any thread; `read` from one reader only."""
 
     def __init__(self, sock):
+        # Small messages go out at once: with Nagle's algorithm a response written right after an
+        # event (a pause's `stopped`, then its answer) waits for the peer's delayed ACK, ~40 ms.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
         self._reader = sock.makefile('rb')
         self._send_lock = threading.Lock()

@@ -8,7 +8,6 @@ lock: a stale read costs one extra slow-path call, never a missed stop that matt
 import _thread
 import sys
 import threading
-import time
 import traceback
 
 from . import filters, tasks
@@ -198,6 +197,7 @@ class Debugger:
                     body['text'] = text
                     body['description'] = text if reason == 'exception' else 'Paused on %s' % reason
                 self.send_event('stopped', body)
+                self._cond.notify_all()  # a pause() waiting for this stop
         if first and self.tracer is not None:
             self.tracer.refresh()  # let the other threads park at their next line
         with self._cond:
@@ -233,14 +233,12 @@ class Debugger:
         if self.tracer is not None:
             self.tracer.refresh()
         self.loops.wake_all()
-        deadline = time.monotonic() + PAUSE_GRACE_S
-        while time.monotonic() < deadline:
-            time.sleep(0.01)
-            if self.suspended:
-                return
-        # Every thread is blocked outside Python (select, sleep, I/O): declare the pause ourselves;
-        # each thread parks at its next line when it wakes up.
         with self._cond:
+            # _park notifies when the first thread stops: the answer (and any request after it)
+            # need not wait for a polling interval.
+            self._cond.wait_for(lambda: self.suspended or not self.pause_requested, PAUSE_GRACE_S)
+            # Every thread is blocked outside Python (select, sleep, I/O): declare the pause ourselves;
+            # each thread parks at its next line when it wakes up.
             if self.suspended or not self.pause_requested:
                 return
             self.suspended = True
