@@ -114,9 +114,8 @@ export class CoroutinesView implements vscode.TreeDataProvider<TreeNode>, vscode
     const session = this.session ?? (vscode.debug.activeDebugSession?.type === this.debugType ? vscode.debug.activeDebugSession : undefined);
     if (!session) return;
     try {
-      // Tasks get their pseudo-thread ids (the key to their locals) when threads are listed; the
-      // stop reaches this view before VS Code lists them, so list them first.
-      if (this.paused) await session.customRequest('threads');
+      // While paused the tree carries each task's pseudo-thread id (the key to its locals): the
+      // agent assigns them with the capture that `threads` shares.
       const tree = await requestCoroutineTree(session);
       this.session = session;
       this.show(tree);

@@ -7,7 +7,6 @@ import threading
 import traceback
 
 from . import filters, fork_support, protocol, tasks, tree
-from .chains import is_runner, node_id
 from .debugger import Debugger, Step
 from .hooks import PostImportHooks
 from .loops import LoopRegistry
@@ -24,7 +23,6 @@ CAPABILITIES = ['breakpoints', 'conditionalBreakpoints', 'hitConditionalBreakpoi
                 'blockedLoop']
 MAX_ERROR_REPORTS = 50
 EXIT_THREAD_WAIT_S = 1.0  # each stopped agent thread normally ends within milliseconds
-TASK_THREAD_DETAIL_LIMIT = 5000  # above this many tasks, pseudo-threads carry no `awaiting` (a full capture)
 
 
 def _new_tracer(debugger, report_error, loops):
@@ -54,6 +52,8 @@ class Agent:
         self.tree_changes = TreeChangeWatcher(self.loops, self.debugger, self.send_event, self.report_error,
                                               self.start_thread)
         self.pseudo_threads = tasks.PseudoThreads()
+        self._pause_snapshot = None  # while paused: the tree capture threads and coroutineTree share
+        self._task_threads = []  # the pseudo-threads of that capture
         self._configured = threading.Event()
         self._tracing = False
         self._exiting = False
@@ -259,28 +259,35 @@ class Agent:
     def _on_threads(self, args):
         result = [{'id': tid, 'name': name} for tid, _, name in self.threads.user_threads()]
         if self.debugger.suspended and self.options['showTasksAsThreads']:
-            pseudo = self.pseudo_threads.list(self.loops, self.runners, self.options['taskThreadLimit'])
-            self._describe_task_threads(pseudo)
-            result.extend(pseudo)
+            snapshot = self._paused_tree()
+            for entry in self._task_threads:
+                obj = self.pseudo_threads.object_of(entry['id'])
+                if obj is not None:
+                    entry['task'] = tasks.details(obj, snapshot.awaiting(obj))
+            result.extend(self._task_threads)
         return {'threads': result}
 
-    def _describe_task_threads(self, pseudo):
-        """Each pseudo-thread carries its task (name, kind, state, what it awaits) for the adapter to
-        label it; what it awaits comes from a tree capture, skipped when there are very many tasks."""
-        awaiting = {}
-        if sum(1 for _ in tasks.live_tasks(self.loops)) <= TASK_THREAD_DETAIL_LIMIT:
-            awaiting = tree.awaiting_by_node(self.loops, self.runners, self.threads, self.debugger)
-            tree.release()
-        for entry in pseudo:
-            obj = self.pseudo_threads.object_of(entry['id'])
-            if obj is None:
-                continue
-            runner = is_runner(obj)
-            task = {'name': getattr(obj.gen, '__qualname__', 'gen.coroutine') if runner else obj.get_name(),
-                    'kind': 'gen-coroutine' if runner else 'task', 'state': 'suspended'}
-            if node_id(obj) in awaiting:
-                task['awaiting'] = awaiting[node_id(obj)]
-            entry['task'] = task
+    def _paused_tree(self):
+        """While paused, one tree capture serves `threads` (the pseudo-threads, what each awaits) and
+        every `coroutineTree`, with the pseudo-thread ids in it; dropped when the program may change."""
+        snapshot = self._pause_snapshot
+        if snapshot is None:
+            snapshot = self._pause_snapshot = tree.take(self.loops, self.runners, self.threads, self.debugger)
+            if self.options['showTasksAsThreads']:
+                self._task_threads = self.pseudo_threads.list(snapshot.suspended(), self.options['taskThreadLimit'])
+                snapshot.thread_ids = self.pseudo_threads.thread_ids_by_node()
+        return snapshot
+
+    def _then_forget_tree(self, action=None):
+        """For _after_response: `action`, then drop the pause's tree capture (the program may change
+        now; freeing 100,000 nodes takes ~0.1 s, once the answer is on its way)."""
+        def after():
+            if action is not None:
+                action()
+            snapshot, self._pause_snapshot = self._pause_snapshot, None
+            if snapshot is not None:
+                snapshot.release()
+        return after
 
     def _frames_of(self, thread_id):
         """[(frame, line)] innermost first for a real thread or a task's pseudo-thread."""
@@ -315,6 +322,7 @@ class Agent:
             args['variablesReference'], args.get('start'), args.get('count'))}
 
     def _on_evaluate(self, args):
+        self._after_response = self._then_forget_tree()  # the expression may change the program
         frame_id = args.get('frameId')
         frame = self.debugger.variables.frame(frame_id) if frame_id else None
         main = sys.modules.get('__main__')
@@ -322,10 +330,11 @@ class Agent:
                                                 args.get('context'))
 
     def _on_setVariable(self, args):
+        self._after_response = self._then_forget_tree()
         return self.debugger.variables.set_variable(args['variablesReference'], args['name'], args['value'])
 
     def _on_continue(self, args):
-        self._after_response = self.debugger.resume
+        self._after_response = self._then_forget_tree(self.debugger.resume)
         return {}
 
     def _step(self, kind, args):
@@ -334,7 +343,7 @@ class Agent:
             step = Step('over', None, coroutine_frame)
         else:
             step = self.debugger.step_for(kind, args['threadId'])
-        self._after_response = lambda: self.debugger.resume_with(step)
+        self._after_response = self._then_forget_tree(lambda: self.debugger.resume_with(step))
         return {}
 
     def _on_next(self, args):
@@ -358,14 +367,14 @@ class Agent:
         max_tasks = args.get('maxTasks')
         if max_tasks is not None and (type(max_tasks) is not int or max_tasks < 0):
             raise ValueError('maxTasks must be a whole number >= 0, not %r' % (max_tasks,))
-        thread_ids = None
-        if self.debugger.suspended and self.options['showTasksAsThreads']:
-            thread_ids = self.pseudo_threads.thread_ids_by_node()
-        text = tree.capture(self.loops, self.runners, self.threads, self.debugger, thread_ids, max_tasks)
-        self._after_response = tree.release
-        return protocol.RawJSON(text)
+        if self.debugger.suspended:
+            return protocol.RawJSON(self._paused_tree().json(max_tasks))
+        snapshot = tree.take(self.loops, self.runners, self.threads, self.debugger)
+        self._after_response = snapshot.release
+        return protocol.RawJSON(snapshot.json(max_tasks))
 
     def _on_cancelTask(self, args):
+        self._after_response = self._then_forget_tree()
         return {'cancelled': tasks.cancel(self.loops, self.runners, args['taskId'])}
 
     def _on_taskCreationStack(self, args):

@@ -62,6 +62,16 @@ def awaiter_frames():
     return result
 
 
+def details(obj, awaiting):
+    """What a pseudo-thread says of its task or runner, for the adapter to name it."""
+    runner = is_runner(obj)
+    task = {'name': getattr(obj.gen, '__qualname__', 'gen.coroutine') if runner else obj.get_name(),
+            'kind': 'gen-coroutine' if runner else 'task', 'state': 'suspended'}
+    if awaiting is not None:
+        task['awaiting'] = awaiting
+    return task
+
+
 class PseudoThreads:
     """Suspended tasks (and Tornado runners) as extra threads while paused; their ids stay stable."""
 
@@ -73,14 +83,9 @@ class PseudoThreads:
         self._objects = {}  # thread id -> task or runner
         self._next = self.FIRST_ID
 
-    def _suspended(self, loops, runners):
-        asyncio = asyncio_module()
-        found = [task for loop, task in live_tasks(loops) if task is not asyncio.current_task(loop)]
-        found.extend(r for r in runners.live() if not r.running)
-        return found
-
-    def list(self, loops, runners, limit):
-        found = self._suspended(loops, runners)
+    def list(self, found, limit):
+        """Pseudo-threads for the first `limit` of `found` (the suspended tasks and runners of a
+        tree snapshot), and a note thread when there are more; forgets the ones no longer found."""
         live = {id(obj) for obj in found}
         for key in [k for k in self._ids if k not in live]:
             self._objects.pop(self._ids.pop(key), None)

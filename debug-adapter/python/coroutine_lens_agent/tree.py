@@ -588,8 +588,8 @@ class _Capture:
     def to_json(self, loops, thread_ids, max_tasks):
         total = len(self.order)
         shown = total if max_tasks is None else max(0, min(total, max_tasks))
-        if shown < total:
-            self._forget_hidden(shown)
+        capped = shown < total
+        nodes = self.nodes
         string = self.tables.string
         kinds = (string('task'), string('gen-coroutine'))
         states = {state: string(state) for state in ('running', 'suspended')}
@@ -603,13 +603,19 @@ class _Capture:
                 if node.index >= shown:
                     break  # members are in index order
                 tail = ''
+                awaited_by, targets_text = node.awaited_by, node.targets_text
+                if capped:  # the shown tasks refer to shown tasks only
+                    if awaited_by:
+                        awaited_by = [i for i in awaited_by if int(i) < shown]
+                    if node.targets:
+                        targets_text = ','.join(nodes[t].index_text for t in node.targets if nodes[t].index < shown)
                 awaiting = node.awaiting
                 if awaiting is not None:
                     kind, description, remaining = awaiting
                     head = awaiting_heads.get((kind, description))
                     if head is None:
                         head = awaiting_heads[(kind, description)] = '%d,%d' % (string(kind), string(description))
-                    tail = ',[%s,[%s],%s]' % (head, node.targets_text, 'null' if remaining is None else repr(remaining))
+                    tail = ',[%s,[%s],%s]' % (head, targets_text, 'null' if remaining is None else repr(remaining))
                 suspended_for = node.suspended_for
                 if suspended_for is not None:
                     tail = '%s,%r' % (tail or ',null', suspended_for)
@@ -620,7 +626,7 @@ class _Capture:
                     tail = '%s,%d' % (tail, pseudo_thread)
                 tasks.append('["%s",%s,%d,%d,[%s],[%s]%s]' % (
                     node.id, quote(node.name), kinds[node.id[0] == 'g'], states[node.state], join(node.frames),
-                    join(node.awaited_by) if node.awaited_by else '', tail))
+                    join(awaited_by) if awaited_by else '', tail))
             out.append('{"id":"%s","threadId":%d,"threadName":%s,"running":%s,"tasks":[%s]}' % (
                 loop_id, thread_id, _quote(thread_name), 'true' if running else 'false', ','.join(tasks)))
         truncated = ',"truncated":{"shown":%d,"total":%d}' % (shown, total) if shown < total else ''
@@ -629,68 +635,73 @@ class _Capture:
         return '{"capturedAt":%d,"loops":[%s],"strings":%s,"frames":%s%s}' % (
             int(self.now * 1000), loops_json, self.tables.strings_json(), self.tables.frames_json(), truncated)
 
-    def _forget_hidden(self, shown):
-        """With a cap, the shown tasks refer to shown tasks only."""
-        nodes = self.nodes
-        for node in self.order[:shown]:
-            if node.awaited_by:
-                node.awaited_by = [i for i in node.awaited_by if int(i) < shown]
-            if node.targets:
-                node.targets_text = ','.join(nodes[t].index_text for t in node.targets if nodes[t].index < shown)
+
+class Snapshot:
+    """A linked capture. While the program stays paused one snapshot serves `threads` (the
+    pseudo-threads and what each awaits) and every `coroutineTree` (runtime.py drops it when the
+    program may change). `thread_ids`: node id -> pseudo-thread id, set once by its owner."""
+
+    def __init__(self, job, loops):
+        self._job, self._loops = job, loops
+        self.thread_ids = None
+        self._texts = {}  # max_tasks -> the JSON text written for it
+
+    def json(self, max_tasks=None):
+        """The coroutineTree response body in the compact wire shape; `max_tasks`: at most that many
+        tasks, the first ones loop by loop."""
+        text = self._texts.get(max_tasks)
+        if text is None:
+            with _quiet():
+                text = self._texts[max_tasks] = self._job.to_json(self._loops, self.thread_ids, max_tasks)
+        return text
+
+    def suspended(self):
+        """Suspended tasks and runners, in capture order."""
+        return [node.obj for node in self._job.order if node.state == 'suspended']
+
+    def awaiting(self, obj):
+        """What `obj` waits on ({kind, description, taskIds?, remainingMs?}), or None."""
+        node = self._job.nodes.get(id(obj))
+        if node is None or node.obj is not obj or node.awaiting is None:
+            return None
+        kind, description, remaining = node.awaiting
+        result = {'kind': kind, 'description': description}
+        if node.targets:
+            result['taskIds'] = [self._job.nodes[t].id for t in node.targets]
+        if remaining is not None:
+            result['remainingMs'] = remaining
+        return result
+
+    def release(self):
+        """Frees what the capture built (100,000 nodes take ~0.1 s): called once its answer is written."""
+        self._job = self._loops = self._texts = None
 
 
-_finished = []  # the last capture's objects, freed by release() once its answer is on its way
+class _quiet:
+    """Reading live objects with as few interruptions as possible: the GIL switch interval raised
+    (fewer thread switches, a steadier picture) and the garbage collector off (a capture allocates a
+    lot and frees it all at the end: full collections over a heap of 100,000 tasks would cost more
+    than the capture itself)."""
+
+    def __enter__(self):
+        self.previous = sys.getswitchinterval()
+        sys.setswitchinterval(1.0)
+        self.collecting = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc_info):
+        if self.collecting:
+            gc.enable()
+        sys.setswitchinterval(self.previous)
 
 
-def release():
-    """Frees what the last capture built (100,000 nodes take ~0.1 s to free): called after the
-    response is written, so the time is not the adapter's to wait for."""
-    del _finished[:]
-
-
-def _captured(loops, runners, threads, debugger, finish):
-    """finish(capture, loops) over a linked capture, read with as few interruptions as possible."""
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(1.0)  # fewer thread switches while reading live objects: a steadier picture
-    collecting = gc.isenabled()
-    gc.disable()  # the capture allocates a lot and frees it all at the end: full collections over a
-    try:          # heap of 100,000 tasks would cost more than the capture itself
+def take(loops, runners, threads, debugger):
+    """A new Snapshot of every loop's tasks and every Tornado runner; its owner releases it after
+    the response is written."""
+    with _quiet():
         job = _Capture(loops, runners, threads, debugger)
         collected = job.collect()
         job.link()
         _waiting_since.clear()
         _waiting_since.update(job.waiting_since)
-        release()
-        _finished.append(job)
-        try:
-            return finish(job, collected)
-        except BaseException:
-            release()  # no answer will be written: nothing would free it
-            raise
-    finally:
-        if collecting:
-            gc.enable()
-        sys.setswitchinterval(previous)
-
-
-def capture(loops, runners, threads, debugger, thread_ids=None, max_tasks=None):
-    """The coroutineTree response body as JSON text in the compact wire shape. `thread_ids`: node id
-    -> pseudo-thread id; `max_tasks`: at most that many tasks, the first ones loop by loop."""
-    return _captured(loops, runners, threads, debugger,
-                     lambda job, collected: job.to_json(collected, thread_ids, max_tasks))
-
-
-def awaiting_by_node(loops, runners, threads, debugger):
-    """node id -> what it awaits ({kind, description, taskIds?, remainingMs?}) for every waiting node."""
-    return _captured(loops, runners, threads, debugger, lambda job, _: {
-        node.id: _awaiting_dict(job, node) for node in job.order if node.awaiting is not None})
-
-
-def _awaiting_dict(job, node):
-    kind, description, remaining = node.awaiting
-    result = {'kind': kind, 'description': description}
-    if node.targets:
-        result['taskIds'] = [job.nodes[t].id for t in node.targets]
-    if remaining is not None:
-        result['remainingMs'] = remaining
-    return result
+    return Snapshot(job, collected)

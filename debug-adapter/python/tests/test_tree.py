@@ -288,6 +288,25 @@ class TasksAsThreads(unittest.TestCase):
         client.request('continue')
         client.finish()
 
+    def test_one_capture_per_pause_until_the_program_may_change(self):
+        client = stopped_at_checkpoint(self, 'tree_constructs.py')
+        first = tree_of(client)  # before any `threads` request: the ids are in the tree already
+        suspended = [t for loop in first['loops'] for t in loop['tasks'] if t['state'] == 'suspended']
+        self.assertTrue(suspended)
+        self.assertTrue(all('threadId' in t for t in suspended))
+        task = suspended[0]
+        self.assertEqual([f['name'] for f in client.stack(task['threadId'])], frame_names(task))
+        threads = client.request('threads')['threads']
+        self.assertEqual(sorted(t['id'] for t in threads if t['id'] >= 1000000),
+                         sorted(t['threadId'] for t in suspended))
+        self.assertEqual(tree_of(client)['capturedAt'], first['capturedAt'], 'the same capture')
+        self.assertNotIn('renamed-a', tasks_by_name(first))
+        client.request('evaluate', {'expression': "DEADLOCK['a'].set_name('renamed-a')", 'context': 'repl'})
+        renamed = tasks_by_name(tree_of(client))['renamed-a']  # the evaluate may change the program
+        self.assertEqual(renamed['threadId'], tasks_by_name(first)['deadlock-a']['threadId'])
+        client.request('continue')
+        client.finish()
+
 
 class Cancel(unittest.TestCase):
     def test_cancel_a_task_and_keep_the_users_task_factory(self):
