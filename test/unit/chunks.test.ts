@@ -1,7 +1,7 @@
 /** The lexical chunker behind lazy parsing: statement boundaries, strings and brackets, positions. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { prepareLazy } from '../../server/src/analysis/chunks';
+import { headInBlock, prepareLazy } from '../../server/src/analysis/chunks';
 import { scanPython } from '../../server/src/analysis/lexical';
 
 const markers = (block: string): boolean => /async\s+def/.test(block);
@@ -84,4 +84,17 @@ test('the lexical scan suspects the lines where a syntax error shows lexically, 
     '',
   ];
   assert.deepEqual(suspects(valid), []);
+});
+
+test('a statement call head is told without a parse only when the block cannot bind it', () => {
+  const method = ['    def stop(self):', '        self.close()', '        api.fetch(1)'].join('\n');
+  assert.equal(headInBlock(method, 'self', true), 'self');
+  assert.equal(headInBlock(method, 'api', true), 'module');
+  assert.equal(headInBlock(method, 'self', false), undefined, 'outside a class, `self` is a parameter like any other');
+  for (const binding of ['api = make()', 'import api.sub', 'from svc import api', 'for api in apis: pass', 'def api(): pass', 'with open(p) as api: pass', 'f(api=1)']) {
+    assert.equal(headInBlock(`${method}\n        ${binding}`, 'api', true), undefined, binding);
+  }
+  assert.equal(headInBlock(['    @staticmethod', '    def stop(self):', '        self.close()'].join('\n'), 'self', true), undefined);
+  assert.equal(headInBlock(['    def stop(self: Client):', '        self.close()'].join('\n'), 'self', true), undefined, 'an annotated self is typed by its annotation');
+  assert.equal(headInBlock(['    def stop(self):', '        def inner(self):', '            self.close()'].join('\n'), 'self', true), undefined);
 });

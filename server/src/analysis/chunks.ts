@@ -38,6 +38,29 @@ function calledNames(block: string): string[] {
   return [...names];
 }
 
+/** A method header whose first parameter is bare (no annotation, no default): `def m(self,` / `def m(self)`. */
+const BARE_FIRST_PARAMETER = /\bdef\s+\w+\s*\(\s*([A-Za-z_]\w*)\s*[,)]/;
+
+/**
+ * What the head of a statement call (`api` of `api.fetch`) means inside a lazy block, told without
+ * parsing it: `module` when the block never binds the name (every occurrence is followed by `.` or
+ * `(`, none follows `def` / `class`), so it means what it means at module level; `self` when it is
+ * the bare first parameter of a member that is one method (no nested def or class, whose `self`
+ * would be another; not static) and otherwise unbound, so it is the class's instance; undefined
+ * when only a parse can tell.
+ */
+export function headInBlock(block: string, head: string, member: boolean): 'module' | 'self' | undefined {
+  const header = member ? BARE_FIRST_PARAMETER.exec(block) : null;
+  const isSelf = header?.[1] === head && (block.match(/\bdef\b/g) ?? []).length === 1 && !/\bclass\b|staticmethod/.test(block);
+  const text = isSelf ? block.slice(0, header!.index) + block.slice(header!.index + header![0].length) : block;
+  // `import api.sub` binds `api` although `.` follows it.
+  if (new RegExp(`\\bimport\\b.*\\b${head}\\b`).test(text)) return undefined;
+  for (const match of text.matchAll(new RegExp(`(?<![\\w.])(def\\s+|class\\s+)?${head}\\b[ \\t]*(.?)`, 'g'))) {
+    if (match[1] || (match[2] !== '.' && match[2] !== '(')) return undefined;
+  }
+  return isSelf ? 'self' : 'module';
+}
+
 const DEFINITION = /\b(?:def|class)\s+([A-Za-z_]\w*)/g;
 const TOP_LEVEL_ASSIGNMENT = /^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=(?!=)/gm;
 const LONG_LITERAL = 20;

@@ -133,6 +133,7 @@ export class AnalysisEngine {
         return file === undefined ? undefined : this.source(file);
       },
       materialize: (source, classIndex, name) => this.materialize(source, classIndex, name),
+      blockText: (source, block) => this.lazyLines(source.path).slice(block.lines[0], block.lines[1]).join('\n'),
       moduleDepth: () => this.moduleDepth,
       coroutineNames: () => {
         if (!this.names) {
@@ -445,6 +446,7 @@ export class AnalysisEngine {
       const view: WorkspaceView = {
         hasModule: this.view.hasModule,
         materialize: this.view.materialize,
+        blockText: this.view.blockText,
         coroutineNames: this.view.coroutineNames,
         moduleDepth: this.view.moduleDepth,
         module: (name) => {
@@ -545,8 +547,14 @@ export class AnalysisEngine {
   /** Parses lazy blocks now; called by resolution when a call leads into them. */
   private materialize(source: ModuleSource, classIndex: number | undefined, names: string[]): void {
     const entry = this.files.get(source.path);
-    let lines = this.linesForLazy.get(source.path);
+    if (materialize(this.parser, source.facts, this.lazyLines(source.path), source.module, entry?.isPackage ?? false, classIndex, names)) this.cacheOf(source.path)?.markDirty();
+  }
+
+  /** The lines of a file whose lazy blocks are looked at (read once per file, not per block). */
+  private lazyLines(file: string): string[] {
+    let lines = this.linesForLazy.get(file);
     if (!lines) {
+      const entry = this.files.get(file);
       let text = entry?.text;
       if (entry && text === undefined) {
         try {
@@ -558,9 +566,9 @@ export class AnalysisEngine {
         }
       }
       lines = (text ?? '').split('\n');
-      this.linesForLazy.set(source.path, lines);
+      this.linesForLazy.set(file, lines);
     }
-    if (materialize(this.parser, source.facts, lines, source.module, entry?.isPackage ?? false, classIndex, names)) this.cacheOf(source.path)?.markDirty();
+    return lines;
   }
 
   private cacheOf(file: string): FactsCache | undefined {

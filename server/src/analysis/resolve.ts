@@ -6,6 +6,7 @@
  * Anything it cannot follow is `undefined`: never guessed.
  */
 import { isCatalogued, knownTypes, returnTypes } from './rules/catalogue';
+import type { LazyBlock } from './chunks';
 import type { Bindings, FunctionFact, ModuleFacts } from './facts';
 
 export interface ModuleSource {
@@ -20,6 +21,8 @@ export interface WorkspaceView {
   hasModule(name: string): boolean;
   /** Parses lazy top-level blocks (`classIndex` undefined) or class members of `source` now. */
   materialize(source: ModuleSource, classIndex: number | undefined, names: string[]): void;
+  /** The text of a lazy block of `source` (empty when the file can no longer be read). */
+  blockText(source: ModuleSource, block: LazyBlock): string;
   /** Names of every coroutine function in the indexed files (for CORO200 in lazy blocks). */
   coroutineNames(): ReadonlySet<string>;
   /** The most parts a workspace module's name has (`a.b.c`: 3): no longer prefix of a name can be one. */
@@ -53,6 +56,10 @@ export class Resolver {
     if (names.length) this.workspace.materialize(source, classIndex, names);
   }
 
+  blockText(source: ModuleSource, block: LazyBlock): string {
+    return this.workspace.blockText(source, block);
+  }
+
   /** The value of the dotted expression `expr` written inside function `fn` (or at module level). */
   resolve(source: ModuleSource, fn: number | undefined, expr: string, hops = 0): Value | undefined {
     if (hops > MAX_HOPS) return undefined;
@@ -61,6 +68,16 @@ export class Resolver {
     const headCalled = head.endsWith('()');
     let value = this.lookupName(source, fn, headCalled ? head.slice(0, -2) : head, hops);
     if (headCalled) value = value && this.call(value);
+    return this.attributes(value, ops, hops);
+  }
+
+  /** The value of `self.a.b` (no calls) written in a method of class `classIndex` whose `self` is the instance. */
+  resolveOnInstance(source: ModuleSource, classIndex: number, expr: string): Value | undefined {
+    return this.attributes({ kind: 'object', source, index: classIndex }, expr.split('.'), 0);
+  }
+
+  /** `value` followed through the links `ops[1…]` (attributes, `()` calls). */
+  private attributes(value: Value | undefined, ops: string[], hops: number): Value | undefined {
     for (let i = 1; i < ops.length && value; i++) {
       const op = ops[i]!;
       const called = op.endsWith('()');

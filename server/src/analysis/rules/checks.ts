@@ -4,6 +4,7 @@
  * codes follow from the class and from whether the call sits in a coroutine context.
  */
 import type { ChainHop, Finding, RuleCode } from '../api';
+import { headInBlock, type LazyBlock } from '../chunks';
 import type { CallFact, FunctionFact, Span } from '../facts';
 import type { ModuleSource, Resolver, Value } from '../resolve';
 import { effectiveSeverity, type Configuration } from '../config';
@@ -207,25 +208,48 @@ export class Checker {
 
   /**
    * Lazy blocks hold no coroutine code, but may call a coroutine function without awaiting it
-   * (CORO200 / CORO202 in synchronous code): parse those whose called names include the name of a
-   * workspace coroutine function or of a library one (`asyncio.sleep`).
+   * (CORO200 / CORO202 in synchronous code): parse those that make a statement call of the name of
+   * a workspace coroutine function or of a library one (`asyncio.sleep`), unless what each such call
+   * resolves to is known without the parse and is nothing a dropped call is reported for.
    */
   private parseBlocksThatMayDropCoroutines(source: ModuleSource): void {
     const names = this.resolver.coroutineNames();
-    const { imports, globals } = source.facts;
-    // Only callees that can resolve: a module-level name, or a method reached through self / cls.
-    const mayDrop = (callee: string): boolean => {
-      const parts = callee.split('.');
-      const head = parts[0]!;
-      const last = parts[parts.length - 1]!;
-      return (names.has(last) || libraryCoroutineNames.has(last)) && (head in imports || head in globals || head === 'self' || head === 'cls');
+    const coroutineNamed = (callee: string): boolean => {
+      const last = callee.slice(callee.lastIndexOf('.') + 1);
+      return names.has(last) || libraryCoroutineNames.has(last);
     };
-    const wanted = (table: Record<string, { calls: string[] }> | undefined): string[] =>
+    const wanted = (table: Record<string, LazyBlock> | undefined, classIndex?: number): string[] =>
       Object.entries(table ?? {})
-        .filter(([, block]) => block.calls.some(mayDrop))
+        .filter(([, block]) => {
+          const named = block.calls.filter(coroutineNamed);
+          if (!named.length) return false;
+          const text = this.resolver.blockText(source, block);
+          return named.some((callee) => this.mayDropWithFinding(source, classIndex, text, callee));
+        })
         .map(([name]) => name);
     this.resolver.materialize(source, undefined, wanted(source.facts.lazy));
-    source.facts.classes.forEach((cls, index) => this.resolver.materialize(source, index, wanted(cls.lazyMembers)));
+    source.facts.classes.forEach((cls, index) => this.resolver.materialize(source, index, wanted(cls.lazyMembers, index)));
+  }
+
+  /**
+   * Whether the statement call `callee` in a lazy block (`text`; a member of class `classIndex`)
+   * may be a dropped call with a finding. When the block does not bind the callee's head (see
+   * headInBlock), the head means what it means in the module, or is the class's instance: the call
+   * is resolved from there. A head the block binds needs the parse — worth it only for names that
+   * can resolve (the module's, `self`, `cls`).
+   */
+  private mayDropWithFinding(source: ModuleSource, classIndex: number | undefined, text: string, callee: string): boolean {
+    const dot = callee.indexOf('.');
+    const head = dot < 0 ? callee : callee.slice(0, dot);
+    const { imports, globals } = source.facts;
+    const moduleName = head in imports || head in globals;
+    const meaning = headInBlock(text, head, classIndex !== undefined);
+    if (!meaning) return moduleName || head === 'self' || head === 'cls';
+    if (meaning === 'self' && dot < 0) return true;
+    if (meaning === 'module' && !moduleName) return false;
+    const value = meaning === 'self' ? this.resolver.resolveOnInstance(source, classIndex!, callee) : this.resolver.resolve(source, undefined, callee);
+    const kind = value && this.classifyValue(value)?.kind;
+    return kind === 'coroutine' || kind === 'libraryCoroutine' || kind === 'spawner';
   }
 
   private chain(source: ModuleSource, call: CallFact, target: { source: ModuleSource; index: number }, summary: Summary): ChainHop[] {
