@@ -47,14 +47,20 @@ interface QueuedFacts {
 
 interface PoolWorker {
   worker: Worker;
-  /** Receives the reply to the request in flight. */
-  onReply?: (reply: WorkerReply | undefined) => void;
+  /** Receive the replies to the requests in flight, in the order they were sent (a worker answers in order). */
+  pending: Array<(reply: WorkerReply | undefined) => void>;
   failed: boolean;
 }
 
 const MARKER = 'coroutineLensFactsWorker';
 /** Idle workers end after this long unused; the next large run starts new ones. */
 const IDLE_MS = 10_000;
+/**
+ * Facts jobs a worker holds at once: its next job is waiting when it finishes one, instead of
+ * after a round trip through the calling thread's event loop, which is busy parsing or reading
+ * (with one job at a time a worker idled a third of the eager phase).
+ */
+const JOBS_IN_FLIGHT = 3;
 
 export class WorkerPool {
   private readonly workers: PoolWorker[];
@@ -102,8 +108,8 @@ export class WorkerPool {
       (w, i) =>
         new Promise<AnalyzedFile[]>((resolve) => {
           // The other threads take a failed or busy worker's share from the queue.
-          if (w.failed || w.onReply) return resolve([]);
-          w.onReply = (reply) => resolve(reply?.kind === 'analyzed' ? reply.files : []);
+          if (w.failed || w.pending.length) return resolve([]);
+          w.pending.push((reply) => resolve(reply?.kind === 'analyzed' ? reply.files : []));
           w.worker.postMessage({ kind: 'analyze', thread: i + 1, ...request } satisfies WorkerRequest);
         }),
     );
@@ -118,18 +124,15 @@ export class WorkerPool {
   }
 
   private start(script: string, wasmDir: string): PoolWorker {
-    const entry: PoolWorker = { worker: new Worker(script, { workerData: { [MARKER]: true, wasmDir } }), failed: false };
-    const settle = (reply: WorkerReply | undefined): void => {
-      const onReply = entry.onReply;
-      entry.onReply = undefined;
-      onReply?.(reply);
+    const entry: PoolWorker = { worker: new Worker(script, { workerData: { [MARKER]: true, wasmDir } }), pending: [], failed: false };
+    entry.worker.on('message', (reply: WorkerReply) => {
+      entry.pending.shift()?.(reply);
       this.dispatch();
-    };
-    entry.worker.on('message', settle);
+    });
     // A worker that fails is not used again; what it had in hand is done by the calling thread.
     const fail = (): void => {
       entry.failed = true;
-      settle(undefined);
+      for (const onReply of entry.pending.splice(0)) onReply(undefined);
     };
     entry.worker.on('error', fail);
     entry.worker.on('exit', fail);
@@ -142,13 +145,14 @@ export class WorkerPool {
   /** Hands queued facts jobs to idle workers. */
   private dispatch(): void {
     for (const w of this.workers) {
-      if (w.failed || w.onReply || !this.queue.length) continue;
-      const item = this.queue.shift()!;
-      w.onReply = (reply) => {
-        // The worker died with the job in hand: this thread does it now (nothing may wait forever).
-        item.resolve(reply?.kind === 'facts' ? (reply.facts ?? undefined) : item.local());
-      };
-      w.worker.postMessage({ kind: 'facts', job: item.job } satisfies WorkerRequest);
+      while (!w.failed && w.pending.length < JOBS_IN_FLIGHT && this.queue.length) {
+        const item = this.queue.shift()!;
+        w.pending.push((reply) => {
+          // The worker died with the job in hand: this thread does it now (nothing may wait forever).
+          item.resolve(reply?.kind === 'facts' ? (reply.facts ?? undefined) : item.local());
+        });
+        w.worker.postMessage({ kind: 'facts', job: item.job } satisfies WorkerRequest);
+      }
     }
   }
 
