@@ -148,9 +148,10 @@ class Agent:
             conn.send(protocol.response(message['seq'], error='%s: %s' % (type(error).__name__, error)))
         else:
             conn.send(protocol.response(message['seq'], body))
-            after, self._after_response = self._after_response, None
-            if after is not None:
-                after()
+        # Also after a failure: an evaluate that raised may still have changed the program.
+        after, self._after_response = self._after_response, None
+        if after is not None:
+            after()
 
     def _end_session(self, conn, terminate):
         if self._exiting:  # the program is ending on its own; its exit code must stand
@@ -161,6 +162,7 @@ class Agent:
         self.conn = None
         self.watchdog.stop()
         self.tree_changes.stop()
+        self._forget_tree()  # it holds the garbage collector off
         self.debugger.detach()
         self._stop_tracing()
         conn.close()
@@ -284,10 +286,13 @@ class Agent:
         def after():
             if action is not None:
                 action()
-            snapshot, self._pause_snapshot = self._pause_snapshot, None
-            if snapshot is not None:
-                snapshot.release()
+            self._forget_tree()
         return after
+
+    def _forget_tree(self):
+        snapshot, self._pause_snapshot = self._pause_snapshot, None
+        if snapshot is not None:
+            snapshot.release()
 
     def _frames_of(self, thread_id):
         """[(frame, line)] innermost first for a real thread or a task's pseudo-thread."""

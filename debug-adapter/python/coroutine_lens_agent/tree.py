@@ -69,7 +69,13 @@ _FEED_KINDS = {'_inner_done_callback': 'shield', '_on_completion': 'wait', '_rel
 _CONTEXT_FUNCTIONS = ('wait_for', 'shield')
 _NO_KIND = object()
 
-_waiting_since = {}  # from the previous capture: (id(task), id(waiter)) -> time first seen waiting
+_waiting_since = {}  # from the previous capture: _wait_key(task, waiter) -> time first seen waiting
+
+
+def _wait_key(task_key, waiter):
+    """(id(task), id(waiter)) as one int: unlike a tuple, an int is not tracked by the garbage
+    collector, and 100,000 tracked objects make the first collection after a capture cost ~0.1 s."""
+    return task_key << 64 | id(waiter)
 
 
 class _Tables:
@@ -126,12 +132,12 @@ class _Node:
     awaiting = None
     targets = ()
     targets_text = ''
-    awaited_by = None
+    awaited_by = None  # indexes of the nodes that wait on this one
     suspended_for = None
+    plain = True  # no wait_for / shield in the chain: what the waiter is says it all
 
     def __init__(self, key, obj, id_text, index, name, state):
         self.key, self.obj, self.id, self.index, self.name, self.state = key, obj, id_text, index, name, state
-        self.index_text = str(index)
 
 
 class _Capture:
@@ -153,8 +159,10 @@ class _Capture:
         self.loop_now = {}
         self.leaf_kinds = {}  # id(code) -> kind or None (the chains keep every code alive meanwhile)
         self.primitive_descriptions = {}
-        self.primitive_by_waiter = {}  # id(future) -> (kind, description) of an asyncio primitive it waits in
+        self.primitive_by_waiter = {}  # id(future) -> (kind, description, None): the asyncio primitive it waits in
         self.waiting_since = {}
+        # The previous capture's: freed with this one, after the answer (100,000 entries take ~0.1 s).
+        self.waited_before = _waiting_since
         self.skipped_callback_code = _gather_callback_code()
         self.now = time.time()
 
@@ -224,7 +232,7 @@ class _Capture:
             members.append(node)
             coro = task.get_coro()
             if task is current:
-                node.frames = self._running_frames(coro, ident)
+                node.frames = ','.join(self._running_frames(coro, ident))
             else:
                 # chains.coroutine_chain inlined: a call per task is a measurable share of a
                 # 100,000-task capture, and here a Future's iterator ends the chain without a call.
@@ -320,29 +328,32 @@ class _Capture:
     def link(self):
         nodes = self.nodes
         awaits = {}
-        known = self.tables.frames
-        new_frame = self.tables.frame
+        chain_frames = {}  # (id(code), f_lasti) of each frame of a chain -> (frame indexes as text, plain)
         primitive_by_waiter, timeouts = self.primitive_by_waiter, self.timeouts
-        seen_before, seen_now, now = _waiting_since, self.waiting_since, self.now
+        seen_before, seen_now, now = self.waited_before, self.waiting_since, self.now
         for node in self.order:
             plain = True  # no wait_for / shield in the chain: what the waiter is says it all
             if node.frames is None:
-                frames = []
-                for frame in reversed(node.chain):
-                    code, line = frame.f_code, frame.f_lineno
-                    index = known.get((id(code), line))
-                    frames.append(index if index is not None else new_frame(code, line))
-                    if code.co_name in _CONTEXT_FUNCTIONS:
-                        plain = False
-                node.frames = frames
+                # Many tasks are suspended at the same places: one lookup per chain, with the
+                # instruction offset (a plain read) standing for the line (a line-table search).
+                chain = node.chain
+                if len(chain) == 2:
+                    outer, inner = chain
+                    key = (id(outer.f_code), outer.f_lasti, id(inner.f_code), inner.f_lasti)
+                else:
+                    key = tuple([(id(frame.f_code), frame.f_lasti) for frame in chain])
+                known = chain_frames.get(key)
+                if known is None:
+                    known = chain_frames[key] = self._chain_frames(chain)
+                node.frames, plain = known
             if node.state == 'running':
                 continue
             waiter = node.waiter
             wait = primitive_by_waiter.get(id(waiter)) if plain and waiter is not None else None
             if wait is not None and node.key not in timeouts:
                 # The common case of many tasks in one Lock / Event / Queue: described by the first.
-                node.awaiting = (wait[0], wait[1], None)
-                marker = (node.key, id(waiter))  # as _suspended_for does, without a call per task
+                node.awaiting = wait
+                marker = node.key << 64 | id(waiter)  # _wait_key inlined, as _suspended_for does
                 first_seen = seen_before.get(marker)
                 if first_seen is None:
                     seen_now[marker] = now
@@ -350,20 +361,26 @@ class _Capture:
                     seen_now[marker] = first_seen
                     node.suspended_for = round((now - first_seen) * 1000, 1)
                 continue
-            self._classify(node)
+            self._classify(node, plain)
             targets = node.targets
             if targets:
                 awaits[node.key] = targets
-                node.targets_text = ','.join([nodes[t].index_text for t in targets])
+                node.targets_text = ','.join([str(nodes[t].index) for t in targets])
                 for target in targets:
                     waiters = nodes[target].awaited_by
                     if waiters is None:
-                        nodes[target].awaited_by = [node.index_text]
+                        nodes[target].awaited_by = [node.index]
                     else:
-                        waiters.append(node.index_text)
+                        waiters.append(node.index)
         if sys.version_info >= (3, 14):
             self._add_interpreter_edges(awaits)
         self._mark_cycles(awaits)
+
+    def _chain_frames(self, chain):
+        """(the chain's frame indexes innermost first, as text; whether no wait_for / shield is in it)."""
+        frame_index = self.tables.frame
+        frames = [frame_index(frame.f_code, frame.f_lineno) for frame in reversed(chain)]
+        return ','.join(frames), not any(frame.f_code.co_name in _CONTEXT_FUNCTIONS for frame in chain)
 
     def _leaf_kind(self, code):
         kind = None
@@ -372,7 +389,8 @@ class _Capture:
         self.leaf_kinds[id(code)] = kind
         return kind
 
-    def _classify(self, node):
+    def _classify(self, node, plain):
+        """`plain`: no wait_for / shield in the chain (nothing to add to the description)."""
         waiter = node.waiter
         if waiter is None:
             if not is_runner(node.obj) and node.obj.done():
@@ -389,14 +407,14 @@ class _Capture:
         if kind in _PRIMITIVE_KINDS:
             known = self.primitive_by_waiter.get(id(waiter))
             if known is not None:  # another waiter of the same primitive told what it is
-                kind, description = known
+                kind, description, _ = known
             else:
                 leaf_locals = chain[-1].f_locals  # built once: on 3.12 and before each read copies the frame
                 kind = _PRIMITIVE_CLASSES.get(type(leaf_locals.get('self')).__name__, kind)
         elif kind == 'sleep':
-            leaf_locals = chain[-1].f_locals
-        if kind == 'sleep' or description is not None:
-            targets = []  # a timer's or a primitive's own future: no task completes it
+            leaf_locals, description = chain[-1].f_locals, 'asyncio.sleep'
+        if description is not None:
+            targets = ()  # a timer's or a primitive's own future: no task completes it
         else:
             key = self.owner.get(id(waiter))
             targets = [key] if key is not None else self._targets_of(waiter)
@@ -419,7 +437,7 @@ class _Capture:
             targets = self._taskgroup_children(chain)
         if description is None:
             description = self._describe(kind, waiter, targets, chain, leaf_locals)
-        for frame in chain[:-1]:
+        for frame in () if plain else chain[:-1]:
             name = frame.f_code.co_name
             if name in _CONTEXT_FUNCTIONS and filters.is_library(frame.f_code.co_filename):
                 description += ' in ' + name
@@ -448,8 +466,8 @@ class _Capture:
             if isinstance(delay, (int, float)):
                 node.suspended_for = max(0.0, round(float(delay) * 1000 - remaining, 1))
                 return
-        marker = (node.key, id(node.waiter))
-        first_seen = _waiting_since.get(marker)
+        marker = _wait_key(node.key, node.waiter)
+        first_seen = self.waited_before.get(marker)
         self.waiting_since[marker] = first_seen if first_seen is not None else self.now
         if first_seen is not None:
             node.suspended_for = round((self.now - first_seen) * 1000, 1)
@@ -507,8 +525,6 @@ class _Capture:
                 return '%s %s%s' % (kind, ', '.join(names), more)
         if kind in _PRIMITIVE_KINDS:
             return self._describe_primitive(kind, chain, leaf_locals)
-        if kind == 'sleep':
-            return 'asyncio.sleep'
         if kind == 'executor':
             return 'executor future'
         if kind == 'socket':
@@ -532,9 +548,11 @@ class _Capture:
             details.append('%d waiting' % len(waiters))
             text = self.primitive_descriptions[id(owner)] = '%s.%s (%s) at 0x%x' % (
                 type(owner).__name__, chain[-1].f_code.co_name, ', '.join(details), id(owner))
-            # Its other waiters are described without reading their frames' locals again.
+            # Its other waiters are described without reading their frames' locals again; one
+            # awaiting tuple (kind, description, no time left) serves them all.
+            awaiting = (kind, text, None)
             for waiter in list(waiters):
-                self.primitive_by_waiter[id(waiter)] = (kind, text)
+                self.primitive_by_waiter[id(waiter)] = awaiting
         return text
 
     def _add_interpreter_edges(self, awaits):
@@ -547,9 +565,9 @@ class _Capture:
                 waiter_key = self.owner.get(id(waiter))
                 if waiter_key is None or key in awaits.get(waiter_key, ()):
                     continue
-                node.awaited_by = (node.awaited_by or []) + [self.nodes[waiter_key].index_text]
+                node.awaited_by = (node.awaited_by or []) + [self.nodes[waiter_key].index]
                 awaits[waiter_key] = list(awaits.get(waiter_key, ())) + [key]
-                self.nodes[waiter_key].targets_text = ','.join(self.nodes[k].index_text for k in awaits[waiter_key])
+                self.nodes[waiter_key].targets_text = ','.join(str(self.nodes[k].index) for k in awaits[waiter_key])
 
     def _mark_cycles(self, awaits):
         """Iterative DFS over 'waits on' edges; each cycle found is reported on its members."""
@@ -606,9 +624,9 @@ class _Capture:
                 awaited_by, targets_text = node.awaited_by, node.targets_text
                 if capped:  # the shown tasks refer to shown tasks only
                     if awaited_by:
-                        awaited_by = [i for i in awaited_by if int(i) < shown]
+                        awaited_by = [i for i in awaited_by if i < shown]
                     if node.targets:
-                        targets_text = ','.join(nodes[t].index_text for t in node.targets if nodes[t].index < shown)
+                        targets_text = ','.join(str(nodes[t].index) for t in node.targets if nodes[t].index < shown)
                 awaiting = node.awaiting
                 if awaiting is not None:
                     kind, description, remaining = awaiting
@@ -625,8 +643,8 @@ class _Capture:
                         tail = (tail or ',null') + ',null'
                     tail = '%s,%d' % (tail, pseudo_thread)
                 tasks.append('["%s",%s,%d,%d,[%s],[%s]%s]' % (
-                    node.id, quote(node.name), kinds[node.id[0] == 'g'], states[node.state], join(node.frames),
-                    join(awaited_by) if awaited_by else '', tail))
+                    node.id, quote(node.name), kinds[node.id[0] == 'g'], states[node.state], node.frames,
+                    join(map(str, awaited_by)) if awaited_by else '', tail))
             out.append('{"id":"%s","threadId":%d,"threadName":%s,"running":%s,"tasks":[%s]}' % (
                 loop_id, thread_id, _quote(thread_name), 'true' if running else 'false', ','.join(tasks)))
         truncated = ',"truncated":{"shown":%d,"total":%d}' % (shown, total) if shown < total else ''
@@ -639,7 +657,11 @@ class _Capture:
 class Snapshot:
     """A linked capture. While the program stays paused one snapshot serves `threads` (the
     pseudo-threads and what each awaits) and every `coroutineTree` (runtime.py drops it when the
-    program may change). `thread_ids`: node id -> pseudo-thread id, set once by its owner."""
+    program may change). `thread_ids`: node id -> pseudo-thread id, set once by its owner.
+
+    The garbage collector stays off until release(): a capture makes a few tracked objects per task,
+    and a collection over them while they live (the first allocation after re-enabling would start
+    one) costs more than the capture's reads; freed before the collector is back, they cost nothing."""
 
     def __init__(self, job, loops):
         self._job, self._loops = job, loops
@@ -651,8 +673,7 @@ class Snapshot:
         tasks, the first ones loop by loop."""
         text = self._texts.get(max_tasks)
         if text is None:
-            with _quiet():
-                text = self._texts[max_tasks] = self._job.to_json(self._loops, self.thread_ids, max_tasks)
+            text = self._texts[max_tasks] = self._job.to_json(self._loops, self.thread_ids, max_tasks)
         return text
 
     def suspended(self):
@@ -673,35 +694,51 @@ class Snapshot:
         return result
 
     def release(self):
-        """Frees what the capture built (100,000 nodes take ~0.1 s): called once its answer is written."""
-        self._job = self._loops = self._texts = None
+        """Frees what the capture built (100,000 nodes take ~0.1 s: call it once the answer is
+        written) and gives the garbage collector back."""
+        if self._job is not None:
+            self._job = self._loops = self._texts = None
+            _collector_hold.release()
 
 
-class _quiet:
-    """Reading live objects with as few interruptions as possible: the GIL switch interval raised
-    (fewer thread switches, a steadier picture) and the garbage collector off (a capture allocates a
-    lot and frees it all at the end: full collections over a heap of 100,000 tasks would cost more
-    than the capture itself)."""
+class _CollectorHold:
+    """The garbage collector off while any capture lives; back on (if it was on) after the last."""
 
-    def __enter__(self):
-        self.previous = sys.getswitchinterval()
-        sys.setswitchinterval(1.0)
-        self.collecting = gc.isenabled()
-        gc.disable()
+    def __init__(self):
+        self.count = 0
+        self.was_enabled = False
 
-    def __exit__(self, *exc_info):
-        if self.collecting:
+    def acquire(self):
+        if self.count == 0:
+            self.was_enabled = gc.isenabled()
+            gc.disable()
+        self.count += 1
+
+    def release(self):
+        self.count -= 1
+        if self.count == 0 and self.was_enabled:
             gc.enable()
-        sys.setswitchinterval(self.previous)
+
+
+_collector_hold = _CollectorHold()
 
 
 def take(loops, runners, threads, debugger):
-    """A new Snapshot of every loop's tasks and every Tornado runner; its owner releases it after
-    the response is written."""
-    with _quiet():
+    """A new Snapshot of every loop's tasks and every Tornado runner, read with the GIL switch
+    interval raised (fewer thread switches while reading live objects: a steadier picture). Its
+    owner must release() it, after the response is written."""
+    global _waiting_since
+    _collector_hold.acquire()
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1.0)
+    try:
         job = _Capture(loops, runners, threads, debugger)
         collected = job.collect()
         job.link()
-        _waiting_since.clear()
-        _waiting_since.update(job.waiting_since)
-    return Snapshot(job, collected)
+        _waiting_since = job.waiting_since
+        return Snapshot(job, collected)
+    except BaseException:
+        _collector_hold.release()
+        raise
+    finally:
+        sys.setswitchinterval(previous)
