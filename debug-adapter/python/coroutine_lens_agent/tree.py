@@ -222,6 +222,7 @@ class _Capture:
         read_callbacks = self._read_callbacks
         members = []
         skipped = self.skipped_callback_code
+        tornado_fetches = 'tornado.simple_httpclient' in sys.modules
         for task in tasks:
             key = id(task)
             node = _Node(key, task, 't%x' % key, len(order), task.get_name(),
@@ -261,7 +262,7 @@ class _Capture:
             if callbacks and (skipped is None or len(callbacks) > 1 or
                               getattr(callbacks[0][0], '__code__', None) is not skipped):
                 read_callbacks(task, callbacks)
-            if node.chain and node.chain[0].f_code.co_name == 'run' and \
+            if tornado_fetches and node.chain and node.chain[0].f_code.co_name == 'run' and \
                     node.chain[0].f_code.co_filename.endswith('simple_httpclient.py'):
                 self._read_tornado_fetch(task, node.chain[0])
         return members
