@@ -610,9 +610,10 @@ class _Capture:
         capped = shown < total
         nodes = self.nodes
         string = self.tables.string
-        kinds = (string('task'), string('gen-coroutine'))
-        states = {state: string(state) for state in ('running', 'suspended')}
-        awaiting_heads = {}  # (kind, description) -> 'kind index,description index'
+        # '"id",' is written by the caller; then name, and the kind and state indexes in one piece.
+        heads = {(kind, state): ',%d,%d,[' % (string(kind), string(state))
+                 for kind in ('task', 'gen-coroutine') for state in ('running', 'suspended')}
+        awaiting_texts = {}  # id(awaiting tuple) -> its text, for the tuples many tasks share
         thread_ids = thread_ids or {}
         quote, join = _quote, ','.join
         out = []
@@ -621,7 +622,6 @@ class _Capture:
             for node in members:
                 if node.index >= shown:
                     break  # members are in index order
-                tail = ''
                 awaited_by, targets_text = node.awaited_by, node.targets_text
                 if capped:  # the shown tasks refer to shown tasks only
                     if awaited_by:
@@ -629,23 +629,28 @@ class _Capture:
                     if node.targets:
                         targets_text = ','.join(str(nodes[t].index) for t in node.targets if nodes[t].index < shown)
                 awaiting = node.awaiting
-                if awaiting is not None:
+                if awaiting is None:
+                    tail = ''
+                elif not targets_text and awaiting[2] is None:
+                    tail = awaiting_texts.get(id(awaiting))
+                    if tail is None:
+                        tail = awaiting_texts[id(awaiting)] = ',[%d,%d,[],null]' % (string(awaiting[0]), string(awaiting[1]))
+                else:
                     kind, description, remaining = awaiting
-                    head = awaiting_heads.get((kind, description))
-                    if head is None:
-                        head = awaiting_heads[(kind, description)] = '%d,%d' % (string(kind), string(description))
-                    tail = ',[%s,[%s],%s]' % (head, targets_text, 'null' if remaining is None else repr(remaining))
+                    tail = ',[%d,%d,[%s],%s]' % (string(kind), string(description), targets_text,
+                                                 'null' if remaining is None else repr(remaining))
                 suspended_for = node.suspended_for
                 if suspended_for is not None:
                     tail = '%s,%r' % (tail or ',null', suspended_for)
-                pseudo_thread = thread_ids.get(node.id)
-                if pseudo_thread is not None:
-                    if suspended_for is None:
-                        tail = (tail or ',null') + ',null'
-                    tail = '%s,%d' % (tail, pseudo_thread)
-                tasks.append('["%s",%s,%d,%d,[%s],[%s]%s]' % (
-                    node.id, quote(node.name), kinds[node.id[0] == 'g'], states[node.state], node.frames,
-                    join(map(str, awaited_by)) if awaited_by else '', tail))
+                if thread_ids:
+                    pseudo_thread = thread_ids.get(node.id)
+                    if pseudo_thread is not None:
+                        if suspended_for is None:
+                            tail = (tail or ',null') + ',null'
+                        tail = '%s,%d' % (tail, pseudo_thread)
+                tasks.append('["%s",%s%s%s],[%s]%s]' % (
+                    node.id, quote(node.name), heads[('gen-coroutine' if node.id[0] == 'g' else 'task', node.state)],
+                    node.frames, join(map(str, awaited_by)) if awaited_by else '', tail))
             out.append('{"id":"%s","threadId":%d,"threadName":%s,"running":%s,"tasks":[%s]}' % (
                 loop_id, thread_id, _quote(thread_name), 'true' if running else 'false', ','.join(tasks)))
         truncated = ',"truncated":{"shown":%d,"total":%d}' % (shown, total) if shown < total else ''
