@@ -614,6 +614,7 @@ class _Capture:
         heads = {(kind, state): ',%d,%d,[' % (string(kind), string(state))
                  for kind in ('task', 'gen-coroutine') for state in ('running', 'suspended')}
         awaiting_texts = {}  # id(awaiting tuple) -> its text, for the tuples many tasks share
+        awaiting_heads = {}  # (kind, description) -> 'kind index,description index'
         thread_ids = thread_ids or {}
         quote, join = _quote, ','.join
         out = []
@@ -637,8 +638,10 @@ class _Capture:
                         tail = awaiting_texts[id(awaiting)] = ',[%d,%d,[],null]' % (string(awaiting[0]), string(awaiting[1]))
                 else:
                     kind, description, remaining = awaiting
-                    tail = ',[%d,%d,[%s],%s]' % (string(kind), string(description), targets_text,
-                                                 'null' if remaining is None else repr(remaining))
+                    head = awaiting_heads.get((kind, description))
+                    if head is None:
+                        head = awaiting_heads[(kind, description)] = '%d,%d' % (string(kind), string(description))
+                    tail = ',[%s,[%s],%s]' % (head, targets_text, 'null' if remaining is None else repr(remaining))
                 suspended_for = node.suspended_for
                 if suspended_for is not None:
                     tail = '%s,%r' % (tail or ',null', suspended_for)
