@@ -304,9 +304,26 @@ class TasksAsThreads(unittest.TestCase):
         client.request('evaluate', {'expression': "DEADLOCK['a'].set_name('renamed-a')", 'context': 'repl'})
         renamed = tasks_by_name(tree_of(client))['renamed-a']  # the evaluate may change the program
         self.assertEqual(renamed['threadId'], tasks_by_name(first)['deadlock-a']['threadId'])
+        # The capture holds the garbage collector off while it lives; dropped, it gives it back.
+        collecting = {'expression': "__import__('gc').isenabled()", 'context': 'repl'}
+        self.assertEqual(client.request('evaluate', collecting)['result'], 'False')
+        self.assertEqual(client.request('evaluate', collecting)['result'], 'True')
         client.request('continue')
         client.finish()
 
+    def test_a_capture_while_running_gives_the_garbage_collector_back(self):
+        client = AgentClient([program('second_thread_loop.py'), '3'])
+        self.addCleanup(client.close)
+        client.start()
+        deadline = time.time() + 10
+        while time.time() < deadline and not tasks_by_name(tree_of(client)).get('foreground-task'):
+            time.sleep(0.1)
+        client.request('pause')
+        client.stopped()
+        collecting = {'expression': "__import__('gc').isenabled()", 'context': 'repl'}
+        self.assertEqual(client.request('evaluate', collecting)['result'], 'True')
+        client.request('continue')
+        self.assertEqual(client.finish()[0], 0)
 
 class Cancel(unittest.TestCase):
     def test_cancel_a_task_and_keep_the_users_task_factory(self):
