@@ -253,7 +253,8 @@ async function main(): Promise<void> {
 
   console.log('1. pause → stopped → threads → coroutineTree, through DAP (N tasks waiting on one Event, and a ticker)');
   console.log('   threads: the request VS Code sends after a stop; compact: format \'compact\', decoded by the client, as the');
-  console.log('   Coroutines view does; round trip: pause → stopped → threads → compact decoded; full: the DESIGN.md shape alone');
+  console.log('   Coroutines view does (the capture threads made); round trip: pause → stopped → threads → compact decoded;');
+  console.log('   full: the DESIGN.md shape of the same capture, expanded by the adapter; agent alone: a capture while running');
   console.log('   tasks   pause→stopped    threads  compact (min)          round trip   first compact   full           compact / full JSON   agent alone (socket)');
   for (const count of TASK_COUNTS) {
     const f = await treeRoundTrip(python, count);
