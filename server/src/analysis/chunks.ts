@@ -54,11 +54,24 @@ export function headInBlock(block: string, head: string, member: boolean): 'modu
   const isSelf = header?.[1] === head && (block.match(/\bdef\b/g) ?? []).length === 1 && !/\bclass\b|staticmethod/.test(block);
   const text = isSelf ? block.slice(0, header!.index) + block.slice(header!.index + header![0].length) : block;
   // `import api.sub` binds `api` although `.` follows it.
-  if (new RegExp(`\\bimport\\b.*\\b${head}\\b`).test(text)) return undefined;
-  for (const match of text.matchAll(new RegExp(`(?<![\\w.])(def\\s+|class\\s+)?${head}\\b[ \\t]*(.?)`, 'g'))) {
-    if (match[1] || (match[2] !== '.' && match[2] !== '(')) return undefined;
+  if (text.includes('import') && new RegExp(`\\bimport\\b.*\\b${head}\\b`).test(text)) return undefined;
+  // A scan with indexOf, not a regular expression built per head: this runs for many blocks.
+  for (let at = text.indexOf(head); at >= 0; at = text.indexOf(head, at + head.length)) {
+    if (isNameOrDot(text.charCodeAt(at - 1)) || isNameOrDot(text.charCodeAt(at + head.length), false)) continue;
+    if (DEFINED_BEFORE.test(text.slice(Math.max(0, at - 16), at))) return undefined;
+    let next = at + head.length;
+    while (text[next] === ' ' || text[next] === '\t') next++;
+    if (text[next] !== '.' && text[next] !== '(') return undefined;
   }
   return isSelf ? 'self' : 'module';
+}
+
+/** The name just after this follows `def` / `class`: it is being defined. */
+const DEFINED_BEFORE = /\b(?:def|class)\s+$/;
+
+/** A name character (or, with `dot`, a `.`): a head found next to one is part of another name or an attribute. */
+function isNameOrDot(c: number, dot = true): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || (dot && c === 46) || c > 127;
 }
 
 const DEFINITION = /\b(?:def|class)\s+([A-Za-z_]\w*)/g;
