@@ -1,7 +1,7 @@
 /** Source text → facts, optionally leaving blocks without coroutine code for later (chunks.ts). */
 import type { Parser } from 'web-tree-sitter';
 import { lazySource, mergeLazy, prepareLazy, shiftedFacts, type LazyBlock } from './chunks';
-import { extractFacts, setName, syntaxProblem, type ModuleFacts } from './facts';
+import { extractFacts, mentionsWrappers, setName, syntaxProblem, type ModuleFacts } from './facts';
 import { scanPython } from './lexical';
 import { blockFilterFor } from './prefilter';
 
@@ -58,7 +58,8 @@ export function materialize(parser: Parser, facts: ModuleFacts, lines: string[],
   const tree = parser.parse(source.text);
   if (!tree) return true;
   try {
-    const part = shiftedFacts(extractFacts(tree, module, isPackage, source.text), source.firstLine);
+    // As a statement of its own: what belongs to the whole file (noqa, syntax problems, fix anchors) is not merged anyway.
+    const part = shiftedFacts(extractFacts(tree, module, isPackage, source.text, { node: tree.rootNode, wrappers: mentionsWrappers(source.text) }), source.firstLine);
     const classesBefore = facts.classes.length;
     mergeLazy(facts, part, classIndex);
     // Classes that came in lazily carry their own lazy members.
