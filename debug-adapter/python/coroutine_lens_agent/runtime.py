@@ -276,7 +276,7 @@ class Agent:
         if snapshot is None:
             snapshot = self._pause_snapshot = tree.take(self.loops, self.runners, self.threads, self.debugger)
             if self.options['showTasksAsThreads']:
-                self._task_threads = self.pseudo_threads.list(snapshot.suspended(), self.options['taskThreadLimit'])
+                self._task_threads = self.pseudo_threads.list(snapshot, self.options['taskThreadLimit'])
                 snapshot.thread_ids = self.pseudo_threads.thread_ids_by_node()
         return snapshot
 

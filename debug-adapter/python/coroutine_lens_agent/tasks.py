@@ -83,15 +83,16 @@ class PseudoThreads:
         self._objects = {}  # thread id -> task or runner
         self._next = self.FIRST_ID
 
-    def list(self, found, limit):
-        """Pseudo-threads for the first `limit` of `found` (the suspended tasks and runners of a
-        tree snapshot), and a note thread when there are more; forgets the ones no longer found."""
-        live = {id(obj) for obj in found}
-        for key in [k for k in self._ids if k not in live]:
-            self._objects.pop(self._ids.pop(key), None)
+    def list(self, snapshot, limit):
+        """Pseudo-threads for the first `limit` suspended tasks and runners of a tree snapshot, and a
+        note thread when there are more; forgets the ones no longer suspended."""
+        for key, thread_id in list(self._ids.items()):
+            if not snapshot.is_suspended(self._objects.get(thread_id)):
+                self._objects.pop(self._ids.pop(key), None)
         limit = max(0, int(limit))
+        found, total = snapshot.suspended(limit)
         threads = []
-        for obj in found[:limit]:
+        for obj in found:
             thread_id = self._ids.get(id(obj))
             if thread_id is None:
                 thread_id = self._ids[id(obj)] = self._next
@@ -102,9 +103,9 @@ class PseudoThreads:
             else:
                 label = '%s (task)' % obj.get_name()
             threads.append({'id': thread_id, 'name': label})
-        if len(found) > limit:
+        if total > limit:
             threads.append({'id': self.NOTE_ID, 'name': '… %d more tasks not shown (taskThreadLimit %d)'
-                                                     % (len(found) - limit, limit)})
+                                                     % (total - limit, limit)})
         return threads
 
     def _chain(self, thread_id):

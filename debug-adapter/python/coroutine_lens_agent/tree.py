@@ -149,6 +149,7 @@ class _Capture:
         self.asyncio = asyncio_module()
         self.nodes = {}  # id(task or runner) -> _Node
         self.order = []  # every node, in the order written (loop by loop)
+        self.running_count = 0
         self.tables = _Tables()
         self.owner = {}  # id(future) -> node key completed with it (a task itself, a runner's result future)
         self.feeds = {}  # id(future) -> [(kind, object whose completion feeds it)]
@@ -233,6 +234,7 @@ class _Capture:
             members.append(node)
             coro = task.get_coro()
             if task is current:
+                self.running_count += 1
                 node.frames = ','.join(self._running_frames(coro, ident))
             else:
                 # chains.coroutine_chain inlined: a call per task is a measurable share of a
@@ -314,7 +316,9 @@ class _Capture:
         node = _Node(key, runner, 'g%x' % key, len(self.order), getattr(gen, '__qualname__', None) or 'gen.coroutine',
                      'running' if runner.running else 'suspended')
         self.order.append(node)
-        if gen is not None and not runner.running:
+        if runner.running:
+            self.running_count += 1
+        elif gen is not None:
             from .chains import coroutine_chain
             node.chain = coroutine_chain(gen)
         node.waiter = getattr(runner, 'future', None)
@@ -685,9 +689,20 @@ class Snapshot:
             text = self._texts[max_tasks] = self._job.to_json(self._loops, self.thread_ids, max_tasks)
         return text
 
-    def suspended(self):
-        """Suspended tasks and runners, in capture order."""
-        return [node.obj for node in self._job.order if node.state == 'suspended']
+    def suspended(self, limit):
+        """(the first `limit` suspended tasks and runners in capture order, how many there are)."""
+        first = []
+        if limit > 0:
+            for node in self._job.order:
+                if node.state == 'suspended':
+                    first.append(node.obj)
+                    if len(first) == limit:
+                        break
+        return first, len(self._job.order) - self._job.running_count
+
+    def is_suspended(self, obj):
+        node = self._job.nodes.get(id(obj))
+        return node is not None and node.obj is obj and node.state == 'suspended'
 
     def awaiting(self, obj):
         """What `obj` waits on ({kind, description, taskIds?, remainingMs?}), or None."""
