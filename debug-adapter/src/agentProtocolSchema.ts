@@ -45,7 +45,7 @@ export const REQUEST_FIELDS: Readonly<Record<Command, { arguments: FieldTable; b
     arguments: { threadId: 'number' },
     body: { exceptionId: 'string', description: 'string', breakMode: 'string', stackTrace: 'string' },
   },
-  coroutineTree: { arguments: {}, body: { capturedAt: 'number', loops: 'array', strings: 'array', frames: 'array' } },
+  coroutineTree: { arguments: {}, body: { capturedAt: 'number', loops: 'array', strings: 'array', frames: 'array', shapes: 'array' } },
   cancelTask: { arguments: { taskId: 'string' }, body: { cancelled: 'boolean' } },
   taskCreationStack: { arguments: { taskId: 'string' }, body: { frames: 'array' } },
   disconnect: { arguments: { terminate: 'boolean' }, body: {} },

@@ -112,10 +112,11 @@ describe('the compact wire tree', () => {
       return copy;
     };
     const cases: Array<[CompactCoroutineTree, RegExp]> = [
-      [broken((t) => (t.loops[0]!.tasks[0]![4] = [99])), /frame index 99 is out of range/],
-      [broken((t) => (t.loops[0]!.tasks[1]![5] = [7])), /task index 7 is out of range/],
+      [broken((t) => (t.shapes[0]![2] = [99])), /frame index 99 is out of range/],
+      [broken((t) => (t.loops[0]!.tasks[1]![4] = [7])), /task index 7 is out of range/],
+      [broken((t) => (t.loops[0]!.tasks[0]![2] = 9)), /shape index 9 is out of range/],
       [broken((t) => (t.frames[0] = [0, 500, 1])), /string index 500 is out of range/],
-      [{ capturedAt: 1, loops: [] } as unknown as CompactCoroutineTree, /expected loops, strings and frames arrays/],
+      [{ capturedAt: 1, loops: [] } as unknown as CompactCoroutineTree, /expected loops, strings, frames and shapes arrays/],
     ];
     for (const [tree, message] of cases) {
       await assert.rejects(requestCoroutineTree({ customRequest: async () => tree }), (error: unknown) => error instanceof TreeWireError && message.test(error.message));

@@ -11,8 +11,9 @@ depth-first search and reported, never followed forever.
 
 Speed: 100,000 tasks must take well under a second, so the hot loop touches each task a few
 times, caches per code object (what a leaf function means) and per primitive (its description),
-and writes the JSON text itself in the compact wire shape: string and frame tables, tasks as small
-arrays that refer to frames, strings and other tasks by index (agentProtocol.ts, CompactCoroutineTree).
+and writes the JSON text itself in the compact wire shape: string, frame and shape tables (a shape:
+kind, state, frames and kind of wait, which many tasks share), tasks as short flat arrays that refer
+to them and to other tasks by index (agentProtocol.ts, CompactCoroutineTree).
 """
 import gc
 import json
@@ -614,11 +615,10 @@ class _Capture:
         capped = shown < total
         nodes = self.nodes
         string = self.tables.string
-        # '"id",' is written by the caller; then name, and the kind and state indexes in one piece.
-        heads = {(kind, state): ',%d,%d,[' % (string(kind), string(state))
-                 for kind in ('task', 'gen-coroutine') for state in ('running', 'suspended')}
-        awaiting_texts = {}  # id(awaiting tuple) -> its text, for the tuples many tasks share
-        awaiting_heads = {}  # (kind, description) -> 'kind index,description index'
+        kinds = {'t': string('task'), 'g': string('gen-coroutine')}
+        states = {state: string(state) for state in ('running', 'suspended')}
+        shapes = {}  # (kind, state, frames, awaiting kind, awaiting description) -> shape index
+        shape_texts = []
         thread_ids = thread_ids or {}
         quote, join = _quote, ','.join
         out = []
@@ -635,36 +635,42 @@ class _Capture:
                         targets_text = ','.join(str(nodes[t].index) for t in node.targets if nodes[t].index < shown)
                 awaiting = node.awaiting
                 if awaiting is None:
-                    tail = ''
-                elif not targets_text and awaiting[2] is None:
-                    tail = awaiting_texts.get(id(awaiting))
-                    if tail is None:
-                        tail = awaiting_texts[id(awaiting)] = ',[%d,%d,[],null]' % (string(awaiting[0]), string(awaiting[1]))
+                    key, remaining = (node.id[0], node.state, node.frames, None, None), None
                 else:
-                    kind, description, remaining = awaiting
-                    head = awaiting_heads.get((kind, description))
-                    if head is None:
-                        head = awaiting_heads[(kind, description)] = '%d,%d' % (string(kind), string(description))
-                    tail = ',[%s,[%s],%s]' % (head, targets_text, 'null' if remaining is None else repr(remaining))
+                    key, remaining = (node.id[0], node.state, node.frames, awaiting[0], awaiting[1]), awaiting[2]
+                shape = shapes.get(key)
+                if shape is None:
+                    shape = shapes[key] = len(shape_texts)
+                    shape_texts.append('[%d,%d,[%s],%s]' % (
+                        kinds[key[0]], states[key[1]], key[2],
+                        'null' if awaiting is None else '[%d,%d]' % (string(key[3]), string(key[4]))))
+                # [awaitedBy, awaiting taskIds, remainingMs, suspendedForMs, threadId], trailing nulls left out
                 suspended_for = node.suspended_for
-                if suspended_for is not None:
-                    tail = '%s,%r' % (tail or ',null', suspended_for)
-                if thread_ids:
-                    pseudo_thread = thread_ids.get(node.id)
+                pseudo_thread = thread_ids.get(node.id) if thread_ids else None
+                if pseudo_thread is not None or suspended_for is not None or remaining is not None:
+                    tail = ',%s,%s,%s,%s' % ('[%s]' % join(map(str, awaited_by)) if awaited_by else 'null',
+                                             '[%s]' % targets_text if targets_text else 'null',
+                                             'null' if remaining is None else repr(remaining),
+                                             'null' if suspended_for is None else repr(suspended_for))
                     if pseudo_thread is not None:
-                        if suspended_for is None:
-                            tail = (tail or ',null') + ',null'
                         tail = '%s,%d' % (tail, pseudo_thread)
-                tasks.append('["%s",%s%s%s],[%s]%s]' % (
-                    node.id, quote(node.name), heads[('gen-coroutine' if node.id[0] == 'g' else 'task', node.state)],
-                    node.frames, join(map(str, awaited_by)) if awaited_by else '', tail))
+                    elif suspended_for is None:
+                        tail = tail[:-5]  # ',null'
+                elif targets_text:
+                    tail = ',%s,[%s]' % ('[%s]' % join(map(str, awaited_by)) if awaited_by else 'null', targets_text)
+                elif awaited_by:
+                    tail = ',[%s]' % join(map(str, awaited_by))
+                else:
+                    tail = ''
+                tasks.append('["%s",%s,%d%s]' % (node.id, quote(node.name), shape, tail))
             out.append('{"id":"%s","threadId":%d,"threadName":%s,"running":%s,"tasks":[%s]}' % (
                 loop_id, thread_id, _quote(thread_name), 'true' if running else 'false', ','.join(tasks)))
         truncated = ',"truncated":{"shown":%d,"total":%d}' % (shown, total) if shown < total else ''
         # The tables last: writing the tasks adds the descriptions to them.
         loops_json = ','.join(out)
-        return '{"capturedAt":%d,"loops":[%s],"strings":%s,"frames":%s%s}' % (
-            int(self.now * 1000), loops_json, self.tables.strings_json(), self.tables.frames_json(), truncated)
+        return '{"capturedAt":%d,"loops":[%s],"strings":%s,"frames":%s,"shapes":[%s]%s}' % (
+            int(self.now * 1000), loops_json, self.tables.strings_json(), self.tables.frames_json(),
+            ','.join(shape_texts), truncated)
 
 
 class Snapshot:

@@ -24,7 +24,7 @@ def stopped_at_checkpoint(test, name, args=(), **start):
 def expand(wire):
     """The compact wire tree (agentProtocol.ts CompactCoroutineTree) in the DESIGN.md shape, as the
     adapter's expandCoroutineTree gives it; checked against the golden fixture in test_protocol."""
-    strings, frames = wire['strings'], wire['frames']
+    strings, frames, shapes = wire['strings'], wire['frames'], wire['shapes']
     ids = [task[0] for loop in wire['loops'] for task in loop['tasks']]
 
     def frame(index):
@@ -32,17 +32,17 @@ def expand(wire):
         return {'name': strings[name], 'path': strings[path], 'line': line}
 
     def task(entry):
-        entry = list(entry) + [None] * (9 - len(entry))
-        result = {'id': entry[0], 'name': entry[1], 'kind': strings[entry[2]], 'state': strings[entry[3]],
-                  'frames': [frame(i) for i in entry[4]], 'awaitedBy': [ids[i] for i in entry[5]]}
-        if entry[6]:
-            kind, description, awaited, remaining = entry[6]
-            result['awaiting'] = {'kind': strings[kind], 'description': strings[description]}
-            if awaited:
-                result['awaiting']['taskIds'] = [ids[i] for i in awaited]
-            if remaining is not None:
-                result['awaiting']['remainingMs'] = remaining
-        for position, field in ((7, 'suspendedForMs'), (8, 'threadId')):
+        entry = list(entry) + [None] * (8 - len(entry))
+        kind, state, frame_indexes, awaiting = shapes[entry[2]]
+        result = {'id': entry[0], 'name': entry[1], 'kind': strings[kind], 'state': strings[state],
+                  'frames': [frame(i) for i in frame_indexes], 'awaitedBy': [ids[i] for i in entry[3] or ()]}
+        if awaiting:
+            result['awaiting'] = {'kind': strings[awaiting[0]], 'description': strings[awaiting[1]]}
+            if entry[4]:
+                result['awaiting']['taskIds'] = [ids[i] for i in entry[4]]
+            if entry[5] is not None:
+                result['awaiting']['remainingMs'] = entry[5]
+        for position, field in ((6, 'suspendedForMs'), (7, 'threadId')):
             if entry[position] is not None:
                 result[field] = entry[position]
         return result
