@@ -1,14 +1,14 @@
 """Single tasks: lookup by id, cancel, creation stack, the awaiters a step out lands in, and
 suspended tasks offered as pseudo-threads while the program is paused."""
 from . import filters
-from .chains import asyncio_module, coroutine_chain, is_runner, node_id
+from .chains import all_tasks, asyncio_module, coroutine_chain, is_runner, node_id
 
 
 def live_tasks(loops):
     asyncio = asyncio_module()
     if asyncio is None:
         return []
-    return [(loop, task) for loop, _ in loops.running() for task in asyncio.all_tasks(loop)]
+    return [(loop, task) for loop, _ in loops.running() for task in all_tasks(asyncio, loop)]
 
 
 def find(loops, runners, wanted):

@@ -24,7 +24,8 @@ import time
 import types
 
 from . import filters
-from .chains import (HELPER_TYPE_NAMES, MAX_CHAIN, asyncio_module, callback_targets, is_runner, unwrap_helper)
+from .chains import (HELPER_TYPE_NAMES, MAX_CHAIN, all_tasks, asyncio_module, callback_targets, is_runner,
+                     unwrap_helper)
 
 _quote = getattr(json.encoder, 'c_encode_basestring_ascii', None) or json.encoder.encode_basestring_ascii
 _LEAF_FUNCTIONS = {
@@ -181,7 +182,7 @@ class _Capture:
         if asyncio is not None:
             for loop, ident in self.loops.running():
                 self._scan_timers(loop)
-                members = self._collect_tasks(loop, ident, asyncio.all_tasks(loop), asyncio.current_task(loop))
+                members = self._collect_tasks(loop, ident, all_tasks(asyncio, loop), asyncio.current_task(loop))
                 members.extend(self._runner_node(r) for r in runners_by_loop.pop(id(loop), ()))
                 loops.append(('l%x' % id(loop), self.threads.id_of(ident),
                               names.get(ident, 'Thread-%d' % ident), loop.is_running(), members))

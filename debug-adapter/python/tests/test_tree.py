@@ -325,6 +325,52 @@ class TasksAsThreads(unittest.TestCase):
         client.request('continue')
         self.assertEqual(client.finish()[0], 0)
 
+class AllTasks(unittest.TestCase):
+    def test_the_registries_read_directly_give_what_asyncio_all_tasks_gives(self):
+        import asyncio
+        import threading
+        from coroutine_lens_agent.chains import all_tasks
+
+        async def waiter(event):
+            await event.wait()
+
+        async def main(others):
+            event, loop = asyncio.Event(), asyncio.get_running_loop()
+            tasks = [asyncio.create_task(waiter(event)) for _ in range(20)]
+            if PY >= (3, 12):  # eager tasks live in a registry of their own
+                loop.set_task_factory(asyncio.eager_task_factory)
+                tasks += [asyncio.create_task(waiter(event)) for _ in range(3)]
+                loop.set_task_factory(None)
+            await asyncio.create_task(asyncio.sleep(0))  # a finished task is left out
+            self.assertEqual(all_tasks(asyncio, loop), asyncio.all_tasks(loop))
+            self.assertEqual(len(all_tasks(asyncio, loop)), len(tasks) + 1)
+            self.assertFalse(all_tasks(asyncio, loop) & others)
+            event.set()
+            await asyncio.gather(*tasks)
+
+        other_loop, started = asyncio.new_event_loop(), threading.Event()
+        other_tasks = set()
+
+        def run_other():  # a loop in another thread: its tasks are not this loop's
+            asyncio.set_event_loop(other_loop)
+            other_tasks.add(other_loop.create_task(asyncio.sleep(30)))
+            other_loop.call_soon(started.set)
+            other_loop.run_forever()
+
+        thread = threading.Thread(target=run_other)
+        thread.start()
+        started.wait(10)
+        try:
+            asyncio.run(main(other_tasks))
+        finally:
+            other_loop.call_soon_threadsafe(other_loop.stop)
+            thread.join(10)
+            for task in other_tasks:
+                task.cancel()
+            other_loop.run_until_complete(asyncio.gather(*other_tasks, return_exceptions=True))
+            other_loop.close()
+
+
 class Cancel(unittest.TestCase):
     def test_cancel_a_task_and_keep_the_users_task_factory(self):
         path = program('task_factory_user.py')
