@@ -1,9 +1,12 @@
 """Where each asyncio task was created: up to CREATION_STACK_DEPTH user frames of the call that
-created it, recorded by a thin wrapper around BaseEventLoop.create_task (asyncio.create_task,
-ensure_future and loop.create_task all end there).
+created it, recorded when BaseEventLoop.create_task returns (asyncio.create_task, ensure_future and
+loop.create_task all end there): on 3.12+ from a sys.monitoring PY_RETURN callback set on that one
+code object, elsewhere (or when no monitoring tool id is free) from a thin wrapper around it.
 
-The wrapper runs for every task the program creates, so it is built to cost as little as Python
-code can (measured with callgrind: docs/architecture-agent.md, "Cost"):
+This runs for every task the program creates, so it is built to cost as little as Python code can
+(measured with callgrind: docs/architecture-agent.md, "Cost"):
+- The PY_RETURN callback is a C-to-Python call with no argument re-packing: ~0.8k instructions where
+  the wrapper (call through, `**kwargs`) costs ~2k.
 - A record is one int, never a tuple or list: containers kept per task make the garbage collector
   run more often and walk them every time (with 100,000 tasks that cost more than the rest of the
   recording). The int holds id(coro) in its low 64 bits, then 96 bits per frame, innermost first:
@@ -15,6 +18,11 @@ code can (measured with callgrind: docs/architecture-agent.md, "Cost"):
   of once per task.
 - On 3.12+ asyncio's own frames on top (ensure_future, gather, TaskGroup.create_task) are skipped
   by module name (sys._getframemodulename), without making frame objects of them.
+- On 3.12+ the innermost user frame of a creation is held while it runs (a gather of 100,000
+  coroutines, a loop of create_task calls): the frames below a running frame cannot change, so the
+  next creation from it is an identity check and f_lasti, not a walk (see _maybe_hold). It is let
+  go at its PY_RETURN / PY_YIELD (local events on its code) or PY_UNWIND (global: unwinding has no
+  local event) — before the interpreter frees it, so no object outlives what it would without us.
 Not a task factory: on 3.13.0 any factory makes create_task call task.set_name(None), renaming
 every unnamed task 'None'.
 """
@@ -31,6 +39,10 @@ _LOW_32 = (1 << 32) - 1
 _FIRST_FRAME_SHIFT = 64
 _MAX_LOOP_RUNS = 64
 _PRUNE_FLOOR = 100000  # records of dead tasks (about 100 bytes each) are dropped beyond this many
+_MONITORING_TOOLS = (4, 3)  # sys.monitoring tool ids tried (the tracer prefers 0, DEBUGGER_ID)
+MONITORING_TOOL_NAME = 'coroutine-lens-creations'
+_HOLD_PAYS_AFTER = 8  # records from a held frame that pay for holding it (two set_local_events)
+_FRUITLESS_HOLDS = 4  # a function whose frames were held this many times in vain is never held again
 
 
 class TaskCreations:
@@ -47,6 +59,11 @@ class TaskCreations:
         self._library_modules = {}  # module name -> whether its file is library code
         self._live_ids = live_ids
         self._limit = _PRUNE_FLOOR
+        self._tool = None  # the sys.monitoring tool id that watches create_task return (3.12+)
+        self._watched = None
+        self._held = None  # [frame, its lasti, record bits, the same without the lasti, hits] (3.12+)
+        self._last_walked = None  # id of the first frame of the last record that was walked
+        self._fruitless = {}  # id(code) -> how many times holding one of its frames did not pay
 
     def loop_stopped(self):
         """A run_forever frame is about to end: its id may be reused by the next one."""
@@ -55,7 +72,7 @@ class TaskCreations:
     def patch(self, base_events_module, report_error):
         loop_class = base_events_module.BaseEventLoop
         original = loop_class.create_task
-        if getattr(original, '_coroutine_lens', False):
+        if getattr(original, '_coroutine_lens', False) or self._tool is not None:
             return
         events_module = sys.modules[base_events_module.__name__.rpartition('.')[0] + '.events']
         handle_run = events_module.Handle._run.__code__
@@ -69,13 +86,16 @@ class TaskCreations:
         is_library = filters.is_library
         table = self
 
+        if self._watch_returns(original.__code__, handle_run, run_forever, report_error):
+            return
+
         def create_task(loop, coro, **kwargs):
             task = original(loop, coro, **kwargs)
             try:
                 packed, shift, count = id(coro), _FIRST_FRAME_SHIFT, 0
                 if module_name_at is None:
                     frame = getframe(1)
-                else:  # 3.12+: skip asyncio's own frames without making frame objects of them
+                else:  # 3.12+ with no free monitoring tool: skip asyncio's frames by module name
                     depth = 1
                     while True:
                         name = module_name_at(depth)
@@ -121,6 +141,159 @@ class TaskCreations:
         create_task.__wrapped__ = original
         create_task.__doc__ = original.__doc__
         loop_class.create_task = create_task
+
+    def _watch_returns(self, create_task_code, handle_run, run_forever, report_error):
+        """3.12+: record from a sys.monitoring PY_RETURN callback on create_task's code, through a
+        tool id of our own; False where none is free. Besides what the wrapper does, it remembers
+        the innermost user frame of the last creation while that frame runs (see _hold)."""
+        monitoring = getattr(sys, 'monitoring', None)
+        if monitoring is None:
+            return False
+        for tool in _MONITORING_TOOLS:
+            try:
+                monitoring.use_tool_id(tool, MONITORING_TOOL_NAME)
+            except ValueError:  # the program, a profiler or the tracer holds it
+                continue
+            break
+        else:
+            return False
+        entries, codes, outer = self._entries, self._codes, self._outer
+        getframe = sys._getframe
+        module_name_at = sys._getframemodulename
+        library_modules = self._library_modules
+        known = filters.library_by_filename
+        is_library = filters.is_library
+        table = self
+
+        def frame_ends(code, offset, value):
+            held = table._held
+            if held is not None and held[0] is getframe(1):
+                table._release(held)
+
+        def task_created(code, offset, task):
+            if code is not create_task_code:  # a held frame's function returns
+                held = table._held
+                if held is not None and held[0] is getframe(1):
+                    table._release(held)
+                return
+            try:
+                depth = 2  # frame 1 is create_task, 2 its caller
+                while True:  # skip asyncio's own frames by module name, without making frame objects
+                    name = module_name_at(depth)
+                    library = library_modules.get(name)
+                    if library is None:
+                        library = table._module_is_library(name)
+                    if not library:
+                        break
+                    depth += 1
+                if name is None:
+                    return
+                frame = getframe(depth)
+                held = table._held
+                if held is not None and held[0] is frame:  # the same frame, still running: same callers
+                    lasti = frame.f_lasti
+                    held[4] += 1
+                    entries[id(task)] = id(task.get_coro()) | (
+                        held[2] if lasti == held[1] else held[3] | lasti << _FIRST_FRAME_SHIFT)
+                    if len(entries) > table._limit:
+                        table._prune()
+                    return
+                packed, shift, count = 0, _FIRST_FRAME_SHIFT, 0
+                walked = frame
+                while walked is not None:
+                    code = walked.f_code
+                    if code is handle_run:  # the loop runs this step: below are the frames of this loop run
+                        try:
+                            below = getframe(depth + 2)  # run_forever's, if _run_once called Handle._run
+                        except ValueError:
+                            below = None
+                        suffixes = outer.get(id(below))  # a live frame's id is its own: no further check
+                        if suffixes is None and below is not None and below.f_code is run_forever:
+                            if len(outer) > _MAX_LOOP_RUNS:  # loop_stopped is the rule; this a bound
+                                outer.clear()
+                            suffixes = outer[id(below)] = table._suffixes(below)
+                        if suffixes is not None:
+                            packed |= suffixes[count]
+                            break
+                    library = known.get(code.co_filename)
+                    if library is None:
+                        library = is_library(code.co_filename)
+                    if not library:
+                        codes[id(code)] = code
+                        packed |= (id(code) << 32 | walked.f_lasti) << shift
+                        shift += _FRAME_BITS
+                        count += 1
+                        if count == CREATION_STACK_DEPTH:
+                            break
+                    walked = walked.f_back
+                    depth += 1
+                entries[id(task)] = id(task.get_coro()) | packed
+                if len(entries) > table._limit:
+                    table._prune()
+                code = frame.f_code
+                if packed and packed >> (_FIRST_FRAME_SHIFT + 32) & _LOW_64 == id(code):  # it is the first frame
+                    table._maybe_hold(frame, code, packed)
+            except Exception as error:  # a lost record costs a feature, never the program's task
+                report_error(error)
+
+        monitoring.register_callback(tool, monitoring.events.PY_RETURN, task_created)
+        monitoring.register_callback(tool, monitoring.events.PY_UNWIND, frame_ends)
+        monitoring.register_callback(tool, monitoring.events.PY_YIELD, frame_ends)
+        monitoring.set_local_events(tool, create_task_code, monitoring.events.PY_RETURN)
+        # A frame that ends by an exception has no local event: PY_UNWIND can only be global. It
+        # costs a callback per frame an exception leaves, anywhere; set once (each set_events makes
+        # every code object be instrumented again).
+        monitoring.set_events(tool, monitoring.events.PY_UNWIND)
+        self._tool, self._watched = tool, create_task_code
+        return True
+
+    def _maybe_hold(self, frame, code, packed):
+        """Remember `frame`, the innermost user frame of a creation, while it runs: the frames below
+        a running frame cannot change, so the next creation from it costs one identity check instead
+        of a walk. Only while it runs: the frame is let go when it returns, unwinds or suspends
+        (events on its code), before the interpreter frees it, so no object lives longer than in the
+        program alone. Tried on the second creation from what looks like the same frame (same
+        address: only a hint), and given up for a function whose frames did not pay for it."""
+        if self._last_walked != id(frame):
+            self._last_walked = id(frame)
+            return
+        if id(code) in self._fruitless and self._fruitless[id(code)] >= _FRUITLESS_HOLDS:
+            return
+        if self._held is not None:
+            self._release(self._held)
+        self._held = [frame, packed >> _FIRST_FRAME_SHIFT & _LOW_32, packed,
+                      packed & ~(_LOW_32 << _FIRST_FRAME_SHIFT), 0]
+        events = sys.monitoring.events
+        sys.monitoring.set_local_events(self._tool, code, events.PY_RETURN | events.PY_YIELD)
+
+    def _release(self, held):
+        """Let the held frame go (it stops running, or another is held instead)."""
+        self._held = None
+        frame, held[0] = held[0], None
+        if frame is None:  # another thread let it go first
+            return
+        code = frame.f_code
+        del frame
+        if held[4] < _HOLD_PAYS_AFTER:
+            self._fruitless[id(code)] = self._fruitless.get(id(code), 0) + 1
+            self._codes[id(code)] = code  # keeps the id in _fruitless this code's
+        if self._tool is not None:
+            sys.monitoring.set_local_events(self._tool, code, 0)
+
+    def unpatch(self, base_events_module):
+        """Stop recording (the tests' cleanup): free the monitoring tool, or unwrap create_task."""
+        if self._held is not None:
+            self._release(self._held)
+        if self._tool is not None:
+            tool, self._tool = self._tool, None
+            sys.monitoring.set_local_events(tool, self._watched, 0)
+            sys.monitoring.set_events(tool, 0)
+            for event in (sys.monitoring.events.PY_RETURN, sys.monitoring.events.PY_UNWIND, sys.monitoring.events.PY_YIELD):
+                sys.monitoring.register_callback(tool, event, None)
+            sys.monitoring.free_tool_id(tool)
+        loop_class = base_events_module.BaseEventLoop
+        if getattr(loop_class.create_task, '_coroutine_lens', False):
+            loop_class.create_task = loop_class.create_task.__wrapped__
 
     def _module_is_library(self, name):
         """Whether the module `name` (a frame's function's __module__) is surely library code. Any

@@ -7,6 +7,7 @@ import asyncio.events
 import gc
 import sys
 import unittest
+import weakref
 
 from coroutine_lens_agent import creations
 from coroutine_lens_agent.loops import LoopRegistry
@@ -28,13 +29,13 @@ class Recording(unittest.TestCase):
     def setUp(self):
         self.errors = []
         self.registry = LoopRegistry(self.errors.append)
-        original_set, original_create = asyncio.events._set_running_loop, asyncio.base_events.BaseEventLoop.create_task
+        original_set = asyncio.events._set_running_loop
         self.registry.patch_asyncio(asyncio.events)
         self.registry.patch_base_events(asyncio.base_events)
 
         def restore():
             asyncio.events._set_running_loop = original_set
-            asyncio.base_events.BaseEventLoop.create_task = original_create
+            self.registry.creation_stacks.unpatch(asyncio.base_events)
         self.addCleanup(restore)
 
     def stack(self, task):
@@ -66,6 +67,36 @@ class Recording(unittest.TestCase):
         asyncio.run(main()); first = this_line()
         asyncio.run(main()); second = this_line()
         self.assertEqual([self.stack(t)[-1] for t in tasks], [(self._testMethodName, first), (self._testMethodName, second)])
+
+    @unittest.skipIf(sys.version_info < (3, 12), 'sys.monitoring is 3.12+')
+    def test_on_3_12_create_task_is_watched_not_wrapped(self):
+        self.assertIsNotNone(self.registry.creation_stacks._tool)
+        self.assertFalse(hasattr(asyncio.base_events.BaseEventLoop.create_task, '__wrapped__'))
+
+    def test_the_wrapper_records_the_same_when_no_monitoring_tool_is_free(self):
+        self.registry.creation_stacks.unpatch(asyncio.base_events)
+        monitoring = getattr(sys, 'monitoring', None)
+        taken = []
+        for tool in range(6) if monitoring else ():
+            if monitoring.get_tool(tool) is None:
+                monitoring.use_tool_id(tool, 'test')
+                taken.append(tool)
+        self.addCleanup(lambda: [monitoring.free_tool_id(tool) for tool in taken])
+        wrapper = LoopRegistry(self.errors.append)
+        wrapper.patch_base_events(asyncio.base_events)
+        self.addCleanup(wrapper.creation_stacks.unpatch, asyncio.base_events)
+        self.assertIsNone(wrapper.creation_stacks._tool)
+        self.assertTrue(hasattr(asyncio.base_events.BaseEventLoop.create_task, '__wrapped__'))
+        tasks = []
+
+        async def main():
+            spawn(tasks)
+            await tasks[0]
+
+        asyncio.run(main()); run_line = this_line()
+        expected = [('spawn', spawn.__code__.co_firstlineno + 1), ('main', main.__code__.co_firstlineno + 1),
+                    (self._testMethodName, run_line)]
+        self.assertEqual([(code.co_name, line) for code, line in wrapper.creation_stacks.get(tasks[0])], expected)
 
     def test_a_task_created_outside_any_loop_run(self):
         loop = asyncio.new_event_loop()
@@ -104,6 +135,91 @@ class Recording(unittest.TestCase):
         self.assertGreater(len(table._entries), 40)  # dead records (ids reused by later tasks overwrite theirs)
         asyncio.run(main())
         self.assertEqual(stacks, [7] + [3] * 5 + [2])  # <genexpr>, main, this test; then main, this test
+
+
+class Marker:
+    """A local of the creating function: freed the moment its frame ends, unless something holds it."""
+
+
+def spawn_many(tasks, freed, how):
+    marker = Marker()
+    freed.append(weakref.ref(marker))
+    for _ in range(10):
+        tasks.append(asyncio.ensure_future(sleeper()))
+        tasks.append(asyncio.ensure_future(sleeper()))
+    if how == 'raise':
+        raise ValueError('the frame unwinds')
+
+
+async def spawn_and_suspend(tasks, freed):
+    marker = Marker()
+    freed.append(weakref.ref(marker))
+    for _ in range(10):
+        tasks.append(asyncio.ensure_future(sleeper()))
+    await asyncio.sleep(0)
+
+
+class HeldFrames(Recording):
+    """3.12+: the creating frame is held while it runs (one identity check per creation instead of
+    a walk) and let go when it returns, raises or suspends: its locals die when they would anyway."""
+
+    def records(self, tasks):
+        return [self.stack(t)[:2] for t in tasks]
+
+    def check_many(self, how):
+        tasks, freed, alive_after = [], [], []
+
+        async def main():
+            try:
+                spawn_many(tasks, freed, how)  # CALL
+            except ValueError:
+                pass
+            alive_after.append(freed[0]() is not None)  # no gc: refcounting alone frees it
+            await asyncio.gather(*tasks)
+
+        asyncio.run(main())
+        first = spawn_many.__code__.co_firstlineno + 4
+        call = main.__code__.co_firstlineno + 2
+        self.assertEqual(self.records(tasks), [[('spawn_many', first), ('main', call)],
+                                               [('spawn_many', first + 1), ('main', call)]] * 10)
+        self.assertEqual(alive_after, [False], 'the creating frame\'s locals outlived it')
+        self.assertEqual(self.errors, [])
+
+    def test_a_frame_that_returns_is_let_go(self):
+        self.check_many('return')
+
+    def test_a_frame_that_raises_is_let_go(self):
+        self.check_many('raise')
+
+    def test_a_coroutine_that_suspends_is_let_go(self):
+        tasks, freed, alive_after = [], [], []
+
+        async def main():
+            spawner = spawn_and_suspend(tasks, freed)
+            spawner.send(None)  # creates its tasks, then suspends in sleep(0)
+            del spawner  # dropped while suspended: closed, its frame freed
+            alive_after.append(freed[0]() is not None)
+            await asyncio.gather(*tasks)
+
+        asyncio.run(main())
+        line = spawn_and_suspend.__code__.co_firstlineno + 4
+        self.assertEqual({self.stack(t)[0] for t in tasks}, {('spawn_and_suspend', line)})
+        self.assertEqual(alive_after, [False])
+        self.assertEqual(self.errors, [])
+
+    @unittest.skipIf(sys.version_info < (3, 12), 'frames are held on 3.12+ only')
+    def test_the_frame_is_held_while_it_creates(self):
+        seen = []
+
+        async def main():
+            for _ in range(5):
+                asyncio.ensure_future(sleeper())
+                held = self.registry.creation_stacks._held
+                seen.append(held is not None and held[0] is sys._getframe())
+            await asyncio.sleep(0)
+
+        asyncio.run(main())
+        self.assertEqual(seen, [False, True, True, True, True])  # held from the second creation on
 
 
 class Lines(unittest.TestCase):
