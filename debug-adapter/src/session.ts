@@ -517,7 +517,8 @@ export class CoroutineLensSession extends DebugSession {
     this.handle(response, false, async () => {
       const connection = this.debuggee?.connection;
       // Clients ask for threads at any moment, also before the agent is there or after it left.
-      const threads = connection && !connection.isClosed ? (await connection.request('threads', {})).threads : [];
+      // While paused with tasks as threads, the agent captures the tree for them: as long as a tree.
+      const threads = connection && !connection.isClosed ? (await connection.request('threads', {}, TREE_TIMEOUT_MS)).threads : [];
       response.body = { threads: threads.map((thread) => ({ id: thread.id, name: threadName(thread) })) };
       this.sendResponse(response);
     });
