@@ -137,6 +137,7 @@ class _Node:
     awaited_by = None  # indexes of the nodes that wait on this one
     suspended_for = None
     plain = True  # no wait_for / shield in the chain: what the waiter is says it all
+    leaf = None  # what the chain's innermost function means (_LEAF_FUNCTIONS)
 
     def __init__(self, key, obj, id_text, index, name, state):
         self.key, self.obj, self.id, self.index, self.name, self.state = key, obj, id_text, index, name, state
@@ -155,12 +156,14 @@ class _Capture:
         self.tables = _Tables()
         self.owner = {}  # id(future) -> node key completed with it (a task itself, a runner's result future)
         self.feeds = {}  # id(future) -> [(kind, object whose completion feeds it)]
-        self.timers = {}  # id(future) -> loop time at which a timer handle completes it
+        self.timers = {}  # id(future) -> ms left until a timer handle of its loop completes it
         self.timeouts = {}  # id(task) -> (loop time, id(loop)) when its asyncio.timeout() expires
         self.tornado_sleeps = set()
         self.primitive_waits = runners.waits()  # id(future) -> (kind, description): Tornado locks, queues
         self.loop_now = {}
         self.leaf_kinds = {}  # id(code) -> kind or None (the chains keep every code alive meanwhile)
+        # (id(code), f_lasti) of each frame of a chain -> (frame indexes as text, plain, leaf kind)
+        self.chain_frames = {}
         self.primitive_descriptions = {}
         self.primitive_by_waiter = {}  # id(future) -> (kind, description, None): the asyncio primitive it waits in
         self.waiting_since = {}
@@ -196,26 +199,27 @@ class _Capture:
         release = getattr(sys.modules.get('asyncio.tasks'), '_release_waiter', None)
         timeout_class = getattr(sys.modules.get('asyncio.timeouts'), 'Timeout', None)
         partial = sys.modules['functools'].partial
-        self.loop_now[id(loop)] = loop.time()
+        now = self.loop_now[id(loop)] = loop.time()
+        timers = self.timers
         for handle in list(getattr(loop, '_scheduled', ())):
             callback = handle._callback
             if callback is set_result or callback is release:
-                self.timers[id(handle._args[0])] = handle._when
+                timers[id(handle._args[0])] = max(0.0, round((handle._when - now) * 1000, 1))
             elif handle._args and isinstance(handle._args[0], partial):
-                self._scan_tornado_timer(handle)
+                self._scan_tornado_timer(handle, now)
             elif timeout_class is not None and isinstance(getattr(callback, '__self__', None), timeout_class):
                 owner = getattr(callback.__self__, '_task', None)
                 if owner is not None:
                     self.timeouts[id(owner)] = (handle._when, id(loop))
 
-    def _scan_tornado_timer(self, handle):
+    def _scan_tornado_timer(self, handle, now):
         """tornado.gen.sleep: IOLoop.call_later(d, lambda: future_set_result_unless_cancelled(f, None))."""
         function = handle._args[0].func
         if getattr(function, '__qualname__', '').startswith('sleep.') and 'tornado' in function.__code__.co_filename:
             for cell in function.__closure__ or ():
                 future = cell.cell_contents
                 if isinstance(future, self.asyncio.Future):
-                    self.timers[id(future)] = handle._when
+                    self.timers[id(future)] = max(0.0, round((handle._when - now) * 1000, 1))
                     self.tornado_sleeps.add(id(future))
 
     def _collect_tasks(self, loop, ident, tasks, current):
@@ -226,6 +230,7 @@ class _Capture:
         members = []
         skipped = self.skipped_callback_code
         tornado_fetches = 'tornado.simple_httpclient' in sys.modules
+        timeouts = self.timeouts
         for task in tasks:
             key = id(task)
             node = _Node(key, task, 't%x' % key, len(order), task.get_name(),
@@ -260,7 +265,12 @@ class _Capture:
                         break
                     chain.append(frame)
                 node.chain = chain
-                node.waiter = task._fut_waiter
+                node.waiter = waiter = task._fut_waiter
+                # Read here, while this task's objects are still in the CPU cache: a second pass
+                # over 100,000 tasks spread through memory misses it at every object it touches.
+                node.frames, node.plain, node.leaf = self._known_chain(chain)
+                if node.leaf == 'sleep' and node.plain and key not in timeouts:
+                    self._sleep(node, waiter)
             callbacks = task._callbacks
             # Most often the one callback is gather's, which says nothing here: skip the call.
             if callbacks and (skipped is None or len(callbacks) > 1 or
@@ -335,29 +345,19 @@ class _Capture:
     def link(self):
         nodes = self.nodes
         awaits = {}
-        chain_frames = {}  # (id(code), f_lasti) of each frame of a chain -> (frame indexes as text, plain)
         primitive_by_waiter, timeouts = self.primitive_by_waiter, self.timeouts
         seen_before, seen_now, now = self.waited_before, self.waiting_since, self.now
+        gathering = getattr(sys.modules.get('asyncio.tasks'), '_GatheringFuture', None)
         for node in self.order:
-            plain = True  # no wait_for / shield in the chain: what the waiter is says it all
-            if node.frames is None:
-                # Many tasks are suspended at the same places: one lookup per chain, with the
-                # instruction offset (a plain read) standing for the line (a line-table search).
-                chain = node.chain
-                if len(chain) == 2:
-                    outer, inner = chain
-                    key = (id(outer.f_code), outer.f_lasti, id(inner.f_code), inner.f_lasti)
-                else:
-                    key = tuple([(id(frame.f_code), frame.f_lasti) for frame in chain])
-                known = chain_frames.get(key)
-                if known is None:
-                    known = chain_frames[key] = self._chain_frames(chain)
-                node.frames, plain = known
-            if node.state == 'running':
-                continue
-            waiter = node.waiter
+            if node.frames is None:  # a Tornado runner's
+                node.frames, node.plain, node.leaf = self._known_chain(node.chain)
+            if node.state == 'running' or node.awaiting is not None:
+                continue  # running, or a sleep already described by _collect_tasks
+            waiter, plain, leaf = node.waiter, node.plain, node.leaf
             wait = primitive_by_waiter.get(id(waiter)) if plain and waiter is not None else None
-            if wait is not None and node.key not in timeouts:
+            if not plain or node.key in timeouts:
+                self._classify(node, plain)
+            elif wait is not None:
                 # The common case of many tasks in one Lock / Event / Queue: described by the first.
                 node.awaiting = wait
                 marker = node.key << 64 | id(waiter)  # _wait_key inlined, as _suspended_for does
@@ -368,7 +368,8 @@ class _Capture:
                     seen_now[marker] = first_seen
                     node.suspended_for = round((now - first_seen) * 1000, 1)
                 continue
-            self._classify(node, plain)
+            elif not (leaf is None and type(waiter) is gathering and self._gather(node, waiter)):
+                self._classify(node, plain)
             targets = node.targets
             if targets:
                 awaits[node.key] = targets
@@ -383,13 +384,63 @@ class _Capture:
             self._add_interpreter_edges(awaits)
         self._mark_cycles(awaits)
 
+    def _known_chain(self, chain):
+        """_chain_frames(chain), looked up: many tasks are suspended at the same places, so one
+        lookup per chain, with the instruction offset (a plain read) standing for the line (a
+        line-table search)."""
+        if len(chain) == 2:
+            outer, inner = chain
+            key = (id(outer.f_code), outer.f_lasti, id(inner.f_code), inner.f_lasti)
+        else:
+            key = tuple([(id(frame.f_code), frame.f_lasti) for frame in chain])
+        known = self.chain_frames.get(key)
+        if known is None:
+            known = self.chain_frames[key] = self._chain_frames(chain)
+        return known
+
     def _chain_frames(self, chain):
-        """(the chain's frame indexes innermost first, as text; whether no wait_for / shield is in it)."""
+        """(the chain's frame indexes innermost first, as text; whether no wait_for / shield is in it;
+        what its innermost function means, see _LEAF_FUNCTIONS)."""
         frame_index = self.tables.frame
         frames = [frame_index(frame.f_code, frame.f_lineno) for frame in reversed(chain)]
-        return ','.join(frames), not any(frame.f_code.co_name in _CONTEXT_FUNCTIONS for frame in chain)
+        plain = not any(frame.f_code.co_name in _CONTEXT_FUNCTIONS for frame in chain)
+        return ','.join(frames), plain, self._leaf_kind(chain[-1].f_code) if chain else None
+
+    # The two waits most tasks of a large program share, recognised without _classify's search:
+    # (both only for a plain chain without an asyncio.timeout(); False sends the node to _classify).
+
+    def _sleep(self, node, waiter):
+        """asyncio.sleep: its timer says the time left, its `delay` how long it has slept; False
+        without either."""
+        remaining = self.timers.get(id(waiter))
+        if remaining is None:
+            return False
+        delay = node.chain[-1].f_locals.get('delay')
+        if not isinstance(delay, (int, float)):
+            return False
+        node.awaiting = ('sleep', 'asyncio.sleep', remaining)
+        node.suspended_for = max(0.0, round(float(delay) * 1000 - remaining, 1))
+        return True
+
+    def _gather(self, node, waiter):
+        """A gather whose children are all tasks or runners of this capture; False when a child is
+        not (a nested gather, a future) or another future feeds it: _targets_of follows those."""
+        owner = self.owner
+        if id(waiter) in self.feeds or id(waiter) in owner:
+            return False
+        targets = [owner.get(id(child)) for child in waiter._children]
+        if None in targets:
+            return False
+        targets = list(dict.fromkeys(targets))  # gather(t, t) has t twice in _children
+        node.awaiting = ('gather', self._describe('gather', waiter, targets, None, None), None)
+        node.targets = targets
+        self._suspended_for(node, 'gather', None, None, None)
+        return True
 
     def _leaf_kind(self, code):
+        kind = self.leaf_kinds.get(id(code), _NO_KIND)
+        if kind is not _NO_KIND:
+            return kind
         kind = None
         if filters.is_library(code.co_filename):
             kind = _LEAF_FUNCTIONS.get((os.path.basename(code.co_filename), code.co_name))
@@ -407,9 +458,7 @@ class _Capture:
         chain = node.chain
         kind = None
         if chain:
-            kind = self.leaf_kinds.get(id(chain[-1].f_code), _NO_KIND)
-            if kind is _NO_KIND:
-                kind = self._leaf_kind(chain[-1].f_code)
+            kind = self._leaf_kind(chain[-1].f_code)
         leaf_locals = description = None
         if kind in _PRIMITIVE_KINDS:
             known = self.primitive_by_waiter.get(id(waiter))
@@ -449,12 +498,7 @@ class _Capture:
             if name in _CONTEXT_FUNCTIONS and filters.is_library(frame.f_code.co_filename):
                 description += ' in ' + name
                 break
-        remaining = None
-        when = self.timers.get(id(waiter))
-        if when is not None:
-            loop_now = self.loop_now.get(id(waiter.get_loop()))
-            if loop_now is not None:
-                remaining = max(0.0, round((when - loop_now) * 1000, 1))
+        remaining = self.timers.get(id(waiter))
         timeout = self.timeouts.get(node.key)
         if timeout is not None:
             left = max(0.0, round((timeout[0] - self.loop_now.get(timeout[1], timeout[0])) * 1000, 1))
