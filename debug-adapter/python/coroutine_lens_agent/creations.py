@@ -324,7 +324,7 @@ class TaskCreations:
         """Drop the records of tasks that are gone, unless asyncio's own count of the tasks that exist
         says most records are still of live tasks (looking each one up costs a walk over all tasks)."""
         entries = self._entries
-        existing = _task_count()
+        existing = task_count()
         if existing is None or len(entries) > 2 * existing:
             live = self._live_ids()
             for key in [k for k in entries if k not in live]:
@@ -355,7 +355,7 @@ class TaskCreations:
         return tuple(result)
 
 
-def _task_count():
+def task_count():
     """How many tasks exist (done or not, any loop), from asyncio's registry of them without walking
     it: a WeakSet on 3.9-3.13 (plus a set of eager tasks on 3.12+). None where that is not known."""
     tasks_module = sys.modules.get('asyncio.tasks')
