@@ -27,6 +27,7 @@ Not a task factory: on 3.13.0 any factory makes create_task call task.set_name(N
 every unnamed task 'None'.
 """
 import dis
+import os
 import sys
 
 from . import filters
@@ -145,7 +146,7 @@ class TaskCreations:
     def _watch_returns(self, create_task_code, handle_run, run_forever, report_error):
         """3.12+: record from a sys.monitoring PY_RETURN callback on create_task's code, through a
         tool id of our own; False where none is free. Besides what the wrapper does, it remembers
-        the innermost user frame of the last creation while that frame runs (see _hold)."""
+        the innermost user frame of the last creation while that frame runs (see _maybe_hold)."""
         monitoring = getattr(sys, 'monitoring', None)
         if monitoring is None:
             return False
@@ -245,7 +246,14 @@ class TaskCreations:
         # every code object be instrumented again).
         monitoring.set_events(tool, monitoring.events.PY_UNWIND)
         self._tool, self._watched = tool, create_task_code
+        if hasattr(os, 'register_at_fork'):
+            os.register_at_fork(after_in_child=self._forget_held)
         return True
+
+    def _forget_held(self):
+        """In a forked child only the forking thread lives on: a frame held for another thread now
+        points into memory that is gone, so it is dropped without being looked at."""
+        self._held = None
 
     def _maybe_hold(self, frame, code, packed):
         """Remember `frame`, the innermost user frame of a creation, while it runs: the frames below
@@ -276,7 +284,7 @@ class TaskCreations:
         del frame
         if held[4] < _HOLD_PAYS_AFTER:
             self._fruitless[id(code)] = self._fruitless.get(id(code), 0) + 1
-            self._codes[id(code)] = code  # keeps the id in _fruitless this code's
+            self._codes[id(code)] = code  # kept alive: its id in _fruitless stays its own
         if self._tool is not None:
             sys.monitoring.set_local_events(self._tool, code, 0)
 

@@ -5,7 +5,9 @@ import asyncio
 import asyncio.base_events
 import asyncio.events
 import gc
+import os
 import sys
+import warnings
 import unittest
 import weakref
 
@@ -220,6 +222,31 @@ class HeldFrames(Recording):
 
         asyncio.run(main())
         self.assertEqual(seen, [False, True, True, True, True])  # held from the second creation on
+
+
+    @unittest.skipIf(sys.version_info < (3, 12) or not hasattr(os, 'fork'), 'frames are held on 3.12+; fork')
+    def test_a_forked_child_holds_no_frame(self):
+        reads = []
+
+        async def main():
+            for _ in range(3):
+                asyncio.ensure_future(sleeper())
+            read_end, write_end = os.pipe()
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore', DeprecationWarning)  # fork with threads around (3.12+)
+                child = os.fork()
+            if child == 0:
+                os.write(write_end, b'held' if self.registry.creation_stacks._held is not None else b'none')
+                os._exit(0)
+            os.close(write_end)
+            reads.append(os.read(read_end, 10))
+            os.close(read_end)
+            os.waitpid(child, 0)
+            self.assertIsNotNone(self.registry.creation_stacks._held)  # the parent keeps its own
+            await asyncio.sleep(0)
+
+        asyncio.run(main())
+        self.assertEqual(reads, [b'none'])
 
 
 class Lines(unittest.TestCase):
