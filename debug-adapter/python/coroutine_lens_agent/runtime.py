@@ -182,6 +182,7 @@ class Agent:
         self.threads.reset_after_fork()
         self.watchdog.reset_after_fork()
         self.tree_changes.reset_after_fork()
+        tree.reset_after_fork()
         try:
             self._stop_tracing()
         except Exception:
@@ -274,19 +275,26 @@ class Agent:
         every `coroutineTree`, with the pseudo-thread ids in it; dropped when the program may change."""
         snapshot = self._pause_snapshot
         if snapshot is None:
-            snapshot = self._pause_snapshot = tree.take(self.loops, self.runners, self.threads, self.debugger)
-            if self.options['showTasksAsThreads']:
-                self._task_threads = self.pseudo_threads.list(snapshot, self.options['taskThreadLimit'])
-                snapshot.thread_ids = self.pseudo_threads.thread_ids_by_node()
+            snapshot = tree.take(self.loops, self.runners, self.threads, self.debugger)
+            try:
+                if self.options['showTasksAsThreads']:
+                    self._task_threads = self.pseudo_threads.list(snapshot, self.options['taskThreadLimit'])
+                    snapshot.thread_ids = self.pseudo_threads.thread_ids_by_node()
+            except BaseException:
+                snapshot.release()
+                raise
+            self._pause_snapshot = snapshot
         return snapshot
 
     def _then_forget_tree(self, action=None):
         """For _after_response: `action`, then drop the pause's tree capture (the program may change
         now; freeing 100,000 nodes takes ~0.1 s, once the answer is on its way)."""
         def after():
-            if action is not None:
-                action()
-            self._forget_tree()
+            try:
+                if action is not None:
+                    action()
+            finally:
+                self._forget_tree()
         return after
 
     def _forget_tree(self):
@@ -327,7 +335,7 @@ class Agent:
             args['variablesReference'], args.get('start'), args.get('count'))}
 
     def _on_evaluate(self, args):
-        self._after_response = self._then_forget_tree()  # the expression may change the program
+        self._forget_tree()  # the expression may change the program, or look at its collector
         frame_id = args.get('frameId')
         frame = self.debugger.variables.frame(frame_id) if frame_id else None
         main = sys.modules.get('__main__')
@@ -335,7 +343,7 @@ class Agent:
                                                 args.get('context'))
 
     def _on_setVariable(self, args):
-        self._after_response = self._then_forget_tree()
+        self._forget_tree()
         return self.debugger.variables.set_variable(args['variablesReference'], args['name'], args['value'])
 
     def _on_continue(self, args):
@@ -375,8 +383,10 @@ class Agent:
         if self.debugger.suspended:
             return protocol.RawJSON(self._paused_tree().json(max_tasks))
         snapshot = tree.take(self.loops, self.runners, self.threads, self.debugger)
-        self._after_response = snapshot.release
-        return protocol.RawJSON(snapshot.json(max_tasks))
+        try:  # the program runs: the collector must be back before the answer is even written
+            return protocol.RawJSON(snapshot.json(max_tasks))
+        finally:
+            snapshot.release()
 
     def _on_cancelTask(self, args):
         self._after_response = self._then_forget_tree()

@@ -771,8 +771,9 @@ class Snapshot:
         return result
 
     def release(self):
-        """Frees what the capture built (100,000 nodes take ~0.1 s: call it once the answer is
-        written) and gives the garbage collector back."""
+        """Frees what the capture built (100,000 nodes take ~0.1 s) and gives the garbage collector
+        back: before the program or the user's code runs again, since either may look at or
+        switch the collector."""
         if self._job is not None:
             self._job = self._loops = self._texts = None
             _collector_hold.release()
@@ -796,8 +797,16 @@ class _CollectorHold:
         if self.count == 0 and self.was_enabled:
             gc.enable()
 
+    def reset_after_fork(self):
+        """A forked child has no agent thread left to release a capture the parent held."""
+        if self.count:
+            self.count = 0
+            if self.was_enabled:
+                gc.enable()
+
 
 _collector_hold = _CollectorHold()
+reset_after_fork = _collector_hold.reset_after_fork
 
 
 def take(loops, runners, threads, debugger):

@@ -304,10 +304,19 @@ class TasksAsThreads(unittest.TestCase):
         client.request('evaluate', {'expression': "DEADLOCK['a'].set_name('renamed-a')", 'context': 'repl'})
         renamed = tasks_by_name(tree_of(client))['renamed-a']  # the evaluate may change the program
         self.assertEqual(renamed['threadId'], tasks_by_name(first)['deadlock-a']['threadId'])
-        # The capture holds the garbage collector off while it lives; dropped, it gives it back.
-        collecting = {'expression': "__import__('gc').isenabled()", 'context': 'repl'}
-        self.assertEqual(client.request('evaluate', collecting)['result'], 'False')
-        self.assertEqual(client.request('evaluate', collecting)['result'], 'True')
+        # The capture holds the garbage collector off while it lives, but never where the user's
+        # code can see it: the collector is given back before an expression runs, and a switch
+        # the user makes stays made.
+        def evaluate(expression):
+            return client.request('evaluate', {'expression': expression, 'context': 'repl'})['result']
+        tree_of(client)
+        self.assertEqual(evaluate("__import__('gc').isenabled()"), 'True')
+        tree_of(client)
+        evaluate("__import__('gc').disable()")
+        self.assertEqual(evaluate("__import__('gc').isenabled()"), 'False')
+        tree_of(client)
+        evaluate("__import__('gc').enable()")
+        self.assertEqual(evaluate("__import__('gc').isenabled()"), 'True')
         client.request('continue')
         client.finish()
 
@@ -324,6 +333,39 @@ class TasksAsThreads(unittest.TestCase):
         self.assertEqual(client.request('evaluate', collecting)['result'], 'True')
         client.request('continue')
         self.assertEqual(client.finish()[0], 0)
+
+    @unittest.skipUnless(hasattr(os, 'fork'), 'needs fork')
+    def test_a_child_forked_while_a_capture_is_held_collects_garbage(self):
+        import gc
+        from coroutine_lens_agent import tree
+        self.assertTrue(gc.isenabled())
+        snapshot = tree.take(_Nothing(), _Nothing(), None, None)  # holds the collector off until released
+        self.addCleanup(snapshot.release)
+        self.assertFalse(gc.isenabled())
+        reader, writer = os.pipe()
+        child = os.fork()
+        if child == 0:  # what the runtime's after-fork hook does, then report the collector's state
+            tree.reset_after_fork()
+            os.write(writer, b'1' if gc.isenabled() else b'0')
+            os._exit(0)
+        os.close(writer)
+        self.assertEqual(os.read(reader, 1), b'1')
+        os.close(reader)
+        os.waitpid(child, 0)
+        self.assertFalse(gc.isenabled(), "the parent's capture still holds it")
+
+
+class _Nothing:
+    """No loop running, no Tornado runner: a capture of nothing."""
+    def running(self):
+        return []
+
+    def live(self):
+        return []
+
+    def waits(self):
+        return {}
+
 
 class AllTasks(unittest.TestCase):
     def test_the_registries_read_directly_give_what_asyncio_all_tasks_gives(self):
