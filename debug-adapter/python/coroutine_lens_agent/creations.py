@@ -26,6 +26,7 @@ This runs for every task the program creates, so it is built to cost as little a
 Not a task factory: on 3.13.0 any factory makes create_task call task.set_name(None), renaming
 every unnamed task 'None'.
 """
+import _thread
 import dis
 import os
 import sys
@@ -63,6 +64,9 @@ class TaskCreations:
         self._tool = None  # the sys.monitoring tool id that watches create_task return (3.12+)
         self._watched = None
         self._held = None  # [frame, its lasti, record bits, the same without the lasti, hits] (3.12+)
+        # Holding and letting go change the events of a code object that frames of other program
+        # threads may run too: one thread at a time, or a late "off" could undo another's "on".
+        self._hold_lock = _thread.allocate_lock()
         self._last_walked = None  # id of the first frame of the last record that was walked
         self._fruitless = {}  # id(code) -> how many times holding one of its frames did not pay
 
@@ -166,16 +170,22 @@ class TaskCreations:
         is_library = filters.is_library
         table = self
 
-        def frame_ends(code, offset, value):
+        def release(held):
+            try:
+                table._release(held)
+            except Exception as error:  # a callback never raises into the program
+                report_error(error)
+
+        def frame_ends(code, offset, value):  # every frame an exception leaves: the check inline
             held = table._held
             if held is not None and held[0] is getframe(1):
-                table._release(held)
+                release(held)
 
         def task_created(code, offset, task):
             if code is not create_task_code:  # a held frame's function returns
                 held = table._held
                 if held is not None and held[0] is getframe(1):
-                    table._release(held)
+                    release(held)
                 return
             try:
                 depth = 2  # frame 1 is create_task, 2 its caller
@@ -252,8 +262,10 @@ class TaskCreations:
 
     def _forget_held(self):
         """In a forked child only the forking thread lives on: a frame held for another thread now
-        points into memory that is gone, so it is dropped without being looked at."""
+        points into memory that is gone, so it is dropped without being looked at (and the lock,
+        which a thread that is gone may hold, made anew)."""
         self._held = None
+        self._hold_lock = _thread.allocate_lock()
 
     def _maybe_hold(self, frame, code, packed):
         """Remember `frame`, the innermost user frame of a creation, while it runs: the frames below
@@ -267,26 +279,41 @@ class TaskCreations:
             return
         if id(code) in self._fruitless and self._fruitless[id(code)] >= _FRUITLESS_HOLDS:
             return
-        if self._held is not None:
-            self._release(self._held)
-        self._held = [frame, packed >> _FIRST_FRAME_SHIFT & _LOW_32, packed,
-                      packed & ~(_LOW_32 << _FIRST_FRAME_SHIFT), 0]
-        events = sys.monitoring.events
-        sys.monitoring.set_local_events(self._tool, code, events.PY_RETURN | events.PY_YIELD)
+        lock = self._hold_lock
+        if not lock.acquire(False):  # another thread holds or lets go right now: not this time
+            return
+        previous = None
+        try:
+            if self._held is not None:
+                previous = self._let_go(self._held)
+            self._held = [frame, packed >> _FIRST_FRAME_SHIFT & _LOW_32, packed,
+                          packed & ~(_LOW_32 << _FIRST_FRAME_SHIFT), 0]
+            events = sys.monitoring.events
+            sys.monitoring.set_local_events(self._tool, code, events.PY_RETURN | events.PY_YIELD)
+        finally:
+            lock.release()
+        del previous  # out of the lock: if this were its last reference, freeing it runs program code
 
     def _release(self, held):
         """Let the held frame go (it stops running, or another is held instead)."""
+        frame = None
+        with self._hold_lock:
+            if self._held is held:  # else another thread let it go first
+                frame = self._let_go(held)
+        del frame  # out of the lock: if this were its last reference, freeing it runs program code
+
+    def _let_go(self, held):
+        """_release's work, with the hold lock taken; returns the frame for the caller to drop once
+        the lock is released."""
         self._held = None
         frame, held[0] = held[0], None
-        if frame is None:  # another thread let it go first
-            return
         code = frame.f_code
-        del frame
         if held[4] < _HOLD_PAYS_AFTER:
             self._fruitless[id(code)] = self._fruitless.get(id(code), 0) + 1
             self._codes[id(code)] = code  # kept alive: its id in _fruitless stays its own
         if self._tool is not None:
             sys.monitoring.set_local_events(self._tool, code, 0)
+        return frame
 
     def unpatch(self, base_events_module):
         """Stop recording (the tests' cleanup): free the monitoring tool, or unwrap create_task."""

@@ -48,6 +48,7 @@ class TreeChangeWatcher(AgentThread):
         interval, per_task, last = INTERVAL_S, FIRST_COST_PER_TASK_S, time.monotonic()
         while self._running and not wake.wait(interval):
             if self._debugger.suspended:
+                interval = INTERVAL_S  # not the rest of a wait cut short: this may last long
                 continue
             count = task_count() or 0
             due = min(MAX_INTERVAL_S, max(INTERVAL_S, count * per_task * COST_SHARE))
