@@ -209,6 +209,8 @@ class TaskCreations:
                     if len(entries) > table._limit:
                         table._prune()
                     return
+                # The wrapper's walk (patch), inlined again rather than shared: a function call per
+                # task would cost more than the hold saves. Here frames below are counted by depth.
                 packed, shift, count = 0, _FIRST_FRAME_SHIFT, 0
                 walked = frame
                 while walked is not None:
