@@ -22,22 +22,34 @@ def asyncio_module():
     return sys.modules.get('asyncio')
 
 
+def task_registries():
+    """asyncio's own registries of the tasks that exist (done or not, any loop): the WeakSet of
+    scheduled tasks (`_all_tasks` on 3.9-3.11, `_scheduled_tasks` on 3.12-3.13) and the set of eager
+    tasks (3.12+, else empty). None where they are not known: 3.14 keeps native tasks in a list of
+    its own."""
+    tasks_module = sys.modules.get('asyncio.tasks')
+    registry = getattr(tasks_module, '_scheduled_tasks', None)
+    if registry is None:
+        registry = getattr(tasks_module, '_all_tasks', None)
+    if registry is None or sys.version_info >= (3, 14):
+        return None
+    return registry, getattr(tasks_module, '_eager_tasks', ())
+
+
 def all_tasks(asyncio, loop):
     """asyncio.all_tasks(loop), read from asyncio's registries here instead of running its Python
     code on the agent's thread: on 3.12 and 3.13 sys.monitoring's LINE events, global while the
     debugger holds the program, call the tracer for every line of library code that runs (a line
     there may stop a program thread), and all_tasks runs a few per task — 100,000 tasks took ~0.44 s
-    where this takes ~10 ms. 3.9-3.11 trace per thread (never the agent's), 3.14 has all_tasks in C."""
-    tasks_module = sys.modules.get('asyncio.tasks')
-    registry = getattr(tasks_module, '_scheduled_tasks', None)  # 3.12+; a WeakSet
-    if registry is None:
-        registry = getattr(tasks_module, '_all_tasks', None)  # 3.9-3.11
-    references = getattr(registry, 'data', None)  # the WeakSet's own set of weak references
-    if sys.version_info >= (3, 14) or not isinstance(references, set):
+    where this takes ~10 ms. (3.9-3.11 trace per thread, never the agent's, so there it only saves
+    the Python-level walk.)"""
+    registries = task_registries()
+    references = getattr(registries[0], 'data', None) if registries is not None else None
+    if not isinstance(references, set):  # not the WeakSet we know the inside of
         return asyncio.all_tasks(loop)
     # list() of a set runs no Python code: no other thread can change it meanwhile.
     candidates = [reference() for reference in list(references)]
-    candidates.extend(list(getattr(tasks_module, '_eager_tasks', ())))
+    candidates.extend(list(registries[1]))
     return {task for task in candidates if task is not None and task.get_loop() is loop and not task.done()}
 
 

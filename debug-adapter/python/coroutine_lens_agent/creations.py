@@ -31,7 +31,7 @@ import dis
 import os
 import sys
 
-from . import filters
+from . import chains, filters
 
 CREATION_STACK_DEPTH = 4  # user frames kept per created task
 _FRAME_BITS = 96
@@ -394,15 +394,12 @@ class TaskCreations:
 
 
 def task_count():
-    """How many tasks exist (done or not, any loop), from asyncio's registry of them without walking
-    it: a WeakSet on 3.9-3.13 (plus a set of eager tasks on 3.12+). None where that is not known."""
-    tasks_module = sys.modules.get('asyncio.tasks')
-    registry = getattr(tasks_module, '_all_tasks', None)
-    if registry is None:
-        registry = getattr(tasks_module, '_scheduled_tasks', None)
-    if registry is None or sys.version_info >= (3, 14):  # 3.14 keeps native tasks in a list of its own
+    """How many tasks exist (done or not, any loop), from asyncio's registries without walking them;
+    None where that is not known."""
+    registries = chains.task_registries()
+    if registries is None:
         return None
-    return len(registry) + len(getattr(tasks_module, '_eager_tasks', ()))
+    return len(registries[0]) + len(registries[1])
 
 
 def line_at(code, lasti):
