@@ -70,6 +70,7 @@ _FEED_KINDS = {'_inner_done_callback': 'shield', '_on_completion': 'wait', '_rel
                'callback': 'gather'}
 _CONTEXT_FUNCTIONS = ('wait_for', 'shield')
 _NO_KIND = object()
+_SLEEP = ('sleep', 'asyncio.sleep')
 
 _waiting_since = {}  # from the previous capture: _wait_key(task, waiter) -> time first seen waiting
 
@@ -127,20 +128,28 @@ def _gather_callback_code():
 
 class _Node:
     """One task or runner. `index`: its position in the capture (the wire refers to tasks by it).
-    No __slots__: the class-level defaults spare each of 100,000 nodes most of its assignments."""
+    No __slots__: the class-level defaults spare each of 100,000 nodes most of its assignments (on
+    3.9 a node with four arguments costs half of one with six)."""
+    letter = 't'  # of its id: 't' a task, 'g' a Tornado runner
+    state = 'suspended'
     chain = ()
     frames = None
     waiter = None
-    awaiting = None
+    awaiting = None  # (kind, description): tasks waiting alike share one
+    remaining = None  # ms until its timer fires, unrounded (rounded where written)
     targets = ()
     targets_text = ''
     awaited_by = None  # indexes of the nodes that wait on this one
-    suspended_for = None
+    suspended_for = None  # ms, unrounded
     plain = True  # no wait_for / shield in the chain: what the waiter is says it all
     leaf = None  # what the chain's innermost function means (_LEAF_FUNCTIONS)
 
-    def __init__(self, key, obj, id_text, index, name, state):
-        self.key, self.obj, self.id, self.index, self.name, self.state = key, obj, id_text, index, name, state
+    def __init__(self, key, obj, index, name):
+        self.key, self.obj, self.index, self.name = key, obj, index, name
+
+    @property
+    def id(self):
+        return '%s%x' % (self.letter, self.key)
 
 
 class _Capture:
@@ -156,7 +165,7 @@ class _Capture:
         self.tables = _Tables()
         self.owner = {}  # id(future) -> node key completed with it (a task itself, a runner's result future)
         self.feeds = {}  # id(future) -> [(kind, object whose completion feeds it)]
-        self.timers = {}  # id(future) -> ms left until a timer handle of its loop completes it
+        self.timers = {}  # id(future) -> ms (unrounded) left until a timer handle of its loop completes it
         self.timeouts = {}  # id(task) -> (loop time, id(loop)) when its asyncio.timeout() expires
         self.tornado_sleeps = set()
         self.primitive_waits = runners.waits()  # id(future) -> (kind, description): Tornado locks, queues
@@ -165,7 +174,7 @@ class _Capture:
         # (id(code), f_lasti) of each frame of a chain -> (frame indexes as text, plain, leaf kind)
         self.chain_frames = {}
         self.primitive_descriptions = {}
-        self.primitive_by_waiter = {}  # id(future) -> (kind, description, None): the asyncio primitive it waits in
+        self.primitive_by_waiter = {}  # id(future) -> (kind, description): the asyncio primitive it waits in
         self.waiting_since = {}
         # The previous capture's: freed with this one, after the answer (100,000 entries take ~0.1 s).
         self.waited_before = _waiting_since
@@ -204,7 +213,7 @@ class _Capture:
         for handle in list(getattr(loop, '_scheduled', ())):
             callback = handle._callback
             if callback is set_result or callback is release:
-                timers[id(handle._args[0])] = max(0.0, round((handle._when - now) * 1000, 1))
+                timers[id(handle._args[0])] = max(0.0, (handle._when - now) * 1000)
             elif handle._args and isinstance(handle._args[0], partial):
                 self._scan_tornado_timer(handle, now)
             elif timeout_class is not None and isinstance(getattr(callback, '__self__', None), timeout_class):
@@ -219,7 +228,7 @@ class _Capture:
             for cell in function.__closure__ or ():
                 future = cell.cell_contents
                 if isinstance(future, self.asyncio.Future):
-                    self.timers[id(future)] = max(0.0, round((handle._when - now) * 1000, 1))
+                    self.timers[id(future)] = max(0.0, (handle._when - now) * 1000)
                     self.tornado_sleeps.add(id(future))
 
     def _collect_tasks(self, loop, ident, tasks, current):
@@ -230,19 +239,19 @@ class _Capture:
         members = []
         skipped = self.skipped_callback_code
         tornado_fetches = 'tornado.simple_httpclient' in sys.modules
-        timeouts = self.timeouts
+        timeouts, timers, chain_frames, known_chain = self.timeouts, self.timers, self.chain_frames, self._known_chain
         # In address order: the objects of tasks created together lie together in memory, and the
         # CPU cache serves the next task's reads (~10 % of a 100,000-task capture against set order).
         for task in sorted(tasks, key=id):
             key = id(task)
-            node = _Node(key, task, 't%x' % key, len(order), task.get_name(),
-                         'running' if task is current else 'suspended')
+            node = _Node(key, task, len(order), task.get_name())
             order.append(node)
             nodes[key] = node
             owner[key] = key
             members.append(node)
             coro = task.get_coro()
             if task is current:
+                node.state = 'running'
                 self.running_count += 1
                 node.frames = ','.join(self._running_frames(coro, ident))
             else:
@@ -270,9 +279,27 @@ class _Capture:
                 node.waiter = waiter = task._fut_waiter
                 # Read here, while this task's objects are still in the CPU cache: a second pass
                 # over 100,000 tasks spread through memory misses it at every object it touches.
-                node.frames, node.plain, node.leaf = self._known_chain(chain)
-                if node.leaf == 'sleep' and node.plain and key not in timeouts:
-                    self._sleep(node, waiter)
+                if len(chain) == 2:  # the usual depth: _known_chain's lookup inlined (a call per task)
+                    outer, inner = chain
+                    known = chain_frames.get((id(outer.f_code), outer.f_lasti, id(inner.f_code), inner.f_lasti))
+                    if known is None:
+                        known = known_chain(chain)
+                else:
+                    known = known_chain(chain)
+                node.frames, plain, leaf = known
+                if plain is not True:
+                    node.plain = plain
+                if leaf is not None:
+                    node.leaf = leaf
+                    if leaf == 'sleep' and plain and key not in timeouts:
+                        # asyncio.sleep: its timer says the time left, its `delay` how long it has
+                        # slept. Without either it goes to _classify.
+                        remaining = timers.get(id(waiter))
+                        delay = chain[-1].f_locals.get('delay') if remaining is not None else None
+                        if isinstance(delay, (int, float)):
+                            node.awaiting = _SLEEP
+                            node.remaining = remaining
+                            node.suspended_for = max(0.0, delay * 1000 - remaining)
             callbacks = task._callbacks
             # Most often the one callback is gather's, which says nothing here: skip the call.
             if callbacks and (skipped is None or len(callbacks) > 1 or
@@ -327,10 +354,11 @@ class _Capture:
     def _runner_node(self, runner):
         key = id(runner)
         gen = runner.gen
-        node = _Node(key, runner, 'g%x' % key, len(self.order), getattr(gen, '__qualname__', None) or 'gen.coroutine',
-                     'running' if runner.running else 'suspended')
+        node = _Node(key, runner, len(self.order), getattr(gen, '__qualname__', None) or 'gen.coroutine')
+        node.letter = 'g'
         self.order.append(node)
         if runner.running:
+            node.state = 'running'
             self.running_count += 1
         elif gen is not None:
             from .chains import coroutine_chain
@@ -368,7 +396,7 @@ class _Capture:
                     seen_now[marker] = now
                 else:
                     seen_now[marker] = first_seen
-                    node.suspended_for = round((now - first_seen) * 1000, 1)
+                    node.suspended_for = (now - first_seen) * 1000
                 continue
             elif not (leaf is None and type(waiter) is gathering and self._gather(node, waiter)):
                 self._classify(node, plain)
@@ -408,24 +436,11 @@ class _Capture:
         plain = not any(frame.f_code.co_name in _CONTEXT_FUNCTIONS for frame in chain)
         return ','.join(frames), plain, self._leaf_kind(chain[-1].f_code) if chain else None
 
-    # The two waits most tasks of a large program share, recognised without _classify's search:
-    # (both only for a plain chain without an asyncio.timeout(); False sends the node to _classify).
-
-    def _sleep(self, node, waiter):
-        """asyncio.sleep: its timer says the time left, its `delay` how long it has slept; False
-        without either."""
-        remaining = self.timers.get(id(waiter))
-        if remaining is None:
-            return False
-        delay = node.chain[-1].f_locals.get('delay')
-        if not isinstance(delay, (int, float)):
-            return False
-        node.awaiting = ('sleep', 'asyncio.sleep', remaining)
-        node.suspended_for = max(0.0, round(float(delay) * 1000 - remaining, 1))
-        return True
 
     def _gather(self, node, waiter):
-        """A gather whose children are all tasks or runners of this capture; False when a child is
+        """(With the sleep in _collect_tasks, one of the two waits most tasks of a large program
+        share, recognised without _classify's search; only for a plain chain without an
+        asyncio.timeout().) A gather whose children are all tasks or runners of this capture; False when a child is
         not (a nested gather, a future) or another future feeds it: _targets_of follows those."""
         owner = self.owner
         if id(waiter) in self.feeds or id(waiter) in owner:
@@ -434,7 +449,7 @@ class _Capture:
         if None in targets:
             return False
         targets = list(dict.fromkeys(targets))  # gather(t, t) has t twice in _children
-        node.awaiting = ('gather', self._describe('gather', waiter, targets, None, None), None)
+        node.awaiting = ('gather', self._describe('gather', waiter, targets, None, None))
         node.targets = targets
         self._suspended_for(node, 'gather', None, None, None)
         return True
@@ -455,7 +470,7 @@ class _Capture:
         if waiter is None:
             if not is_runner(node.obj) and node.obj.done():
                 return
-            node.awaiting = ('ready', 'scheduled to run', None)
+            node.awaiting = ('ready', 'scheduled to run')
             return
         chain = node.chain
         kind = None
@@ -465,7 +480,7 @@ class _Capture:
         if kind in _PRIMITIVE_KINDS:
             known = self.primitive_by_waiter.get(id(waiter))
             if known is not None:  # another waiter of the same primitive told what it is
-                kind, description, _ = known
+                kind, description = known
             else:
                 leaf_locals = chain[-1].f_locals  # built once: on 3.12 and before each read copies the frame
                 kind = _PRIMITIVE_CLASSES.get(type(leaf_locals.get('self')).__name__, kind)
@@ -507,7 +522,8 @@ class _Capture:
             description += ' (timeout in %g ms)' % left
             if remaining is None:
                 remaining = left
-        node.awaiting = (kind, description, remaining)
+        node.awaiting = (kind, description)
+        node.remaining = remaining
         node.targets = targets
         self._suspended_for(node, kind, remaining, chain, leaf_locals)
 
@@ -517,13 +533,13 @@ class _Capture:
         if kind == 'sleep' and remaining is not None and leaf_locals is not None:
             delay = leaf_locals.get('delay')
             if isinstance(delay, (int, float)):
-                node.suspended_for = max(0.0, round(float(delay) * 1000 - remaining, 1))
+                node.suspended_for = max(0.0, delay * 1000 - remaining)
                 return
         marker = _wait_key(node.key, node.waiter)
         first_seen = self.waited_before.get(marker)
         self.waiting_since[marker] = first_seen if first_seen is not None else self.now
         if first_seen is not None:
-            node.suspended_for = round((self.now - first_seen) * 1000, 1)
+            node.suspended_for = (self.now - first_seen) * 1000
 
     def _kind_from_own_callbacks(self, waiter):
         """A plain Future chained to a concurrent.futures.Future (run_in_executor) is an executor wait."""
@@ -602,8 +618,8 @@ class _Capture:
             text = self.primitive_descriptions[id(owner)] = '%s.%s (%s) at 0x%x' % (
                 type(owner).__name__, chain[-1].f_code.co_name, ', '.join(details), id(owner))
             # Its other waiters are described without reading their frames' locals again; one
-            # awaiting tuple (kind, description, no time left) serves them all.
-            awaiting = (kind, text, None)
+            # awaiting tuple (kind, description) serves them all.
+            awaiting = (kind, text)
             for waiter in list(waiters):
                 self.primitive_by_waiter[id(waiter)] = awaiting
         return text
@@ -652,7 +668,7 @@ class _Capture:
         for member in members:
             node = self.nodes[member]
             if node.awaiting is not None:
-                node.awaiting = ('deadlock', text, node.awaiting[2])
+                node.awaiting = ('deadlock', text)
 
     # -- the compact wire shape (agentProtocol.ts, CompactCoroutineTree) ---------------------------
 
@@ -664,9 +680,10 @@ class _Capture:
         string = self.tables.string
         kinds = {'t': string('task'), 'g': string('gen-coroutine')}
         states = {state: string(state) for state in ('running', 'suspended')}
-        shapes = {}  # (kind, state, frames, awaiting kind, awaiting description) -> shape index
+        shapes = {}  # (id letter, state, frames, awaiting) -> shape index
         shape_texts = []
-        thread_ids = thread_ids or {}
+        # By node key (a task and a runner never share an address): a node's id text is not kept.
+        thread_by_key = {int(text[1:], 16): thread for text, thread in thread_ids.items()} if thread_ids else None
         quote, join = _quote, ','.join
         out = []
         for loop_id, thread_id, thread_name, running, members in loops:
@@ -681,35 +698,39 @@ class _Capture:
                     if node.targets:
                         targets_text = ','.join(str(nodes[t].index) for t in node.targets if nodes[t].index < shown)
                 awaiting = node.awaiting
-                if awaiting is None:
-                    key, remaining = (node.id[0], node.state, node.frames, None, None), None
-                else:
-                    key, remaining = (node.id[0], node.state, node.frames, awaiting[0], awaiting[1]), awaiting[2]
-                shape = shapes.get(key)
+                shape_key = (node.letter, node.state, node.frames, awaiting)
+                shape = shapes.get(shape_key)
                 if shape is None:
-                    shape = shapes[key] = len(shape_texts)
+                    shape = shapes[shape_key] = len(shape_texts)
                     shape_texts.append('[%d,%d,[%s],%s]' % (
-                        kinds[key[0]], states[key[1]], key[2],
-                        'null' if awaiting is None else '[%d,%d]' % (string(key[3]), string(key[4]))))
-                # [awaitedBy, awaiting taskIds, remainingMs, suspendedForMs, threadId], trailing nulls left out
-                suspended_for = node.suspended_for
-                pseudo_thread = thread_ids.get(node.id) if thread_ids else None
-                if pseudo_thread is not None or suspended_for is not None or remaining is not None:
-                    tail = ',%s,%s,%s,%s' % ('[%s]' % join(map(str, awaited_by)) if awaited_by else 'null',
-                                             '[%s]' % targets_text if targets_text else 'null',
-                                             'null' if remaining is None else repr(remaining),
-                                             'null' if suspended_for is None else repr(suspended_for))
-                    if pseudo_thread is not None:
-                        tail = '%s,%d' % (tail, pseudo_thread)
-                    elif suspended_for is None:
-                        tail = tail[:-5]  # ',null'
-                elif targets_text:
-                    tail = ',%s,[%s]' % ('[%s]' % join(map(str, awaited_by)) if awaited_by else 'null', targets_text)
-                elif awaited_by:
-                    tail = ',[%s]' % join(map(str, awaited_by))
+                        kinds[node.letter], states[node.state], node.frames,
+                        'null' if awaiting is None else '[%d,%d]' % (string(awaiting[0]), string(awaiting[1]))))
+                # [awaitedBy, awaiting taskIds, remainingMs, suspendedForMs, threadId], trailing nulls
+                # left out; the numbers to a tenth of a millisecond, written by one format each row
+                awaited_by_text = ('null' if not awaited_by else '[%d]' % awaited_by[0] if len(awaited_by) == 1
+                                   else '[%s]' % join(map(str, awaited_by)))
+                targets_text = '[%s]' % targets_text if targets_text else 'null'
+                remaining, suspended_for = node.remaining, node.suspended_for
+                pseudo_thread = thread_by_key.get(node.key) if thread_by_key else None
+                if remaining is not None:
+                    if suspended_for is not None:
+                        tail = ',%s,%s,%.1f,%.1f' % (awaited_by_text, targets_text, remaining, suspended_for)
+                    else:
+                        tail = ',%s,%s,%.1f%s' % (awaited_by_text, targets_text, remaining,
+                                                  '' if pseudo_thread is None else ',null')
+                elif suspended_for is not None:
+                    tail = ',%s,%s,null,%.1f' % (awaited_by_text, targets_text, suspended_for)
+                elif pseudo_thread is not None:
+                    tail = ',%s,%s,null,null' % (awaited_by_text, targets_text)
+                elif targets_text != 'null':
+                    tail = ',%s,%s' % (awaited_by_text, targets_text)
+                elif awaited_by_text != 'null':
+                    tail = ',' + awaited_by_text
                 else:
                     tail = ''
-                tasks.append('["%s",%s,%d%s]' % (node.id, quote(node.name), shape, tail))
+                if pseudo_thread is not None:
+                    tail = '%s,%d' % (tail, pseudo_thread)
+                tasks.append('["%s%x",%s,%d%s]' % (node.letter, node.key, quote(node.name), shape, tail))
             out.append('{"id":"%s","threadId":%d,"threadName":%s,"running":%s,"tasks":[%s]}' % (
                 loop_id, thread_id, _quote(thread_name), 'true' if running else 'false', ','.join(tasks)))
         truncated = ',"truncated":{"shown":%d,"total":%d}' % (shown, total) if shown < total else ''
@@ -762,12 +783,12 @@ class Snapshot:
         node = self._job.nodes.get(id(obj))
         if node is None or node.obj is not obj or node.awaiting is None:
             return None
-        kind, description, remaining = node.awaiting
+        kind, description = node.awaiting
         result = {'kind': kind, 'description': description}
         if node.targets:
             result['taskIds'] = [self._job.nodes[t].id for t in node.targets]
-        if remaining is not None:
-            result['remainingMs'] = remaining
+        if node.remaining is not None:
+            result['remainingMs'] = round(node.remaining, 1)
         return result
 
     def release(self):
