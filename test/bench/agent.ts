@@ -6,7 +6,9 @@
  * Workloads (written to a temporary folder):
  *   asyncio  100,000 tasks through asyncio.gather, then 100,000 items through an asyncio.Queue
  *   tornado  a Tornado HTTPServer answering 5,000 local AsyncHTTPClient requests (10 at a time)
- * Configurations, each the wall time from spawn to exit, median of --runs (default 3):
+ * Configurations, each the wall time from spawn to exit and the CPU time (user + sys) the workload's
+ * process has used when its last line runs (read by the workload itself, so the wall clock's
+ * sensitivity to the machine's load does not blur the comparison), medians of --runs (default 3):
  *   plain      python program.py
  *   agent      the agent launched like the adapter does (--connect, token, initialize, configurationDone)
  *   agent+bp   the same with a breakpoint set in a file the workload never runs
@@ -16,22 +18,24 @@
  * an Event) stopped at a breakpoint; the time from sending coroutineTree to the parsed response,
  * each time a fresh capture (an evaluate between requests drops the pause's shared one).
  *
- *   node out/test/bench/agent.js [--runs=N] [--versions=3.11,3.12] [--tree-only]
+ *   node out/test/bench/agent.js [--runs=N] [--versions=3.11,3.12] [--tree-only | --overhead-only] [--agent=DIR]
+ * (--agent: another copy of the coroutine_lens_agent folder, e.g. an older commit's, to compare.)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
-const agentDir = path.join(repoRoot, 'debug-adapter', 'python', 'coroutine_lens_agent');
 const args = process.argv.slice(2);
+const agentDir = path.resolve(args.find((a) => a.startsWith('--agent='))?.split('=')[1] ?? path.join(repoRoot, 'debug-adapter', 'python', 'coroutine_lens_agent'));
 const RUNS = Number(args.find((a) => a.startsWith('--runs='))?.split('=')[1] ?? 3);
 const VERSIONS = args.find((a) => a.startsWith('--versions='))?.split('=')[1]?.split(',');
 const TREE_ONLY = args.includes('--tree-only');
+const OVERHEAD_ONLY = args.includes('--overhead-only');
 const TREE_SIZES = [1000, 10000, 100000];
 
 const ASYNCIO_WORKLOAD = `
@@ -100,6 +104,15 @@ async def main(requests, concurrency):
 asyncio.run(main(5000, 10))
 `;
 
+// Appended to each workload: its own process CPU time at its end, written where the harness reads it.
+const CPU_FILE_ENV = 'COROUTINE_LENS_BENCH_CPU_FILE';
+const CPU_REPORT = `
+import os as _bench_os
+with open(_bench_os.environ['${CPU_FILE_ENV}'], 'w') as _bench_file:
+    _bench_times = _bench_os.times()
+    _bench_file.write(repr(_bench_times.user + _bench_times.system))
+`;
+
 const UNRELATED = `
 def never_called():
     return 'the breakpoint sits here'
@@ -115,6 +128,7 @@ interface Workspace {
   tornado: string;
   unrelated: string;
   tree: string;
+  cpuFile: string;
 }
 
 function writeWorkspace(): Workspace {
@@ -126,10 +140,11 @@ function writeWorkspace(): Workspace {
   };
   return {
     dir,
-    asyncio: file('asyncio_workload.py', ASYNCIO_WORKLOAD),
-    tornado: file('tornado_workload.py', TORNADO_WORKLOAD),
+    asyncio: file('asyncio_workload.py', ASYNCIO_WORKLOAD + CPU_REPORT),
+    tornado: file('tornado_workload.py', TORNADO_WORKLOAD + CPU_REPORT),
     unrelated: file('unrelated.py', UNRELATED),
     tree: TREE_PROGRAM,
+    cpuFile: path.join(dir, 'cpu-seconds'),
   };
 }
 
@@ -150,24 +165,39 @@ function lineReader(socket: net.Socket, onLine: (line: string) => void): void {
   });
 }
 
-/** Spawns, waits for the exit, returns wall milliseconds; a non-zero exit is an error. */
-function runToExit(python: string, argv: string[], env: NodeJS.ProcessEnv = process.env): { started: number; done: Promise<number> } {
+/** Milliseconds: wall from spawn to exit; CPU as the workload reported it (none from other programs). */
+interface Cost {
+  wall: number;
+  cpu?: number;
+}
+
+/** The environment of a run whose workload reports its CPU time into `cpuFile`. */
+function reportingTo(cpuFile: string | undefined, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return cpuFile === undefined ? env : { ...env, [CPU_FILE_ENV]: cpuFile };
+}
+
+/** Spawns, waits for the exit; a non-zero exit is an error. */
+function runToExit(python: string, argv: string[], env: NodeJS.ProcessEnv = process.env): { started: number; done: Promise<Cost> } {
   const started = performance.now();
+  const cpuFile = env[CPU_FILE_ENV];
+  if (cpuFile !== undefined) rmSync(cpuFile, { force: true });
   const child = spawn(python, argv, { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const done = new Promise<number>((resolve, reject) => {
+  const done = new Promise<Cost>((resolve, reject) => {
     child.on('error', reject);
     // 'exit', not 'close': debugpy's adapter subprocess inherits stderr and outlives the debuggee.
-    child.on('exit', (code) =>
-      code === 0 ? resolve(performance.now() - started) : reject(new Error(`${python} ${argv.join(' ')} exited ${code}: ${stderr.slice(-500)}`)),
-    );
+    child.on('exit', (code) => {
+      const wall = performance.now() - started;
+      if (code !== 0) return reject(new Error(`${python} ${argv.join(' ')} exited ${code}: ${stderr.slice(-500)}`));
+      resolve(cpuFile === undefined ? { wall } : { wall, cpu: Number(readFileSync(cpuFile, 'utf8')) * 1000 });
+    });
   });
   return { started, done };
 }
 
-async function plainRun(python: string, program: string): Promise<number> {
-  return runToExit(python, [program]).done;
+async function plainRun(python: string, program: string, cpuFile: string): Promise<Cost> {
+  return runToExit(python, [program], reportingTo(cpuFile)).done;
 }
 
 /** An agent session the way the adapter runs one: listen, spawn with the token, configure. */
@@ -176,15 +206,16 @@ async function agentSession(
   programArgs: string[],
   breakpoints: Record<string, number[]>,
   whileStopped?: (request: (command: string, args?: object) => Promise<unknown>) => Promise<void>,
-): Promise<number> {
+  cpuFile?: string,
+): Promise<Cost> {
   const token = randomBytes(16).toString('hex');
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
-  const run = runToExit(python, [agentDir, '--connect', `127.0.0.1:${port}`, '--', ...programArgs], {
+  const run = runToExit(python, [agentDir, '--connect', `127.0.0.1:${port}`, '--', ...programArgs], reportingTo(cpuFile, {
     ...process.env,
     COROUTINE_LENS_TOKEN: token,
-  });
+  }));
   const socket = await new Promise<net.Socket>((resolve) => server.once('connection', resolve));
   server.close();
   let seq = 0;
@@ -215,18 +246,18 @@ async function agentSession(
     await request('disconnect', { terminate: true }).catch(() => undefined);
     socket.destroy();
     await run.done.catch(() => undefined);
-    return 0;
+    return { wall: 0 };
   }
   return run.done;
 }
 
 /** A minimal DAP client for debugpy: Content-Length framing, initialize / attach / configurationDone. */
-async function debugpyRun(python: string, program: string, breakpoints: Record<string, number[]>): Promise<number> {
+async function debugpyRun(python: string, program: string, breakpoints: Record<string, number[]>, cpuFile: string): Promise<Cost> {
   const probe = net.createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   const port = (probe.address() as net.AddressInfo).port;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
-  const run = runToExit(python, ['-m', 'debugpy', '--listen', `127.0.0.1:${port}`, '--wait-for-client', program]);
+  const run = runToExit(python, ['-m', 'debugpy', '--listen', `127.0.0.1:${port}`, '--wait-for-client', program], reportingTo(cpuFile));
   let socket: net.Socket | undefined;
   for (let attempt = 0; attempt < 200 && !socket; attempt++) {
     socket = await new Promise<net.Socket | undefined>((resolve) => {
@@ -275,21 +306,26 @@ async function debugpyRun(python: string, program: string, breakpoints: Record<s
   }
   await send('configurationDone', {});
   await attached;
-  const wall = await run.done;
+  const cost = await run.done;
   await Promise.race([send('disconnect', {}), new Promise((r) => setTimeout(r, 2000))]);
   connected.destroy();
-  return wall;
+  return cost;
 }
 
-async function median(runs: number, once: () => Promise<number>): Promise<number> {
-  const results: number[] = [];
-  for (let i = 0; i < runs; i++) results.push(await once());
-  results.sort((a, b) => a - b);
-  return results[Math.floor(results.length / 2)]!;
+/** The medians of wall and of CPU, each on its own, over `runs` runs. */
+async function median(runs: number, once: () => Promise<Cost>): Promise<Cost> {
+  const costs: Cost[] = [];
+  for (let i = 0; i < runs; i++) costs.push(await once());
+  const middle = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const cpus = costs.flatMap((cost) => (cost.cpu === undefined ? [] : [cost.cpu]));
+  return { wall: middle(costs.map((cost) => cost.wall)), cpu: cpus.length === costs.length ? middle(cpus) : undefined };
 }
 
 const seconds = (ms: number | undefined): string => (ms === undefined ? '—' : (ms / 1000).toFixed(2));
-const ratio = (ms: number | undefined, base: number): string => (ms === undefined ? '—' : `${(ms / base).toFixed(2)}×`);
+const ratio = (ms: number | undefined, base: number | undefined): string =>
+  ms === undefined || base === undefined ? '—' : `${(ms / base).toFixed(2)}×`;
+
+const loadAverage = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 function table(title: string, header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -319,22 +355,29 @@ async function main(): Promise<void> {
       ['asyncio: 100,000 tasks through gather + 100,000 items through a Queue', workspace.asyncio],
       ['Tornado: HTTPServer answering 5,000 local AsyncHTTPClient requests', workspace.tornado],
     ] as const) {
-      const rows: string[][] = [];
+      const wallRows: string[][] = [];
+      const cpuRows: string[][] = [];
       for (const version of versions) {
         const python = pythons[version]!;
         const unrelatedBreakpoint = { [workspace.unrelated]: [2] };
-        const plain = await median(RUNS, () => plainRun(python, program));
-        const agent = await median(RUNS, () => agentSession(python, [program], {}));
-        const agentBp = await median(RUNS, () => agentSession(python, [program], unrelatedBreakpoint));
+        const cpuFile = workspace.cpuFile;
+        const plain = await median(RUNS, () => plainRun(python, program, cpuFile));
+        const agent = await median(RUNS, () => agentSession(python, [program], {}, undefined, cpuFile));
+        const agentBp = await median(RUNS, () => agentSession(python, [program], unrelatedBreakpoint, undefined, cpuFile));
         const debugpyPython = debugpys[version];
-        const debugpy = debugpyPython ? await median(RUNS, () => debugpyRun(debugpyPython, program, unrelatedBreakpoint)) : undefined;
-        rows.push([version, seconds(plain), seconds(agent), seconds(agentBp), seconds(debugpy), ratio(agent, plain), ratio(agentBp, plain), ratio(debugpy, plain)]);
+        const debugpy = debugpyPython ? await median(RUNS, () => debugpyRun(debugpyPython, program, unrelatedBreakpoint, cpuFile)) : undefined;
+        for (const [rows, of] of [[wallRows, (cost?: Cost) => cost?.wall], [cpuRows, (cost?: Cost) => cost?.cpu]] as const) {
+          const [p, a, b, d] = [of(plain), of(agent), of(agentBp), of(debugpy)];
+          rows.push([version, seconds(p), seconds(a), seconds(b), seconds(d), ratio(a, p), ratio(b, p), ratio(d, p)]);
+        }
         console.error(`[bench:agent] ${label.split(':')[0]} on ${version} done`);
       }
-      table(`${label} — wall seconds, median of ${RUNS}`, ['Python', 'plain', 'agent', 'agent+bp', 'debugpy', 'agent/plain', 'agent+bp/plain', 'debugpy/plain'], rows);
+      const header = ['Python', 'plain', 'agent', 'agent+bp', 'debugpy', 'agent/plain', 'agent+bp/plain', 'debugpy/plain'];
+      table(`${label} — wall seconds, median of ${RUNS} (load average now ${loadAverage()})`, header, wallRows);
+      table(`${label} — CPU seconds of the workload's process (user + sys, at its last line), median of ${RUNS}`, header, cpuRows);
     }
     const treeRows: string[][] = [];
-    for (const version of versions) {
+    for (const version of OVERHEAD_ONLY ? [] : versions) {
       const row = [version];
       for (const size of TREE_SIZES) {
         let tasks = 0;
@@ -355,8 +398,8 @@ async function main(): Promise<void> {
       }
       treeRows.push(row);
     }
-    table('coroutineTree end to end (request sent → response parsed), median of 3', ['Python', ...TREE_SIZES.map((n) => `${n.toLocaleString('en')} suspended`)], treeRows);
-    console.log(`\nMachine: ${(await import('node:os')).cpus().length} CPUs, load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    if (!OVERHEAD_ONLY) table('coroutineTree end to end (request sent → response parsed), median of 3', ['Python', ...TREE_SIZES.map((n) => `${n.toLocaleString('en')} suspended`)], treeRows);
+    console.log(`\nMachine: ${cpus().length} CPUs, load average ${loadAverage()}`);
   } finally {
     rmSync(workspace.dir, { recursive: true, force: true });
   }
