@@ -1,7 +1,7 @@
 /** The lexical chunker behind lazy parsing: statement boundaries, strings and brackets, positions. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { headInBlock, prepareLazy } from '../../server/src/analysis/chunks';
+import { callChains, headInBlock, prepareLazy } from '../../server/src/analysis/chunks';
 import { scanPython } from '../../server/src/analysis/lexical';
 
 const markers = (block: string): boolean => /async\s+def/.test(block);
@@ -97,4 +97,45 @@ test('a statement call head is told without a parse only when the block cannot b
   assert.equal(headInBlock(['    @staticmethod', '    def stop(self):', '        self.close()'].join('\n'), 'self', true), undefined);
   assert.equal(headInBlock(['    def stop(self: Client):', '        self.close()'].join('\n'), 'self', true), undefined, 'an annotated self is typed by its annotation');
   assert.equal(headInBlock(['    def stop(self):', '        def inner(self):', '            self.close()'].join('\n'), 'self', true), undefined);
+});
+
+test('the callees of a block are read without a parse, in the dotted form the facts give them', () => {
+  const block = [
+    '@functools.lru_cache(maxsize=None)',
+    'def load(path, mode="r"):',
+    '    if (path):',
+    '        data = open (path).read()',
+    '    x = (os.path',
+    '         .join(a, b))',
+    '    y = time \\',
+    '        .sleep(1)',
+    '    return "".join(parts) + items[0](1) + print(len(x)) + type(y)',
+  ].join('\n');
+  assert.deepEqual(callChains(block)?.sort(), ['functools.lru_cache', 'len', 'open', 'open().read', 'os.path.join', 'print', 'time.sleep', 'type']);
+});
+
+test('calls of call results keep their links', () => {
+  assert.deepEqual(callChains('def f():\n    return requests.Session().get(url) + factory()(1) + a.b(x, (y)).c.d(z)')?.sort(), [
+    'a.b',
+    'a.b().c.d',
+    'factory',
+    'factory()',
+    'requests.Session',
+    'requests.Session().get',
+  ]);
+});
+
+test('a callee the walk cannot read makes the whole block unknown (the parse decides)', () => {
+  for (const block of [
+    'def f():\n    return (x).get(url)', // a parenthesised object
+    'def f():\n    return (a + b)(1)',
+    'def f():\n    return not (x).get(url)',
+    'def f():\n    return Session(")").get(url)', // brackets in a string
+    'def f():\n    return a[0](1).get(url)',
+    'def f():\n    return (time.  # why\n            sleep(1))', // a comment inside the chain
+    'def f():\n    return time.sleep  # why\n    (1)',
+    'def f():\n    return \u00fcber.sleep(1)', // a non-ASCII name
+  ]) {
+    assert.equal(callChains(block), undefined, block);
+  }
 });

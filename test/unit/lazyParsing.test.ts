@@ -4,7 +4,8 @@
  * parsed whole give the same findings and notes.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { AnalysisEngine, defaultConfiguration } from '../../server/src/analysis';
@@ -62,5 +63,106 @@ test('a syntax error in a block lazy parsing leaves out is still reported, at th
     assert.equal(notes[0]!.length, 1, `${file}: ${notes[0]!.join('; ')}`);
     assert.match(notes[0]![0]!, new RegExp(`^${line}: syntax error`), file);
     assert.deepEqual(notes[0], notes[1], `${file}: lazy = whole`);
+  }
+});
+
+/**
+ * Helpers that CORO120 follows are judged from their text when they can be (checks.ts
+ * cannotBlock): calls the lexical walk reads, and calls it must leave to a parse. Each helper
+ * here is lazy; the coroutine calls every one.
+ */
+const LEXICAL_HELPERS = `import functools
+import time
+import requests
+from util import slow, quick
+
+def clean():
+    return len([]) + quick()
+
+def clean_chain():
+    return clean() + int("3")
+
+def comment_in_chain():
+    return (time.  # the comment hides the chain from the walk
+            sleep(1))
+
+def continued():
+    time \\
+        .sleep(1)
+
+def call_result():
+    return requests.Session().get("http://x")
+
+def parameter_named_like_a_module(time):
+    time.sleep(1)
+
+def local_object():
+    s = requests.Session()
+    return s.get("http://x")
+
+def only_in_a_string():
+    return "time.sleep(1)"
+
+def imports_inside():
+    import time as t
+    t.sleep(1)
+
+def ping():
+    return pong()
+
+def pong():
+    slow()
+    return ping()
+
+@functools.lru_cache(maxsize=None)
+def cached():
+    return clean_chain()
+
+class Helper:
+    def run(self):
+        return self.other()
+
+    def other(self):
+        time.sleep(1)
+
+    @classmethod
+    def make(cls):
+        return cls.build()
+
+    @classmethod
+    def build(cls):
+        return len([])
+
+async def main():
+    clean()
+    clean_chain()
+    comment_in_chain()
+    continued()
+    call_result()
+    parameter_named_like_a_module(1)
+    local_object()
+    only_in_a_string()
+    imports_inside()
+    ping()
+    cached()
+    Helper().run()
+    Helper.make()
+`;
+
+test('a helper judged from its text finds what its parse finds', async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'coroutine-lens-lexical-'));
+  try {
+    writeFileSync(path.join(root, 'app.py'), LEXICAL_HELPERS);
+    writeFileSync(path.join(root, 'util.py'), 'import os\n\ndef slow():\n    os.system("x")\n\ndef quick():\n    return 1\n');
+    const lazy = await findings(root, true);
+    assert.deepEqual(lazy, await findings(root, false));
+    const flaggedLines = lazy.filter((l) => l.includes('CORO120')).map((l) => Number(l.split(':')[1]) + 1);
+    // comment_in_chain, continued, call_result, parameter_named_like_a_module (the parameter is not
+    // followed: the module's time), local_object, imports_inside, ping, Helper().run — and none of
+    // the clean ones.
+    const main = LEXICAL_HELPERS.split('\n').findIndex((l) => l.startsWith('async def main')) + 1;
+    assert.deepEqual(flaggedLines.map((l) => l - main), [3, 4, 5, 6, 7, 9, 10, 12]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });

@@ -6,7 +6,7 @@
  * out of the first parse (their lines blanked, so every position stays the same) and recorded
  * as *lazy*. Resolution parses a lazy block when a call leads into it, and merges its facts.
  */
-import type { LexicalScan } from './lexical';
+import { KEYWORDS, type LexicalScan } from './lexical';
 import { nameRecord, setName, type Bindings, type ClassFact, type FunctionFact, type ModuleFacts, type Span } from './facts';
 
 /** Line range [start, end) of a lazy block. */
@@ -64,6 +64,96 @@ export function headInBlock(block: string, head: string, member: boolean): 'modu
     if (text[next] !== '.' && text[next] !== '(') return undefined;
   }
   return isSelf ? 'self' : 'module';
+}
+
+/**
+ * The callee of every call in a block's text, in the dotted form facts.ts gives it (`os.path.join`,
+ * `open().read`), found without a parse by walking back from each `(`; undefined when some call's
+ * callee cannot be told so (a parenthesised object `(a + b).g(`, an argument list holding a string,
+ * a chain broken by a comment, a non-ASCII name). Calls without a dotted form (`x[0](`, `"".join(`)
+ * are left out, as facts.ts leaves them out. Strings and comments are not skipped: a `(` there
+ * adds a callee, never hides one.
+ */
+export function callChains(block: string): string[] | undefined {
+  const chains = new Set<string>();
+  for (let paren = block.indexOf('('); paren >= 0; paren = block.indexOf('(', paren + 1)) {
+    let at = skipBack(block, paren);
+    const parts: string[] = [];
+    for (;;) {
+      let calls = '';
+      // `f(…)` links, innermost last: `open(p).read(` is the attribute `read` of `open()`.
+      while (at >= 0 && block.charCodeAt(at) === 41) {
+        const open = matchingOpen(block, at);
+        if (open === undefined) return undefined;
+        calls += '()';
+        at = skipBack(block, open);
+      }
+      if (at === UNKNOWN) return undefined;
+      if (at < 0 || !isNameOrDot(block.charCodeAt(at), false)) {
+        if (calls) return undefined; // `(a + b)(`, `(x).g(`: a parenthesised expression
+        parts.length = 0; // the first `(` is no call, or `x[0].g(`, `"".join(`: no dotted form
+        break;
+      }
+      const end = at + 1;
+      while (at >= 0 && isNameOrDot(block.charCodeAt(at), false)) at--;
+      const name = block.slice(at + 1, end);
+      if (/[^\w]/.test(name)) return undefined; // a non-ASCII name: the walk cannot tell where it starts
+      if (calls && KEYWORDS.has(name) && !SOFT_KEYWORDS.has(name)) return undefined; // `return (x).g(`
+      parts.push(name + calls);
+      const before = skipBack(block, at + 1);
+      if (before === UNKNOWN) return undefined;
+      if (before < 0 || block.charCodeAt(before) !== 46) {
+        at = before;
+        break;
+      }
+      at = skipBack(block, before);
+    }
+    if (!parts.length) continue;
+    const head = parts[parts.length - 1]!;
+    if (/^\d/.test(head)) continue; // a number's method
+    if (KEYWORDS.has(head) && !SOFT_KEYWORDS.has(head)) {
+      if (parts.length > 1) return undefined;
+      continue; // `if (…`, `return (…`
+    }
+    if (parts.length === 1 && at >= 0 && /\b(?:def|class)$/.test(block.slice(Math.max(0, at - 5), at + 1))) continue; // a definition
+    chains.add(parts.reverse().join('.'));
+  }
+  return [...chains];
+}
+
+/** The `(` of the `)` at `close`; undefined when a string or comment lies between (its brackets would mislead). */
+function matchingOpen(text: string, close: number): number | undefined {
+  let depth = 0;
+  for (let at = close; at >= 0; at--) {
+    const c = text.charCodeAt(at);
+    if (c === 41 || c === 93 || c === 125) depth++;
+    else if (c === 40 || c === 91 || c === 123) {
+      if (--depth === 0) return c === 40 ? at : undefined;
+    } else if (c === 34 || c === 39 || c === 35) return undefined;
+  }
+  return undefined;
+}
+
+/** `type(x)`, `match(x)` are calls as well. */
+const SOFT_KEYWORDS = new Set(['match', 'case', 'type']);
+const UNKNOWN = -2;
+
+/**
+ * The index of the last character before `from` that is not blank (a line continuation counts as
+ * blank); -1 at the start; UNKNOWN when the walk crossed the end of a line holding a `#`, which
+ * may be a comment between the parts of a call.
+ */
+function skipBack(text: string, from: number): number {
+  let at = from - 1;
+  for (;;) {
+    const c = text.charCodeAt(at);
+    if (c === 32 || c === 9 || c === 13 || c === 92) at--;
+    else if (c === 10) {
+      const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+      if (text.slice(lineStart, at).includes('#')) return UNKNOWN;
+      at--;
+    } else return at;
+  }
 }
 
 /** The name just after this follows `def` / `class`: it is being defined. */

@@ -26,7 +26,7 @@ const CLOSER_OF: Record<number, number> = { 40: 41, 91: 93, 123: 125 }; // ( ) [
 const MAX_SUSPECTS = 64;
 
 /** Words a statement may start with and be followed by another word (keywords, soft keywords included). */
-const KEYWORDS = new Set(
+export const KEYWORDS = new Set(
   ('False None True and as assert async await break class continue def del elif else except finally for from global if import in is ' +
     'lambda nonlocal not or pass raise return try while with yield match case type').split(' '),
 );

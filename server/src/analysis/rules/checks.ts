@@ -4,7 +4,7 @@
  * codes follow from the class and from whether the call sits in a coroutine context.
  */
 import type { ChainHop, Finding, RuleCode } from '../api';
-import { headInBlock, type LazyBlock } from '../chunks';
+import { callChains, headInBlock, type LazyBlock } from '../chunks';
 import type { CallFact, FunctionFact, Span } from '../facts';
 import type { ModuleSource, Resolver, Value } from '../resolve';
 import { effectiveSeverity, type Configuration } from '../config';
@@ -31,6 +31,9 @@ export type Target =
   | { kind: 'spawner'; name: string }
   | { kind: 'libraryCoroutine'; name: string };
 
+/** Lazy functions judged at once (a chain of lazy callees): beyond this, the parse decides. */
+const MAX_JUDGING = 64;
+
 export class Checker {
   readonly summaries: TransitiveSummaries;
   /** While set, receives every file a finding depends on through a memoised summary. */
@@ -39,6 +42,9 @@ export class Checker {
   private readonly decorators: Set<string>;
   private readonly transitive: boolean;
   private readonly dropRules: boolean;
+  /** cannotBlock's verdicts per lazy function: its files when clean, null when a parse must tell, 'judging' meanwhile. */
+  private readonly lexicalVerdicts = new Map<string, ReadonlySet<string> | null | 'judging'>();
+  private judging = 0;
 
   constructor(
     readonly resolver: Resolver,
@@ -79,11 +85,66 @@ export class Checker {
     return value && this.classifyValue(value);
   }
 
-  /** A lazy synchronous target, parsed: what it really is (a generator function is not followed). */
-  forced(target: Target | undefined): Target | undefined {
+  /**
+   * A lazy synchronous target, parsed: what it really is (a generator function is not followed) —
+   * or, when its text alone shows it cannot block (`cannotBlock`), undefined without a parse, as a
+   * call that can lead to no finding. `files` receives what that verdict was read from.
+   */
+  forced(target: Target | undefined, files?: Set<string>): Target | undefined {
     if (target?.kind !== 'lazySync') return target;
+    const clean = this.cannotBlock(target.value);
+    if (clean) {
+      for (const file of clean) files?.add(file);
+      return undefined;
+    }
     const value = this.resolver.force(target.value);
     return value && this.classifyValue(value);
+  }
+
+  /**
+   * Whether the lazy function `value` cannot block, told from its text without parsing it (most
+   * functions CORO120 follows are lazy, and parsing them was half the analysis): every call in it
+   * (callChains) has a head the block does not bind (headInBlock) — so it means what it means in
+   * the module, or is the class's instance — and resolves to nothing that blocks: no catalogue or
+   * configured blocking call, no workspace function but ones already known not to block. Then a
+   * parse would find no blocking call and no edge to follow, so the verdict is the parse's.
+   * Returns the files the verdict depends on (the function's own and those behind the clean
+   * summaries it relies on), undefined when only a parse can tell. Lazy callees are judged the same
+   * way, depth first; one met again while being judged (a cycle) needs the parse.
+   */
+  private cannotBlock(value: Value): ReadonlySet<string> | undefined {
+    if (value.kind !== 'lazyFunction') return undefined;
+    const { source, classIndex, name } = value;
+    const key = `${source.path}#${classIndex ?? ''}#${name}`;
+    const known = this.lexicalVerdicts.get(key);
+    if (known !== undefined) return known === 'judging' ? undefined : known ?? undefined;
+    const table = classIndex === undefined ? source.facts.lazy : source.facts.classes[classIndex]!.lazyMembers;
+    const block = table && Object.hasOwn(table, name) ? table[name] : undefined;
+    if (block?.kind !== 'def' || this.judging >= MAX_JUDGING) return undefined;
+    this.lexicalVerdicts.set(key, 'judging');
+    this.judging++;
+    const verdict = this.judge(source, classIndex, this.resolver.blockText(source, block));
+    this.judging--;
+    this.lexicalVerdicts.set(key, verdict ?? null);
+    return verdict;
+  }
+
+  private judge(source: ModuleSource, classIndex: number | undefined, text: string): Set<string> | undefined {
+    const chains = callChains(text);
+    if (!chains) return undefined;
+    const files = new Set([source.path]);
+    for (const callee of chains) {
+      const dot = callee.indexOf('.');
+      const meaning = headInBlock(text, dot < 0 ? callee : callee.slice(0, dot), classIndex !== undefined);
+      if (!meaning || (meaning === 'self' && dot < 0)) return undefined;
+      const resolved = meaning === 'self' ? this.resolver.resolveOnInstance(source, classIndex!, callee) : this.resolver.resolve(source, undefined, callee);
+      const target = resolved && this.classifyValue(resolved);
+      if (!target || target.kind === 'coroutine' || target.kind === 'spawner' || target.kind === 'libraryCoroutine') continue;
+      const clean = target.kind === 'sync' ? this.summaries.knownClean(target.source, target.index) : target.kind === 'lazySync' ? this.cannotBlock(target.value) : undefined;
+      if (!clean) return undefined;
+      for (const file of clean) files.add(file);
+    }
+    return files;
   }
 
   private classifyValue(value: Value): Target | undefined {
@@ -159,7 +220,7 @@ export class Checker {
         if (!(style && !call.awaited) && !(call.dropped && this.dropRules)) continue;
         const classified = this.classify(source, index, call);
         // A lazy function's body is parsed only when CORO120 will follow it.
-        const target = classified?.kind === 'lazySync' && style && !call.awaited && this.transitive ? this.forced(classified) : classified;
+        const target = classified?.kind === 'lazySync' && style && !call.awaited && this.transitive ? this.forced(classified, this.dependencySink) : classified;
         if (!target) continue;
         const written = `${call.callee}()`;
         if (style && !call.awaited) {

@@ -46,6 +46,11 @@ export class TransitiveSummaries {
     return this.memo.get(key) ?? null;
   }
 
+  /** The files behind this function's summary when it is memoised and says the function does not block. */
+  knownClean(source: ModuleSource, index: number): ReadonlySet<string> | undefined {
+    return this.memo.get(keyOf(source, index)) === null ? this.filesBehind(source, index) : undefined;
+  }
+
   /** Files the summary of this function was computed from. */
   filesBehind(source: ModuleSource, index: number): ReadonlySet<string> {
     return this.filesOf.get(keyOf(source, index)) ?? new Set([source.path]);
@@ -68,7 +73,7 @@ export class TransitiveSummaries {
       nodes.set(key, node);
       for (const call of src.facts.functions[idx]!.calls) {
         if (call.awaited) continue;
-        const target = this.checker.forced(this.checker.classify(src, idx, call));
+        const target = this.checker.forced(this.checker.classify(src, idx, call), files);
         if (!target) continue;
         if (target.kind === 'blocking' && !node.direct) {
           const code = this.checker.blockingCode(src, idx, call, target.entry);
