@@ -71,6 +71,7 @@ _FEED_KINDS = {'_inner_done_callback': 'shield', '_on_completion': 'wait', '_rel
 _CONTEXT_FUNCTIONS = ('wait_for', 'shield')
 _NO_KIND = object()
 _SLEEP = ('sleep', 'asyncio.sleep')
+_INFINITY = float('inf')
 
 _waiting_since = {}  # from the previous capture: _wait_key(task, waiter) -> time first seen waiting
 
@@ -131,24 +132,23 @@ class _Node:
     Slots: one block of memory per node instead of an object and its dict, so linking and writing,
     which touch 110,000 nodes spread through memory, miss the CPU cache half as often (-15 % of a
     capture on 3.9-3.13, though the defaults are now assigned in each node)."""
-    __slots__ = ('key', 'obj', 'index', 'name', 'letter', 'state', 'chain', 'frames', 'waiter', 'awaiting',
-                 'remaining', 'targets', 'targets_text', 'awaited_by', 'suspended_for', 'plain', 'leaf')
+    __slots__ = ('key', 'obj', 'index', 'name',
+                 'letter',  # of its id: 't' a task, 'g' a Tornado runner
+                 'state', 'chain', 'frames', 'waiter',
+                 'awaiting',  # (kind, description): tasks waiting alike share one
+                 'remaining',  # ms until its timer fires, unrounded (rounded where written)
+                 'suspended_for',  # ms, unrounded
+                 'targets', 'targets_text',
+                 'awaited_by',  # indexes of the nodes that wait on this one
+                 'plain',  # no wait_for / shield in the chain: what the waiter is says it all
+                 'leaf')  # what the chain's innermost function means (_LEAF_FUNCTIONS)
 
     def __init__(self, key, obj, index, name):
         self.key, self.obj, self.index, self.name = key, obj, index, name
-        self.letter = 't'  # of its id: 't' a task, 'g' a Tornado runner
-        self.state = 'suspended'
-        self.chain = ()
-        self.frames = None
-        self.waiter = None
-        self.awaiting = None  # (kind, description): tasks waiting alike share one
-        self.remaining = None  # ms until its timer fires, unrounded (rounded where written)
-        self.targets = ()
-        self.targets_text = ''
-        self.awaited_by = None  # indexes of the nodes that wait on this one
-        self.suspended_for = None  # ms, unrounded
-        self.plain = True  # no wait_for / shield in the chain: what the waiter is says it all
-        self.leaf = None  # what the chain's innermost function means (_LEAF_FUNCTIONS)
+        self.letter, self.state, self.plain, self.targets_text = 't', 'suspended', True, ''
+        self.chain = self.targets = ()
+        self.frames = self.waiter = self.awaiting = self.remaining = self.suspended_for = self.awaited_by = \
+            self.leaf = None
 
     @property
     def id(self):
@@ -235,7 +235,9 @@ class _Capture:
         for handle in list(getattr(loop, '_scheduled', ())):
             callback = handle._callback
             if callback is set_result or callback is release:
-                timers[id(handle._args[0])] = max(0.0, (handle._when - now) * 1000)
+                left = (handle._when - now) * 1000
+                if left < _INFINITY:  # asyncio.sleep(math.inf) has no time left to write (JSON has no inf)
+                    timers[id(handle._args[0])] = max(0.0, left)
             elif handle._args and isinstance(handle._args[0], partial):
                 self._scan_tornado_timer(handle, now)
             elif timeout_class is not None and isinstance(getattr(callback, '__self__', None), timeout_class):
@@ -250,8 +252,10 @@ class _Capture:
             for cell in function.__closure__ or ():
                 future = cell.cell_contents
                 if isinstance(future, self.asyncio.Future):
-                    self.timers[id(future)] = max(0.0, (handle._when - now) * 1000)
                     self.tornado_sleeps.add(id(future))
+                    left = (handle._when - now) * 1000
+                    if left < _INFINITY:
+                        self.timers[id(future)] = max(0.0, left)
 
     def _collect_tasks(self, loop, ident, tasks, current):
         """The hot loop: one pass over every task of a loop."""
@@ -260,6 +264,7 @@ class _Capture:
         read_callbacks = self._read_callbacks
         first = len(order)
         skipped = self.skipped_callback_code
+        gather_callback = None  # the last gather's per-child callback seen
         tornado_fetches = 'tornado.simple_httpclient' in sys.modules
         timeouts, timers, chain_frames, known_chain = self.timeouts, self.timers, self.chain_frames, self._known_chain
         max_chain = MAX_CHAIN
@@ -318,10 +323,14 @@ class _Capture:
                         node.remaining = remaining
                         node.suspended_for = max(0.0, delay * 1000 - remaining)
             callbacks = task._callbacks
-            # Most often the one callback is gather's, which says nothing here: skip the call.
-            if callbacks and (skipped is None or len(callbacks) > 1 or
-                              getattr(callbacks[0][0], '__code__', None) is not skipped):
-                read_callbacks(task, callbacks)
+            # Most often the one callback is gather's, which says nothing here: skip the call. A
+            # gather's callback is one closure shared by its children: after the first, `is` says it.
+            if callbacks and (len(callbacks) > 1 or callbacks[0][0] is not gather_callback):
+                callback = callbacks[0][0]
+                if len(callbacks) == 1 and skipped is not None and getattr(callback, '__code__', None) is skipped:
+                    gather_callback = callback
+                else:
+                    read_callbacks(task, callbacks)
             if tornado_fetches and node.chain and node.chain[0].f_code.co_name == 'run' and \
                     node.chain[0].f_code.co_filename.endswith('simple_httpclient.py'):
                 self._read_tornado_fetch(task, node.chain[0])
@@ -536,7 +545,7 @@ class _Capture:
         if timeout is not None:
             left = max(0.0, round((timeout[0] - self.loop_now.get(timeout[1], timeout[0])) * 1000, 1))
             description += ' (timeout in %g ms)' % left
-            if remaining is None:
+            if remaining is None and left < _INFINITY:
                 remaining = left
         node.awaiting = (kind, description)
         node.remaining = remaining

@@ -105,6 +105,12 @@ class AsyncioConstructs(unittest.TestCase):
         self.assertTrue(0 <= task['suspendedForMs'] < 5000)
         self.assertNotIn('createdAt', task)  # per task, on request: taskCreationStack
 
+    def test_sleep_without_end_has_no_time_left(self):
+        # The wire is JSON, which has no infinity: the tree would not parse with one in it.
+        task = self.check('sleeps-forever', ['sleep'], 'sleep')
+        self.assertNotIn('remainingMs', task['awaiting'])
+        self.assertGreaterEqual(task.get('suspendedForMs', 0), 0)
+
     def test_task_awaiting_a_task(self):
         self.check('awaiter', ['awaits_task'], 'task', awaits=['chain'], description='task chain')
 

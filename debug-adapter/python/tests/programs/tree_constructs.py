@@ -1,6 +1,7 @@
 """One task per construct the suspension tree recognises; main stops at the `checkpoint()` line."""
 import asyncio
 import concurrent.futures
+import math
 import sys
 import time
 
@@ -97,6 +98,7 @@ async def main():
     wait_kid = asyncio.create_task(sleeper(), name='wait-child')
     keep(asyncio.create_task(waits([wait_kid]), name='waiter'))
     keep(asyncio.create_task(waits_for(), name='wait-for'))
+    keep(asyncio.create_task(asyncio.sleep(math.inf), name='sleeps-forever'))
     lock = asyncio.Lock()
     await lock.acquire()
     keep(asyncio.create_task(lock_waiter(lock), name='lock-waiter'))
