@@ -26,8 +26,11 @@ def keep_own_bytecode(package_path):
     if not sys.dont_write_bytecode or sys.pycache_prefix is not None:
         return
     for folder in package_path:
-        sys.path_importer_cache[folder] = machinery.FileFinder(
-            folder, (_CachingSourceLoader, machinery.SOURCE_SUFFIXES))
+        # Only a folder of sources: a zip, or a package shipped as bytecode alone, keeps the finder
+        # the import system gave it (a finder for sources would not find its modules).
+        if os.path.isfile(os.path.join(folder, '__init__.py')):
+            sys.path_importer_cache[folder] = machinery.FileFinder(
+                folder, (_CachingSourceLoader, machinery.SOURCE_SUFFIXES))
 
 
 class _CachingSourceLoader(machinery.SourceFileLoader):
