@@ -200,7 +200,11 @@ class _Capture:
         self.waiting_since = {}
         # The previous capture's: freed with this one, after the answer (100,000 entries take ~0.1 s).
         self.waited_before = _waiting_since
-        self.skipped_callback_code = _gather_callback_code()
+        self.skipped_callback_code = skipped = _gather_callback_code()
+        # Where gather's per-child callback keeps its _GatheringFuture (`outer`), if known.
+        freevars = getattr(skipped, 'co_freevars', ())
+        self.outer_cell = freevars.index('outer') if 'outer' in freevars else None
+        self.gather_groups = {}  # id(_GatheringFuture) -> nodes of the tasks its callback was seen on
         self.now = time.time()
 
     # -- pass 1: every node, its chain, and what the done-callbacks say -------------------------
@@ -264,7 +268,7 @@ class _Capture:
         read_callbacks = self._read_callbacks
         first = len(order)
         skipped = self.skipped_callback_code
-        gather_callback = None  # the last gather's per-child callback seen
+        gather_callback = gather_group = None  # the last gather's per-child callback seen, its group
         tornado_fetches = 'tornado.simple_httpclient' in sys.modules
         timeouts, timers, chain_frames, known_chain = self.timeouts, self.timers, self.chain_frames, self._known_chain
         max_chain = MAX_CHAIN
@@ -323,18 +327,32 @@ class _Capture:
                         node.remaining = remaining
                         node.suspended_for = max(0.0, delay * 1000 - remaining)
             callbacks = task._callbacks
-            # Most often the one callback is gather's, which says nothing here: skip the call. A
-            # gather's callback is one closure shared by its children: after the first, `is` says it.
-            if callbacks and (len(callbacks) > 1 or callbacks[0][0] is not gather_callback):
+            # Most often the one callback is gather's: no call, the task joins its gather's group
+            # (_gather links it from there). It is one closure shared by the gather's children:
+            # after the first, `is` says it.
+            if callbacks:
                 callback = callbacks[0][0]
-                if len(callbacks) == 1 and skipped is not None and getattr(callback, '__code__', None) is skipped:
-                    gather_callback = callback
+                if callback is gather_callback and len(callbacks) == 1:
+                    gather_group.append(node)
+                elif len(callbacks) == 1 and skipped is not None and getattr(callback, '__code__', None) is skipped:
+                    gather_callback, gather_group = callback, self._gather_group(callback)
+                    gather_group.append(node)
                 else:
                     read_callbacks(task, callbacks)
             if tornado_fetches and node.chain and node.chain[0].f_code.co_name == 'run' and \
                     node.chain[0].f_code.co_filename.endswith('simple_httpclient.py'):
                 self._read_tornado_fetch(task, node.chain[0])
         return order[first:]
+
+    def _gather_group(self, callback):
+        """The list of nodes seen with gather's per-child `callback` (one per _GatheringFuture)."""
+        if self.outer_cell is None:
+            return []
+        try:
+            outer = callback.__closure__[self.outer_cell].cell_contents
+        except (IndexError, TypeError, ValueError):  # not the closure we know; an empty cell
+            return []
+        return self.gather_groups.setdefault(id(outer), [])
 
     def _running_frames(self, coro, ident):
         """The running task's real stack, innermost first, down to its root coroutine frame."""
@@ -468,11 +486,17 @@ class _Capture:
         future) or another future feeds it: _targets_of follows those."""
         if id(waiter) in self.feeds or id(waiter) in self.result_futures:
             return False
-        nodes = self.nodes
-        children = [nodes.get(id(child)) for child in waiter._children]
-        if None in children:
-            return False
-        children = list(dict.fromkeys(children))  # gather(t, t) has t twice in _children
+        children = waiter._children
+        group = self.gather_groups.get(id(waiter))
+        if group is not None and len(group) == len(children) and \
+                [member.key for member in group] == [id(child) for child in children]:
+            children = group  # every child seen in collect, in the gather's order: no lookups
+        else:
+            nodes = self.nodes
+            children = [nodes.get(id(child)) for child in children]
+            if None in children:
+                return False
+            children = list(dict.fromkeys(children))  # gather(t, t) has t twice in _children
         node.awaiting = ('gather', _group_description('gather', [child.name for child in children[:5]], len(children)))
         node.targets = [child.key for child in children]
         _point_to(node, children)

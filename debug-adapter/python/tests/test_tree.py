@@ -118,6 +118,14 @@ class AsyncioConstructs(unittest.TestCase):
         self.check('gatherer', ['gathers'], 'gather', awaits=['gather-child-0', 'gather-child-1'])
         self.check('gather-child-0', ['sleep', 'sleeper'], 'sleep', awaited_by=['gatherer'])
 
+    def test_gather_keeps_the_order_of_its_arguments(self):
+        # Its children were created in the other order (tasks are read in address order).
+        task = self.check('gathers-later-first', ['gathers'], 'gather',
+                          awaits=['later-first-0', 'later-first-1', 'later-first-2'])
+        ids = {t['id']: t['name'] for loop in self.tree['loops'] for t in loop['tasks']}
+        self.assertEqual([ids[i] for i in task['awaiting']['taskIds']], ['later-first-2', 'later-first-1', 'later-first-0'])
+        self.assertIn('gather of 3: later-first-2, later-first-1, later-first-0', task['awaiting']['description'])
+
     def test_shield(self):
         self.check('shielder', ['shields'], 'shield', awaits=['shielded'])
         self.check('shielded', ['sleep', 'sleeper'], 'sleep', awaited_by=['shielder'])

@@ -93,6 +93,8 @@ async def main():
     keep(asyncio.create_task(awaits_task(chain), name='awaiter'))
     kids = [asyncio.create_task(sleeper(), name='gather-child-%d' % i) for i in range(2)]
     keep(asyncio.create_task(gathers(kids), name='gatherer'))
+    later_first = [asyncio.create_task(sleeper(), name='later-first-%d' % i) for i in range(3)][::-1]
+    keep(asyncio.create_task(gathers(later_first), name='gathers-later-first'))
     inner = asyncio.create_task(sleeper(), name='shielded')
     keep(asyncio.create_task(shields(inner), name='shielder'))
     wait_kid = asyncio.create_task(sleeper(), name='wait-child')
