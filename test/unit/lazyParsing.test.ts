@@ -51,7 +51,7 @@ test('lazy parsing finds the same as whole parsing: the tornado package', { skip
 
 test('a syntax error in a block lazy parsing leaves out is still reported, at the same place as a whole parse reports it', async () => {
   const root = path.join(fixturesRoot, 'broken');
-  for (const [file, line] of [['lazy_unclosed_bracket.py', 9], ['lazy_typo.py', 6]] as const) {
+  for (const [file, line] of [['lazy_unclosed_bracket.py', 9], ['lazy_typo.py', 6], ['lazy_double_equals.py', 5]] as const) {
     const notes = await Promise.all(
       [true, false].map(async (lazyParsing) => {
         const engine = await AnalysisEngine.create({ wasmDir, lazyParsing });

@@ -22,6 +22,7 @@ const TAB = 9;
 const HASH = 35;
 const BACKSLASH = 92;
 const COLON = 58;
+const EQUALS = 61;
 const CLOSER_OF: Record<number, number> = { 40: 41, 91: 93, 123: 125 }; // ( ) [ ] { }
 const MAX_SUSPECTS = 64;
 
@@ -126,6 +127,9 @@ export function scanPython(text: string): LexicalScan {
       while (i + 1 < text.length && text.charCodeAt(i + 1) !== NEWLINE) i++;
       continue;
     }
+    // A token ending in `=` (`=`, `==`, `+=`, `:=` …) followed, across blanks, by another `=`
+    // (`x = = 1`): no Python has it, since `=` never starts an expression.
+    if (c === EQUALS && last === EQUALS && text.charCodeAt(i - 1) !== EQUALS) fault(line);
     last = c;
     if (c === 34 || c === 39) {
       const single = text[i]!;
