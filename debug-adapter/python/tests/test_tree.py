@@ -224,6 +224,18 @@ class Loops(unittest.TestCase):
         client.request('continue')
         client.finish()
 
+    def test_each_loops_sleepers_get_their_time_left_from_that_loops_timers(self):
+        client = stopped_at_checkpoint(self, 'second_thread_loop.py')
+        tree = tree_of(client)
+        by_name = tasks_by_name(tree)
+        for name, delay in (('foreground-task', 30000), ('background-task', 45000)):
+            awaiting = by_name[name]['awaiting']
+            self.assertEqual(awaiting['kind'], 'sleep', name)
+            self.assertTrue(delay - 10000 < awaiting['remainingMs'] <= delay, (name, awaiting))
+            self.assertAlmostEqual(by_name[name]['suspendedForMs'] + awaiting['remainingMs'], delay, delta=1, msg=name)
+        client.request('continue')
+        client.finish()
+
     def test_capture_while_the_program_runs(self):
         path = program('second_thread_loop.py')
         client = AgentClient([path, '3'])

@@ -10,7 +10,7 @@ def checkpoint():
 
 
 async def background_sleeper():
-    await asyncio.sleep(30)
+    await asyncio.sleep(45)  # not the foreground's 30 s: each loop's timers give its own sleeper's time left
 
 
 def run_background(ready):
