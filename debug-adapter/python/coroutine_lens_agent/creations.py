@@ -25,6 +25,10 @@ This runs for every task the program creates, so it is built to cost as little a
   local event) — before the interpreter frees it, so no object outlives what it would without us.
 Not a task factory: on 3.13.0 any factory makes create_task call task.set_name(None), renaming
 every unnamed task 'None'.
+Not coroutine origin tracking (sys.set_coroutine_origin_tracking_depth): it is done in C, but for
+every coroutine, not only tasks, with a tuple per frame; on bench:agent's asyncio workload it cost
++60 % CPU at depth 4 and +20 % at depth 1 on 3.12 (+10 % / +7 % on 3.9), and it would change what
+the program prints: a "never awaited" warning then lists where the coroutine was created.
 """
 import _thread
 import dis
