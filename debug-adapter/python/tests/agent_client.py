@@ -92,6 +92,7 @@ class AgentClient:
 
     def detach(self):
         self.request('disconnect', {'terminate': False})
+        self._file.close()
         self.sock.close()
 
     def _send(self, message):
@@ -182,7 +183,9 @@ class AgentClient:
         if self.process.poll() is None:
             self.process.kill()
             self.process.communicate()
-        for closable in (self.sock, self._server):
+        # A child that ended by itself still has its pipes open here; the socket's file holds the
+        # socket's descriptor open after sock.close() until it is closed too.
+        for closable in (self.process.stdout, self.process.stderr, getattr(self, '_file', None), self.sock, self._server):
             try:
                 if closable is not None:
                     closable.close()
