@@ -130,9 +130,10 @@ export interface CoroutineTree {
  * The tree as the agent sends it (and as the adapter forwards it to a DAP client that asks for
  * `format: 'compact'`): a CoroutineTree in which every name, path, kind, state and description is
  * written once in `strings`, every (function, file, line) once in `frames`, what many tasks share
- * (kind, state, frames, what kind of wait) once in `shapes`, and tasks are short arrays that refer
- * to them and to other tasks by index. 100,000 tasks on one Event make ~4 MB instead of ~40; flat
- * task arrays also parse several times faster than nested ones.
+ * (kind, state, frames, what kind of wait) once in `shapes`, and tasks are short arrays of numbers
+ * that refer to them and to other tasks by index. 100,000 tasks in the bench's mix (sleeping, on an
+ * Event, in gathers) make ~4 MB instead of ~60; flat task arrays also parse several times faster
+ * than nested ones.
  */
 export interface CompactCoroutineTree {
   capturedAt: number;
@@ -151,18 +152,21 @@ export interface CompactCoroutineTree {
 export type CompactShape = [kind: number, state: number, frames: number[], awaiting: [kind: number, description: number] | null];
 
 /**
- * One task: its shape indexes `shapes`; awaitedBy and the awaited taskIds index the tree's tasks
- * (counted across loops, in order), null for none; remainingMs belongs to the shape's awaiting.
- * Absent trailing values are left out; an absent value followed by a present one is null.
+ * One task. Its id is 'g' (a shape of kind gen-coroutine) or 't' followed by its address in hex;
+ * the address is sent as the difference from the previous task's (across loops, in order; the
+ * first task's from 0), a small number where tasks were created together. Its shape indexes
+ * `shapes`; the awaited taskIds index the tree's tasks (counted across loops, in order), and
+ * awaitedBy is not sent: it is their reverse. Times are whole milliseconds; remainingMs belongs to
+ * the shape's awaiting. Absent trailing values are left out; an absent value followed by a present
+ * one is null.
  */
 export type CompactTask = [
-  id: string,
+  idDelta: number,
   name: string,
   shape: number,
-  awaitedBy?: number[] | null,
-  awaitingTaskIds?: number[] | null,
-  remainingMs?: number | null,
   suspendedForMs?: number | null,
+  remainingMs?: number | null,
+  awaitingTaskIds?: number[] | null,
   threadId?: number | null,
 ];
 
@@ -209,33 +213,50 @@ export function expandCoroutineTree(wire: CompactCoroutineTree): CoroutineTree {
     awaiting: awaiting ? { kind: lookup(strings, awaiting[0], 'string'), description: lookup(strings, awaiting[1], 'string') } : undefined,
   }));
   const ids: string[] = [];
-  for (const loop of wire.loops) for (const task of loop.tasks) ids.push(task[0]);
+  let address = 0;
+  for (const loop of wire.loops) {
+    for (const task of loop.tasks) {
+      address += task[0];
+      if (!Number.isSafeInteger(address) || address < 0) throw new TreeWireError(`task address ${String(address)} (after adding ${String(task[0])}) is not a whole number >= 0`);
+      ids.push((lookup(shapes, task[2], 'shape').kind === 'gen-coroutine' ? 'g' : 't') + address.toString(16));
+    }
+  }
+  const all = new Array<CoroutineTask>(ids.length);
+  let position = 0;
   const loops = wire.loops.map(({ tasks, ...loop }) => {
     const expanded = new Array<CoroutineTask>(tasks.length);
     for (let t = 0; t < tasks.length; t++) {
       const entry = tasks[t]; // indexed, not destructured: array destructuring runs the iterator protocol
-      const shape = lookup(shapes, entry[2], 'shape');
-      const awaitedBy = entry[3];
+      const shape = shapes[entry[2]];
       const task: CoroutineTask = {
-        id: entry[0],
+        id: ids[position],
         name: entry[1],
         kind: shape.kind,
         state: shape.state,
         frames: shape.frames.slice(), // each task its own array, as if decoded alone
-        awaitedBy: awaitedBy == null ? [] : each(awaitedBy, ids, 'task'),
+        awaitedBy: [],
       };
+      if (entry[3] != null) task.suspendedForMs = entry[3];
       if (shape.awaiting) {
         task.awaiting = { kind: shape.awaiting.kind, description: shape.awaiting.description };
-        const awaited = entry[4];
+        if (entry[4] != null) task.awaiting.remainingMs = entry[4];
+        const awaited = entry[5];
         if (awaited != null && awaited.length > 0) task.awaiting.taskIds = each(awaited, ids, 'task');
-        if (entry[5] != null) task.awaiting.remainingMs = entry[5];
       }
-      if (entry[6] != null) task.suspendedForMs = entry[6];
-      if (entry[7] != null) task.threadId = entry[7];
-      expanded[t] = task;
+      if (entry[6] != null) task.threadId = entry[6];
+      expanded[t] = all[position++] = task;
     }
     return { ...loop, tasks: expanded };
   });
+  // awaitedBy: the reverse of every taskIds, in task order.
+  let waiter = 0;
+  for (const loop of wire.loops) {
+    for (const entry of loop.tasks) {
+      const awaited = entry[5];
+      if (awaited != null) for (const target of each(awaited, all, 'task')) target.awaitedBy.push(ids[waiter]);
+      waiter++;
+    }
+  }
   return { capturedAt: wire.capturedAt, loops, ...(wire.truncated ? { truncated: wire.truncated } : {}) };
 }
 

@@ -113,7 +113,8 @@ describe('the compact wire tree', () => {
     };
     const cases: Array<[CompactCoroutineTree, RegExp]> = [
       [broken((t) => (t.shapes[0]![2] = [99])), /frame index 99 is out of range/],
-      [broken((t) => (t.loops[0]!.tasks[1]![4] = [7])), /task index 7 is out of range/],
+      [broken((t) => (t.loops[0]!.tasks[1]![5] = [7])), /task index 7 is out of range/],
+      [broken((t) => (t.loops[0]!.tasks[0]![0] = -1)), /task address -1 .* is not a whole number >= 0/],
       [broken((t) => (t.loops[0]!.tasks[0]![2] = 9)), /shape index 9 is out of range/],
       [broken((t) => (t.frames[0] = [0, 500, 1])), /string index 500 is out of range/],
       [{ capturedAt: 1, loops: [] } as unknown as CompactCoroutineTree, /expected loops, strings, frames and shapes arrays/],

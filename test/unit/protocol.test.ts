@@ -50,7 +50,7 @@ test('the coroutineTree fixture has the documented compact shape and stands for 
   for (const loop of body.loops) {
     assert.deepEqual(fieldProblems('loop', loop, { id: 'string', threadId: 'number', threadName: 'string', running: 'boolean', tasks: 'array' }), []);
     for (const task of loop.tasks) {
-      assert.deepEqual(task.slice(0, 3).map((value) => typeof value), ['string', 'string', 'number']);
+      assert.deepEqual(task.slice(0, 3).map((value) => typeof value), ['number', 'string', 'number']);
     }
   }
   for (const shape of body.shapes) {

@@ -72,6 +72,7 @@ _CONTEXT_FUNCTIONS = ('wait_for', 'shield')
 _NO_KIND = object()
 _SLEEP = ('sleep', 'asyncio.sleep')
 _INFINITY = float('inf')
+_EXACT_IN_JSON = 1 << 53  # integers above lose digits in a JSON reader's doubles
 
 _waiting_since = {}  # from the previous capture: _wait_key(task, waiter) -> time first seen waiting
 
@@ -138,8 +139,8 @@ class _Node:
                  'awaiting',  # (kind, description): tasks waiting alike share one
                  'remaining',  # ms until its timer fires, unrounded (rounded where written)
                  'suspended_for',  # ms, unrounded
-                 'targets', 'targets_text',
-                 'awaited_by',  # indexes of the nodes that wait on this one
+                 'targets',  # keys of the nodes it waits on (who waits on a node is the reverse)
+                 'targets_text',  # their indexes, ready to write
                  'plain',  # no wait_for / shield in the chain: what the waiter is says it all
                  'leaf')  # what the chain's innermost function means (_LEAF_FUNCTIONS)
 
@@ -147,8 +148,7 @@ class _Node:
         self.key, self.obj, self.index, self.name = key, obj, index, name
         self.letter, self.state, self.plain, self.targets_text = 't', 'suspended', True, ''
         self.chain = self.targets = ()
-        self.frames = self.waiter = self.awaiting = self.remaining = self.suspended_for = self.awaited_by = \
-            self.leaf = None
+        self.frames = self.waiter = self.awaiting = self.remaining = self.suspended_for = self.leaf = None
 
     @property
     def id(self):
@@ -156,14 +156,9 @@ class _Node:
 
 
 def _point_to(node, targets):
-    """`node` waits on the nodes `targets`: its taskIds text, and their awaitedBy."""
+    """`node` waits on the nodes `targets`: its taskIds text (the wire leaves awaitedBy, the
+    reverse of every taskIds, to the reader)."""
     node.targets_text = ','.join([str(target.index) for target in targets])
-    index = node.index
-    for target in targets:
-        if target.awaited_by is None:
-            target.awaited_by = [index]
-        else:
-            target.awaited_by.append(index)
 
 
 def _group_description(kind, first_names, count):
@@ -184,6 +179,7 @@ class _Capture:
         self.nodes = {}  # id(task or runner) -> _Node
         self.order = []  # every node, in the order written (loop by loop)
         self.running_count = 0
+        self.largest_key = 0  # the highest address of a node: ids are written as JSON numbers
         self.tables = _Tables()
         self.result_futures = {}  # id(a runner's result future) -> the runner's node key (see _owner_of)
         self.feeds = {}  # id(future) -> [(kind, object whose completion feeds it)]
@@ -274,7 +270,10 @@ class _Capture:
         max_chain = MAX_CHAIN
         # In address order: the objects of tasks created together lie together in memory, and the
         # CPU cache serves the next task's reads (~10 % of a 100,000-task capture against set order).
-        for task in sorted(tasks, key=id):
+        tasks = sorted(tasks, key=id)
+        if tasks:
+            self.largest_key = max(self.largest_key, id(tasks[-1]))
+        for task in tasks:
             key = id(task)
             node = _Node(key, task, len(order), task.get_name())
             order.append(node)
@@ -397,6 +396,7 @@ class _Capture:
 
     def _runner_node(self, runner):
         key = id(runner)
+        self.largest_key = max(self.largest_key, key)
         gen = runner.gen
         node = _Node(key, runner, len(self.order), getattr(gen, '__qualname__', None) or 'gen.coroutine')
         node.letter = 'g'
@@ -676,7 +676,8 @@ class _Capture:
 
     def _add_interpreter_edges(self, awaits):
         """3.14+: the interpreter records awaiters itself (future._asyncio_awaited_by)."""
-        for key, node in self.nodes.items():
+        nodes = self.nodes
+        for key, node in nodes.items():
             awaited_by = getattr(node.obj, '_asyncio_awaited_by', None)
             if not awaited_by:
                 continue
@@ -684,9 +685,9 @@ class _Capture:
                 waiter_key = self._owner_of(id(waiter))
                 if waiter_key is None or key in awaits.get(waiter_key, ()):
                     continue
-                node.awaited_by = (node.awaited_by or []) + [self.nodes[waiter_key].index]
-                awaits[waiter_key] = list(awaits.get(waiter_key, ())) + [key]
-                self.nodes[waiter_key].targets_text = ','.join(str(self.nodes[k].index) for k in awaits[waiter_key])
+                waiter_node = nodes[waiter_key]
+                waiter_node.targets = awaits[waiter_key] = list(awaits.get(waiter_key, ())) + [key]
+                _point_to(waiter_node, [nodes[k] for k in waiter_node.targets])
 
     def _mark_cycles(self, awaits):
         """Iterative DFS over 'waits on' edges; each cycle found is reported on its members."""
@@ -726,6 +727,9 @@ class _Capture:
         total = len(self.order)
         shown = total if max_tasks is None else max(0, min(total, max_tasks))
         capped = shown < total
+        if self.largest_key >= _EXACT_IN_JSON:
+            # Never on the 64-bit systems Python runs on (user memory lies below 2**52).
+            raise ValueError('task addresses above 2**53 cannot be sent exactly (JSON numbers are doubles)')
         nodes = self.nodes
         string = self.tables.string
         kinds = {'t': string('task'), 'g': string('gen-coroutine')}
@@ -734,7 +738,8 @@ class _Capture:
         shape_texts = []
         # By node key (a task and a runner never share an address): a node's id text is not kept.
         thread_by_key = {int(text[1:], 16): thread for text, thread in thread_ids.items()} if thread_ids else None
-        quote, join = _quote, ','.join
+        quote = _quote
+        previous = 0  # the address of the task written before (ids are sent as the difference)
         out = []
         for loop_id, thread_id, thread_name, running, members in loops:
             tasks = []
@@ -742,12 +747,6 @@ class _Capture:
             for node in members:
                 if node.index >= shown:
                     break  # members are in index order
-                awaited_by, targets_text = node.awaited_by, node.targets_text
-                if capped:  # the shown tasks refer to shown tasks only
-                    if awaited_by:
-                        awaited_by = [i for i in awaited_by if i < shown]
-                    if node.targets:
-                        targets_text = ','.join(str(nodes[t].index) for t in node.targets if nodes[t].index < shown)
                 awaiting = node.awaiting
                 shape_key = (node.letter, node.state, node.frames, awaiting)
                 shape = shapes.get(shape_key)
@@ -756,42 +755,26 @@ class _Capture:
                     shape_texts.append('[%d,%d,[%s],%s]' % (
                         kinds[node.letter], states[node.state], node.frames,
                         'null' if awaiting is None else '[%d,%d]' % (string(awaiting[0]), string(awaiting[1]))))
-                # [awaitedBy, awaiting taskIds, remainingMs, suspendedForMs, threadId], trailing nulls
-                # left out; the numbers to a tenth of a millisecond
-                remaining, suspended_for = node.remaining, node.suspended_for
-                pseudo_thread = thread_by_key.get(node.key) if thread_by_key else None
-                if suspended_for is not None and awaited_by and len(awaited_by) == 1 and not targets_text \
-                        and pseudo_thread is None:
-                    # The usual row (a gather's child, asleep or in a primitive), in one format: a
-                    # quarter of the time of the general one below.
-                    if remaining is None:
-                        append('["%s%x",%s,%d,[%d],null,null,%.1f]' % (
-                            node.letter, node.key, quote(node.name), shape, awaited_by[0], suspended_for))
-                    else:
-                        append('["%s%x",%s,%d,[%d],null,%.1f,%.1f]' % (
-                            node.letter, node.key, quote(node.name), shape, awaited_by[0], remaining, suspended_for))
-                    continue
-                awaited_by_text = '[%s]' % join(map(str, awaited_by)) if awaited_by else 'null'
-                targets_text = '[%s]' % targets_text if targets_text else 'null'
-                if remaining is not None:
-                    if suspended_for is not None:
-                        tail = ',%s,%s,%.1f,%.1f' % (awaited_by_text, targets_text, remaining, suspended_for)
-                    else:
-                        tail = ',%s,%s,%.1f%s' % (awaited_by_text, targets_text, remaining,
-                                                  '' if pseudo_thread is None else ',null')
-                elif suspended_for is not None:
-                    tail = ',%s,%s,null,%.1f' % (awaited_by_text, targets_text, suspended_for)
-                elif pseudo_thread is not None:
-                    tail = ',%s,%s,null,null' % (awaited_by_text, targets_text)
-                elif targets_text != 'null':
-                    tail = ',%s,%s' % (awaited_by_text, targets_text)
-                elif awaited_by_text != 'null':
-                    tail = ',' + awaited_by_text
+                # [id - previous id, name, shape, suspendedForMs, remainingMs, awaiting taskIds,
+                # threadId], trailing nulls left out; times in whole milliseconds (what the view shows)
+                key, suspended_for, remaining = node.key, node.suspended_for, node.remaining
+                targets_text = node.targets_text
+                pseudo_thread = thread_by_key.get(key) if thread_by_key else None
+                if targets_text or pseudo_thread is not None or suspended_for is None:
+                    if capped and node.targets:  # the shown tasks refer to shown tasks only
+                        targets_text = ','.join(str(nodes[t].index) for t in node.targets if nodes[t].index < shown)
+                    tail = ['null' if suspended_for is None else '%.0f' % suspended_for,
+                            'null' if remaining is None else '%.0f' % remaining,
+                            '[%s]' % targets_text if targets_text else 'null',
+                            'null' if pseudo_thread is None else '%d' % pseudo_thread]
+                    while tail and tail[-1] == 'null':
+                        tail.pop()
+                    append('[%d,%s,%d%s]' % (key - previous, quote(node.name), shape, ''.join([',' + t for t in tail])))
+                elif remaining is None:  # the usual rows (a gather's child, in a primitive or asleep)
+                    append('[%d,%s,%d,%.0f]' % (key - previous, quote(node.name), shape, suspended_for))
                 else:
-                    tail = ''
-                if pseudo_thread is not None:
-                    tail = '%s,%d' % (tail, pseudo_thread)
-                append('["%s%x",%s,%d%s]' % (node.letter, node.key, quote(node.name), shape, tail))
+                    append('[%d,%s,%d,%.0f,%.0f]' % (key - previous, quote(node.name), shape, suspended_for, remaining))
+                previous = key
             out.append('{"id":"%s","threadId":%d,"threadName":%s,"running":%s,"tasks":[%s]}' % (
                 loop_id, thread_id, _quote(thread_name), 'true' if running else 'false', ','.join(tasks)))
         truncated = ',"truncated":{"shown":%d,"total":%d}' % (shown, total) if shown < total else ''

@@ -25,30 +25,38 @@ def expand(wire):
     """The compact wire tree (agentProtocol.ts CompactCoroutineTree) in the DESIGN.md shape, as the
     adapter's expandCoroutineTree gives it; checked against the golden fixture in test_protocol."""
     strings, frames, shapes = wire['strings'], wire['frames'], wire['shapes']
-    ids = [task[0] for loop in wire['loops'] for task in loop['tasks']]
+    entries = [list(task) + [None] * (7 - len(task)) for loop in wire['loops'] for task in loop['tasks']]
+    ids, address = [], 0
+    for entry in entries:  # each id is sent as the difference from the one before
+        address += entry[0]
+        ids.append(('g%x' if strings[shapes[entry[2]][0]] == 'gen-coroutine' else 't%x') % address)
 
     def frame(index):
         name, path, line = frames[index]
         return {'name': strings[name], 'path': strings[path], 'line': line}
 
-    def task(entry):
-        entry = list(entry) + [None] * (8 - len(entry))
+    def task(position, entry):
         kind, state, frame_indexes, awaiting = shapes[entry[2]]
-        result = {'id': entry[0], 'name': entry[1], 'kind': strings[kind], 'state': strings[state],
-                  'frames': [frame(i) for i in frame_indexes], 'awaitedBy': [ids[i] for i in entry[3] or ()]}
+        result = {'id': ids[position], 'name': entry[1], 'kind': strings[kind], 'state': strings[state],
+                  'frames': [frame(i) for i in frame_indexes], 'awaitedBy': []}
         if awaiting:
             result['awaiting'] = {'kind': strings[awaiting[0]], 'description': strings[awaiting[1]]}
-            if entry[4]:
-                result['awaiting']['taskIds'] = [ids[i] for i in entry[4]]
-            if entry[5] is not None:
-                result['awaiting']['remainingMs'] = entry[5]
-        for position, field in ((6, 'suspendedForMs'), (7, 'threadId')):
-            if entry[position] is not None:
-                result[field] = entry[position]
+            if entry[5]:
+                result['awaiting']['taskIds'] = [ids[i] for i in entry[5]]
+            if entry[4] is not None:
+                result['awaiting']['remainingMs'] = entry[4]
+        for index, field in ((3, 'suspendedForMs'), (6, 'threadId')):
+            if entry[index] is not None:
+                result[field] = entry[index]
         return result
 
+    expanded = [task(position, entry) for position, entry in enumerate(entries)]
+    for position, entry in enumerate(entries):  # awaitedBy: the reverse of every taskIds
+        for target in entry[5] or ():
+            expanded[target]['awaitedBy'].append(ids[position])
+    tasks = iter(expanded)
     tree = {'capturedAt': wire['capturedAt'],
-            'loops': [dict(loop, tasks=[task(t) for t in loop['tasks']]) for loop in wire['loops']]}
+            'loops': [dict(loop, tasks=[next(tasks) for _ in loop['tasks']]) for loop in wire['loops']]}
     if 'truncated' in wire:
         tree['truncated'] = wire['truncated']
     return tree
