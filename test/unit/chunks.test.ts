@@ -86,6 +86,79 @@ test('the lexical scan suspects the lines where a syntax error shows lexically, 
   assert.deepEqual(suspects(valid), []);
 });
 
+test('the lexical scan suspects an operand, a colon or a name left out, and no line of valid code that looks alike', () => {
+  const suspects = (source: string): number[] => scanPython(source).suspectLines;
+  const broken: Array<[string, number[], string]> = [
+    ['x = 1\ny = x +', [1], 'an operator at the end of a logical line'],
+    ['y = (x -\n     )', [1], 'an operator before a closing bracket'],
+    ['f(a=)', [0], 'a keyword argument without its value'],
+    ['x = a.', [0], 'an attribute without its name'],
+    ['x = a and', [0], 'a keyword at the end of a logical line'],
+    ['if x and:\n    pass', [0], 'a keyword before a colon'],
+    ['x = a if b else', [0], '`else` at the end of a logical line'],
+    ['def f(:): pass', [0], 'a parameter list opening with a colon'],
+    ['f(, a)', [0], 'an argument list opening with a comma'],
+    ['f(a,, b)', [0], 'a doubled comma'],
+    ['d = {a:}', [0], 'a value left out after a colon'],
+    ['k = lambda x:)', [0], 'a lambda without its body'],
+    ['if x return 1', [0], 'a one-line header without its colon'],
+    ['while x', [0], 'a header at the end of the file without its colon'],
+    ['try:\n    pass\nfinally', [2], 'a clause without its colon'],
+    ['def (x):\n    pass', [0], 'a def without a name'],
+    ['async def (x):\n    pass', [0], 'an async def without a name'],
+    ['class :\n    pass', [0], 'a class without a name'],
+    ['from os.path', [0], 'a from without its import'],
+    ['import', [0], 'an import of nothing'],
+    ['x = 1\n)', [1], 'a stray closing bracket'],
+  ];
+  for (const [source, lines, kind] of broken) assert.deepEqual(suspects(source), lines, kind);
+  const valid = [
+    'x = ...',
+    'y = x[1:] + x[:, 0] + x[::2] + x[..., 1:] + t[1.:]',
+    'from m import *',
+    'from . import (a,\n    b)',
+    'f = lambda: x',
+    'g = lambda a, /: a',
+    'h = lambda *a, **k: 0',
+    'if x: return 1',
+    'match x:\n    case _:\n        pass',
+    'match = case = type = 1',
+    'type X = int',
+    'match(x)',
+    '@decorator\ndef f(a, *, b, **kw) -> None:\n    pass',
+    'def g(a, /, b): ...',
+    'def h(a, /): ...',
+    "print(x, end='')",
+    'print(f"{x:>10} {y!r} {z=}")',
+    'print(f"{x["a"]:>10}")',
+    "s = rb'\\x00' + Rb\"y\" + u'z'",
+    'x = 1 + \\\n    2',
+    'x = 1. + (2.) + [3.]',
+    'z = [1, 2,] + (1,)',
+    't = 1,',
+    'x = a if b else c',
+    'x = not a and b is not c or d not in e',
+    'for x in y: pass',
+    'with (open(a) as f, open(b) as g):\n    pass',
+    'try:\n    pass\nexcept* E:\n    pass\nelse:\n    pass\nfinally:\n    pass',
+    'x = {**a, "b": -1, **{}}',
+    'f(*args, **kwargs)',
+    'x = (yield)',
+    'raise X from e',
+    'async def f():\n    async with a as b:\n        async for c in d:\n            await e',
+    'x: int = 0',
+    'if (n := len(a)) > 10: pass',
+    'class A(B, metaclass=M): pass',
+    'x = a @ b',
+    'x = 1; y = 2;',
+    'import a.b as c, d',
+    'def f(\n    a: int,\n    b: str = "x",\n) -> dict[str, int]:\n    return {}',
+    'in_ = else_ = é = déf = café_and = 1',
+    'print(é or ö)',
+  ];
+  for (const source of valid) assert.deepEqual(suspects(source), [], source);
+});
+
 test('a statement call head is told without a parse only when the block cannot bind it', () => {
   const method = ['    def stop(self):', '        self.close()', '        api.fetch(1)'].join('\n');
   assert.equal(headInBlock(method, 'self', true), 'self');

@@ -51,7 +51,19 @@ test('lazy parsing finds the same as whole parsing: the tornado package', { skip
 
 test('a syntax error in a block lazy parsing leaves out is still reported, at the same place as a whole parse reports it', async () => {
   const root = path.join(fixturesRoot, 'broken');
-  for (const [file, line] of [['lazy_unclosed_bracket.py', 9], ['lazy_typo.py', 6], ['lazy_double_equals.py', 5]] as const) {
+  const cases = [
+    ['lazy_unclosed_bracket.py', 9],
+    ['lazy_typo.py', 6],
+    ['lazy_double_equals.py', 5],
+    ['lazy_operator_at_end.py', 6],
+    ['lazy_keyword_at_end.py', 6],
+    ['lazy_header_without_colon.py', 5],
+    ['lazy_lambda_without_body.py', 5],
+    ['lazy_def_without_name.py', 5],
+    ['lazy_from_without_import.py', 5],
+    ['lazy_empty_value.py', 5],
+  ] as const;
+  for (const [file, line] of cases) {
     const notes = await Promise.all(
       [true, false].map(async (lazyParsing) => {
         const engine = await AnalysisEngine.create({ wasmDir, lazyParsing });

@@ -23,8 +23,53 @@ const HASH = 35;
 const BACKSLASH = 92;
 const COLON = 58;
 const EQUALS = 61;
+const COMMA = 44;
+const SEMICOLON = 59;
+const DOT = 46;
+const STAR = 42;
+const SLASH = 47;
+const CLOSE_PAREN = 41;
+const OPEN_SQUARE = 91;
+const CLOSE_BRACE = 125;
 const CLOSER_OF: Record<number, number> = { 40: 41, 91: 93, 123: 125 }; // ( ) [ ] { }
 const MAX_SUSPECTS = 64;
+
+/** What may stand before what, by character class (ASCII; 0 for names, digits, quotes and the rest). */
+const OPERATOR = 1; // ends an operator that needs an operand after it: + - * / % & | ^ ~ < > = @ . !
+const STOP = 2; // ends an operand list or a statement part: ) ] } : , ;
+const OPENER = 3; // ( [ {
+const CHAR_CLASS = new Uint8Array(128);
+for (const c of '+-*/%&|^~<>=@.!') CHAR_CLASS[c.charCodeAt(0)] = OPERATOR;
+for (const c of ')]}:,;') CHAR_CLASS[c.charCodeAt(0)] = STOP;
+for (const c of '([{') CHAR_CLASS[c.charCodeAt(0)] = OPENER;
+
+/**
+ * A lowercase word of up to 8 letters as a number (5 bits a letter), so the words below are
+ * recognised without building a string: these checks run at every logical line and separator.
+ */
+function wordKey(word: string): number {
+  let key = 0;
+  for (let i = 0; i < word.length; i++) key = key * 32 + word.charCodeAt(i) - 96;
+  return key;
+}
+const keys = (words: string): Set<number> => new Set(words.split(' ').map(wordKey));
+
+/** Keywords that need something after them: never the last word before a separator or a line end. */
+const NEEDS_OPERAND = keys('and as assert async await class def del elif for from global if import in is nonlocal not or while with');
+/** Keywords that may stand right before a `:` (`else:`, `lambda: x`), and before no other separator or a line end. */
+const BEFORE_COLON_ONLY = keys('else except finally lambda try');
+/** First words of a compound statement's header, which ends with a `:` outside brackets. */
+const HEADER = keys('if elif else while for with try except finally');
+const DEFINITION = keys('def class');
+const ASYNC = wordKey('async');
+const FOR = wordKey('for');
+const WITH = wordKey('with');
+const FROM = wordKey('from');
+/** What a logical line's first word says about the line. */
+const PLAIN = 0;
+const NEEDS_COLON = 1;
+const NEEDS_NAME_AND_COLON = 2;
+const FROM_IMPORT = 3;
 
 /** Words a statement may start with and be followed by another word (keywords, soft keywords included). */
 export const KEYWORDS = new Set(
@@ -51,6 +96,84 @@ function twoNames(text: string, start: number): boolean {
   return !KEYWORDS.has(text.slice(next, secondEnd));
 }
 
+/** The key of the lowercase word starting at `start` (-1 when none is there, or it is longer, or part of a longer name). */
+function keyAt(text: string, start: number): number {
+  let key = 0;
+  let at = start;
+  for (; at < start + 9; at++) {
+    const c = text.charCodeAt(at);
+    if (c < 97 || c > 122) break;
+    key = key * 32 + c - 96;
+  }
+  const after = text.charCodeAt(at);
+  return at === start || at === start + 9 || isNameChar(after) || after > 127 ? -1 : key;
+}
+
+/** The key of the lowercase word ending at `end` (inclusive), or -1 as for keyAt. */
+function keyBefore(text: string, end: number): number {
+  let key = 0;
+  let scale = 1;
+  let at = end;
+  for (; at > end - 9 && at >= 0; at--) {
+    const c = text.charCodeAt(at);
+    if (c < 97 || c > 122) break;
+    key += (c - 96) * scale;
+    scale *= 32;
+  }
+  const before = at >= 0 ? text.charCodeAt(at) : SPACE;
+  return at === end || at === end - 9 || isNameChar(before) || before > 127 ? -1 : key;
+}
+
+/** What the logical line starting at `start` must hold, told by its first word (or two: `async def`). */
+function statementKind(text: string, start: number): number {
+  let key = keyAt(text, start);
+  if (key === ASYNC) {
+    let next = start + 5;
+    while (text.charCodeAt(next) === SPACE || text.charCodeAt(next) === TAB) next++;
+    key = keyAt(text, next);
+    return DEFINITION.has(key) ? NEEDS_NAME_AND_COLON : key === FOR || key === WITH ? NEEDS_COLON : PLAIN;
+  }
+  if (key < 0) return PLAIN;
+  return HEADER.has(key) ? NEEDS_COLON : DEFINITION.has(key) ? NEEDS_NAME_AND_COLON : key === FROM ? FROM_IMPORT : PLAIN;
+}
+
+/** Whether the `def` / `class` / `async def` at `start` is followed by something that cannot start a name (`def (x):`). */
+function definitionWithoutName(text: string, start: number): boolean {
+  let at = start;
+  for (let words = text.startsWith('async', start) ? 2 : 1; words > 0; words--) {
+    while (isNameChar(text.charCodeAt(at))) at++;
+    while (text.charCodeAt(at) === SPACE || text.charCodeAt(at) === TAB) at++;
+  }
+  const c = text.charCodeAt(at);
+  return !((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c > 127);
+}
+
+/**
+ * Whether `next` (a closing bracket, `:`, `,`, `;`, or NEWLINE for the end of a logical line) cannot
+ * follow `last`, the last character of the token before it (at `lastAt`): an operator or keyword
+ * still waiting for its operand (`x = 1 +`, `f(a=)`, `if x and:`), an opening bracket followed by a
+ * separator (`def f(:`, `f(, x)`; `x[:]` is a slice), a `:` closed at once (`{a:}`), a doubled `,` or `;`.
+ */
+function missingOperand(text: string, last: number, lastAt: number, next: number): boolean {
+  if (last >= 97 && last <= 122) {
+    const key = keyBefore(text, lastAt);
+    return NEEDS_OPERAND.has(key) || (next !== COLON && BEFORE_COLON_ONLY.has(key));
+  }
+  if (last >= 128) return false;
+  const kind = CHAR_CLASS[last];
+  if (kind === OPENER) return next === COMMA || next === SEMICOLON || (next === COLON && last !== OPEN_SQUARE);
+  if (kind === STOP) return last === COLON ? next === CLOSE_PAREN || next === CLOSE_BRACE : last === next && (next === COMMA || next === SEMICOLON);
+  if (kind !== OPERATOR) return false;
+  if (last === DOT) {
+    const before = text.charCodeAt(lastAt - 1);
+    return !(isDigit(before) || before === DOT); // `1.`, `...`
+  }
+  // `def f(a, *, b)`, `def f(a, /)`, `lambda a, /: a` (a star at a line's end: see `from m import *`).
+  if (last === STAR) return next !== CLOSE_PAREN && next !== COMMA;
+  if (last === SLASH) return next !== CLOSE_PAREN && next !== COMMA && next !== COLON;
+  return true;
+}
+
 function isNameChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 }
@@ -68,7 +191,7 @@ export function scanPython(text: string): LexicalScan {
   const openerLines: number[] = [];
   const suspects: number[] = [];
   const fault = (line: number): void => {
-    if (suspects.length < MAX_SUSPECTS) suspects.push(line);
+    if (suspects.length < MAX_SUSPECTS && suspects[suspects.length - 1] !== line) suspects.push(line);
   };
   let line = 0;
   let quote = ''; // the open string's delimiter: ', ", ''' or """
@@ -76,7 +199,11 @@ export function scanPython(text: string): LexicalScan {
   let continued = false;
   let atLineStart = true;
   let logicalStart = -1;
+  let logicalStartAt = 0; // its first character
+  let statement = PLAIN; // what its first word says it must hold
+  let colonOutsideBrackets = false;
   let last = 0; // the last character of the logical line outside comments and blanks
+  let lastAt = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (atLineStart) {
@@ -88,7 +215,10 @@ export function scanPython(text: string): LexicalScan {
         if (j < text.length && first !== NEWLINE && first !== RETURN && first !== HASH) {
           indents[line] = j - i;
           logicalStart = line;
-          if (twoNames(text, j)) fault(line);
+          logicalStartAt = j;
+          colonOutsideBrackets = false;
+          statement = statementKind(text, j);
+          if (twoNames(text, j) || (statement === NEEDS_NAME_AND_COLON && definitionWithoutName(text, j))) fault(line);
         }
       }
       continued = false;
@@ -100,6 +230,7 @@ export function scanPython(text: string): LexicalScan {
       }
       if (!quote && openers.length === 0 && !continued && logicalStart >= 0) {
         if (last === COLON) opensBlock[logicalStart] = 1;
+        if (incompleteLine(text, logicalStartAt, statement, colonOutsideBrackets, last, lastAt)) fault(line);
         logicalStart = -1;
       }
       line++;
@@ -119,10 +250,18 @@ export function scanPython(text: string): LexicalScan {
         i += quote.length - 1;
         quote = '';
         last = c;
+        lastAt = i;
       }
       continue;
     }
     if (c === SPACE || c === TAB || c === RETURN) continue;
+    if (isNameChar(c)) {
+      // A name or number, in one step: most characters are in one, and none of the checks below concerns them.
+      while (i + 1 < text.length && isNameChar(text.charCodeAt(i + 1))) i++;
+      last = text.charCodeAt(i);
+      lastAt = i;
+      continue;
+    }
     if (c === HASH) {
       while (i + 1 < text.length && text.charCodeAt(i + 1) !== NEWLINE) i++;
       continue;
@@ -130,7 +269,12 @@ export function scanPython(text: string): LexicalScan {
     // A token ending in `=` (`=`, `==`, `+=`, `:=` …) followed, across blanks, by another `=`
     // (`x = = 1`): no Python has it, since `=` never starts an expression.
     if (c === EQUALS && last === EQUALS && text.charCodeAt(i - 1) !== EQUALS) fault(line);
+    if (c < 128 && CHAR_CLASS[c] === STOP) {
+      if (missingOperand(text, last, lastAt, c)) fault(line);
+      if (c === COLON && openers.length === 0) colonOutsideBrackets = true;
+    }
     last = c;
+    lastAt = i;
     if (c === 34 || c === 39) {
       const single = text[i]!;
       quote = text.startsWith(single.repeat(3), i) ? single.repeat(3) : single;
@@ -152,10 +296,27 @@ export function scanPython(text: string): LexicalScan {
   }
   if (quote) fault(quoteLine);
   if (openerLines.length) fault(openerLines[0]!);
-  if (logicalStart >= 0 && last === COLON) opensBlock[logicalStart] = 1;
+  if (logicalStart >= 0 && !quote && openers.length === 0) {
+    if (last === COLON) opensBlock[logicalStart] = 1;
+    if (incompleteLine(text, logicalStartAt, statement, colonOutsideBrackets, last, lastAt)) fault(line);
+  }
   const indentation = firstIndentationFault(indents, opensBlock);
   if (indentation >= 0) fault(indentation);
   return { indents, suspectLines: suspects.sort((a, b) => a - b) };
+}
+
+/**
+ * Whether a logical line (first character at `start`, last one `last` at `lastAt`) ends where it
+ * cannot: after an operator or a keyword waiting for an operand, a compound statement's header
+ * without its `:` (`if x`, `else`, `def f()`), `from m` without `import`.
+ */
+function incompleteLine(text: string, start: number, statement: number, colonOutsideBrackets: boolean, last: number, lastAt: number): boolean {
+  if (statement === FROM_IMPORT) {
+    const importAt = text.indexOf('import', start + 4);
+    if (importAt < 0 || importAt > lastAt) return true;
+    if (last === STAR) return false; // `from m import *`
+  }
+  return ((statement === NEEDS_COLON || statement === NEEDS_NAME_AND_COLON) && !colonOutsideBrackets) || missingOperand(text, last, lastAt, NEWLINE);
 }
 
 /**
@@ -205,6 +366,23 @@ const EVERY_PATH = [
   '  2',
   'if y:', // a block
   '    pass',
-  'retrun x', // a suspect line
+  // Definitions; every kind of token before a separator (operators, names, keywords, brackets).
+  'async def g(a, *, b, /) -> None: ...',
+  'async with a as b:',
+  '    async for c in d: pass',
+  'class A: pass',
+  'def _f(): pass',
+  'def é(): pass',
+  'v = {1.: x[:], 2: lambda: 0, 3: (a if b else c), 4: f({}, é), 5: x[1:], 6: (a, b), 7: aB, 8: aé, 9: zzzzzzzzzz, 10: ...}',
+  'from m import *',
+  'X = 1',
+  // Suspect lines.
+  'retrun x',
+  'w = 1 +',
+  'for v in w',
+  'def (): pass',
+  'async x',
+  'v = [,] + {a:} + (a +) + (b and) + (a.) + [*] + f(a, /:] + (/,)',
+  'from m',
 ].join('\r\n');
 for (let i = 0; i < 3; i++) scanPython(EVERY_PATH);
