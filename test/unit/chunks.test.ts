@@ -110,6 +110,9 @@ test('the lexical scan suspects an operand, a colon or a name left out, and no l
     ['from os.path', [0], 'a from without its import'],
     ['import', [0], 'an import of nothing'],
     ['x = 1\n)', [1], 'a stray closing bracket'],
+    ['s = “text”', [0], 'typographic quotes'],
+    ['€ = 2', [0], 'a character no name holds'],
+    ['x =\u00a01', [0], 'a no-break space'],
   ];
   for (const [source, lines, kind] of broken) assert.deepEqual(suspects(source), lines, kind);
   const valid = [
@@ -155,6 +158,9 @@ test('the lexical scan suspects an operand, a colon or a name left out, and no l
     'def f(\n    a: int,\n    b: str = "x",\n) -> dict[str, int]:\n    return {}',
     'in_ = else_ = é = déf = café_and = 1',
     'print(é or ö)',
+    '𝑥 = 1  # a name outside the Basic Multilingual Plane; a comment with € and “quotes”',
+    's = "€ “quoted”"',
+    '\ufeffimport os',
   ];
   for (const source of valid) assert.deepEqual(suspects(source), [], source);
 });

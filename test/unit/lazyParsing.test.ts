@@ -62,6 +62,7 @@ test('a syntax error in a block lazy parsing leaves out is still reported, at th
     ['lazy_def_without_name.py', 5],
     ['lazy_from_without_import.py', 5],
     ['lazy_empty_value.py', 5],
+    ['lazy_typographic_quote.py', 5],
   ] as const;
   for (const [file, line] of cases) {
     const notes = await Promise.all(

@@ -174,6 +174,18 @@ function missingOperand(text: string, last: number, lastAt: number, next: number
   return true;
 }
 
+/**
+ * What a non-ASCII character outside strings and comments may be: part of a name, or a blank
+ * tree-sitter skips (a byte-order mark, zero-width spaces). Sticky: tested at one index of the text.
+ */
+const NAME_OR_SKIPPED = /[\p{XID_Continue}\uFEFF\u2060\u200B]/uy;
+
+/** Whether the non-ASCII character at `at` (a whole code point) may stand outside strings and comments. */
+function nonAsciiAllowed(text: string, at: number): boolean {
+  NAME_OR_SKIPPED.lastIndex = at;
+  return NAME_OR_SKIPPED.test(text);
+}
+
 function isNameChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 }
@@ -264,6 +276,14 @@ export function scanPython(text: string): LexicalScan {
     }
     if (c === HASH) {
       while (i + 1 < text.length && text.charCodeAt(i + 1) !== NEWLINE) i++;
+      continue;
+    }
+    if (c > 127) {
+      // A character no name holds (`€`, a typographic quote “ pasted for ", a no-break space).
+      if (!nonAsciiAllowed(text, i)) fault(line);
+      if (c >= 0xd800 && c <= 0xdbff) i++; // the rest of a character outside the Basic Multilingual Plane
+      last = c;
+      lastAt = i;
       continue;
     }
     // A token ending in `=` (`=`, `==`, `+=`, `:=` …) followed, across blanks, by another `=`
@@ -382,7 +402,7 @@ const EVERY_PATH = [
   'for v in w',
   'def (): pass',
   'async x',
-  'v = [,] + {a:} + (a +) + (b and) + (a.) + [*] + f(a, /:] + (/,)',
+  'v = [,] + {a:} + (a +) + (b and) + (a.) + [*] + f(a, /:] + (/,) + “€” + 𝑥',
   'from m',
 ].join('\r\n');
 for (let i = 0; i < 3; i++) scanPython(EVERY_PATH);
