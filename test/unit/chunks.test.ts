@@ -52,7 +52,7 @@ test('a name defined twice stays eager, so resolution sees the definition that w
 
 test('the lexical scan suspects the lines where a syntax error shows lexically, and no line of valid code', () => {
   const suspects = (lines: string[]): number[] => scanPython(lines.join('\n')).suspectLines;
-  assert.deepEqual(suspects(['def f(x):', '    return g(x', '', 'y = 1']), [1], 'a bracket never closed');
+  assert.deepEqual(suspects(['def f(x):', '    return g(x', '', 'y = 1']), [1, 3], 'a bracket never closed (then `x y`: two names in a row)');
   assert.deepEqual(suspects(['x = [1, 2)']), [0], 'a bracket closed by the wrong one');
   assert.deepEqual(suspects(['x = 1', 'y = "open', 'z = 2']), [1], 'a one-line string left open');
   assert.deepEqual(suspects(['x = 1', 's = """never', 'closed']), [1], 'a triple-quoted string never closed');
@@ -113,6 +113,23 @@ test('the lexical scan suspects an operand, a colon or a name left out, and no l
     ['s = “text”', [0], 'typographic quotes'],
     ['€ = 2', [0], 'a character no name holds'],
     ['x =\u00a01', [0], 'a no-break space'],
+    ['x = a b', [0], 'two names in a row'],
+    ['x = f() None', [0], 'a name after a call'],
+    ['x = names[2] 2', [0], 'a number after a subscript'],
+    ['x = "s" y', [0], 'a name after a string'],
+    ['x = (a\n     b)', [1], 'two names in a row over lines, inside brackets'],
+    ['x = 1 return', [0], 'a statement keyword after an operand'],
+    ['pass x', [0], 'a name after pass'],
+    ['if is None: pass', [0], 'two keywords in a row'],
+    ['x = y in return', [0], 'a keyword waiting for an operand before one that cannot start it'],
+    ['x = or y', [0], 'a binary keyword after an operator'],
+    ['x = not = y', [0], 'an operator after a keyword waiting for an operand'],
+    ['x + = 1', [0], 'an = apart from the operator before it'],
+    ['if x = 1:\n    pass', [0], 'an assignment in a header'],
+    ['f(x=.y)', [0], 'a dot where an operand starts'],
+    ['x = a.(1)', [0], 'a dot before a bracket'],
+    ['.warn(1)', [0], 'a line starting with a dot before a name'],
+    ['= 1', [0], 'a line starting with an ='],
   ];
   for (const [source, lines, kind] of broken) assert.deepEqual(suspects(source), lines, kind);
   const valid = [
@@ -161,6 +178,22 @@ test('the lexical scan suspects an operand, a colon or a name left out, and no l
     '𝑥 = 1  # a name outside the Basic Multilingual Plane; a comment with € and “quotes”',
     's = "€ “quoted”"',
     '\ufeffimport os',
+    '\u200bx = 1',
+    'x = .5 + 1.e5 + 1 .real + 2. == y',
+    'w = f"a" f"b" rb"x" b"y"',
+    'from . import x\nfrom .. import y\nfrom .m import z',
+    'x = (foo\n     .bar())',
+    'if x := f(): pass',
+    'if a == b <= c != d: pass',
+    'if a:\n    pass\nelse: x = 1',
+    'x = [y async for y in z if y not in w and y is not None]',
+    'x = (yield from g())',
+    'for x, in y: pass',
+    'x = match.group(1) + type.__name__ + case.x',
+    'x = a if not b else c',
+    'x = (a\n     and b)',
+    'x = a \\\n    and b',
+    'x = ...\n...',
   ];
   for (const source of valid) assert.deepEqual(suspects(source), [], source);
 });

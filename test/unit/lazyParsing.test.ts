@@ -63,6 +63,10 @@ test('a syntax error in a block lazy parsing leaves out is still reported, at th
     ['lazy_from_without_import.py', 5],
     ['lazy_empty_value.py', 5],
     ['lazy_typographic_quote.py', 5],
+    ['lazy_missing_operator.py', 5],
+    ['lazy_assignment_in_header.py', 5],
+    ['lazy_keywords_in_a_row.py', 5],
+    ['lazy_attribute_without_object.py', 5],
   ] as const;
   for (const [file, line] of cases) {
     const notes = await Promise.all(

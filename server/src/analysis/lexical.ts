@@ -29,6 +29,7 @@ const DOT = 46;
 const STAR = 42;
 const SLASH = 47;
 const CLOSE_PAREN = 41;
+const CLOSE_SQUARE = 93;
 const OPEN_SQUARE = 91;
 const CLOSE_BRACE = 125;
 const CLOSER_OF: Record<number, number> = { 40: 41, 91: 93, 123: 125 }; // ( ) [ ] { }
@@ -58,6 +59,36 @@ const keys = (words: string): Set<number> => new Set(words.split(' ').map(wordKe
 const NEEDS_OPERAND = keys('and as assert async await class def del elif for from global if import in is nonlocal not or while with');
 /** Keywords that may stand right before a `:` (`else:`, `lambda: x`), and before no other separator or a line end. */
 const BEFORE_COLON_ONLY = keys('else except finally lambda try');
+/** Every keyword written in lowercase, soft ones included: a word next to one of them may be an operand of it (`return x`, `x if y`). */
+const HARD_KEYWORDS = 'and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield';
+const KEYWORD_KEYS = keys(`${HARD_KEYWORDS} case match type`);
+/** First letter × length of every keyword: the test keyOf makes before reading a word. */
+const KEYWORD_SHAPE = new Uint8Array(26 * 9);
+for (const word of `${HARD_KEYWORDS} case match type`.split(' ')) KEYWORD_SHAPE[(word.charCodeAt(0) - 97) * 9 + word.length] = 1;
+/** The same without the soft keywords, names everywhere but at a statement's start (`match.group()`, `type.__dict__`). */
+const HARD_KEYWORD_KEYS = keys(HARD_KEYWORDS);
+/** Words that never follow an operand (`x return`, `f() lambda`): statements' and expressions' first words. */
+const NEVER_AFTER_OPERAND = keys('assert await break class continue def del elif except finally global lambda nonlocal pass raise return try while with yield');
+/** Statements that end at their keyword (`pass x`). */
+const NOTHING_AFTER = keys('pass break continue');
+/** Keywords an operand follows (`return x`, `x and y`)… */
+const EXPECTS_OPERAND = keys('and as assert async await class def del elif else for from global if import in is nonlocal not or raise return while with yield');
+/** …and keywords that cannot start one (all but `not`, `lambda`, `await`, `yield` and the soft keywords). */
+const CANNOT_START_OPERAND = keys('and as assert async break class continue def del elif else except finally for from global if import in is nonlocal or pass raise return try while with');
+/** Keywords that only join two operands: never after an operator, a bracket or a separator (`x = or y`, `f(and)`). */
+const ONLY_BETWEEN_OPERANDS = keys('and as is or'); // not `in`: `for x, in y`
+const NOT = wordKey('not');
+const IN = wordKey('in');
+const YIELD = wordKey('yield');
+/** Operators that need an operand before them: never right after a keyword waiting for one (`not = x`, `in < y`). */
+const BINARY_ONLY = new Uint8Array(128);
+for (const c of '=/%&|^<>!') BINARY_ONLY[c.charCodeAt(0)] = 1;
+/** Characters no statement starts with (a `.` neither: see cannotStartLine). */
+const NEVER_FIRST = new Uint8Array(128);
+for (const c of '=:,;/%&|^<>!') NEVER_FIRST[c.charCodeAt(0)] = 1;
+/** Characters that make an `=` right after them one token with it (`==`, `<=`, `+=`, `:=` …). */
+const JOINS_EQUALS = new Uint8Array(128);
+for (const c of '=!<>:+-*/%&|^@') JOINS_EQUALS[c.charCodeAt(0)] = 1;
 /** First words of a compound statement's header, which ends with a `:` outside brackets. */
 const HEADER = keys('if elif else while for with try except finally');
 const DEFINITION = keys('def class');
@@ -100,28 +131,33 @@ function twoNames(text: string, start: number): boolean {
 function keyAt(text: string, start: number): number {
   let key = 0;
   let at = start;
-  for (; at < start + 9; at++) {
+  const stop = Math.min(start + 9, text.length);
+  for (; at < stop; at++) {
     const c = text.charCodeAt(at);
     if (c < 97 || c > 122) break;
     key = key * 32 + c - 96;
   }
-  const after = text.charCodeAt(at);
-  return at === start || at === start + 9 || isNameChar(after) || after > 127 ? -1 : key;
+  const after = at < text.length ? text.charCodeAt(at) : SPACE;
+  return at === start || at === start + 9 || isNameChar(after) || inNonAsciiName(after) ? -1 : key;
 }
 
-/** The key of the lowercase word ending at `end` (inclusive), or -1 as for keyAt. */
-function keyBefore(text: string, end: number): number {
+/**
+ * The key of the name or number `start`..`end` (a run the scan has delimited), -1 when it is no
+ * lowercase word of a keyword's first letter and length (most names are rejected on those two).
+ */
+function keyOf(text: string, start: number, end: number): number {
+  const first = text.charCodeAt(start);
+  const length = end - start + 1;
+  if (length > 8 || first < 97 || first > 122 || KEYWORD_SHAPE[(first - 97) * 9 + length] === 0) return -1;
   let key = 0;
-  let scale = 1;
-  let at = end;
-  for (; at > end - 9 && at >= 0; at--) {
+  for (let at = start; at <= end; at++) {
     const c = text.charCodeAt(at);
-    if (c < 97 || c > 122) break;
-    key += (c - 96) * scale;
-    scale *= 32;
+    if (c < 97 || c > 122) return -1;
+    key = key * 32 + c - 96;
   }
-  const before = at >= 0 ? text.charCodeAt(at) : SPACE;
-  return at === end || at === end - 9 || isNameChar(before) || before > 127 ? -1 : key;
+  // A run ends at a non-ASCII letter too (`éand`): then it is part of a longer name.
+  if ((start > 0 && inNonAsciiName(text.charCodeAt(start - 1))) || (end + 1 < text.length && inNonAsciiName(text.charCodeAt(end + 1)))) return -1;
+  return key;
 }
 
 /** What the logical line starting at `start` must hold, told by its first word (or two: `async def`). */
@@ -137,6 +173,64 @@ function statementKind(text: string, start: number): number {
   return HEADER.has(key) ? NEEDS_COLON : DEFINITION.has(key) ? NEEDS_NAME_AND_COLON : key === FROM ? FROM_IMPORT : PLAIN;
 }
 
+/** Whether a statement cannot start at `start`: with a binary operator or a separator (`= x`, `, x`), or a `.` before a name (`.x`; `.5` and `...` are fine). */
+function cannotStartLine(text: string, start: number): boolean {
+  const c = text.charCodeAt(start);
+  if (c === DOT) return isNameStart(text.charCodeAt(start + 1));
+  return c < 128 && NEVER_FIRST[c] === 1;
+}
+
+/** Whether `c` ends an operand: a name, a number, a closing bracket, a string. */
+function endsOperand(c: number): boolean {
+  return isNameChar(c) || c === CLOSE_PAREN || c === CLOSE_SQUARE || c === CLOSE_BRACE || c === 34 || c === 39 || inNonAsciiName(c);
+}
+
+/**
+ * Whether a word (`start`..`end`) right after an operand or a keyword (ending with `last` at
+ * `lastAt`), blanks between, cannot stand there: two operands in a row (`x = a b`, `f() None`,
+ * `"s" x`), a statement's keyword after an operand (`x return`), a word after `pass`, a keyword
+ * waiting for an operand followed by one that cannot start it (`if is None`, `in return`). A name
+ * right before a quote is a string's prefix (`f"a" f"b"`).
+ */
+function wordsInARow(text: string, last: number, lastAt: number, lastStart: number, start: number, end: number): boolean {
+  const after = end + 1 < text.length ? text.charCodeAt(end + 1) : SPACE;
+  if (after === 34 || after === 39) return false;
+  const key = keyOf(text, start, end);
+  const keyword = key >= 0 && KEYWORD_KEYS.has(key);
+  const previous = last >= 97 && last <= 122 ? keyOf(text, lastStart, lastAt) : -1;
+  if (previous < 0 || !KEYWORD_KEYS.has(previous)) return !keyword || NEVER_AFTER_OPERAND.has(key);
+  if (!keyword) return NOTHING_AFTER.has(previous);
+  if (previous === ASYNC || (previous === NOT && key === IN) || (previous === YIELD && key === FROM)) return false;
+  return EXPECTS_OPERAND.has(previous) && CANNOT_START_OPERAND.has(key);
+}
+
+/**
+ * Whether the `.` at `dotAt`, a name after it, stands where an operand must start (`f(x=.y)`,
+ * `return .x`): an attribute's dot follows an operand, a relative import's follows `from`. Left
+ * alone across a line end (a comment may end the line before) and after a digit (`1 .real`).
+ */
+function dotWithoutOperand(text: string, dotAt: number, wordStart: number, wordEnd: number): boolean {
+  let at = dotAt - 1;
+  while (text.charCodeAt(at) === SPACE || text.charCodeAt(at) === TAB) at--;
+  const before = at >= 0 ? text.charCodeAt(at) : NEWLINE;
+  if (before >= 97 && before <= 122) {
+    const key = at === wordEnd ? keyOf(text, wordStart, wordEnd) : -1;
+    return key >= 0 && key !== FROM && HARD_KEYWORD_KEYS.has(key);
+  }
+  if (before >= 128 || isNameChar(before) || before === NEWLINE || before === RETURN || before === BACKSLASH || before === DOT) return false;
+  return !(before === CLOSE_PAREN || before === CLOSE_SQUARE || before === CLOSE_BRACE || before === 34 || before === 39);
+}
+
+/** Whether the `=` at `at` is an assignment's, not part of `==`, `<=`, `+=`, `:=` …. */
+function bareEquals(text: string, at: number): boolean {
+  const before = text.charCodeAt(at - 1);
+  return text.charCodeAt(at + 1) !== EQUALS && !(before < 128 && JOINS_EQUALS[before] === 1);
+}
+
+function isNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c > 127;
+}
+
 /** Whether the `def` / `class` / `async def` at `start` is followed by something that cannot start a name (`def (x):`). */
 function definitionWithoutName(text: string, start: number): boolean {
   let at = start;
@@ -144,8 +238,7 @@ function definitionWithoutName(text: string, start: number): boolean {
     while (isNameChar(text.charCodeAt(at))) at++;
     while (text.charCodeAt(at) === SPACE || text.charCodeAt(at) === TAB) at++;
   }
-  const c = text.charCodeAt(at);
-  return !((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c > 127);
+  return !isNameStart(text.charCodeAt(at));
 }
 
 /**
@@ -154,10 +247,10 @@ function definitionWithoutName(text: string, start: number): boolean {
  * still waiting for its operand (`x = 1 +`, `f(a=)`, `if x and:`), an opening bracket followed by a
  * separator (`def f(:`, `f(, x)`; `x[:]` is a slice), a `:` closed at once (`{a:}`), a doubled `,` or `;`.
  */
-function missingOperand(text: string, last: number, lastAt: number, next: number): boolean {
+function missingOperand(text: string, last: number, lastAt: number, lastStart: number, next: number): boolean {
   if (last >= 97 && last <= 122) {
-    const key = keyBefore(text, lastAt);
-    return NEEDS_OPERAND.has(key) || (next !== COLON && BEFORE_COLON_ONLY.has(key));
+    const key = keyOf(text, lastStart, lastAt);
+    return key >= 0 && (NEEDS_OPERAND.has(key) || (next !== COLON && BEFORE_COLON_ONLY.has(key)));
   }
   if (last >= 128) return false;
   const kind = CHAR_CLASS[last];
@@ -186,8 +279,17 @@ function nonAsciiAllowed(text: string, at: number): boolean {
   return NAME_OR_SKIPPED.test(text);
 }
 
+/** Whether a non-ASCII character (outside strings and comments) belongs to a name: all but the blanks tree-sitter skips. */
+function inNonAsciiName(c: number): boolean {
+  return c > 127 && c !== 0xfeff && c !== 0x2060 && c !== 0x200b;
+}
+
 function isNameChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
+function isBlank(c: number): boolean {
+  return c === SPACE || c === TAB || c === NEWLINE || c === RETURN;
 }
 
 function isDigit(c: number): boolean {
@@ -216,6 +318,8 @@ export function scanPython(text: string): LexicalScan {
   let colonOutsideBrackets = false;
   let last = 0; // the last character of the logical line outside comments and blanks
   let lastAt = 0;
+  let wordStart = 0; // where the last name or number starts (it ends at wordEnd)
+  let wordEnd = -1;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (atLineStart) {
@@ -229,8 +333,9 @@ export function scanPython(text: string): LexicalScan {
           logicalStart = line;
           logicalStartAt = j;
           colonOutsideBrackets = false;
+          last = NEWLINE; // what ended the line before is no operand of this one
           statement = statementKind(text, j);
-          if (twoNames(text, j) || (statement === NEEDS_NAME_AND_COLON && definitionWithoutName(text, j))) fault(line);
+          if (twoNames(text, j) || cannotStartLine(text, j) || (statement === NEEDS_NAME_AND_COLON && definitionWithoutName(text, j))) fault(line);
         }
       }
       continued = false;
@@ -242,7 +347,7 @@ export function scanPython(text: string): LexicalScan {
       }
       if (!quote && openers.length === 0 && !continued && logicalStart >= 0) {
         if (last === COLON) opensBlock[logicalStart] = 1;
-        if (incompleteLine(text, logicalStartAt, statement, colonOutsideBrackets, last, lastAt)) fault(line);
+        if (incompleteLine(text, logicalStartAt, statement, colonOutsideBrackets, last, lastAt, wordStart)) fault(line);
         logicalStart = -1;
       }
       line++;
@@ -268,10 +373,18 @@ export function scanPython(text: string): LexicalScan {
     }
     if (c === SPACE || c === TAB || c === RETURN) continue;
     if (isNameChar(c)) {
-      // A name or number, in one step: most characters are in one, and none of the checks below concerns them.
+      // A name or number, in one step: most characters are in one.
+      const start = i;
       while (i + 1 < text.length && isNameChar(text.charCodeAt(i + 1))) i++;
+      if (last === DOT) {
+        if (!isDigit(c) && dotWithoutOperand(text, lastAt, wordStart, wordEnd)) fault(line);
+      } else if (endsOperand(last)) {
+        if (start > 0 && isBlank(text.charCodeAt(start - 1)) && wordsInARow(text, last, lastAt, wordStart, start, i)) fault(line);
+      } else if (i - start < 3 && last !== BACKSLASH && ONLY_BETWEEN_OPERANDS.has(keyOf(text, start, i))) fault(line);
       last = text.charCodeAt(i);
       lastAt = i;
+      wordStart = start;
+      wordEnd = i;
       continue;
     }
     if (c === HASH) {
@@ -286,11 +399,20 @@ export function scanPython(text: string): LexicalScan {
       lastAt = i;
       continue;
     }
-    // A token ending in `=` (`=`, `==`, `+=`, `:=` …) followed, across blanks, by another `=`
-    // (`x = = 1`): no Python has it, since `=` never starts an expression.
-    if (c === EQUALS && last === EQUALS && text.charCodeAt(i - 1) !== EQUALS) fault(line);
+    // An `=` after a token that needs an operand, apart from it (`x = = 1`, `x + = 1`, `f( = 1)`): `=` never starts one.
+    // (A dot is left to the check below: `2. == x` is a number's.)
+    if (c === EQUALS && isBlank(text.charCodeAt(i - 1)) && last < 128 && last !== DOT && (CHAR_CLASS[last] === OPERATOR || CHAR_CLASS[last] === OPENER || last === COLON)) fault(line);
+    // An operator that needs a left operand right after a keyword waiting for one (`not = x`, `in < y`).
+    if (last >= 97 && last <= 122 && BINARY_ONLY[c] === 1 && EXPECTS_OPERAND.has(keyOf(text, wordStart, lastAt))) fault(line);
+    // An assignment in a header before its colon (`if x = 1:`; the walrus `:=` is fine).
+    if (c === EQUALS && statement === NEEDS_COLON && !colonOutsideBrackets && openers.length === 0 && bareEquals(text, i)) fault(line);
+    // A dot before something that is no name, neither a decimal point nor part of `...` (`x.(`, `x. = 1`).
+    if (last === DOT && c !== DOT && c !== BACKSLASH && CHAR_CLASS[c] !== STOP) {
+      const before = text.charCodeAt(lastAt - 1);
+      if (!isDigit(before) && before !== DOT) fault(line);
+    }
     if (c < 128 && CHAR_CLASS[c] === STOP) {
-      if (missingOperand(text, last, lastAt, c)) fault(line);
+      if (missingOperand(text, last, lastAt, wordStart, c)) fault(line);
       if (c === COLON && openers.length === 0) colonOutsideBrackets = true;
     }
     last = c;
@@ -318,7 +440,7 @@ export function scanPython(text: string): LexicalScan {
   if (openerLines.length) fault(openerLines[0]!);
   if (logicalStart >= 0 && !quote && openers.length === 0) {
     if (last === COLON) opensBlock[logicalStart] = 1;
-    if (incompleteLine(text, logicalStartAt, statement, colonOutsideBrackets, last, lastAt)) fault(line);
+    if (incompleteLine(text, logicalStartAt, statement, colonOutsideBrackets, last, lastAt, wordStart)) fault(line);
   }
   const indentation = firstIndentationFault(indents, opensBlock);
   if (indentation >= 0) fault(indentation);
@@ -330,13 +452,13 @@ export function scanPython(text: string): LexicalScan {
  * cannot: after an operator or a keyword waiting for an operand, a compound statement's header
  * without its `:` (`if x`, `else`, `def f()`), `from m` without `import`.
  */
-function incompleteLine(text: string, start: number, statement: number, colonOutsideBrackets: boolean, last: number, lastAt: number): boolean {
+function incompleteLine(text: string, start: number, statement: number, colonOutsideBrackets: boolean, last: number, lastAt: number, lastStart: number): boolean {
   if (statement === FROM_IMPORT) {
     const importAt = text.indexOf('import', start + 4);
     if (importAt < 0 || importAt > lastAt) return true;
     if (last === STAR) return false; // `from m import *`
   }
-  return ((statement === NEEDS_COLON || statement === NEEDS_NAME_AND_COLON) && !colonOutsideBrackets) || missingOperand(text, last, lastAt, NEWLINE);
+  return ((statement === NEEDS_COLON || statement === NEEDS_NAME_AND_COLON) && !colonOutsideBrackets) || missingOperand(text, last, lastAt, lastStart, NEWLINE);
 }
 
 /**
@@ -396,6 +518,9 @@ const EVERY_PATH = [
   'v = {1.: x[:], 2: lambda: 0, 3: (a if b else c), 4: f({}, é), 5: x[1:], 6: (a, b), 7: aB, 8: aé, 9: zzzzzzzzzz, 10: ...}',
   'from m import *',
   'X = 1',
+  'from . import (a)',
+  'if a == b <= c and (n := 1): u = .5 + 1 .real + y().z + f"a" f"b" + (a if b else c) + "d" if not e else [f]',
+  'x = [(yield from a) for b, in c if b not in d and e is not None or await f(g=1) - 2. == 3]',
   // Suspect lines.
   'retrun x',
   'w = 1 +',
@@ -403,6 +528,11 @@ const EVERY_PATH = [
   'def (): pass',
   'async x',
   'v = [,] + {a:} + (a +) + (b and) + (a.) + [*] + f(a, /:] + (/,) + “€” + 𝑥',
+  'a b; f() None; "s" é x',
+  'if x = 1: return .x + f(x=.y) + x.(1) + é.(2)',
+  '.warn()',
+  'pass x; y return; if is z: in return; x = or y; x + = 1; not = x',
+  '= 1',
   'from m',
 ].join('\r\n');
 for (let i = 0; i < 3; i++) scanPython(EVERY_PATH);
