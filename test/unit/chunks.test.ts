@@ -16,6 +16,13 @@ test('a backslash-continued string still counts its lines', () => {
   assert.deepEqual([...scanPython(text).indents], [0, -1, 0, 4]);
 });
 
+test('a character outside the Basic Multilingual Plane is one character, a lone surrogate one too', () => {
+  assert.deepEqual([...scanPython('𝑥 = 1\ny = 2').indents], [0, 0]);
+  const lone = scanPython('x = \ud835\ny = 2\n    z = 3');
+  assert.deepEqual([...lone.indents], [0, 0, 4], 'the line after a lone surrogate keeps its number');
+  assert.deepEqual(lone.suspectLines, [0, 2]);
+});
+
 test('blocks without coroutine code are blanked in place and recorded with their lines', () => {
   const source = [
     'import time',

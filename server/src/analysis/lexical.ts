@@ -394,7 +394,8 @@ export function scanPython(text: string): LexicalScan {
     if (c > 127) {
       // A character no name holds (`€`, a typographic quote “ pasted for ", a no-break space).
       if (!nonAsciiAllowed(text, i)) fault(line);
-      if (c >= 0xd800 && c <= 0xdbff) i++; // the rest of a character outside the Basic Multilingual Plane
+      const low = text.charCodeAt(i + 1);
+      if (c >= 0xd800 && c <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) i++; // the rest of a character outside the Basic Multilingual Plane
       last = c;
       lastAt = i;
       continue;
@@ -454,11 +455,16 @@ export function scanPython(text: string): LexicalScan {
  */
 function incompleteLine(text: string, start: number, statement: number, colonOutsideBrackets: boolean, last: number, lastAt: number, lastStart: number): boolean {
   if (statement === FROM_IMPORT) {
-    const importAt = text.indexOf('import', start + 4);
-    if (importAt < 0 || importAt > lastAt) return true;
+    if (!holdsImport(text, start + 4, lastAt)) return true;
     if (last === STAR) return false; // `from m import *`
   }
   return ((statement === NEEDS_COLON || statement === NEEDS_NAME_AND_COLON) && !colonOutsideBrackets) || missingOperand(text, last, lastAt, lastStart, NEWLINE);
+}
+
+/** Whether `import` starts within `from`..`to` (a loop, not indexOf: a search past the line could make many lines quadratic). */
+function holdsImport(text: string, from: number, to: number): boolean {
+  for (let at = from; at <= to - 5; at++) if (text.charCodeAt(at) === 105 && text.startsWith('import', at)) return true;
+  return false;
 }
 
 /**
