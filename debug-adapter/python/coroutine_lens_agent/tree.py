@@ -17,6 +17,7 @@ to them and to other tasks by index (agentProtocol.ts, CompactCoroutineTree).
 """
 import gc
 import json
+import operator
 import os
 import sys
 import threading
@@ -70,6 +71,7 @@ _FEED_KINDS = {'_inner_done_callback': 'shield', '_on_completion': 'wait', '_rel
                'callback': 'gather'}
 _CONTEXT_FUNCTIONS = ('wait_for', 'shield')
 _NO_KIND = object()
+_KEY, _OBJ, _NAME, _INDEX = (operator.attrgetter(name) for name in ('key', 'obj', 'name', 'index'))
 _SLEEP = ('sleep', 'asyncio.sleep')
 _INFINITY = float('inf')
 _EXACT_IN_JSON = 1 << 53  # integers above lose digits in a JSON reader's doubles
@@ -161,6 +163,18 @@ def _point_to(node, targets):
     node.targets_text = ','.join([str(target.index) for target in targets])
 
 
+def _in_gather_order(group, children):
+    """The nodes of `group` (the tasks seen with one gather's per-child callback, in address order)
+    in the order of the gather's `children`, or None when they are not the same tasks."""
+    if group is None or len(group) != len(children):
+        return None
+    if list(map(_OBJ, group)) == children:  # `==` on lists: identity first
+        return group
+    by_key = dict(zip(map(_KEY, group), group))  # created out of address order: a few percent
+    group = [by_key.get(id(child)) for child in children]
+    return None if None in group else group
+
+
 def _group_description(kind, first_names, count):
     """'gather of 10: a, b, c, d, e and 5 more'; without the count for a single wait ('task a')."""
     more = ' and %d more' % (count - 5) if count > 5 else ''
@@ -176,7 +190,7 @@ class _Capture:
         self.threads = threads
         self.debugger = debugger
         self.asyncio = asyncio_module()
-        self.nodes = {}  # id(task or runner) -> _Node
+        self._nodes = None  # id(task or runner) -> _Node, made when first needed (see nodes)
         self.order = []  # every node, in the order written (loop by loop)
         self.running_count = 0
         self.largest_key = 0  # the highest address of a node: ids are written as JSON numbers
@@ -202,6 +216,16 @@ class _Capture:
         self.outer_cell = freevars.index('outer') if 'outer' in freevars else None
         self.gather_groups = {}  # id(_GatheringFuture) -> nodes of the tasks its callback was seen on
         self.now = time.time()
+
+    @property
+    def nodes(self):
+        """id(task or runner) -> _Node, made from `order` when first asked for (after collect():
+        every node exists then). Many captures never need it: a sleep, a primitive or a gather of
+        tasks is linked without looking anything up, and 110,000 inserts cost ~40 ms on 3.9."""
+        nodes = self._nodes
+        if nodes is None or len(nodes) != len(self.order):
+            nodes = self._nodes = dict(zip(map(_KEY, self.order), self.order))
+        return nodes
 
     # -- pass 1: every node, its chain, and what the done-callbacks say -------------------------
 
@@ -259,7 +283,7 @@ class _Capture:
 
     def _collect_tasks(self, loop, ident, tasks, current):
         """The hot loop: one pass over every task of a loop."""
-        nodes, order = self.nodes, self.order
+        order = self.order
         coroutine, generator, async_generator = types.CoroutineType, types.GeneratorType, types.AsyncGeneratorType
         read_callbacks = self._read_callbacks
         first = len(order)
@@ -268,6 +292,7 @@ class _Capture:
         tornado_fetches = 'tornado.simple_httpclient' in sys.modules
         timeouts, timers, chain_frames, known_chain = self.timeouts, self.timers, self.chain_frames, self._known_chain
         max_chain = MAX_CHAIN
+        gathering, gather_groups = getattr(sys.modules.get('asyncio.tasks'), '_GatheringFuture', None), self.gather_groups
         # In address order: the objects of tasks created together lie together in memory, and the
         # CPU cache serves the next task's reads (~10 % of a 100,000-task capture against set order).
         tasks = sorted(tasks, key=id)
@@ -277,7 +302,6 @@ class _Capture:
             key = id(task)
             node = _Node(key, task, len(order), task.get_name())
             order.append(node)
-            nodes[key] = node
             coro = task.get_coro()
             if task is current:
                 node.state = 'running'
@@ -325,6 +349,13 @@ class _Capture:
                         node.awaiting = _SLEEP
                         node.remaining = remaining
                         node.suspended_for = max(0.0, delay * 1000 - remaining)
+                elif leaf is None and plain and type(waiter) is gathering and key not in timeouts:
+                    # A gather whose children were all just read (created before it, they lie
+                    # before it in memory): described now, while they are in the CPU cache; link()
+                    # keeps it unless another future feeds the gather (_settle_gather).
+                    group = _in_gather_order(gather_groups.get(id(waiter)), waiter._children)
+                    if group is not None:
+                        self._describe_gather(node, group)
             callbacks = task._callbacks
             # Most often the one callback is gather's: no call, the task joins its gather's group
             # (_gather links it from there). It is one closure shared by the gather's children:
@@ -408,7 +439,6 @@ class _Capture:
             from .chains import coroutine_chain
             node.chain = coroutine_chain(gen)
         node.waiter = getattr(runner, 'future', None)
-        self.nodes[key] = node
         result_future = getattr(runner, 'result_future', None)
         if result_future is not None:
             self.result_futures[id(result_future)] = key
@@ -417,7 +447,6 @@ class _Capture:
     # -- pass 2: what each node waits on, edges, cycles ---------------------------------------------
 
     def link(self):
-        nodes = self.nodes
         awaits = {}
         primitive_by_waiter, timeouts = self.primitive_by_waiter, self.timeouts
         seen_before, seen_now, now = self.waited_before, self.waiting_since, self.now
@@ -426,7 +455,9 @@ class _Capture:
             if node.frames is None:  # a Tornado runner's
                 node.frames, node.plain, node.leaf = self._known_chain(node.chain)
             if node.state == 'running' or node.awaiting is not None:
-                continue  # running, or a sleep already described by _collect_tasks
+                # running, or a sleep or gather already described by _collect_tasks
+                if not node.targets or self._settle_gather(node, awaits):
+                    continue
             waiter, plain, leaf = node.waiter, node.plain, node.leaf
             wait = primitive_by_waiter.get(id(waiter)) if plain and waiter is not None else None
             if not plain or node.key in timeouts:
@@ -450,7 +481,7 @@ class _Capture:
             targets = node.targets
             if targets:
                 awaits[node.key] = targets
-                _point_to(node, [nodes[t] for t in targets])
+                _point_to(node, list(map(self.nodes.__getitem__, targets)))
         if sys.version_info >= (3, 14):
             self._add_interpreter_edges(awaits)
         self._mark_cycles(awaits)
@@ -483,23 +514,41 @@ class _Capture:
         share, recognised without _classify's search; only for a plain chain without an
         asyncio.timeout().) A gather whose children are all tasks of this capture, linked here, each
         child looked up once; False when a child is not (a runner's future, a nested gather, a
-        future) or another future feeds it: _targets_of follows those."""
+        future) or another future feeds it: _targets_of follows those. (Most gathers were described
+        in _collect_tasks already, see _settle_gather.)"""
         if id(waiter) in self.feeds or id(waiter) in self.result_futures:
             return False
         children = waiter._children
-        group = self.gather_groups.get(id(waiter))
-        if group is not None and len(group) == len(children) and \
-                [member.key for member in group] == [id(child) for child in children]:
-            children = group  # every child seen in collect, in the gather's order: no lookups
+        group = _in_gather_order(self.gather_groups.get(id(waiter)), children)
+        if group is not None:
+            children = group  # every child seen in collect: no lookups
         else:
             nodes = self.nodes
             children = [nodes.get(id(child)) for child in children]
             if None in children:
                 return False
             children = list(dict.fromkeys(children))  # gather(t, t) has t twice in _children
-        node.awaiting = ('gather', _group_description('gather', [child.name for child in children[:5]], len(children)))
-        node.targets = [child.key for child in children]
-        _point_to(node, children)
+        self._describe_gather(node, children)
+        self._suspended_for(node, 'gather', None, None, None)
+        return True
+
+    @staticmethod
+    def _describe_gather(node, children):
+        """`node` waits in a gather of the nodes `children`. C-level maps, not comprehensions: a
+        comprehension is a call of its own on 3.9-3.11."""
+        node.awaiting = ('gather', _group_description('gather', list(map(_NAME, children[:5])), len(children)))
+        node.targets = list(map(_KEY, children))
+        node.targets_text = ','.join(map(str, map(_INDEX, children)))
+
+    def _settle_gather(self, node, awaits):
+        """A gather described while collecting: kept (True) when nothing but its children completes
+        it, which only the whole capture can tell; otherwise undone (False) for _classify to follow
+        whatever feeds it too."""
+        waiter = node.waiter
+        if id(waiter) in self.feeds or id(waiter) in self.result_futures:
+            node.awaiting, node.targets, node.targets_text = None, (), ''
+            return False
+        awaits[node.key] = node.targets
         self._suspended_for(node, 'gather', None, None, None)
         return True
 
@@ -535,8 +584,10 @@ class _Capture:
                 kind = _PRIMITIVE_CLASSES.get(type(leaf_locals.get('self')).__name__, kind)
         elif kind == 'sleep':
             leaf_locals, description = chain[-1].f_locals, 'asyncio.sleep'
-        if description is not None:
-            targets = ()  # a timer's or a primitive's own future: no task completes it
+        if description is not None or kind in _PRIMITIVE_KINDS:
+            # A timer's or an asyncio primitive's own future (loop.create_future()): only the
+            # timer or the primitive completes it, never a task.
+            targets = ()
         else:
             key = self._owner_of(id(waiter))
             targets = [key] if key is not None else self._targets_of(waiter)
@@ -730,7 +781,6 @@ class _Capture:
         if self.largest_key >= _EXACT_IN_JSON:
             # Never on the 64-bit systems Python runs on (user memory lies below 2**52).
             raise ValueError('task addresses above 2**53 cannot be sent exactly (JSON numbers are doubles)')
-        nodes = self.nodes
         string = self.tables.string
         kinds = {'t': string('task'), 'g': string('gen-coroutine')}
         states = {state: string(state) for state in ('running', 'suspended')}
@@ -762,7 +812,8 @@ class _Capture:
                 pseudo_thread = thread_by_key.get(key) if thread_by_key else None
                 if targets_text or pseudo_thread is not None or suspended_for is None:
                     if capped and node.targets:  # the shown tasks refer to shown tasks only
-                        targets_text = ','.join(str(nodes[t].index) for t in node.targets if nodes[t].index < shown)
+                        indexes = [self.nodes[t].index for t in node.targets]
+                        targets_text = ','.join([str(index) for index in indexes if index < shown])
                     tail = ['null' if suspended_for is None else '%.0f' % suspended_for,
                             'null' if remaining is None else '%.0f' % remaining,
                             '[%s]' % targets_text if targets_text else 'null',

@@ -134,6 +134,14 @@ class AsyncioConstructs(unittest.TestCase):
         self.assertEqual([ids[i] for i in task['awaiting']['taskIds']], ['later-first-2', 'later-first-1', 'later-first-0'])
         self.assertIn('gather of 3: later-first-2, later-first-1, later-first-0', task['awaiting']['description'])
 
+    def test_a_gather_another_task_feeds_too(self):
+        # Described while collecting when its child was read before it, then undone in link() once
+        # the feeder's callback turns up: it waits on both.
+        for i in range(10):
+            self.check('fed-gatherer-%d' % i, ['awaits_future'], 'gather',
+                       awaits=['fed-gather-child-%d' % i, 'gather-feeder-%d' % i])
+            self.check('gather-feeder-%d' % i, ['sleep', 'sleeper'], 'sleep', awaited_by=['fed-gatherer-%d' % i])
+
     def test_shield(self):
         self.check('shielder', ['shields'], 'shield', awaits=['shielded'])
         self.check('shielded', ['sleep', 'sleeper'], 'sleep', awaited_by=['shielder'])

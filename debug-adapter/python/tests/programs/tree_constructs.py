@@ -1,6 +1,7 @@
 """One task per construct the suspension tree recognises; main stops at the `checkpoint()` line."""
 import asyncio
 import concurrent.futures
+import functools
 import math
 import sys
 import time
@@ -24,6 +25,14 @@ async def awaits_task(task):
 
 async def gathers(children):
     await asyncio.gather(*children)
+
+
+async def awaits_future(future):
+    await future
+
+
+def ignore_completion(future, task):
+    pass  # the partial holding `future` is what the tree reads
 
 
 async def shields(inner):
@@ -95,6 +104,11 @@ async def main():
     keep(asyncio.create_task(gathers(kids), name='gatherer'))
     later_first = [asyncio.create_task(sleeper(), name='later-first-%d' % i) for i in range(3)][::-1]
     keep(asyncio.create_task(gathers(later_first), name='gathers-later-first'))
+    for i in range(10):  # ten: a gather is described early only when its child lies before it in memory
+        fed = asyncio.gather(asyncio.create_task(sleeper(), name='fed-gather-child-%d' % i))
+        feeder = asyncio.create_task(sleeper(), name='gather-feeder-%d' % i)  # its completion feeds the gather too
+        feeder.add_done_callback(functools.partial(ignore_completion, fed))
+        keep(asyncio.create_task(awaits_future(fed), name='fed-gatherer-%d' % i))
     inner = asyncio.create_task(sleeper(), name='shielded')
     keep(asyncio.create_task(shields(inner), name='shielder'))
     wait_kid = asyncio.create_task(sleeper(), name='wait-child')
