@@ -60,6 +60,38 @@ test('the coroutineTree fixture has the documented compact shape and stands for 
   assert.deepEqual(expandCoroutineTree(body), load('tree-expanded.json'));
 });
 
+test('compact task ids are address differences; awaitedBy is rebuilt from every taskIds', () => {
+  // Addresses as a 64-bit process has them (above 2^24: written in two parts, the low one padded),
+  // across two loops, a runner among tasks, and one task awaited by three others.
+  const addresses = [0x7f3a00000450, 0x7f3a00000520, 0x7f3a01000010, 0x55d0c0ffee00, 0x7f3a01000100];
+  const wire: CompactCoroutineTree = {
+    capturedAt: 1,
+    strings: ['task', 'suspended', 'gen-coroutine', 'gather', 'gather of 1: a', 'sleep', 'asyncio.sleep', 'f', '/a.py'],
+    frames: [[7, 8, 1]],
+    shapes: [[0, 1, [0], [5, 6]], [0, 1, [0], [3, 4]], [2, 1, [0], [3, 4]]],
+    loops: [
+      { id: 'l1', threadId: 1, threadName: 'MainThread', running: true, tasks: [
+        [addresses[0], 'a', 0, 5, 995],
+        [addresses[1] - addresses[0], 'b', 1, 5, null, [0]],
+        [addresses[2] - addresses[1], 'c', 2, null, null, [0]],
+      ] },
+      { id: 'l2', threadId: 2, threadName: 'other', running: true, tasks: [
+        [addresses[3] - addresses[2], 'd', 1, null, null, [0]],
+        [addresses[4] - addresses[3], 'e', 0],
+      ] },
+    ],
+  };
+  const tasks = expandCoroutineTree(wire).loops.flatMap((loop) => loop.tasks);
+  assert.deepEqual(tasks.map((task) => task.id), ['t7f3a00000450', 't7f3a00000520', 'g7f3a01000010', 't55d0c0ffee00', 't7f3a01000100']);
+  assert.deepEqual(tasks[0]!.awaitedBy, ['t7f3a00000520', 'g7f3a01000010', 't55d0c0ffee00']);
+  assert.deepEqual(tasks[1]!.awaiting?.taskIds, ['t7f3a00000450']);
+  assert.deepEqual(tasks.slice(1).map((task) => task.awaitedBy), [[], [], [], []]);
+  assert.deepEqual([tasks[0]!.suspendedForMs, tasks[0]!.awaiting?.remainingMs], [5, 995]);
+  const beyond = structuredClone(wire);
+  beyond.loops[0]!.tasks[0]![0] = 2 ** 53;
+  assert.throws(() => expandCoroutineTree(beyond), /task address 9007199254740992 .* is not a whole number >= 0/);
+});
+
 test('the schema rejects what the agent would reject', () => {
   assert.match(messageProblems({ type: 'request', seq: 1, command: 'stackTrace', arguments: {} })[0], /lacks required field 'threadId'/);
   assert.match(messageProblems({ type: 'request', seq: 1, command: 'nope', arguments: {} })[0], /unknown command/);
