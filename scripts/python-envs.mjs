@@ -39,7 +39,8 @@ export function findInterpreters() {
     const version = versionOf(candidate);
     if (version && SUPPORTED_MINORS.some((m) => version === `3.${m}`) && !found[version]) found[version] = candidate;
   }
-  return found;
+  // In version order (pyenv's folders sort 3.10 before 3.9): reports list their rows this way.
+  return Object.fromEntries(Object.entries(found).sort(byVersion));
 }
 
 const byVersion = ([a], [b]) => Number(a.split(".")[1]) - Number(b.split(".")[1]);
