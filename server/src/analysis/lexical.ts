@@ -61,10 +61,11 @@ const NEEDS_OPERAND = keys('and as assert async await class def del elif for fro
 const BEFORE_COLON_ONLY = keys('else except finally lambda try');
 /** Every keyword written in lowercase, soft ones included: a word next to one of them may be an operand of it (`return x`, `x if y`). */
 const HARD_KEYWORDS = 'and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield';
-const KEYWORD_KEYS = keys(`${HARD_KEYWORDS} case match type`);
+const LOWERCASE_KEYWORDS = `${HARD_KEYWORDS} case match type`;
+const KEYWORD_KEYS = keys(LOWERCASE_KEYWORDS);
 /** First letter × length of every keyword: the test keyOf makes before reading a word. */
 const KEYWORD_SHAPE = new Uint8Array(26 * 9);
-for (const word of `${HARD_KEYWORDS} case match type`.split(' ')) KEYWORD_SHAPE[(word.charCodeAt(0) - 97) * 9 + word.length] = 1;
+for (const word of LOWERCASE_KEYWORDS.split(' ')) KEYWORD_SHAPE[(word.charCodeAt(0) - 97) * 9 + word.length] = 1;
 /** The same without the soft keywords, names everywhere but at a statement's start (`match.group()`, `type.__dict__`). */
 const HARD_KEYWORD_KEYS = keys(HARD_KEYWORDS);
 /** Words that never follow an operand (`x return`, `f() lambda`): statements' and expressions' first words. */
@@ -103,10 +104,7 @@ const NEEDS_NAME_AND_COLON = 2;
 const FROM_IMPORT = 3;
 
 /** Words a statement may start with and be followed by another word (keywords, soft keywords included). */
-export const KEYWORDS = new Set(
-  ('False None True and as assert async await break class continue def del elif else except finally for from global if import in is ' +
-    'lambda nonlocal not or pass raise return try while with yield match case type').split(' '),
-);
+export const KEYWORDS = new Set(`False None True ${LOWERCASE_KEYWORDS}`.split(' '));
 
 /**
  * Whether a logical line starting at `start` begins with a name that is no keyword followed by
