@@ -130,11 +130,12 @@ export function mayDropCoroutine(found: StatementCalls | undefined, module: stri
   return found.calls.some((call) => {
     const dot = call.indexOf('.');
     const first = dot < 0 ? call : call.slice(0, dot);
-    const last = dot < 0 ? call : call.slice(call.lastIndexOf('.') + 1);
+    const imported = bound.get(first);
+    // A bare call is looked up by the name it was imported as (`from svc.api import fetch as get`).
+    const last = dot >= 0 ? call.slice(call.lastIndexOf('.') + 1) : imported ? imported.slice(imported.lastIndexOf('.') + 1) : call;
     return homes.get(last)?.some((home) => {
       // `fetch()` after `from svc.api import fetch` (or `from svc import fetch`, re-exported): bound to `svc.api.fetch`.
-      if (dot < 0) return near(bound.get(first), home);
-      const imported = bound.get(first);
+      if (dot < 0) return near(imported, home);
       return imported !== undefined && (imported === home || imported === parent(home) || parent(imported) === home);
     });
   });

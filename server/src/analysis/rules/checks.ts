@@ -275,8 +275,11 @@ export class Checker {
    */
   private parseBlocksThatMayDropCoroutines(source: ModuleSource): void {
     const names = this.resolver.coroutineNames();
+    const { imports } = source.facts;
     const coroutineNamed = (callee: string): boolean => {
-      const last = callee.slice(callee.lastIndexOf('.') + 1);
+      // A bare name may be an import under another name (`from asyncio import sleep as snooze`).
+      const named = !callee.includes('.') && callee in imports ? imports[callee]! : callee;
+      const last = named.slice(named.lastIndexOf('.') + 1);
       return names.has(last) || libraryCoroutineNames.has(last);
     };
     const wanted = (table: Record<string, LazyBlock> | undefined, classIndex?: number): string[] =>
