@@ -19,7 +19,7 @@ import {
   type BlockingCall,
 } from './catalogue';
 import { libraryCoroutineNames } from '../prefilter';
-import { blockingCallFixes, blockingHelperFixes, missingAwaitFixes } from './fixes';
+import { blockingCallFixes, blockingHelperFixes, isTornadoGenCoroutine, missingAwaitFixes } from './fixes';
 import { TransitiveSummaries, type Summary } from './transitive';
 
 export type Target =
@@ -214,6 +214,8 @@ export class Checker {
       perFunction.push(findings);
       if (reused) return;
       const style = this.coroutineStyle(source, fn);
+      // A @gen.coroutine runs on Tornado's IOLoop whatever else its file imports (trio, anyio).
+      const framework = style === 'generator' && isTornadoGenCoroutine(facts, fn) ? 'tornado' : facts.framework;
       for (const call of fn.calls) {
         // Only calls made in a coroutine, or whose result is dropped, can be findings: resolving
         // the others would parse modules for nothing.
@@ -227,7 +229,7 @@ export class Checker {
           if (target.kind === 'blocking') {
             const code = this.blockingCode(source, index, call, target.entry);
             if (code) {
-              const suggestion = suggestionFor(target.entry, facts.framework, call.callee);
+              const suggestion = suggestionFor(target.entry, framework, call.callee);
               const named = target.name.replace(/^builtins\./, '');
               const what = named === call.callee ? written : `${written} (${named})`;
               const verb = code === 'CORO110' ? 'starts an event loop inside the running one' : 'blocks the event loop';
@@ -243,7 +245,7 @@ export class Checker {
               const chain = this.chain(source, call, target, summary);
               const last = chain[chain.length - 1]!;
               const path = chain.map((h) => h.description).join(' → ');
-              const suggestion = offloadAlternatives[facts.framework].replace(/\{call\}/g, call.callee);
+              const suggestion = offloadAlternatives[framework].replace(/\{call\}/g, call.callee);
               report('CORO120', call.span, `${written} blocks the event loop in coroutine ${fn.name}(): ${path} (${last.code}); ${suggestion}`, {
                 chain,
                 suggestion,

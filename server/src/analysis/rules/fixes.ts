@@ -15,7 +15,7 @@
  * function, the call has no plain argument list, or the keyword is not allowed where the call sits.
  */
 import type { Fix, Framework, Position, RuleCode, TextEdit } from '../api';
-import type { CallFact, FunctionFact, Span } from '../facts';
+import type { CallFact, FunctionFact, ModuleFacts, Span } from '../facts';
 import type { ModuleSource } from '../resolve';
 
 export type CoroutineStyle = 'async' | 'generator';
@@ -189,8 +189,13 @@ function isFree(site: Site, name: string): boolean {
 }
 
 function isTornadoCoroutine(site: Site): boolean {
-  const { imports } = site.source.facts;
-  return site.fn.decorators.some((decorator) => {
+  return isTornadoGenCoroutine(site.source.facts, site.fn);
+}
+
+/** Whether `fn` is decorated `@tornado.gen.coroutine` (under any alias): it runs on Tornado's IOLoop. */
+export function isTornadoGenCoroutine(facts: ModuleFacts, fn: FunctionFact): boolean {
+  const { imports } = facts;
+  return fn.decorators.some((decorator) => {
     const [head, ...rest] = decorator.split('.');
     const module = imports[head!];
     return module !== undefined && [module, ...rest].join('.') === 'tornado.gen.coroutine';
