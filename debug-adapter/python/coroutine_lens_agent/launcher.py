@@ -68,6 +68,22 @@ def _token(options):
 class ProgramExit:
     """The exit code the program is leaving with, for the `exited` event."""
     code = 0
+    interrupted = False  # ended by an uncaught KeyboardInterrupt
+
+
+def _end_by_sigint_if_interrupted():
+    """Python ends a program that an uncaught KeyboardInterrupt ends by killing itself with SIGINT
+    once finalised, so that its parent (a shell) sees the interrupt. Registered before any other
+    exit handler, so it runs last: only the interpreter's own finalisation is skipped."""
+    if ProgramExit.interrupted and os.name == 'posix':
+        import signal
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # a closed or replaced stream: Python would not flush it either
+                pass
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
 
 
 def _exit_code(system_exit):
@@ -112,15 +128,28 @@ def _prepare_script(path, on_loading):
     return run
 
 
-def _prepare_module(name):
+def _is_importable_path(path):
+    """A folder or a zip archive is run by its `__main__` module, as `python path` does."""
+    if os.path.isdir(path):
+        return True
+    import zipimport
+    try:
+        zipimport.zipimporter(path)
+    except (zipimport.ZipImportError, OSError):
+        return False
+    return True
+
+
+def _prepare_module(name, path0, alter_argv=True):
     import runpy
-    sys.path[0] = os.getcwd()
+    sys.path[0] = path0
     namespace = sys.modules['__main__'].__dict__
     builtins = namespace.get('__builtins__')
     namespace.clear()
     namespace['__builtins__'] = builtins
-    # runpy's private entry is what `python -m` itself calls: it sets sys.argv[0] to the module's file.
-    return lambda: runpy._run_module_as_main(name, alter_argv=True)
+    # runpy's private entry is what `python -m` and `python folder` call (for -m it sets sys.argv[0] to
+    # the module's file).
+    return lambda: runpy._run_module_as_main(name, alter_argv=alter_argv)
 
 
 def _run(agent, run_program):
@@ -131,6 +160,8 @@ def _run(agent, run_program):
         raise
     except BaseException as error:
         ProgramExit.code = 1
+        if isinstance(error, KeyboardInterrupt) and os.name == 'posix':
+            ProgramExit.code, ProgramExit.interrupted = 128 + 2, True  # as a shell shows SIGINT
         agent.on_uncaught(error)
         _print_uncaught(error)
         raise SystemExit(1)
@@ -160,6 +191,7 @@ def main(argv=None):
     options = _parse(sys.argv[1:] if argv is None else argv)
     token = _token(options)
     agent = Agent(mode='listen' if options.listen else 'launch')
+    atexit.register(_end_by_sigint_if_interrupted)
     atexit.register(lambda: agent.on_exit(ProgramExit.code))
     if options.connect:
         try:
@@ -185,6 +217,9 @@ def main(argv=None):
 def _prepare(options, on_loading):
     if options.module is not None:  # found through the import system, which tells the tracer
         sys.argv[:] = ['-m'] + options.rest
-        return _prepare_module(options.module)
+        return _prepare_module(options.module, os.getcwd())
     sys.argv[:] = options.rest
+    path = options.rest[0]
+    if _is_importable_path(path):  # sys.path[0] is the path made absolute without normalising it
+        return _prepare_module('__main__', os.path.join(os.getcwd(), path), alter_argv=False)
     return _prepare_script(options.rest[0], on_loading)

@@ -3,10 +3,12 @@ cwd, output and exit code; the token never reaches it; bad command lines fail cl
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import unittest
+import zipfile
 
 from tests.agent_client import AGENT_DIR, AgentClient, program, run_plain
 
@@ -69,6 +71,30 @@ class SameAsPlainPython(unittest.TestCase):
         agent, plain = self.run_both([program('syntax_error.py')])
         self.assertEqual(agent, plain)
         self.assertEqual(agent[0], 1)
+
+    def test_a_folder_or_zip_archive_runs_its_main_module(self):
+        cwd = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, cwd)
+        os.mkdir(os.path.join(cwd, 'app'))
+        shutil.copy(program('argv_echo.py'), os.path.join(cwd, 'app', '__main__.py'))
+        with zipfile.ZipFile(os.path.join(cwd, 'app.pyz'), 'w') as archive:
+            archive.write(program('crash.py'), '__main__.py')
+        for args in (['app', '5'], ['./app/', '0'], [os.path.join(cwd, 'app')], ['app.pyz']):
+            agent, plain = self.run_both(args, cwd=cwd)
+            self.assertEqual(agent, plain, args)
+        self.assertEqual(json.loads(self.run_both(['app'], cwd=cwd)[0][1])['path0'], os.path.join(cwd, 'app'))
+
+    @unittest.skipUnless(os.name == 'posix', 'Python ends itself with SIGINT only where signals exist')
+    def test_uncaught_keyboard_interrupt_ends_the_program_by_sigint_as_python_does(self):
+        client = AgentClient([program('interrupted.py')])
+        client.start()
+        exited = client.wait_event('exited')
+        agent = client.finish()
+        plain = run_plain([program('interrupted.py')])
+        self.assertEqual(agent, plain)
+        self.assertEqual(agent[0], -signal.SIGINT)
+        self.assertEqual(agent[1], 'flushed at exit')
+        self.assertEqual(exited['exitCode'], 128 + signal.SIGINT, 'as a shell and the adapter show a signal')
 
     def test_missing_script(self):
         missing = os.path.join(tempfile.gettempdir(), 'coroutine-lens-no-such-file.py')
