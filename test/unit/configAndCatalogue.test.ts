@@ -55,6 +55,23 @@ describe('configuration', () => {
     assert.deepEqual(config.select, ['ASYNC251']);
   });
 
+  test('errors carry the line however the table is written: arrays of tables, an inline table, dotted keys, a split table', async () => {
+    const lines = async (text: string): Promise<Array<[number | undefined, string | undefined]>> => {
+      const { errors } = await loadPyprojectConfiguration(pyproject(text));
+      return errors.map((e) => [e.line, e.message.split(':')[0]]);
+    };
+    assert.deepEqual(
+      await lines('[tool.coroutine-lens]\nselect = []\n\n[[tool.coroutine-lens.extra-blocking]]\nname = "db.query"\n\n[[tool.coroutine-lens.extra-blocking]]\nname = "not a name"\n'),
+      [[7, 'extra-blocking[1]']],
+    );
+    assert.deepEqual(await lines('[project]\nname = "x"\n[tool]\ncoroutine-lens = { bogus = 1 }\n'), [[4, 'bogus']]);
+    assert.deepEqual(await lines('tool.coroutine-lens.transitive = "yes"\n'), [[1, 'transitive']]);
+    assert.deepEqual(
+      await lines('[tool.coroutine-lens]\nselect = []\n[tool.ruff]\nline-length = 99\n[tool.coroutine-lens.severity]\nFOO1 = "error"\n'),
+      [[6, 'severity.FOO1']],
+    );
+  });
+
   test('invalid TOML is one error with its line', async () => {
     const dir = pyproject('[tool.coroutine-lens]\nselect = ["ASYNC"\n');
     const { errors } = await loadPyprojectConfiguration(dir);
