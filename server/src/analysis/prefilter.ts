@@ -14,17 +14,18 @@ export function prefilterFor(extraDecorators: string[]): (text: string) => boole
   return (text) => pattern.test(text);
 }
 
-const ALIASED_DECORATOR = /\b(?:coroutine|engine)\s+as\s+([A-Za-z_]\w*)/g;
 
 /**
  * The test for one file's blocks, stricter than the file prefilter (a docstring that mentions
  * "coroutine" does not count): an `async def`, a decorator line naming a coroutine decorator —
- * also one the file imports under another name (`from tornado.gen import coroutine as co`) or a
- * configured one —, or a task spawn.
+ * a configured one, or either imported under another name (`from tornado.gen import coroutine as
+ * co`, `from fw import task as job`) —, or a task spawn.
  */
 export function blockFilterFor(extraDecorators: string[], fileText: string): (block: string) => boolean {
-  const aliases = [...fileText.matchAll(ALIASED_DECORATOR)].map((m) => m[1]!);
-  const decorators = ['coroutine', 'engine', ...aliases, ...extraDecorators.map((d) => d.split('.').pop()!.replace(/[^\w]/g, ''))];
+  const named = ['coroutine', 'engine', ...extraDecorators.map((d) => d.split('.').pop()!.replace(/[^\w]/g, ''))];
+  const aliased = new RegExp(`\\b(?:${named.join('|')})\\s+as\\s+([A-Za-z_]\\w*)`, 'g');
+  const aliases = [...fileText.matchAll(aliased)].map((m) => m[1]!);
+  const decorators = [...named, ...aliases];
   const pattern = new RegExp(`async\\s+def|^[ \\t]*@[\\w. \\t]*\\b(?:${decorators.join('|')})\\b|create_task\\s*\\(|ensure_future\\s*\\(`, 'm');
   return (block) => pattern.test(block);
 }
