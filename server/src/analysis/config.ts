@@ -272,6 +272,15 @@ export function mergeConfiguration(base: Configuration, override: Partial<Config
   return merged;
 }
 
+/**
+ * The classes a configured blocking method belongs to: `mylib.Client` for `mylib.Client.get` or
+ * `mylib.Client.*` (a class lives in a module, so its name has a dot). A function's module
+ * (`mylib.legacy` of `mylib.legacy.fetch`) lands here too, harmlessly: nothing calls a module.
+ */
+export function configuredTypes(config: Configuration): ReadonlySet<string> {
+  return new Set(config.extraBlocking.map((e) => e.name.slice(0, e.name.lastIndexOf('.'))).filter((prefix) => prefix.includes('.')));
+}
+
 /** Whether `code` is reported, and at which severity, under `config`. */
 export function effectiveSeverity(config: Configuration, code: RuleCode): Severity | undefined {
   const rule = ruleCatalogue.find((r) => r.code === code)!;

@@ -11,7 +11,7 @@ import { Edit } from './parser';
 import type { FileResult, Note } from './api';
 import { FactsCache, contentHash, type CachedFile } from './cache';
 import { coroutineFunctionNames } from './coroutineFunctions';
-import { configurationKey, defaultConfiguration, type Configuration } from './config';
+import { configurationKey, configuredTypes, defaultConfiguration, type Configuration } from './config';
 import type { ModuleFacts } from './facts';
 import { BufferFacts, BufferFindings } from './incremental';
 import { commonPrefix, commonSuffix } from './textChange';
@@ -455,7 +455,7 @@ export class AnalysisEngine {
           return found;
         },
       };
-      checker = new Checker(new Resolver(view), config);
+      checker = new Checker(new Resolver(view, configuredTypes(config)), config);
       this.checkers.set(key, checker);
     }
     return checker;

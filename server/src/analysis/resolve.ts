@@ -46,7 +46,14 @@ const BUILTINS = new Set(['open', 'input', 'print', 'super', 'len', 'iter', 'nex
 const MAX_HOPS = 12;
 
 export class Resolver {
-  constructor(private readonly workspace: WorkspaceView) {}
+  /**
+   * `configuredTypes`: the classes of configured blocking methods (`mylib.Client` for
+   * `mylib.Client.get`): calling one, or annotating with it, makes an object that has those methods.
+   */
+  constructor(
+    private readonly workspace: WorkspaceView,
+    private readonly configuredTypes: ReadonlySet<string> = new Set(),
+  ) {}
 
   coroutineNames(): ReadonlySet<string> {
     return this.workspace.coroutineNames();
@@ -182,6 +189,7 @@ export class Resolver {
     if (type.kind === 'external') {
       const normal = returnTypes.get(type.name);
       if (normal && knownTypes.has(normal)) return { kind: 'instance', type: normal };
+      if (this.configuredTypes.has(type.name)) return { kind: 'instance', type: type.name };
     }
     return undefined;
   }
@@ -246,7 +254,7 @@ export class Resolver {
       case 'class':
         return { kind: 'object', source: value.source, index: value.index };
       case 'external': {
-        const type = returnTypes.get(value.name);
+        const type = returnTypes.get(value.name) ?? (this.configuredTypes.has(value.name) ? value.name : undefined);
         return type ? { kind: 'instance', type } : undefined;
       }
       default:
