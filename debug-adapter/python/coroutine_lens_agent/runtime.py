@@ -144,7 +144,7 @@ class Agent:
         handler = getattr(self, '_on_' + message['command'], None)
         try:
             body = handler(message['arguments'])
-        except Exception as error:
+        except BaseException as error:  # evaluate runs the user's code: SystemExit, KeyboardInterrupt too
             conn.send(protocol.response(message['seq'], error='%s: %s' % (type(error).__name__, error)))
         else:
             conn.send(protocol.response(message['seq'], body))

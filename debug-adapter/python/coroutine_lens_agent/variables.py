@@ -20,7 +20,7 @@ def safe_repr(value):
     """repr bounded in size that never raises (a failing __repr__ is shown, not propagated)."""
     try:
         text = _repr.repr(value)
-    except Exception as error:
+    except BaseException as error:  # the program's __repr__ may raise anything, even SystemExit
         text = '<repr failed: %s: %s>' % (type(error).__name__, error)
     if len(text) > MAX_VALUE_CHARS:
         text = text[:MAX_VALUE_CHARS - 3] + '...'
@@ -95,12 +95,17 @@ class Variables:
 
     def describe(self, name, value):
         variable = {'name': name, 'value': safe_repr(value), 'type': type_name(value), 'variablesReference': 0}
-        if _has_children(value):
-            variable['variablesReference'] = self.containers.add(('value', value))
-            if isinstance(value, _INDEXED_TYPES):
-                variable['indexedVariables'] = len(value)
-            elif isinstance(value, dict):
-                variable['namedVariables'] = len(value)
+        try:
+            if _has_children(value):
+                counts = {}
+                if isinstance(value, _INDEXED_TYPES):
+                    counts['indexedVariables'] = len(value)
+                elif isinstance(value, dict):
+                    counts['namedVariables'] = len(value)
+                variable['variablesReference'] = self.containers.add(('value', value))
+                variable.update(counts)
+        except BaseException:  # a raising __class__ (isinstance reads it), __dict__ or __len__: shown without children
+            pass
         return variable
 
     def _children(self, item):

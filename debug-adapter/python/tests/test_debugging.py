@@ -94,6 +94,10 @@ class Variables(Session):
         self.assertEqual({v['name']: v['value'] for v in point}, {'x': '1', 'y': '2'})
         self.assertIn('Broken', local_vars['broken']['value'])  # a failing __repr__ is replaced, not raised
         self.assertLessEqual(len(local_vars['text']['value']), 1000)
+        # one value that raises from everything the debugger touches costs only its own display
+        self.assertEqual((local_vars['hostile']['value'], local_vars['hostile']['variablesReference']),
+                         ('<repr failed: KeyboardInterrupt: from __repr__>', 0))
+        self.assertEqual(client.request('evaluate', {'expression': 'hostile', 'frameId': frame_id})['type'], '__main__.Hostile')
         self.assertEqual(local_vars['point']['type'], '__main__.Point')
         evaluated = client.request('evaluate', {'expression': 'count * 2 + len(mapping)', 'frameId': frame_id, 'context': 'watch'})
         self.assertEqual((evaluated['result'], evaluated['type']), ('12', 'int'))

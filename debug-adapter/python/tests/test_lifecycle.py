@@ -34,8 +34,10 @@ class EndsWhilePaused(unittest.TestCase):
 
     def test_sys_exit_from_the_debug_console_is_an_error_not_an_exit(self):
         client, frame_id = self.paused()
-        answer = client.request('evaluate', {'expression': 'sys.exit(3)', 'frameId': frame_id, 'context': 'repl'}, check=False)
-        self.assertFalse(answer['success'])
+        for statement in ('import sys; sys.exit(3)', 'raise KeyboardInterrupt'):  # anything, not only an Exception
+            answer = client.request('evaluate', {'expression': statement, 'frameId': frame_id, 'context': 'repl'}, check=False)
+            self.assertFalse(answer['success'])
+            self.assertRegex(answer['message'], '^(SystemExit: 3|KeyboardInterrupt)')
         client.request('setBreakpoints', {'path': PAUSED, 'breakpoints': []})
         client.request('continue')
         self.assertEqual(client.finish()[0], 0)

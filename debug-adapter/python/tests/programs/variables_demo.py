@@ -3,6 +3,20 @@ class Broken:
         raise RuntimeError('no repr for you')
 
 
+class Hostile:
+    """What a value may do to the debugger that shows it: raise anything from __repr__, __class__."""
+    def __repr__(self):
+        raise KeyboardInterrupt('from __repr__')
+
+    @property
+    def __class__(self):
+        raise RuntimeError('from __class__')
+
+    @property
+    def __dict__(self):
+        raise RuntimeError('from __dict__')
+
+
 class Point:
     def __init__(self, x, y):
         self.x = x
@@ -16,8 +30,9 @@ def show():
     point = Point(1, 2)
     broken = Broken()
     text = 'x' * 5000
+    hostile = Hostile()
     print(count)  # STOP
-    return numbers, mapping, point, broken, text
+    return numbers, mapping, point, broken, text, hostile
 
 
 show()
