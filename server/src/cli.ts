@@ -122,7 +122,8 @@ function statIsDir(p: string): boolean {
 
 async function check(options: Options): Promise<number> {
   const cwd = process.cwd();
-  const targets = (options.paths.length ? options.paths : [options.stdinFilename ? path.dirname(options.stdinFilename) : '.']).map((p) => path.resolve(p));
+  // A --stdin-filename alone names the file, which (an unsaved buffer) need not exist, nor its folder.
+  const targets = (options.paths.length ? options.paths : options.stdinFilename ? [] : ['.']).map((p) => path.resolve(p));
   for (const target of targets) if (!existsSync(target) && target !== path.resolve(options.stdinFilename ?? '')) throw new UsageError(`no such file or folder: ${path.relative(cwd, target) || target}`);
   const root = projectRoot(options.stdinFilename ? path.resolve(options.stdinFilename) : targets[0]!);
 

@@ -80,6 +80,15 @@ describe('coroutine-lens check', () => {
     assert.match(stdout, /new_module\.py:4:5: CORO120 read_config\(\)/);
   });
 
+  test('--stdin-filename names a file in a folder that does not exist (an unsaved buffer): still analysed', () => {
+    const { code, stdout, stderr } = run(['check', '--no-cache', '--stdin-filename', path.join('not', 'yet', 'there.py')], {
+      input: 'import time\n\nasync def f():\n    time.sleep(1)\n',
+    });
+    assert.equal(code, 1, stderr);
+    assert.match(stdout, /^not\/yet\/there\.py:4:5: ASYNC251 /m);
+    assert.match(stdout, /^Found 1 finding in 1 file\.$/m);
+  });
+
   test('the cache gives the same findings on a warm run', () => {
     const cold = run(['check', 'chains']);
     const warm = run(['check', 'chains']);

@@ -62,7 +62,8 @@ function text(report: Report): { stdout: string; stderr: string } {
     }
   }
   const noun = report.findings.length === 1 ? 'finding' : 'findings';
-  out.push(report.findings.length ? `Found ${report.findings.length} ${noun} in ${report.files} files.` : `All checks passed (${report.files} files).`);
+  const files = `${report.files} ${report.files === 1 ? 'file' : 'files'}`;
+  out.push(report.findings.length ? `Found ${report.findings.length} ${noun} in ${files}.` : `All checks passed (${files}).`);
   const err = report.notes.map((n) => `${n.range ? where(report, n.path, n.range.start.line, n.range.start.column) : rel(report, n.path)}: note: ${n.message}`);
   return { stdout: `${out.join('\n')}\n`, stderr: err.length ? `${err.join('\n')}\n` : '' };
 }
