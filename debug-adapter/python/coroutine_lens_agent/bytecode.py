@@ -15,7 +15,7 @@ before. With `sys.pycache_prefix` set the cache would live outside the package: 
 import marshal
 import os
 import sys
-from importlib import machinery, util
+from importlib import machinery
 
 _CHECKED_HASH_PYC = 0b11  # PEP 552 flags: hash-based, check the source
 
@@ -45,6 +45,7 @@ class _CachingSourceLoader(machinery.SourceFileLoader):
 
 
 def _write_checked_pyc(source_path, source, code):
+    from importlib import util  # only when a module had to be compiled: ~1 M instructions a start else
     pyc = util.cache_from_source(source_path)
     folder = os.path.dirname(pyc)
     if os.path.dirname(folder) != os.path.dirname(source_path):  # a pycache_prefix set since

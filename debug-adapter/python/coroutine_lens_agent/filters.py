@@ -5,20 +5,18 @@ package. Agent frames are always hidden; library frames are skipped by just-my-c
 """
 import os
 import sys
-import sysconfig
 
 AGENT_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 def _library_roots():
-    roots = set()
-    for name in ('stdlib', 'platstdlib', 'purelib', 'platlib'):
-        try:
-            roots.add(sysconfig.get_paths()[name])
-        except (KeyError, OSError):
-            pass
+    # Not sysconfig.get_paths() (~7 M instructions to import at every start, programs seldom do):
+    # its stdlib, platstdlib, purelib and platlib all lie in a prefix's lib or platlibdir folder
+    # (Windows' 'Lib' too, once case-folded), or where `os` itself was loaded from.
+    roots = {os.path.dirname(os.__file__)}
     for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
-        roots.add(os.path.join(prefix, 'lib'))
+        for lib in {'lib', getattr(sys, 'platlibdir', 'lib')}:
+            roots.add(os.path.join(prefix, lib))
     for entry in sys.path:
         if entry and os.path.basename(entry.rstrip(os.sep)) in ('site-packages', 'dist-packages'):
             roots.add(entry)

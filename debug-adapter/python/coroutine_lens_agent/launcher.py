@@ -9,7 +9,6 @@ before the program runs) or from --token-file; never from the command line. The 
 with sys.argv, sys.path[0], __main__, the working directory and the exit code that plain `python`
 would give it.
 """
-import argparse
 import atexit
 import os
 import sys
@@ -21,30 +20,109 @@ from .runtime import Agent
 USAGE_ERROR = 2
 
 
+_USAGE = """usage: coroutine_lens_agent [-h]
+                            (--connect 127.0.0.1:PORT | --listen 127.0.0.1:PORT)
+                            [--token-file FILE] [--wait-for-client]
+                            [-m MODULE]
+                            ...
+"""
+_HELP = _USAGE + """
+Run a Python program under the Coroutine Lens agent.
+
+positional arguments:
+  rest                  program.py and its arguments
+
+options:
+  -h, --help            show this help message and exit
+  --connect 127.0.0.1:PORT
+                        dial a launching debug adapter
+  --listen 127.0.0.1:PORT
+                        wait for an attaching debug adapter
+  --token-file FILE     attach token: read from FILE, or created there (mode
+                        600) when FILE does not exist
+  --wait-for-client     with --listen: run the program only once an adapter is
+                        configured
+  -m MODULE             run a library module as a script
+"""
+# option -> its attribute, or None for the flag; long options may be shortened to a unique prefix
+_VALUED = {'--connect': 'connect', '--listen': 'listen', '--token-file': 'token_file', '-m': 'module'}
+_LONG = ('--connect', '--listen', '--token-file', '--wait-for-client', '--help')
+
+
+class _Options:
+    connect = listen = token_file = module = None
+    wait_for_client = False
+
+
+def _usage_error(message):
+    """What argparse's parser.error does: usage and the message on stderr, exit code 2."""
+    sys.stderr.write(_USAGE + 'coroutine_lens_agent: error: %s\n' % message)
+    raise SystemExit(USAGE_ERROR)
+
+
+def _option_name(word):
+    """The option `word` names (a unique prefix of a long one counts), or None."""
+    if word == '-h' or word == '-m':
+        return word
+    if not word.startswith('--'):
+        return None
+    matches = [name for name in _LONG if name.startswith(word)]
+    if len(matches) > 1 and word not in matches:
+        _usage_error('ambiguous option: %s could match %s' % (word, ', '.join(matches)))
+    return word if word in matches else (matches[0] if matches else None)
+
+
 def _parse(argv):
-    parser = argparse.ArgumentParser(
-        prog='coroutine_lens_agent', description='Run a Python program under the Coroutine Lens agent.')
-    where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument('--connect', metavar='127.0.0.1:PORT', help='dial a launching debug adapter')
-    where.add_argument('--listen', metavar='127.0.0.1:PORT', help='wait for an attaching debug adapter')
-    parser.add_argument('--token-file', metavar='FILE',
-                        help='attach token: read from FILE, or created there (mode 600) when FILE does not exist')
-    parser.add_argument('--wait-for-client', action='store_true', help='with --listen: run the program only once an adapter is configured')
-    parser.add_argument('-m', dest='module', metavar='MODULE', help='run a library module as a script')
-    parser.add_argument('rest', nargs=argparse.REMAINDER, help='program.py and its arguments')
-    options = parser.parse_args(argv)
-    rest = options.rest
+    """The command line, with argparse's grammar and messages (argparse itself, with the shutil and
+    locale its help formatter imports, cost ~18 M instructions at every start)."""
+    options, unknown, index = _Options(), [], 0
+    while index < len(argv):
+        word = argv[index]
+        if word == '--' or not word.startswith('-') or word == '-':
+            break  # the program and its arguments, '--' included (stripped below, as before)
+        name, value = word, None
+        if word.startswith('--') and '=' in word:
+            name, value = word.split('=', 1)
+        elif word.startswith('-m') and word != '-m' and not word.startswith('--'):
+            name, value = '-m', word[2:]
+        option = _option_name(name)
+        index += 1
+        if option is None:
+            unknown.append(word)
+            continue
+        if option in ('-h', '--help'):
+            sys.stdout.write(_HELP)
+            raise SystemExit(0)
+        if option == '--wait-for-client':
+            if value is not None:
+                _usage_error("argument --wait-for-client: ignored explicit argument %r" % value)
+            options.wait_for_client = True
+            continue
+        if value is None:
+            if index == len(argv) or argv[index].startswith('-'):
+                _usage_error('argument %s: expected one argument' % option)
+            value, index = argv[index], index + 1
+        if option in ('--connect', '--listen'):
+            other = '--listen' if option == '--connect' else '--connect'
+            if getattr(options, other[2:]) is not None:
+                _usage_error('argument %s: not allowed with argument %s' % (option, other))
+        setattr(options, _VALUED[option], value)
+    rest = argv[index:]
+    if options.connect is None and options.listen is None:
+        _usage_error('one of the arguments --connect --listen is required')
+    if unknown:
+        _usage_error('unrecognized arguments: %s' % ' '.join(unknown))
     if rest and rest[0] == '--':
         rest = rest[1:]
     if options.module is None and len(rest) >= 2 and rest[0] == '-m':  # `-- -m module args`
         options.module, rest = rest[1], rest[2:]
     if options.module is None and not rest:
-        parser.error('a program path or -m MODULE is required')
+        _usage_error('a program path or -m MODULE is required')
     options.rest = rest
     try:
         options.address = parse_address(options.connect or options.listen)
     except ValueError as error:
-        parser.error(str(error))
+        _usage_error(str(error))
     return options
 
 
