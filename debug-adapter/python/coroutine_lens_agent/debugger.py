@@ -151,14 +151,14 @@ class Debugger:
     def on_exception(self, frame, exc):
         if 'raised' not in self.exception_filters or is_machinery_exception(exc):
             return
-        if exc is self._last_raised:  # settrace reports it again in every frame it unwinds through
+        if exc is self._last_raised:  # both tracers report it again in every frame it unwinds through
             return
-        self._last_raised = exc
         ident = _thread.get_ident()
         if ident in self.threads.agent_idents or ident in self._inside or not self.enabled:
             return
         if self.just_my_code and filters.is_library(frame.f_code.co_filename):
-            return
+            return  # not remembered: one raised in library code stops where it reaches user code
+        self._last_raised = exc
         self._stop(ident, frame, 'exception', exception=exc, text=_describe(exc))
 
     def on_uncaught(self, exc):

@@ -135,9 +135,13 @@ class Exceptions(Session):
         info = client.request('exceptionInfo', {'threadId': stop['threadId']})
         self.assertEqual((info['exceptionId'], info['breakMode']), ('ValueError', 'always'))
         client.request('continue')
+        # raised inside json (library code, skipped with justMyCode): stops where it enters user code
+        stop, frames = client.stopped()
+        self.assertEqual((stop['text'][:15], frames[0]), ('JSONDecodeError', ('parse_or_default', marker_line(path, 'LIBRARY_RAISED'))))
+        client.request('continue')
         code, out, _ = client.finish()
-        self.assertEqual((code, out), (0, "[1, 2] handled cancelled\n"))
-        self.assertEqual(len([e for e in client.events if e['event'] == 'stopped']), 1,
+        self.assertEqual((code, out), (0, "[1, 2] handled default cancelled\n"))
+        self.assertEqual(len([e for e in client.events if e['event'] == 'stopped']), 2,
                          'StopIteration, CancelledError, StopAsyncIteration, GeneratorExit never stop')
 
     def test_uncaught_stops_where_raised_then_the_program_dies_as_usual(self):

@@ -1,5 +1,7 @@
-"""Raises and catches: a ValueError in user code, and the machinery exceptions that must never stop."""
+"""Raises and catches: a ValueError in user code, one raised in the standard library and caught in
+user code, and the machinery exceptions that must never stop."""
 import asyncio
+import json
 
 
 def numbers():
@@ -12,6 +14,13 @@ def catch_value_error():
         raise ValueError('caught here')  # RAISED
     except ValueError:
         return 'handled'
+
+
+def parse_or_default(text):
+    try:
+        return json.loads(text)  # LIBRARY_RAISED
+    except ValueError:
+        return 'default'
 
 
 async def cancelled():
@@ -36,7 +45,7 @@ async def run_async():
 
 
 def main():
-    print(list(numbers()), catch_value_error(), asyncio.run(run_async()))
+    print(list(numbers()), catch_value_error(), parse_or_default('{'), asyncio.run(run_async()))
 
 
 main()
