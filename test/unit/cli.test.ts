@@ -89,6 +89,14 @@ describe('coroutine-lens check', () => {
     assert.match(stdout, /^Found 1 finding in 1 file\.$/m);
   });
 
+  test('a named pipe given as a path is skipped with a note saying what it is (never read: that would wait forever)', { skip: process.platform === 'win32' }, () => {
+    const folder = mkdtempSync(path.join(scratch, 'fifo-'));
+    spawnSync('mkfifo', [path.join(folder, 'pipe.py')]);
+    const { code, stderr } = run(['check', '--no-cache', 'pipe.py'], { cwd: folder });
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /^pipe\.py: note: skipped: not a regular file or folder$/m);
+  });
+
   test('the cache gives the same findings on a warm run', () => {
     const cold = run(['check', 'chains']);
     const warm = run(['check', 'chains']);

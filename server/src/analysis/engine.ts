@@ -188,6 +188,11 @@ export class AnalysisEngine {
       await this.loadFiles(root, [{ path: root, size: stat.size, mtimeMs: stat.mtimeMs }], config, options);
       return;
     }
+    if (stat && !stat.isDirectory()) {
+      // A named pipe, socket or device: reading one could wait forever.
+      this.walkNotes.set(root, [{ path: root, message: 'skipped: not a regular file or folder' }]);
+      return;
+    }
     const walked = await walkPython(root, config.exclude, options.signal);
     for (const dir of walked.packages) this.packageDirs.add(dir);
     this.walkNotes.set(root, walked.problems.map((p) => ({ path: p.path, message: p.message })));
