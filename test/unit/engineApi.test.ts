@@ -267,6 +267,21 @@ describe('bad input is a note, never a crash', () => {
   });
 });
 
+describe('a file tree-sitter cannot structure at all', () => {
+  test('600 levels of indentation (the whole file one ERROR node): one syntax-error note, placed', async () => {
+    // Past ~500 levels tree-sitter-python's scanner gives up; CPython itself stops at 100.
+    const blocks = Array.from({ length: 600 }, (_, i) => `${'    '.repeat(i + 1)}if x:\n`).join('');
+    const root = workspace({ 'deep_blocks.py': `import time\nasync def f():\n${blocks}${'    '.repeat(601)}pass\n` });
+    const engine = await analyse(root, {});
+    const { notes } = engine.analyzeFile(path.join(root, 'deep_blocks.py'));
+    assert.deepEqual(
+      notes.map((n) => [n.range?.start.line, n.message.slice(0, 12)]),
+      [[1, 'syntax error']],
+      'at `async def f():`, the statement the parse could not place',
+    );
+  });
+});
+
 describe('files changing on disk under a cached engine', () => {
   test('closeFile after a change on disk re-reads the file instead of trusting cached results', async () => {
     const root = workspace({

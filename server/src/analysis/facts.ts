@@ -559,9 +559,19 @@ function firstError(root: Node): Node | undefined {
         break;
       }
     }
-    if (!next) return node === root ? undefined : node;
+    if (!next) return node === root ? unplaced(root) : node;
     node = next;
   }
+}
+
+/**
+ * When tree-sitter could not structure the file at all (the root itself is the ERROR, e.g. past
+ * ~500 levels of indentation), the first token it left loose — where the statement it could not
+ * place begins. Undefined for a root that is not an error.
+ */
+function unplaced(root: Node): Node | undefined {
+  if (!root.isError) return undefined;
+  return root.children.find((child) => child && !child.isNamed) ?? root;
 }
 
 /** noqa comments, found lexically (a `#` outside a string on the line is close enough for suppression). */
