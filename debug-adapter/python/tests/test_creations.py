@@ -161,6 +161,17 @@ async def spawn_and_suspend(tasks, freed):
     await asyncio.sleep(0)
 
 
+def create_directly(tasks):
+    tasks.append(asyncio.get_running_loop().create_task(sleeper()))
+
+
+def spawn_both_ways(tasks):
+    for _ in range(10):  # this frame is held from the second creation on (3.12+)
+        tasks.append(asyncio.ensure_future(sleeper()))  # create_task <- ensure_future <- here
+    for _ in range(10):  # still held
+        create_directly(tasks)  # create_task <- create_directly <- here: the same depth
+
+
 class HeldFrames(Recording):
     """3.12+: the creating frame is held while it runs (one identity check per creation instead of
     a walk) and let go when it returns, raises or suspends: its locals die when they would anyway."""
@@ -207,6 +218,25 @@ class HeldFrames(Recording):
         line = spawn_and_suspend.__code__.co_firstlineno + 4
         self.assertEqual({self.stack(t)[0] for t in tasks}, {('spawn_and_suspend', line)})
         self.assertEqual(alive_after, [False])
+        self.assertEqual(self.errors, [])
+
+    def test_a_held_frame_s_creation_through_a_user_frame_names_it(self):
+        """While spawn_both_ways is held, a creation at the held frame's depth through a user frame
+        is that frame's: a shortcut that checked only the frame at that depth would give it to
+        spawn_both_ways."""
+        tasks = []
+
+        async def main():
+            spawn_both_ways(tasks)
+            await asyncio.gather(*tasks)
+
+        asyncio.run(main())
+        body = spawn_both_ways.__code__.co_firstlineno
+        direct = (('create_directly', create_directly.__code__.co_firstlineno + 1), ('spawn_both_ways', body + 4),
+                  ('main', main.__code__.co_firstlineno + 1))
+        self.assertEqual([tuple(self.stack(t)[:3]) for t in tasks],
+                         [(('spawn_both_ways', body + 2), ('main', main.__code__.co_firstlineno + 1),
+                           (self._testMethodName, main.__code__.co_firstlineno + 4))] * 10 + [direct] * 10)
         self.assertEqual(self.errors, [])
 
     @unittest.skipIf(sys.version_info < (3, 12), 'frames are held on 3.12+ only')
