@@ -187,7 +187,7 @@ export class Resolver {
     if (!type) return undefined;
     if (type.kind === 'class') return { kind: 'object', source: type.source, index: type.index };
     if (type.kind === 'external') {
-      const normal = returnTypes.get(type.name);
+      const normal = knownTypes.has(type.name) ? type.name : returnTypes.get(type.name);
       if (normal && knownTypes.has(normal)) return { kind: 'instance', type: normal };
       if (this.configuredTypes.has(type.name)) return { kind: 'instance', type: type.name };
     }

@@ -255,10 +255,11 @@ export const returnTypes: ReadonlyMap<string, string> = new Map(
   ).map(([from, to]) => [from, to]),
 );
 
-/** Names of qualified types the engine models, so annotations such as `s: httpx.Client` type a variable. */
-export const knownTypes: ReadonlySet<string> = new Set(
-  [...returnTypes.entries()].filter(([from, to]) => from === to).map(([from]) => from),
-);
+/**
+ * Names of qualified types the engine models, so annotations such as `s: httpx.Client` type a
+ * variable — also those only a factory makes (`loop: asyncio.AbstractEventLoop`, `conn: sqlite3.Connection`).
+ */
+export const knownTypes: ReadonlySet<string> = new Set(returnTypes.values());
 
 /** Decorators that make a generator function a coroutine (plus the configured ones). */
 export const coroutineDecorators: ReadonlySet<string> = new Set([
