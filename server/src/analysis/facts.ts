@@ -190,6 +190,24 @@ interface Scope {
   prefix: string;
   /** Where this scope's node ends (UTF-16 index). */
   end: number;
+  /**
+   * Where the body of this scope's def, lambda or class starts: what comes before it (parameter
+   * defaults, base classes) runs in `outer`, when the definition is executed. -1 when not such a scope.
+   */
+  bodyStart: number;
+  outer: Scope | undefined;
+}
+
+/** The header part of a def, lambda or class `node` defined in `outer`: where its body starts. */
+function header(node: Node, outer: Scope): Pick<Scope, 'bodyStart' | 'outer'> {
+  return { bodyStart: node.childForFieldName('body')?.startIndex ?? -1, outer };
+}
+
+/** The scope a call at `start` runs in: a default value or base class runs where its definition does. */
+function headerScope(scope: Scope, start: number): Scope {
+  let current = scope;
+  while (current.outer && start < current.bodyStart) current = current.outer;
+  return current;
 }
 
 /** `base` (or the module scope) with `changes`: the one way a Scope is made, so all share a shape. */
@@ -202,6 +220,8 @@ function scopeOf(base: Scope | undefined, changes: Partial<Scope>): Scope {
     comprehension: base?.comprehension,
     prefix: base?.prefix ?? '',
     end: base?.end ?? Infinity,
+    bodyStart: base?.bodyStart ?? -1,
+    outer: base?.outer,
   };
   if ('fn' in changes) scope.fn = changes.fn;
   if ('cls' in changes) scope.cls = changes.cls;
@@ -210,6 +230,8 @@ function scopeOf(base: Scope | undefined, changes: Partial<Scope>): Scope {
   if (changes.comprehension !== undefined) scope.comprehension = changes.comprehension;
   if (changes.prefix !== undefined) scope.prefix = changes.prefix;
   if (changes.end !== undefined) scope.end = changes.end;
+  if (changes.bodyStart !== undefined) scope.bodyStart = changes.bodyStart;
+  if ('outer' in changes) scope.outer = changes.outer;
   return scope;
 }
 
@@ -384,7 +406,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
     }
     facts.functions.push(fact);
     bind(scope, name, `#f${index}`);
-    return scopeOf(undefined, { fn: index, prefix: `${fact.qualname}.`, end: node.endIndex });
+    return scopeOf(undefined, { fn: index, prefix: `${fact.qualname}.`, end: node.endIndex, ...header(node, scope) });
   };
 
   const defineClass = (node: Node, nameNode: Node, scope: Scope): Scope => {
@@ -395,7 +417,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
       .filter((b): b is string => b !== undefined);
     facts.classes.push({ name: nameNode.text, qualname, bases, span: spanFromText(nameNode, nameNode.text), members: nameRecord() });
     bind(scope, nameNode.text, `#c${index}`);
-    return scopeOf(undefined, { fn: scope.fn, cls: index, classBody: true, prefix: `${qualname}.`, end: node.endIndex });
+    return scopeOf(undefined, { fn: scope.fn, cls: index, classBody: true, prefix: `${qualname}.`, end: node.endIndex, ...header(node, scope) });
   };
 
   const recordCall = (node: Node, scope: Scope): void => {
@@ -466,7 +488,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         break;
       }
       case 'lambda':
-        stack.push(scopeOf(scope, { lambda: true, end: node.endIndex }));
+        stack.push(scopeOf(scope, { lambda: true, end: node.endIndex, ...header(node, scope) }));
         break;
       case 'comprehension.generator':
       case 'comprehension.other':
@@ -474,7 +496,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         stack.push(scopeOf(scope, { comprehension: name === 'comprehension.generator' || scope.comprehension === 'generator' ? 'generator' : 'other', end: node.endIndex }));
         break;
       case 'call':
-        recordCall(node, scope);
+        recordCall(node, headerScope(scope, start));
         break;
       case 'call.awaited':
         flag(node, 'awaited');
