@@ -442,6 +442,10 @@ class _Capture:
         result_future = getattr(runner, 'result_future', None)
         if result_future is not None:
             self.result_futures[id(result_future)] = key
+            # what the runner's end completes: gen.multi's future, with_timeout's, a chained one
+            callbacks = getattr(result_future, '_callbacks', None)
+            if callbacks:
+                self._read_callbacks(result_future, callbacks)
         return node
 
     # -- pass 2: what each node waits on, edges, cycles ---------------------------------------------

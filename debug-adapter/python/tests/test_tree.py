@@ -204,9 +204,15 @@ class TornadoTree(unittest.TestCase):
         (native,) = by_name['native-awaits-gen']
         self.assertEqual(native['awaiting']['kind'], 'gen-runner')
         (gen_awaits_gen,) = by_name['gen_awaits_gen']
+        (multi,) = by_name['gen_multi']
+        (with_timeout,) = by_name['gen_with_timeout']
+        self.assertEqual(multi['awaiting']['kind'], 'gather')  # gen.multi: completed by its children's futures
+        self.assertEqual(len(multi['awaiting']['taskIds']), 2)
+        self.assertEqual(len(with_timeout['awaiting']['taskIds']), 1)
         leaves = by_name['gen_leaf']
-        self.assertEqual(len(leaves), 2)
-        self.assertEqual(sorted(sum((leaf['awaitedBy'] for leaf in leaves), [])), sorted([native['id'], gen_awaits_gen['id']]))
+        self.assertEqual(len(leaves), 5)
+        self.assertEqual(sorted(sum((leaf['awaitedBy'] for leaf in leaves), [])),
+                         sorted([native['id'], gen_awaits_gen['id'], multi['id'], multi['id'], with_timeout['id']]))
         for leaf in leaves:
             self.assertEqual((frame_names(leaf), leaf['awaiting']['kind']), (['gen_leaf'], 'sleep'))
             self.assertEqual(leaf['awaiting']['description'], 'tornado.gen.sleep')

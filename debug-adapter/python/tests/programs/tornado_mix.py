@@ -1,6 +1,7 @@
 """Tornado: @gen.coroutine and native coroutines awaiting each other, tornado.locks and queues,
 and an AsyncHTTPClient request to a local HTTPServer whose handler waits. Stops at checkpoint()."""
 import asyncio
+import datetime
 import os
 import sys
 
@@ -41,6 +42,16 @@ def gen_awaits_gen():
     yield gen_leaf()
 
 
+@gen.coroutine
+def gen_multi():
+    yield [gen_leaf(), gen_leaf()]  # gen.multi of two runners' futures
+
+
+@gen.coroutine
+def gen_with_timeout():
+    yield gen.with_timeout(datetime.timedelta(seconds=20), gen_leaf())
+
+
 async def lock_waiter():
     async with LOCK:
         pass
@@ -77,6 +88,8 @@ async def main():
     KEEP.append(asyncio.ensure_future(gen_calls_native()))
     KEEP.append(asyncio.create_task(native_awaits_gen(), name='native-awaits-gen'))
     KEEP.append(asyncio.ensure_future(gen_awaits_gen()))
+    KEEP.append(asyncio.ensure_future(gen_multi()))
+    KEEP.append(asyncio.ensure_future(gen_with_timeout()))
     KEEP.append(asyncio.create_task(lock_waiter(), name='tornado-lock-waiter'))
     KEEP.append(asyncio.create_task(event_waiter(), name='tornado-event-waiter'))
     KEEP.append(asyncio.create_task(condition_waiter(), name='tornado-condition-waiter'))
