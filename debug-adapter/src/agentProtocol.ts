@@ -124,6 +124,8 @@ export interface CoroutineTree {
   loops: EventLoopInfo[];
   /** Set when `maxTasks` left tasks out: the first `shown` tasks, loop by loop, of `total`. */
   truncated?: { shown: number; total: number };
+  /** Set when the agent records no task's creation (`taskCreationStacks: false`): why. */
+  creationNotRecorded?: string;
 }
 
 /**
@@ -142,6 +144,7 @@ export interface CompactCoroutineTree {
   frames: Array<[name: number, path: number, line: number]>;
   shapes: CompactShape[];
   truncated?: { shown: number; total: number };
+  creationNotRecorded?: string;
 }
 
 /**
@@ -294,7 +297,12 @@ export function expandCoroutineTree(wire: CompactCoroutineTree): CoroutineTree {
     }
     return { ...loop, tasks: expanded };
   });
-  return { capturedAt: wire.capturedAt, loops, ...(wire.truncated ? { truncated: wire.truncated } : {}) };
+  return {
+    capturedAt: wire.capturedAt,
+    loops,
+    ...(wire.truncated ? { truncated: wire.truncated } : {}),
+    ...(typeof wire.creationNotRecorded === 'string' ? { creationNotRecorded: wire.creationNotRecorded } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

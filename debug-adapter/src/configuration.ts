@@ -27,6 +27,8 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments, C
   stopOnEntry?: boolean;
   /** How long the agent may take to connect back after the start (default 20 s). */
   agentConnectTimeoutMs?: number;
+  /** false: the agent records no task's creation stack (create_task is left alone; default true). */
+  taskCreationStacks?: boolean;
 }
 
 export interface AttachArguments extends DebugProtocol.AttachRequestArguments, CommonArguments {
@@ -52,6 +54,7 @@ export interface LaunchPlan extends DebugOptions {
   console: 'internalConsole' | 'integratedTerminal' | 'externalTerminal';
   stopOnEntry: boolean;
   agentConnectTimeoutMs: number;
+  taskCreationStacks: boolean;
 }
 
 export interface AttachPlan extends DebugOptions {
@@ -141,6 +144,8 @@ export function planLaunch(args: LaunchArguments): LaunchPlan {
   if (!['internalConsole', 'integratedTerminal', 'externalTerminal'].includes(consoleKind)) {
     throw bad(`"console" must be internalConsole, integratedTerminal or externalTerminal, not '${consoleKind}'`);
   }
+  const taskCreationStacks = args.taskCreationStacks ?? true;
+  if (typeof taskCreationStacks !== 'boolean') throw bad('"taskCreationStacks" must be true or false');
   return {
     ...debugOptions(args),
     target,
@@ -151,6 +156,7 @@ export function planLaunch(args: LaunchArguments): LaunchPlan {
     console: consoleKind,
     stopOnEntry: args.stopOnEntry ?? false,
     agentConnectTimeoutMs: args.agentConnectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    taskCreationStacks,
   };
 }
 

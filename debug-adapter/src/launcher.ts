@@ -64,7 +64,9 @@ function killQuietly(pid: number): void {
 export function agentCommandLine(interpreter: Interpreter, plan: LaunchPlan, port: number): string[] {
   // The `--` keeps program arguments that look like options away from the agent's own parser.
   const target = 'program' in plan.target ? ['--', plan.target.program] : ['-m', plan.target.module, '--'];
-  return [...interpreter.args, AGENT_DIR, '--connect', `127.0.0.1:${port}`, ...target, ...plan.args];
+  // A flag, not an initialize option: it must hold before the program can import asyncio.
+  const options = plan.taskCreationStacks ? [] : ['--no-task-creation-stacks'];
+  return [...interpreter.args, AGENT_DIR, '--connect', `127.0.0.1:${port}`, ...options, ...target, ...plan.args];
 }
 
 export async function launchDebuggee(plan: LaunchPlan, hooks: LaunchHooks): Promise<LaunchedDebuggee> {

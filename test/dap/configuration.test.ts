@@ -34,6 +34,7 @@ test('configuration mistakes name the attribute to fix', () => {
   assert.throws(() => planLaunch({ program, cwd: '/no/such/folder' }), /"cwd" is not a folder: \/no\/such\/folder/);
   assert.throws(() => planLaunch({ program, console: 'somewhere' as never }), /"console" must be internalConsole, integratedTerminal or externalTerminal/);
   assert.throws(() => planLaunch({ program, blockedLoopThresholdMs: -5 }), /"blockedLoopThresholdMs" must be a number ≥ 0/);
+  assert.throws(() => planLaunch({ program, taskCreationStacks: 'no' as never }), /"taskCreationStacks" must be true or false/);
   assert.throws(() => planAttach({}), /"port" must be the port the agent listens on/);
   assert.throws(() => planAttach({ port: 5678 }), /set "token" or "tokenFile"/);
   assert.throws(() => planAttach({ port: 5678, tokenFile: '/no/such/token' }), /"tokenFile" cannot be read: \/no\/such\/token \(ENOENT\)/);

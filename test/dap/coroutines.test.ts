@@ -184,6 +184,18 @@ test('cancelTask cancels a task; taskCreationStack names the line that created i
     await assert.rejects(session.client.customRequest('cancelTask', {}), /needs a taskId/);
   }));
 
+test('"taskCreationStacks": false reaches the agent: the tree and taskCreationStack say creation is not recorded', () =>
+  withSession(async (session) => {
+    await session.run({ program: tasksProgram, taskCreationStacks: false });
+    await session.waitForStdout('ready');
+    const snapshot = await tree(session);
+    assert.match(snapshot.creationNotRecorded ?? '', /task creation stacks are off .*"taskCreationStacks": false/);
+    const fetcher = allTasks(snapshot).find((t) => t.name === 'fetch_user');
+    assert.ok(fetcher, 'the tree is there as ever');
+    await assert.rejects(session.client.customRequest('taskCreationStack', { taskId: fetcher.id }), /was not recorded: task creation stacks are off/);
+    await session.client.terminateRequest();
+  }));
+
 test('coroutineTree shows a Tornado @gen.coroutine chain linked to the coroutine awaiting it', () =>
   withSession(async (session) => {
     const program = fixture('gen_chain.py');

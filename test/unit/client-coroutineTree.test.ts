@@ -105,6 +105,16 @@ describe('the compact wire tree', () => {
     assert.equal(taskDescription(decoded.loops[0]!.tasks[0]!), 'awaiting asyncio.sleep · 421 ms left · suspended 580 ms');
   });
 
+  it('passes on why task creation is not recorded, and the view and its text show it', async () => {
+    const why = 'task creation stacks are off in this session';
+    const decoded = await requestCoroutineTree({ customRequest: async () => ({ ...wire, creationNotRecorded: why }) });
+    assert.equal(decoded.creationNotRecorded, why);
+    const notes = loopNodes(decoded, { hideDone: false, hideLibraryOnly: false }).filter((node) => node.kind === 'note');
+    assert.deepEqual(notes.map(nodeLabel), ['3 of 5 tasks shown', `Task creation not recorded: ${why}`]);
+    assert.match(treeToText(decoded), new RegExp(`# Task creation not recorded: ${why}`));
+    assert.equal((await requestCoroutineTree({ customRequest: async () => wire })).creationNotRecorded, undefined);
+  });
+
   it('refuses a tree that does not hold together, naming what is wrong', async () => {
     const broken = (change: (copy: CompactCoroutineTree) => void): CompactCoroutineTree => {
       const copy = structuredClone(wire);

@@ -41,6 +41,7 @@ function visible(task: CoroutineTask, filter: TreeFilter): boolean {
 export function loopNodes(tree: CoroutineTree, filter: TreeFilter): TreeNode[] {
   const nodes: TreeNode[] = tree.loops.map((loop) => ({ kind: 'loop', loop, tasks: loop.tasks.filter((t) => visible(t, filter)) }));
   if (tree.truncated) nodes.push({ kind: 'note', text: `${tree.truncated.shown} of ${tree.truncated.total} tasks shown` });
+  if (tree.creationNotRecorded) nodes.push({ kind: 'note', text: `Task creation not recorded: ${tree.creationNotRecorded}` });
   if (tree.loops.length === 0) nodes.push({ kind: 'note', text: 'No running event loop' });
   return nodes;
 }

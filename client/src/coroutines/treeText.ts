@@ -54,5 +54,6 @@ export function treeToText(tree: CoroutineTree): string {
   const header = `# Coroutine Lens suspension tree, captured ${new Date(tree.capturedAt).toISOString()}`;
   const body = tree.loops.flatMap((loop) => ['', ...loopLines(loop)]);
   const note = tree.truncated ? ['', `# ${tree.truncated.shown} of ${tree.truncated.total} tasks shown`] : [];
-  return [header, ...body, ...note, ''].join('\n');
+  const creation = tree.creationNotRecorded ? ['', `# Task creation not recorded: ${tree.creationNotRecorded}`] : [];
+  return [header, ...body, ...note, ...creation, ''].join('\n');
 }

@@ -76,6 +76,8 @@ class TaskCreations:
         self._hold_lock = _thread.allocate_lock()
         self._last_walked = None  # id of the first frame of the last record that was walked
         self._fruitless = {}  # id(code) -> how many times holding one of its frames did not pay
+        # Why no creation is recorded in this session (create_task left unpatched), or None.
+        self.off_reason = None
 
     def loop_stopped(self):
         """A run_forever frame is about to end: its id may be reused by the next one."""

@@ -4,6 +4,9 @@
     python <dir>/coroutine_lens_agent --connect 127.0.0.1:PORT -m module [args...]
     python -m coroutine_lens_agent --listen 127.0.0.1:PORT [--token-file F] [--wait-for-client] program.py ...
 
+--no-task-creation-stacks (either mode): asyncio's create_task is left alone, so no task's creation
+stack is recorded and creating a task costs what it costs without the agent.
+
 The token comes from the environment variable COROUTINE_LENS_TOKEN (removed from the environment
 before the program runs) or from --token-file; never from the command line. The program then runs
 with sys.argv, sys.path[0], __main__, the working directory and the exit code that plain `python`
@@ -23,7 +26,7 @@ USAGE_ERROR = 2
 _USAGE = """usage: coroutine_lens_agent [-h]
                             (--connect 127.0.0.1:PORT | --listen 127.0.0.1:PORT)
                             [--token-file FILE] [--wait-for-client]
-                            [-m MODULE]
+                            [--no-task-creation-stacks] [-m MODULE]
                             ...
 """
 _HELP = _USAGE + """
@@ -42,16 +45,21 @@ options:
                         600) when FILE does not exist
   --wait-for-client     with --listen: run the program only once an adapter is
                         configured
+  --no-task-creation-stacks
+                        record no task's creation stack (create_task is left
+                        as it is: no cost per task)
   -m MODULE             run a library module as a script
 """
-# option -> its attribute, or None for the flag; long options may be shortened to a unique prefix
+# options that take a value -> their attribute, flags -> theirs; long options may be shortened
+# to a unique prefix
 _VALUED = {'--connect': 'connect', '--listen': 'listen', '--token-file': 'token_file', '-m': 'module'}
-_LONG = ('--connect', '--listen', '--token-file', '--wait-for-client', '--help')
+_FLAGS = {'--wait-for-client': 'wait_for_client', '--no-task-creation-stacks': 'no_task_creation_stacks'}
+_LONG = ('--connect', '--listen', '--token-file', '--wait-for-client', '--no-task-creation-stacks', '--help')
 
 
 class _Options:
     connect = listen = token_file = module = None
-    wait_for_client = False
+    wait_for_client = no_task_creation_stacks = False
 
 
 def _usage_error(message):
@@ -93,10 +101,10 @@ def _parse(argv):
         if option in ('-h', '--help'):
             sys.stdout.write(_HELP)
             raise SystemExit(0)
-        if option == '--wait-for-client':
+        if option in _FLAGS:
             if value is not None:
-                _usage_error("argument --wait-for-client: ignored explicit argument %r" % value)
-            options.wait_for_client = True
+                _usage_error('argument %s: ignored explicit argument %r' % (option, value))
+            setattr(options, _FLAGS[option], True)
             continue
         if value is None:
             if index == len(argv) or argv[index].startswith('-'):
@@ -268,7 +276,8 @@ def _is_agent_frame(frame):
 def main(argv=None):
     options = _parse(sys.argv[1:] if argv is None else argv)
     token = _token(options)
-    agent = Agent(mode='listen' if options.listen else 'launch')
+    agent = Agent(mode='listen' if options.listen else 'launch',
+                  task_creation_stacks=not options.no_task_creation_stacks)
     atexit.register(_end_by_sigint_if_interrupted)
     atexit.register(lambda: agent.on_exit(ProgramExit.code))
     if options.connect:

@@ -7,6 +7,7 @@ import threading
 import traceback
 
 from . import filters, fork_support, protocol, tasks, tree
+from .chains import is_runner
 from .debugger import Debugger, Step
 from .hooks import PostImportHooks
 from .loops import LoopRegistry
@@ -21,6 +22,8 @@ CAPABILITIES = ['breakpoints', 'conditionalBreakpoints', 'hitConditionalBreakpoi
                 'exceptionBreakpoints', 'pause', 'stepping', 'asyncStepping', 'evaluate', 'setVariable',
                 'exceptionInfo', 'coroutineTree', 'cancelTask', 'taskCreationStack', 'tasksAsThreads',
                 'blockedLoop']
+CREATION_STACKS_OFF = ('task creation stacks are off in this session ("taskCreationStacks": false in the launch '
+                       'configuration, or the agent\'s --no-task-creation-stacks)')
 MAX_ERROR_REPORTS = 50
 EXIT_THREAD_WAIT_S = 1.0  # each stopped agent thread normally ends within milliseconds
 
@@ -34,7 +37,7 @@ def _new_tracer(debugger, report_error, loops):
 
 
 class Agent:
-    def __init__(self, mode):
+    def __init__(self, mode, task_creation_stacks=True):
         self.mode = mode  # 'launch': the adapter started us; 'listen': an adapter attaches
         self.conn = None
         self.listener = None
@@ -64,7 +67,10 @@ class Agent:
         asyncio_was_imported = 'asyncio.events' in sys.modules
         self.hooks = PostImportHooks(self.report_error)
         self.hooks.add('asyncio.events', self.loops.patch_asyncio)
-        self.hooks.add('asyncio.base_events', self.loops.patch_base_events)
+        if task_creation_stacks:
+            self.hooks.add('asyncio.base_events', self.loops.patch_base_events)
+        else:  # create_task stays asyncio's own: the tree and taskCreationStack say why nothing is known
+            self.loops.creation_stacks.off_reason = CREATION_STACKS_OFF
         self.hooks.add('tornado.gen', self.runners.patch_tornado)
         self.hooks.add('tornado.locks', self.runners.patch_primitives)
         self.hooks.add('tornado.queues', self.runners.patch_primitives)
@@ -393,5 +399,10 @@ class Agent:
         return {'cancelled': tasks.cancel(self.loops, self.runners, args['taskId'])}
 
     def _on_taskCreationStack(self, args):
+        off_reason = self.loops.creation_stacks.off_reason
+        if off_reason is not None:  # a @gen.coroutine's creation is still recorded (tornado_support)
+            _, obj = tasks.find(self.loops, self.runners, args['taskId'])
+            if not is_runner(obj):
+                raise LookupError('the creation of %s was not recorded: %s' % (args['taskId'], off_reason))
         return {'frames': tasks.creation_stack(self.loops, self.runners, args['taskId'])}
 

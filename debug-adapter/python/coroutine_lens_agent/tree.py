@@ -833,11 +833,13 @@ class _Capture:
             out.append('{"id":"%s","threadId":%d,"threadName":%s,"running":%s,"tasks":[%s]}' % (
                 loop_id, thread_id, _quote(thread_name), 'true' if running else 'false', ','.join(tasks)))
         truncated = ',"truncated":{"shown":%d,"total":%d}' % (shown, total) if shown < total else ''
+        off_reason = self.loops.creation_stacks.off_reason
+        not_recorded = ',"creationNotRecorded":%s' % _quote(off_reason) if off_reason is not None else ''
         # The tables last: writing the tasks adds the descriptions to them.
         loops_json = ','.join(out)
-        return '{"capturedAt":%d,"loops":[%s],"strings":%s,"frames":%s,"shapes":[%s]%s}' % (
+        return '{"capturedAt":%d,"loops":[%s],"strings":%s,"frames":%s,"shapes":[%s]%s%s}' % (
             int(self.now * 1000), loops_json, self.tables.strings_json(), self.tables.frames_json(),
-            ','.join(shape_texts), truncated)
+            ','.join(shape_texts), truncated, not_recorded)
 
 
 class Snapshot:

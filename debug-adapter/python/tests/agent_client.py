@@ -40,7 +40,7 @@ def run_plain(args, cwd=None, timeout=DEFAULT_TIMEOUT):
 class AgentClient:
     """One debug session with one child process."""
 
-    def __init__(self, args, cwd=None, env=None, token=None, connect=True, agent_dir=AGENT_DIR):
+    def __init__(self, args, cwd=None, env=None, token=None, connect=True, agent_dir=AGENT_DIR, agent_options=()):
         self.token = token or secrets.token_hex(16)
         self._server = socket.socket()
         self._server.bind(('127.0.0.1', 0))
@@ -50,7 +50,7 @@ class AgentClient:
         child_env['COROUTINE_LENS_TOKEN'] = self.token
         child_env.pop('PYTHONPATH', None)
         self.process = subprocess.Popen(
-            [sys.executable, agent_dir, '--connect', '127.0.0.1:%d' % port] + (list(args) if args and args[0] == '-m' else ['--'] + list(args)),
+            [sys.executable, agent_dir, '--connect', '127.0.0.1:%d' % port] + list(agent_options) + (list(args) if args and args[0] == '-m' else ['--'] + list(args)),
             cwd=cwd, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._reset()
         if connect:
