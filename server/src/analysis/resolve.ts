@@ -72,6 +72,12 @@ export class Resolver {
     if (hops > MAX_HOPS) return undefined;
     const ops = expr.split('.');
     const head = ops[0]!;
+    if (head === 'super()' && ops.length > 1) {
+      const member = ops[1]!.replace(/\(\)$/, '');
+      let value = this.superMember(source, fn, member, hops);
+      if (value && ops[1]!.endsWith('()')) value = this.call(value);
+      return this.attributes(value, ops.slice(1), hops);
+    }
     const headCalled = head.endsWith('()');
     let value = this.lookupName(source, fn, headCalled ? head.slice(0, -2) : head, hops);
     if (headCalled) value = value && this.call(value);
@@ -236,6 +242,25 @@ export class Resolver {
       }
     }
     if (Object.hasOwn(members, name)) return this.binding(source, undefined, members, name, hops + 1);
+    return this.baseMember(source, classIndex, name, hops);
+  }
+
+  /**
+   * `super().name` inside a method (or a function nested in one) of a class: the member as its
+   * bases have it. Undefined outside a class.
+   */
+  private superMember(source: ModuleSource, fn: number | undefined, name: string, hops: number): Value | undefined {
+    const { functions } = source.facts;
+    let scope = fn;
+    while (scope !== undefined && functions[scope]!.classIndex === undefined) scope = functions[scope]!.parent;
+    const classIndex = scope === undefined ? undefined : functions[scope]!.classIndex;
+    return classIndex === undefined ? undefined : this.baseMember(source, classIndex, name, hops + 1);
+  }
+
+  /** A member of the bases of a workspace class, in order (workspace or catalogued). */
+  private baseMember(source: ModuleSource, classIndex: number, name: string, hops: number): Value | undefined {
+    if (hops > MAX_HOPS) return undefined;
+    const { facts } = source;
     for (const base of facts.classes[classIndex]!.bases) {
       const resolved = this.resolve(source, undefined, base, hops + 1);
       if (resolved?.kind === 'class') {

@@ -134,6 +134,8 @@ export class Checker {
     if (!chains) return undefined;
     const files = new Set([source.path]);
     for (const callee of chains) {
+      // `super().m` means the bases' member, which only the parsed method's class can tell.
+      if (callee.startsWith('super()')) return undefined;
       const dot = callee.indexOf('.');
       const meaning = headInBlock(text, dot < 0 ? callee : callee.slice(0, dot), classIndex !== undefined);
       if (!meaning || (meaning === 'self' && dot < 0)) return undefined;
