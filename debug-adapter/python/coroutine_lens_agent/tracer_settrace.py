@@ -91,12 +91,14 @@ class SettraceTracer:
     def trace_current_thread(self):
         """sys.settrace only reaches the calling thread, so each program thread calls this itself."""
         if self._installed and self._active:
-            sys.settrace(self._global)
             frame = sys._getframe(1)
             while frame is not None:  # frames already running meet new breakpoints too
                 if not filters.is_agent(frame.f_code.co_filename):
                     frame.f_trace = self._local
                 frame = frame.f_back
+            # Last: what the agent calls before (os.path.realpath in is_agent) must not be traced, or
+            # a pause stops in it.
+            sys.settrace(self._global)
 
     def uninstall(self):
         self._installed = self._active = False
