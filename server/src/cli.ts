@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import {
   AnalysisEngine,
+  decodeSource,
   ENGINE_VERSION,
   loadPyprojectConfiguration,
   mergeConfiguration,
@@ -149,12 +150,21 @@ async function check(options: Options): Promise<number> {
 
   let reported: string[];
   const notes: Note[] = [];
+  /** Files skipped before the engine saw them: standard input it cannot decode, or over the size limit. */
+  let skipped = 0;
   if (options.stdinFilename) {
     const file = path.resolve(options.stdinFilename);
-    const packageRoot = topPackageFolder(file);
-    await engine.indexWorkspace(packageRoot);
-    engine.updateFile(file, readFileSync(0, 'utf8'));
-    reported = [file];
+    // The bytes, decoded as the same file on disk would be (coding cookie, size limit, invalid text).
+    const decoded = decodeSource(readFileSync(0), config.maxFileBytes);
+    if ('problem' in decoded) {
+      notes.push({ path: file, message: decoded.problem });
+      reported = [];
+      skipped = 1;
+    } else {
+      await engine.indexWorkspace(topPackageFolder(file));
+      engine.updateFile(file, decoded.text);
+      reported = [file];
+    }
   } else {
     reported = [];
     for (const target of targets) {
@@ -180,7 +190,7 @@ async function check(options: Options): Promise<number> {
   }
   if (options.cache) await engine.flushCache();
 
-  const output = formatReport(options.format, { findings, notes, files: reported.length, cwd, statistics: options.statistics });
+  const output = formatReport(options.format, { findings, notes, files: reported.length + skipped, cwd, statistics: options.statistics });
   process.stdout.write(output.stdout);
   process.stderr.write(output.stderr);
   return findings.length ? 1 : 0;

@@ -97,6 +97,23 @@ describe('coroutine-lens check', () => {
     assert.match(stderr, /^pipe\.py: note: skipped: not a regular file or folder$/m);
   });
 
+  test('--stdin-filename decodes the bytes as the same file on disk is decoded: coding cookie, invalid UTF-8, size limit', () => {
+    const folder = mkdtempSync(path.join(scratch, 'stdin-bytes-'));
+    const inputs: Record<string, Buffer> = {
+      // EUC-JP: two bytes make one character, so a lossy UTF-8 decoding would shift the column.
+      'cookie.py': Buffer.concat([Buffer.from('# coding: euc-jp\nimport time\n\nasync def f():\n    s = "'), Buffer.from([0xa4, 0xa2]), Buffer.from('"; time.sleep(1)\n')]),
+      'not_utf8.py': Buffer.concat([Buffer.from('import time\n\nasync def f():\n    s = "'), Buffer.from([0xe9]), Buffer.from('"; time.sleep(1)\n')]),
+      'oversized.py': Buffer.from(`import time\n\nasync def f():\n    time.sleep(1)\n${'#'.repeat(3 * 1024 * 1024)}\n`),
+    };
+    for (const [name, bytes] of Object.entries(inputs)) {
+      writeFileSync(path.join(folder, name), bytes);
+      const fromDisk = run(['check', '--no-cache', name], { cwd: folder });
+      const fromStdin = spawnSync(process.execPath, [cli, 'check', '--no-cache', '--stdin-filename', name], { cwd: folder, input: bytes, encoding: 'utf8' });
+      assert.deepEqual([fromStdin.status, fromStdin.stdout, fromStdin.stderr], [fromDisk.code, fromDisk.stdout, fromDisk.stderr], name);
+    }
+    assert.match(run(['check', '--no-cache', 'cookie.py'], { cwd: folder }).stdout, /^cookie\.py:5:14: ASYNC251 /m);
+  });
+
   test('the cache gives the same findings on a warm run', () => {
     const cold = run(['check', 'chains']);
     const warm = run(['check', 'chains']);

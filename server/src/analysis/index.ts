@@ -17,4 +17,5 @@ export {
   configurationKey,
 } from './config';
 export { ruleCatalogue } from './rules/catalogue';
+export { decodeSource } from './source';
 export { ENGINE_VERSION } from './version';
