@@ -190,7 +190,10 @@ async function check(options: Options): Promise<number> {
   }
   if (options.cache) await engine.flushCache();
 
-  const output = formatReport(options.format, { findings, notes, files: reported.length + skipped, cwd, statistics: options.statistics });
+  // Overlapping paths (a folder given twice, a folder and a file in it) meet the same problems again.
+  const noteKey = (n: Note): string => JSON.stringify([n.path, n.range?.start, n.message]);
+  const uniqueNotes = [...new Map(notes.map((n) => [noteKey(n), n])).values()];
+  const output = formatReport(options.format, { findings, notes: uniqueNotes, files: reported.length + skipped, cwd, statistics: options.statistics });
   process.stdout.write(output.stdout);
   process.stderr.write(output.stderr);
   return findings.length ? 1 : 0;

@@ -1,7 +1,7 @@
 /** The bundled CLI (dist/cli.js) as CI runs it: formats, options, exit codes. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -112,6 +112,16 @@ describe('coroutine-lens check', () => {
       assert.deepEqual([fromStdin.status, fromStdin.stdout, fromStdin.stderr], [fromDisk.code, fromDisk.stdout, fromDisk.stderr], name);
     }
     assert.match(run(['check', '--no-cache', 'cookie.py'], { cwd: folder }).stdout, /^cookie\.py:5:14: ASYNC251 /m);
+  });
+
+  test('a note is printed once when paths overlap (the same folder twice, a folder and its file)', { skip: process.platform === 'win32' }, () => {
+    const folder = mkdtempSync(path.join(scratch, 'overlap-'));
+    writeFileSync(path.join(folder, 'broken.py'), 'async def f(:\n    pass\n');
+    symlinkSync(folder, path.join(folder, 'loop'));
+    const { stderr } = run(['check', '--no-cache', '.', '.', 'broken.py'], { cwd: folder });
+    const lines = stderr.trim().split('\n');
+    assert.deepEqual(lines, [...new Set(lines)], stderr);
+    assert.equal(lines.length, 2, stderr);
   });
 
   test('the cache gives the same findings on a warm run', () => {
