@@ -124,6 +124,20 @@ describe('coroutine-lens check', () => {
     assert.equal(lines.length, 2, stderr);
   });
 
+  test('exclude globs are relative to the pyproject.toml folder, also when a subfolder is checked', () => {
+    const project = mkdtempSync(path.join(scratch, 'exclude-'));
+    writeFileSync(path.join(project, 'pyproject.toml'), '[tool.coroutine-lens]\nexclude = ["pkg/generated/**"]\n');
+    mkdirSync(path.join(project, 'pkg', 'generated'), { recursive: true });
+    const blocking = 'import time\n\nasync def f():\n    time.sleep(1)\n';
+    writeFileSync(path.join(project, 'pkg', 'generated', 'stub.py'), blocking);
+    writeFileSync(path.join(project, 'pkg', 'app.py'), blocking);
+    for (const target of ['.', 'pkg']) {
+      const { stdout } = run(['check', '--no-cache', target], { cwd: project });
+      assert.match(stdout, /^pkg\/app\.py:4:5: ASYNC251 /m, target);
+      assert.doesNotMatch(stdout, /generated/, target);
+    }
+  });
+
   test('the cache gives the same findings on a warm run', () => {
     const cold = run(['check', 'chains']);
     const warm = run(['check', 'chains']);

@@ -171,11 +171,17 @@ export class AnalysisEngine {
 
   /** The configuration that applies to `file`: the one of the innermost configured root. */
   configurationFor(file: string): Configuration {
+    const root = this.configurationRoot(file);
+    return root ? this.configs.get(root)! : defaultConfiguration();
+  }
+
+  /** The folder whose configuration applies to `file` (the innermost), undefined for the default one. */
+  private configurationRoot(file: string): string | undefined {
     let best: string | undefined;
     for (const root of this.configs.keys()) {
       if ((file === root || file.startsWith(root + path.sep)) && (!best || root.length > best.length)) best = root;
     }
-    return best ? this.configs.get(best)! : defaultConfiguration();
+    return best;
   }
 
   /** Walks root (skipping excluded paths, .git, venvs, node_modules), indexes every .py file. */
@@ -193,7 +199,8 @@ export class AnalysisEngine {
       this.walkNotes.set(root, [{ path: root, message: 'skipped: not a regular file or folder' }]);
       return;
     }
-    const walked = await walkPython(root, config.exclude, options.signal);
+    // Exclude globs are relative to the configuration's folder, whichever folder below it is walked.
+    const walked = await walkPython(root, config.exclude, options.signal, this.configurationRoot(root));
     for (const dir of walked.packages) this.packageDirs.add(dir);
     this.walkNotes.set(root, walked.problems.map((p) => ({ path: p.path, message: p.message })));
     await this.loadFiles(root, walked.files, config, options);

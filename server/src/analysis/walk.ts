@@ -46,7 +46,8 @@ async function list(dir: string): Promise<Listing> {
   return listing;
 }
 
-export async function walkPython(root: string, exclude: string[], signal?: AbortSignal): Promise<WalkResult> {
+/** `exclude` globs are matched against paths relative to `excludeBase` (the configuration's folder; default `root`). */
+export async function walkPython(root: string, exclude: string[], signal?: AbortSignal, excludeBase = root): Promise<WalkResult> {
   const result: WalkResult = { files: [], packages: new Set(), problems: [] };
   const excluded = globMatcher(exclude);
   const visited = new Set<string>();
@@ -72,7 +73,7 @@ export async function walkPython(root: string, exclude: string[], signal?: Abort
     const files: string[] = [];
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
-      if (exclude.length && excluded(path.relative(root, full))) continue;
+      if (exclude.length && excluded(path.relative(excludeBase, full))) continue;
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
