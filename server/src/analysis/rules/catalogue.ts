@@ -248,6 +248,15 @@ export const returnTypes: ReadonlyMap<string, string> = new Map(
       ['asyncio.get_event_loop', 'asyncio.AbstractEventLoop'],
       ['asyncio.get_running_loop', 'asyncio.AbstractEventLoop'],
       ['asyncio.Runner', 'asyncio.Runner'],
+      ['asyncio.Event', 'asyncio.Event'],
+      ['asyncio.Lock', 'asyncio.Lock'],
+      ['asyncio.Condition', 'asyncio.Condition'],
+      ['asyncio.Semaphore', 'asyncio.Semaphore'],
+      ['asyncio.BoundedSemaphore', 'asyncio.Semaphore'],
+      ['asyncio.Barrier', 'asyncio.Barrier'],
+      ['asyncio.Queue', 'asyncio.Queue'],
+      ['asyncio.PriorityQueue', 'asyncio.Queue'],
+      ['asyncio.LifoQueue', 'asyncio.Queue'],
       ['tornado.ioloop.IOLoop', 'tornado.ioloop.IOLoop'],
       ['tornado.ioloop.IOLoop.current', 'tornado.ioloop.IOLoop'],
       ['tornado.ioloop.IOLoop.instance', 'tornado.ioloop.IOLoop'],
@@ -292,6 +301,29 @@ export const libraryCoroutineFunctions: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Coroutine methods of the objects the engine types (`asyncio.Event().wait()`): dropped, they never
+ * run (CORO200). Kept apart from libraryCoroutineFunctions, whose last names the lazy-block and file
+ * prefilters look for: names as common as `get` or `wait` would send every block calling one to a parse.
+ */
+export const libraryCoroutineMethods: ReadonlySet<string> = new Set([
+  'asyncio.Event.wait',
+  'asyncio.Lock.acquire',
+  'asyncio.Condition.acquire',
+  'asyncio.Condition.wait',
+  'asyncio.Condition.wait_for',
+  'asyncio.Semaphore.acquire',
+  'asyncio.Barrier.wait',
+  'asyncio.Barrier.reset',
+  'asyncio.Barrier.abort',
+  'asyncio.Queue.get',
+  'asyncio.Queue.put',
+  'asyncio.Queue.join',
+  ...['getaddrinfo', 'getnameinfo', 'create_connection', 'create_server', 'create_unix_connection', 'create_datagram_endpoint', 'sock_recv', 'sock_recv_into', 'sock_sendall', 'sock_connect', 'sock_accept', 'sock_sendfile', 'sendfile', 'start_tls', 'subprocess_exec', 'subprocess_shell', 'connect_read_pipe', 'connect_write_pipe', 'shutdown_asyncgens', 'shutdown_default_executor'].map(
+    (method) => `asyncio.AbstractEventLoop.${method}`,
+  ),
+]);
+
+/**
  * Wrappers that take a call's *result* and make it safe (`trio.wrap_file(open(…))`):
  * a blocking call written directly as their argument is not flagged.
  */
@@ -318,7 +350,7 @@ const isOpaque = (name: string): boolean => opaqueModules.some((m) => name === m
 
 /** True when `name` or a prefix of it is a catalogue name: resolution stops there, it never descends into the library's source. */
 export function isCatalogued(name: string): boolean {
-  return isOpaque(name) || blockingCalls.has(name) || returnTypes.has(name) || taskSpawners.has(name) || libraryCoroutineFunctions.has(name) || coroutineDecorators.has(name);
+  return isOpaque(name) || blockingCalls.has(name) || returnTypes.has(name) || taskSpawners.has(name) || libraryCoroutineFunctions.has(name) || libraryCoroutineMethods.has(name) || coroutineDecorators.has(name);
 }
 
 export function suggestionFor(entry: BlockingCall, framework: Framework, callName: string): string {

@@ -11,6 +11,7 @@ import { effectiveSeverity, type Configuration } from '../config';
 import {
   coroutineDecorators,
   libraryCoroutineFunctions,
+  libraryCoroutineMethods,
   lookupBlocking,
   offloadAlternatives,
   safeWrappers,
@@ -155,7 +156,7 @@ export class Checker {
         const entry = lookupBlocking(value.name, this.extraBlocking);
         if (entry) return { kind: 'blocking', name: value.name, entry };
         if (taskSpawners.has(value.name)) return { kind: 'spawner', name: value.name };
-        if (libraryCoroutineFunctions.has(value.name)) return { kind: 'libraryCoroutine', name: value.name };
+        if (libraryCoroutineFunctions.has(value.name) || libraryCoroutineMethods.has(value.name)) return { kind: 'libraryCoroutine', name: value.name };
         return undefined;
       }
       case 'function': {
