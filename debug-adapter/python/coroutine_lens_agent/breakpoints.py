@@ -47,7 +47,7 @@ class Breakpoint:
             try:
                 if not self._eval(self.condition, frame):
                     return None, None
-            except Exception as error:  # the user's condition failed: stop and say why
+            except BaseException as error:  # the user's condition failed (even by SystemExit): stop and say why
                 return 'error', 'Breakpoint condition %r raised %s: %s' % (
                     self.condition, type(error).__name__, error)
         self.hits += 1
@@ -61,7 +61,7 @@ class Breakpoint:
         def substitute(match):
             try:
                 return str(self._eval(match.group(1), frame))
-            except Exception as error:
+            except BaseException as error:  # whatever the expression raises, even SystemExit
                 return '<%s: %s>' % (type(error).__name__, error)
         return _LOG_PART.sub(substitute, self.log_message) + '\n'
 

@@ -51,6 +51,19 @@ class Breakpoints(Session):
         client.request('continue')
         self.assertEqual(client.finish()[0], 0)
 
+    def test_a_condition_that_raises_anything_stops_and_says_so_and_never_reaches_the_program(self):
+        path = program('simple_loop.py')
+        client, _ = self.launch('simple_loop.py', breakpoints={path: [
+            {'line': 2, 'condition': "__import__('sys').exit(5)"}, {'line': 3, 'logMessage': "{__import__('sys').exit(6)}"}]})
+        stop, frames = client.stopped()
+        self.assertEqual(frames[0], ('add', 2))
+        self.assertIn('raised SystemExit: 5', stop['text'])
+        client.request('setBreakpoints', {'path': path, 'breakpoints': [{'line': 3, 'logMessage': "{__import__('sys').exit(6)}"}]})
+        client.request('continue')
+        code, out, _ = client.finish()
+        self.assertEqual((code, out), (0, '[10, 11, 12]\n'))
+        self.assertIn('<SystemExit: 6>\n', [e['body']['output'] for e in client.events if e['event'] == 'output'])
+
     def test_log_message_does_not_stop(self):
         path = program('simple_loop.py')
         client, _ = self.launch('simple_loop.py', breakpoints={path: [{'line': 3, 'logMessage': 'total={total}'}]})
