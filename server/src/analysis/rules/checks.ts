@@ -168,9 +168,11 @@ export class Checker {
       }
       case 'lazyFunction':
         return { kind: 'lazySync', value };
-      case 'class': {
-        const init = this.resolver.classMember(value.source, value.index, '__init__', 0);
-        return init && (init.kind === 'function' || init.kind === 'lazyFunction') ? this.classifyValue(init) : undefined;
+      case 'class':
+      case 'object': {
+        // Calling a class runs its `__init__`; calling an instance runs its class's `__call__`.
+        const method = this.resolver.classMember(value.source, value.index, value.kind === 'class' ? '__init__' : '__call__', 0);
+        return method && (method.kind === 'function' || method.kind === 'lazyFunction') ? this.classifyValue(method) : undefined;
       }
       default:
         return undefined;
