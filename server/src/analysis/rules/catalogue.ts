@@ -278,6 +278,9 @@ export const coroutineDecorators: ReadonlySet<string> = new Set([
   'asyncio.coroutine',
 ]);
 
+/** Decorators that make a function run elsewhere (an executor) and return a Future: calling one never blocks. */
+export const offloadingDecorators: ReadonlySet<string> = new Set(['tornado.concurrent.run_on_executor']);
+
 /** Calls whose result is a Task that must be kept (CORO201 when dropped). */
 export const taskSpawners: ReadonlySet<string> = new Set([
   'asyncio.create_task',
@@ -350,7 +353,7 @@ const isOpaque = (name: string): boolean => opaqueModules.some((m) => name === m
 
 /** True when `name` or a prefix of it is a catalogue name: resolution stops there, it never descends into the library's source. */
 export function isCatalogued(name: string): boolean {
-  return isOpaque(name) || blockingCalls.has(name) || returnTypes.has(name) || taskSpawners.has(name) || libraryCoroutineFunctions.has(name) || libraryCoroutineMethods.has(name) || coroutineDecorators.has(name);
+  return isOpaque(name) || blockingCalls.has(name) || returnTypes.has(name) || taskSpawners.has(name) || libraryCoroutineFunctions.has(name) || libraryCoroutineMethods.has(name) || coroutineDecorators.has(name) || offloadingDecorators.has(name);
 }
 
 export function suggestionFor(entry: BlockingCall, framework: Framework, callName: string): string {

@@ -12,6 +12,7 @@ import {
   coroutineDecorators,
   libraryCoroutineFunctions,
   libraryCoroutineMethods,
+  offloadingDecorators,
   lookupBlocking,
   offloadAlternatives,
   safeWrappers,
@@ -72,13 +73,18 @@ export class Checker {
   /** 'async' for `async def`, 'generator' for a decorated generator coroutine, undefined for plain functions. */
   coroutineStyle(source: ModuleSource, fn: FunctionFact): 'async' | 'generator' | undefined {
     if (fn.isAsync) return 'async';
+    return this.decoratedWith(source, fn, this.decorators) ? 'generator' : undefined;
+  }
+
+  /** Whether one of `fn`'s decorators is (or, under any alias, resolves to) a name of `names`. */
+  private decoratedWith(source: ModuleSource, fn: FunctionFact, names: ReadonlySet<string>): boolean {
     for (const decorator of fn.decorators) {
       if (!decorator) continue;
-      if (this.decorators.has(decorator)) return 'generator';
+      if (names.has(decorator)) return true;
       const value = this.resolver.resolve(source, fn.parent, decorator);
-      if (value?.kind === 'external' && this.decorators.has(value.name)) return 'generator';
+      if (value?.kind === 'external' && names.has(value.name)) return true;
     }
-    return undefined;
+    return false;
   }
 
   classify(source: ModuleSource, fn: number, call: CallFact): Target | undefined {
@@ -163,8 +169,10 @@ export class Checker {
         const fact = value.source.facts.functions[value.index]!;
         const style = this.coroutineStyle(value.source, fact);
         if (style) return { kind: 'coroutine', style, source: value.source, index: value.index };
-        // Calling a generator function only creates the generator: its body does not run yet.
-        return fact.hasYield ? undefined : { kind: 'sync', source: value.source, index: value.index };
+        // Calling a generator function only creates the generator: its body does not run yet; nor
+        // does an @run_on_executor method's here (it runs in the executor; the call returns a Future).
+        if (fact.hasYield || (fact.decorators.length && this.decoratedWith(value.source, fact, offloadingDecorators))) return undefined;
+        return { kind: 'sync', source: value.source, index: value.index };
       }
       case 'lazyFunction':
         return { kind: 'lazySync', value };
