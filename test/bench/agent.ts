@@ -8,10 +8,13 @@
  *   tornado  a Tornado HTTPServer answering 5,000 local AsyncHTTPClient requests (10 at a time)
  * Configurations, each the wall time from spawn to exit and the CPU time (user + sys) the workload's
  * process has used when its last line runs (read by the workload itself, so the wall clock's
- * sensitivity to the machine's load does not blur the comparison), medians of --runs (default 3):
+ * sensitivity to the machine's load does not blur the comparison), medians of --runs (default 3),
+ * the configurations interleaved run by run (a change of the machine's load then touches them all):
  *   plain      python program.py
  *   agent      the agent launched like the adapter does (--connect, token, initialize, configurationDone)
  *   agent+bp   the same with a breakpoint set in a file the workload never runs
+ *   agent-cs   the agent with creation stacks off (--no-task-creation-stacks, what the launch
+ *              attribute "taskCreationStacks": false passes): create_task left alone
  *   debugpy    python -m debugpy --listen … --wait-for-client program.py, driven by a minimal DAP client
  *              (initialize, attach, configurationDone) — debugpy from pip, where a wheel exists
  * Tree capture: a program with N suspended tasks (groups of 10 under gather, half sleeping, half on
@@ -21,7 +24,7 @@
  *   node out/test/bench/agent.js [--runs=N] [--versions=3.11,3.12] [--tree-only | --overhead-only] [--agent=DIR]
  * (--agent: another copy of the coroutine_lens_agent folder, e.g. an older commit's, to compare.)
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
@@ -207,12 +210,13 @@ async function agentSession(
   breakpoints: Record<string, number[]>,
   whileStopped?: (request: (command: string, args?: object) => Promise<unknown>) => Promise<void>,
   cpuFile?: string,
+  agentOptions: readonly string[] = [],
 ): Promise<Cost> {
   const token = randomBytes(16).toString('hex');
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
-  const run = runToExit(python, [agentDir, '--connect', `127.0.0.1:${port}`, '--', ...programArgs], reportingTo(cpuFile, {
+  const run = runToExit(python, [agentDir, '--connect', `127.0.0.1:${port}`, ...agentOptions, '--', ...programArgs], reportingTo(cpuFile, {
     ...process.env,
     COROUTINE_LENS_TOKEN: token,
   }));
@@ -313,12 +317,24 @@ async function debugpyRun(python: string, program: string, breakpoints: Record<s
 }
 
 /** The medians of wall and of CPU, each on its own, over `runs` runs. */
-async function median(runs: number, once: () => Promise<Cost>): Promise<Cost> {
-  const costs: Cost[] = [];
-  for (let i = 0; i < runs; i++) costs.push(await once());
+/** Each configuration run `runs` times, one run of each in turn; the median cost of each (undefined for a configuration that is absent). */
+async function interleavedMedians(runs: number, configurations: Array<(() => Promise<Cost>) | undefined>): Promise<Array<Cost | undefined>> {
+  const costs: Cost[][] = configurations.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    for (const [index, once] of configurations.entries()) if (once) costs[index]!.push(await once());
+  }
   const middle = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  const cpus = costs.flatMap((cost) => (cost.cpu === undefined ? [] : [cost.cpu]));
-  return { wall: middle(costs.map((cost) => cost.wall)), cpu: cpus.length === costs.length ? middle(cpus) : undefined };
+  return costs.map((of) => {
+    if (of.length === 0) return undefined;
+    const cpus = of.flatMap((cost) => (cost.cpu === undefined ? [] : [cost.cpu]));
+    return { wall: middle(of.map((cost) => cost.wall)), cpu: cpus.length === of.length ? middle(cpus) : undefined };
+  });
+}
+
+/** Whether the agent copy under test knows `option` (an older one given with --agent=DIR may not). */
+function agentKnows(python: string, option: string): boolean {
+  const help = spawnSync(python, [agentDir, '--help'], { encoding: 'utf8' });
+  return help.status === 0 && help.stdout.includes(option);
 }
 
 const seconds = (ms: number | undefined): string => (ms === undefined ? '—' : (ms / 1000).toFixed(2));
@@ -361,20 +377,25 @@ async function main(): Promise<void> {
         const python = pythons[version]!;
         const unrelatedBreakpoint = { [workspace.unrelated]: [2] };
         const cpuFile = workspace.cpuFile;
-        const plain = await median(RUNS, () => plainRun(python, program, cpuFile));
-        const agent = await median(RUNS, () => agentSession(python, [program], {}, undefined, cpuFile));
-        const agentBp = await median(RUNS, () => agentSession(python, [program], unrelatedBreakpoint, undefined, cpuFile));
         const debugpyPython = debugpys[version];
-        const debugpy = debugpyPython ? await median(RUNS, () => debugpyRun(debugpyPython, program, unrelatedBreakpoint, cpuFile)) : undefined;
+        const creationStacksOff = ['--no-task-creation-stacks'];
+        const [plain, agent, agentBp, agentOff, debugpy] = await interleavedMedians(RUNS, [
+          () => plainRun(python, program, cpuFile),
+          () => agentSession(python, [program], {}, undefined, cpuFile),
+          () => agentSession(python, [program], unrelatedBreakpoint, undefined, cpuFile),
+          agentKnows(python, creationStacksOff[0]!) ? () => agentSession(python, [program], {}, undefined, cpuFile, creationStacksOff) : undefined,
+          debugpyPython ? () => debugpyRun(debugpyPython, program, unrelatedBreakpoint, cpuFile) : undefined,
+        ]);
         for (const [rows, of] of [[wallRows, (cost?: Cost) => cost?.wall], [cpuRows, (cost?: Cost) => cost?.cpu]] as const) {
-          const [p, a, b, d] = [of(plain), of(agent), of(agentBp), of(debugpy)];
-          rows.push([version, seconds(p), seconds(a), seconds(b), seconds(d), ratio(a, p), ratio(b, p), ratio(d, p)]);
+          const [p, a, b, c, d] = [of(plain), of(agent), of(agentBp), of(agentOff), of(debugpy)];
+          rows.push([version, seconds(p), seconds(a), seconds(b), seconds(c), seconds(d), ratio(a, p), ratio(b, p), ratio(c, p), ratio(d, p)]);
         }
         console.error(`[bench:agent] ${label.split(':')[0]} on ${version} done`);
       }
-      const header = ['Python', 'plain', 'agent', 'agent+bp', 'debugpy', 'agent/plain', 'agent+bp/plain', 'debugpy/plain'];
+      const header = ['Python', 'plain', 'agent', 'agent+bp', 'agent-cs', 'debugpy', 'agent/plain', 'agent+bp/plain', 'agent-cs/plain', 'debugpy/plain'];
       table(`${label} — wall seconds, median of ${RUNS} (load average now ${loadAverage()})`, header, wallRows);
       table(`${label} — CPU seconds of the workload's process (user + sys, at its last line), median of ${RUNS}`, header, cpuRows);
+      console.log('(agent-cs: creation stacks off, "taskCreationStacks": false)');
     }
     const treeRows: string[][] = [];
     for (const version of OVERHEAD_ONLY ? [] : versions) {
