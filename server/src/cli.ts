@@ -140,9 +140,10 @@ async function check(options: Options): Promise<number> {
   }
   const config = mergeConfiguration(loaded.config, overrides);
 
+  const cacheDir = options.cache ? path.resolve(options.cacheDir ?? path.join(root, '.coroutine_lens_cache')) : undefined;
   const engine = await AnalysisEngine.create({
     wasmDir: __dirname,
-    cacheDir: options.cache ? path.resolve(options.cacheDir ?? path.join(root, '.coroutine_lens_cache')) : undefined,
+    cacheDir,
     workers: options.workers,
     workerScript: __filename,
   });
@@ -188,7 +189,10 @@ async function check(options: Options): Promise<number> {
     findings.push(...result.findings);
     notes.push(...result.notes);
   }
-  if (options.cache) await engine.flushCache();
+  if (cacheDir) {
+    // A cache that cannot be written costs the next run time, not this run's results.
+    await engine.flushCache().catch((error: Error) => notes.push({ path: cacheDir, message: `cannot write the cache: ${error.message}` }));
+  }
 
   // Overlapping paths (a folder given twice, a folder and a file in it) meet the same problems again.
   const noteKey = (n: Note): string => JSON.stringify([n.path, n.range?.start, n.message]);

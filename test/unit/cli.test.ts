@@ -1,7 +1,7 @@
 /** The bundled CLI (dist/cli.js) as CI runs it: formats, options, exit codes. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -135,6 +135,23 @@ describe('coroutine-lens check', () => {
       const { stdout } = run(['check', '--no-cache', target], { cwd: project });
       assert.match(stdout, /^pkg\/app\.py:4:5: ASYNC251 /m, target);
       assert.doesNotMatch(stdout, /generated/, target);
+    }
+  });
+
+  test('a cache folder that cannot be made is a note, never a hang or a crash: the findings are still printed', { skip: process.platform === 'win32' }, () => {
+    const folder = mkdtempSync(path.join(scratch, 'cache-fail-'));
+    writeFileSync(path.join(folder, 'app.py'), 'import time\n\nasync def f():\n    time.sleep(1)\n');
+    writeFileSync(path.join(folder, 'a-file'), '');
+    symlinkSync(path.join(folder, 'gone'), path.join(folder, 'dangling'));
+    const cacheDirs = [path.join(folder, 'dangling', 'cache'), path.join(folder, 'a-file', 'cache')];
+    // procfs answers ENOENT to a mkdir: Node's recursive mkdir then makes the parent (EEXIST) and retries, forever.
+    if (existsSync('/proc/self')) cacheDirs.push('/proc/coroutine-lens-cache');
+    for (const cacheDir of cacheDirs) {
+      const result = spawnSync(process.execPath, [cli, 'check', '--cache-dir', cacheDir, 'app.py'], { cwd: folder, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(result.signal, null, `${cacheDir}: timed out`);
+      assert.equal(result.status, 1, result.stderr);
+      assert.match(result.stdout, /^app\.py:4:5: ASYNC251 /m);
+      assert.match(result.stderr, /note: cannot write the cache: /);
     }
   });
 

@@ -148,7 +148,7 @@ export class FactsCache {
 
   async save(): Promise<void> {
     if (!this.dirty) return;
-    const created = await fs.mkdir(path.dirname(this.indexFile), { recursive: true });
+    const created = await makeFolder(path.dirname(this.indexFile));
     // A folder this cache made holds nothing to commit: say so to git, as ruff does for `.ruff_cache`.
     // Only then — a `--cache-dir` the user points at an existing folder keeps whatever it has.
     if (created !== undefined) await fs.writeFile(path.join(path.dirname(this.indexFile), '.gitignore'), GITIGNORE, { flag: 'wx' }).catch(() => undefined);
@@ -189,6 +189,28 @@ export class FactsCache {
     }
     return this.stored;
   }
+}
+
+/**
+ * `mkdir -p` that fails instead of spinning: Node's `{ recursive: true }` answers an ENOENT by making
+ * the parent and trying again, forever where the parent exists but cannot hold the child (procfs,
+ * which answers ENOENT to every mkdir). Returns the first folder it made, undefined when `dir` existed.
+ */
+async function makeFolder(dir: string): Promise<string | undefined> {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const stat = await fs.stat(d).catch(() => undefined);
+    if (stat) {
+      if (!stat.isDirectory()) throw new Error(`ENOTDIR: not a directory: ${d}`);
+      break;
+    }
+    missing.unshift(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const d of missing) await fs.mkdir(d).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error; // made meanwhile by another process: fine
+  });
+  return missing[0];
 }
 
 async function writeAtomically(file: string, text: string): Promise<void> {
