@@ -92,10 +92,13 @@ class Connection:
                 pass
 
     def abandon(self):
-        """After fork: drop this process's copy of the socket without touching the parent's link."""
+        """After fork: drop this process's copy of the socket without touching the parent's link.
+        The descriptor itself is closed (the reader's reference would keep it open): a child forked
+        by the agent's own thread (`os.fork()` in the debug console) keeps that thread, and its next
+        read must fail, not take the parent's requests."""
         self.closed = True
         try:
-            self._sock.close()
+            os.close(self._sock.detach())
         except OSError:
             pass
 

@@ -42,6 +42,24 @@ class EndsWhilePaused(unittest.TestCase):
         client.request('continue')
         self.assertEqual(client.finish()[0], 0)
 
+    @unittest.skipUnless(hasattr(os, 'fork'), 'no fork here')
+    def test_a_fork_from_the_debug_console_leaves_the_session_alone(self):
+        client, frame_id = self.paused()
+        child = int(client.request('evaluate', {'expression': "__import__('os').fork()", 'frameId': frame_id,
+                                                 'context': 'repl'})['result'])
+        self.addCleanup(_kill_quietly, child)  # holding the output pipes, a live child would hang finish()
+        # The child (only the agent's thread, no program thread) must not read the parent's requests.
+        for number in range(20):
+            answer = client.request('evaluate', {'expression': '%d * 2' % number, 'frameId': frame_id}, timeout=5)
+            self.assertEqual(answer['result'], str(number * 2))
+        client.request('setBreakpoints', {'path': PAUSED, 'breakpoints': []})
+        client.request('continue')
+        self.assertEqual(client.finish(), (0, '[10, 11, 12]\n', ''))
+        deadline = time.time() + 10
+        while time.time() < deadline and os.path.exists('/proc/%d' % child) and not _is_zombie(child):
+            time.sleep(0.05)
+        self.assertTrue(not os.path.exists('/proc/%d' % child) or _is_zombie(child), 'the forked child ended')
+
     def test_killed_while_paused(self):
         client, _ = self.paused()
         client.process.terminate()
@@ -62,6 +80,21 @@ class EndsWhilePaused(unittest.TestCase):
         self.assertEqual(code, 0)
         self.assertEqual(out, 'work done by child\nwork done by parent child exit 0\n')
         self.assertEqual(len([e for e in client.events if e['event'] == 'stopped']), 1)
+
+
+def _kill_quietly(pid):
+    try:
+        os.kill(pid, 9)
+    except OSError:
+        pass
+
+
+def _is_zombie(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as stat:
+            return stat.read().rsplit(')', 1)[1].split()[0] == 'Z'
+    except OSError:
+        return True
 
 
 class Disconnect(unittest.TestCase):
