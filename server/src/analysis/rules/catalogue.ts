@@ -278,6 +278,12 @@ export const coroutineDecorators: ReadonlySet<string> = new Set([
   'asyncio.coroutine',
 ]);
 
+/**
+ * Generator coroutine decorators of asyncio: like `async def`, such a coroutine runs only when
+ * awaited (dropped: CORO200). Tornado's run when called (dropped: CORO202).
+ */
+export const awaitedGeneratorDecorators: ReadonlySet<string> = new Set(['types.coroutine', 'asyncio.coroutine']);
+
 /** Decorators that make a function run elsewhere (an executor) and return a Future: calling one never blocks. */
 export const offloadingDecorators: ReadonlySet<string> = new Set(['tornado.concurrent.run_on_executor']);
 

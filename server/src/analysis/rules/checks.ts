@@ -9,12 +9,13 @@ import type { CallFact, FunctionFact, Span } from '../facts';
 import type { ModuleSource, Resolver, Value } from '../resolve';
 import { effectiveSeverity, type Configuration } from '../config';
 import {
+  awaitedGeneratorDecorators,
   coroutineDecorators,
   libraryCoroutineFunctions,
   libraryCoroutineMethods,
-  offloadingDecorators,
   lookupBlocking,
   offloadAlternatives,
+  offloadingDecorators,
   safeWrappers,
   suggestionFor,
   taskSpawners,
@@ -26,7 +27,8 @@ import { TransitiveSummaries, type Summary } from './transitive';
 
 export type Target =
   | { kind: 'blocking'; name: string; entry: BlockingCall }
-  | { kind: 'coroutine'; style: 'async' | 'generator'; source: ModuleSource; index: number }
+  /** `runsOnlyAwaited`: `async def` and asyncio's generator coroutines; not Tornado's, which start when called. */
+  | { kind: 'coroutine'; style: 'async' | 'generator'; runsOnlyAwaited: boolean; source: ModuleSource; index: number }
   | { kind: 'sync'; source: ModuleSource; index: number }
   /** A synchronous function not parsed yet: parsed only when its body matters (CORO120). */
   | { kind: 'lazySync'; value: Value }
@@ -168,7 +170,10 @@ export class Checker {
       case 'function': {
         const fact = value.source.facts.functions[value.index]!;
         const style = this.coroutineStyle(value.source, fact);
-        if (style) return { kind: 'coroutine', style, source: value.source, index: value.index };
+        if (style) {
+          const runsOnlyAwaited = style === 'async' || this.decoratedWith(value.source, fact, awaitedGeneratorDecorators);
+          return { kind: 'coroutine', style, runsOnlyAwaited, source: value.source, index: value.index };
+        }
         // Calling a generator function only creates the generator: its body does not run yet; nor
         // does an @run_on_executor method's here (it runs in the executor; the call returns a Future).
         if (fact.hasYield || (fact.decorators.length && this.decoratedWith(value.source, fact, offloadingDecorators))) return undefined;
@@ -268,7 +273,7 @@ export class Checker {
           }
         }
         if (!call.dropped) continue;
-        if ((target.kind === 'coroutine' && target.style === 'async') || target.kind === 'libraryCoroutine') {
+        if ((target.kind === 'coroutine' && target.runsOnlyAwaited) || target.kind === 'libraryCoroutine') {
           report('CORO200', call.span, `coroutine ${written} is called but never awaited, so it never runs; add \`await\`${style === 'async' ? '' : ' (or schedule it as a task and keep the task)'}`, {
             fixes: missingAwaitFixes(source, fn, style, call),
           });
