@@ -1,8 +1,11 @@
 """--no-task-creation-stacks (the launch configuration's "taskCreationStacks": false): create_task is
 left as asyncio made it, and the tree and taskCreationStack say that creation is not recorded, and
 why. Each check is made on a session with creation stacks on too, so that it can fail."""
+import contextlib
+import io
 import unittest
 
+from coroutine_lens_agent import launcher
 from tests.agent_client import AgentClient, marker_line, program, tasks_by_name
 from tests.test_tree import expand
 
@@ -42,6 +45,23 @@ class CreationStacksOff(unittest.TestCase):
 
         self.assertTrue(on_recorder.startswith('(True,') or 'coroutine-lens-creations' in on_recorder, on_recorder)
         self.assertTrue(off_recorder.startswith('(False,') and 'coroutine-lens-creations' not in off_recorder, off_recorder)
+
+
+class TheFlag(unittest.TestCase):
+    def parse(self, *argv):
+        return launcher._parse(['--connect', '127.0.0.1:9'] + list(argv) + ['program.py'])
+
+    def test_off_only_when_given(self):
+        self.assertFalse(self.parse().no_task_creation_stacks)
+        self.assertTrue(self.parse('--no-task-creation-stacks').no_task_creation_stacks)
+        self.assertTrue(self.parse('--no-task').no_task_creation_stacks)  # a unique prefix, as argparse allows
+
+    def test_a_value_for_the_flag_is_a_usage_error(self):
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr), self.assertRaises(SystemExit) as exit:
+            self.parse('--no-task-creation-stacks=yes')
+        self.assertEqual(exit.exception.code, 2)
+        self.assertIn("argument --no-task-creation-stacks: ignored explicit argument 'yes'", stderr.getvalue())
 
 
 if __name__ == '__main__':
