@@ -284,6 +284,10 @@ export class DapSession {
 
   async start(): Promise<void> {
     await this.client.start();
+    // end() disconnects again after a test's own disconnect; an adapter that has exited by then
+    // fails that write with EPIPE, an 'error' event on its stdin nothing would listen to. Its being
+    // gone is what end() checks.
+    (this.client as unknown as { _adapterProcess: ChildProcess })._adapterProcess.stdin?.on('error', () => undefined);
   }
 
   async initialize(): Promise<DebugProtocol.InitializeResponse> {
