@@ -107,7 +107,7 @@ def _parse(argv):
             setattr(options, _FLAGS[option], True)
             continue
         if value is None:
-            if index == len(argv) or argv[index].startswith('-'):
+            if index == len(argv) or (argv[index].startswith('-') and argv[index] != '-'):  # '-' is a value
                 _usage_error('argument %s: expected one argument' % option)
             value, index = argv[index], index + 1
         if option in ('--connect', '--listen'):
