@@ -1,5 +1,6 @@
 """Frames and values handed to the adapter by number: scopes, lazy children with paging, bounded
 repr, evaluate and set. Numbers are valid until the program resumes."""
+import itertools
 import reprlib
 import sys
 
@@ -108,31 +109,31 @@ class Variables:
             pass
         return variable
 
-    def _children(self, item):
-        """[(name, value)] of a container, in display order."""
+    def _children(self, item, begin, end):
+        """[(name, value)] of a container from `begin` to `end` (None: to its end), in display order.
+        A page of a container with millions of items costs the page: the items before it are
+        skipped in C, and only the page's keys are repr'd."""
         kind, target = item
         if kind == 'locals':
-            return list(target.f_locals.items())
+            return list(target.f_locals.items())[begin:end]
         if kind == 'globals':
-            return [(k, v) for k, v in target.f_globals.items() if k != '__builtins__']
+            return [(k, v) for k, v in target.f_globals.items() if k != '__builtins__'][begin:end]
         if isinstance(target, dict):
-            return [(safe_repr(k), v) for k, v in list(target.items())]
-        if isinstance(target, _INDEXED_TYPES):
-            return [(str(i), v) for i, v in enumerate(target)]
-        if isinstance(target, _UNORDERED_TYPES):
-            return [(str(i), v) for i, v in enumerate(list(target))]
+            return [(safe_repr(k), v) for k, v in list(itertools.islice(target.items(), begin, end))]
+        if isinstance(target, _INDEXED_TYPES + _UNORDERED_TYPES):
+            return [(str(i), v) for i, v in enumerate(list(itertools.islice(target, begin, end)), begin)]
         children = []
         for slot in getattr(type(target), '__slots__', ()) or ():
             if isinstance(slot, str) and hasattr(target, slot):
                 children.append((slot, getattr(target, slot)))
         children.extend(sorted((getattr(target, '__dict__', None) or {}).items()))
-        return children
+        return children[begin:end]
 
     def variables(self, reference, start=None, count=None):
-        children = self._children(self.containers.get(reference))
         begin = start or 0
         end = begin + count if count else None
-        return [self.describe(str(name), value) for name, value in children[begin:end]]
+        return [self.describe(str(name), value)
+                for name, value in self._children(self.containers.get(reference), begin, end)]
 
     def evaluate(self, expression, frame, main_globals, context):
         global_ns = frame.f_globals if frame is not None else main_globals

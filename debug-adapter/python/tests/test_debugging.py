@@ -104,6 +104,11 @@ class Variables(Session):
         self.assertEqual(local_vars['numbers']['indexedVariables'], 1000)
         page = client.request('variables', {'variablesReference': local_vars['numbers']['variablesReference'], 'start': 990, 'count': 5})
         self.assertEqual([(v['name'], v['value']) for v in page['variables']], [(str(i), str(i)) for i in range(990, 995)])
+        # a page of a big container costs the page: only its own keys are shown (repr'd)
+        page = client.request('variables', {'variablesReference': local_vars['counted']['variablesReference'], 'start': 5000, 'count': 3})
+        self.assertEqual([(v['name'], v['value']) for v in page['variables']], [('key5000', '5000'), ('key5001', '5001'), ('key5002', '5002')])
+        shown = client.request('evaluate', {'expression': 'CountedKey.shown', 'frameId': frame_id})['result']
+        self.assertEqual(shown, str(20 + 3), "20 keys in the dict's own bounded repr, then the page's 3, not all 10,000")
         point = client.request('variables', {'variablesReference': local_vars['point']['variablesReference']})['variables']
         self.assertEqual({v['name']: v['value'] for v in point}, {'x': '1', 'y': '2'})
         self.assertIn('Broken', local_vars['broken']['value'])  # a failing __repr__ is replaced, not raised

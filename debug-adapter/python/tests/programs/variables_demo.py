@@ -17,6 +17,18 @@ class Hostile:
         raise RuntimeError('from __dict__')
 
 
+class CountedKey:
+    """A dict key that counts how often the debugger shows it."""
+    shown = 0
+
+    def __init__(self, number):
+        self.number = number
+
+    def __repr__(self):
+        CountedKey.shown += 1
+        return 'key%d' % self.number
+
+
 class Point:
     def __init__(self, x, y):
         self.x = x
@@ -31,8 +43,9 @@ def show():
     broken = Broken()
     text = 'x' * 5000
     hostile = Hostile()
+    counted = {CountedKey(i): i for i in range(10000)}
     print(count)  # STOP
-    return numbers, mapping, point, broken, text, hostile
+    return numbers, mapping, point, broken, text, hostile, counted
 
 
 show()
