@@ -99,10 +99,10 @@ class Variables:
         try:
             if _has_children(value):
                 counts = {}
-                if isinstance(value, _INDEXED_TYPES):
+                if isinstance(value, (dict,) + _INDEXED_TYPES + _UNORDERED_TYPES):
+                    # indexed, also for dicts and sets: clients page only indexed children (VS Code
+                    # would ask for a dict's named ones all at once, millions of them)
                     counts['indexedVariables'] = len(value)
-                elif isinstance(value, dict):
-                    counts['namedVariables'] = len(value)
                 variable['variablesReference'] = self.containers.add(('value', value))
                 variable.update(counts)
         except BaseException:  # a raising __class__ (isinstance reads it), __dict__ or __len__: shown without children

@@ -104,6 +104,9 @@ class Variables(Session):
         self.assertEqual(local_vars['numbers']['indexedVariables'], 1000)
         page = client.request('variables', {'variablesReference': local_vars['numbers']['variablesReference'], 'start': 990, 'count': 5})
         self.assertEqual([(v['name'], v['value']) for v in page['variables']], [(str(i), str(i)) for i in range(990, 995)])
+        # dicts and sets are paged by clients too (VS Code pages only indexedVariables; it would fetch
+        # a big dict's namedVariables in one request)
+        self.assertEqual((local_vars['counted'].get('indexedVariables'), local_vars['tags'].get('indexedVariables')), (10000, 3))
         # a page of a big container costs the page: only its own keys are shown (repr'd)
         page = client.request('variables', {'variablesReference': local_vars['counted']['variablesReference'], 'start': 5000, 'count': 3})
         self.assertEqual([(v['name'], v['value']) for v in page['variables']], [('key5000', '5000'), ('key5001', '5001'), ('key5002', '5002')])

@@ -44,8 +44,9 @@ def show():
     text = 'x' * 5000
     hostile = Hostile()
     counted = {CountedKey(i): i for i in range(10000)}
+    tags = {'a', 'b', 'c'}
     print(count)  # STOP
-    return numbers, mapping, point, broken, text, hostile, counted
+    return numbers, mapping, point, broken, text, hostile, counted, tags
 
 
 show()
