@@ -37,8 +37,12 @@ export const ruleCatalogue: ReadonlyArray<RuleInfo> = [
   rule('CORO202', 'Result of a @gen.coroutine call dropped', 'information', false),
 ];
 
-/** What to use instead, per framework. `{call}` is replaced by the blocking call's name. */
-export type Alternatives = Readonly<Record<Framework, string>>;
+/**
+ * What to use instead, per framework. `{call}` is replaced by the blocking call's name. In a Tornado
+ * `@gen.coroutine` (a generator: `await` is a syntax error there) the Tornado text is given with
+ * `yield`, or `genCoroutine` when the Tornado text names an asyncio API.
+ */
+export type Alternatives = Readonly<Record<Framework, string> & { genCoroutine?: string }>;
 
 const OFFLOAD: Alternatives = {
   asyncio: 'run it in a thread: `await asyncio.to_thread({call}, …)`',
@@ -49,6 +53,7 @@ const OFFLOAD: Alternatives = {
 const SLEEP: Alternatives = {
   asyncio: '`await asyncio.sleep(…)`',
   tornado: '`await asyncio.sleep(…)` (in a @gen.coroutine: `yield gen.sleep(…)`)',
+  genCoroutine: '`yield gen.sleep(…)`',
   trio: '`await trio.sleep(…)`',
   anyio: '`await anyio.sleep(…)`',
 };
@@ -97,6 +102,7 @@ const SYNC: Alternatives = {
 const NESTED_LOOP: Alternatives = {
   asyncio: '`await` the coroutine instead of starting another loop',
   tornado: '`await` the coroutine (or `yield` it in a @gen.coroutine) instead of starting another loop',
+  genCoroutine: '`yield` the coroutine instead of starting another loop',
   trio: '`await` the function (or start it in a nursery) instead of another `trio.run`',
   anyio: '`await` the function (or start it in a task group) instead of another `anyio.run`',
 };
@@ -362,6 +368,8 @@ export function isCatalogued(name: string): boolean {
   return isOpaque(name) || blockingCalls.has(name) || returnTypes.has(name) || taskSpawners.has(name) || libraryCoroutineFunctions.has(name) || libraryCoroutineMethods.has(name) || coroutineDecorators.has(name) || offloadingDecorators.has(name);
 }
 
-export function suggestionFor(entry: BlockingCall, framework: Framework, callName: string): string {
-  return entry.alternatives[framework].replace(/\{call\}/g, callName);
+/** The alternative to suggest; `inGenCoroutine`: the call is in a Tornado `@gen.coroutine`. */
+export function suggestionFor(alternatives: Alternatives, framework: Framework, callName: string, inGenCoroutine = false): string {
+  const text = inGenCoroutine ? (alternatives.genCoroutine ?? alternatives.tornado.replace(/`await /g, '`yield ')) : alternatives[framework];
+  return text.replace(/\{call\}/g, callName);
 }

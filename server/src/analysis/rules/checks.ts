@@ -60,7 +60,7 @@ export class Checker {
         {
           code: e.code ?? 'CORO101',
           alternatives: e.suggestion
-            ? { asyncio: e.suggestion, tornado: e.suggestion, trio: e.suggestion, anyio: e.suggestion }
+            ? { asyncio: e.suggestion, tornado: e.suggestion, trio: e.suggestion, anyio: e.suggestion, genCoroutine: e.suggestion }
             : offloadAlternatives,
         },
       ]),
@@ -233,7 +233,8 @@ export class Checker {
       if (reused) return;
       const style = this.coroutineStyle(source, fn);
       // A @gen.coroutine runs on Tornado's IOLoop whatever else its file imports (trio, anyio).
-      const framework = style === 'generator' && isTornadoGenCoroutine(facts, fn) ? 'tornado' : facts.framework;
+      const genCoroutine = style === 'generator' && isTornadoGenCoroutine(facts, fn);
+      const framework = genCoroutine ? 'tornado' : facts.framework;
       for (const call of fn.calls) {
         // Only calls made in a coroutine, or whose result is dropped, can be findings: resolving
         // the others would parse modules for nothing.
@@ -247,7 +248,7 @@ export class Checker {
           if (target.kind === 'blocking') {
             const code = this.blockingCode(source, index, call, target.entry);
             if (code) {
-              const suggestion = suggestionFor(target.entry, framework, call.callee);
+              const suggestion = suggestionFor(target.entry.alternatives, framework, call.callee, genCoroutine);
               const named = target.name.replace(/^builtins\./, '');
               const what = named === call.callee ? written : `${written} (${named})`;
               const verb = code === 'CORO110' ? 'starts an event loop inside the running one' : 'blocks the event loop';
@@ -263,7 +264,7 @@ export class Checker {
               const chain = this.chain(source, call, target, summary);
               const last = chain[chain.length - 1]!;
               const path = chain.map((h) => h.description).join(' → ');
-              const suggestion = offloadAlternatives[framework].replace(/\{call\}/g, call.callee);
+              const suggestion = suggestionFor(offloadAlternatives, framework, call.callee, genCoroutine);
               report('CORO120', call.span, `${written} blocks the event loop in coroutine ${fn.name}(): ${path} (${last.code}); ${suggestion}`, {
                 chain,
                 suggestion,
