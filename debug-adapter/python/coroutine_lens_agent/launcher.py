@@ -35,7 +35,7 @@ Run a Python program under the Coroutine Lens agent.
 positional arguments:
   rest                  program.py and its arguments
 
-options:
+%s:
   -h, --help            show this help message and exit
   --connect 127.0.0.1:PORT
                         dial a launching debug adapter
@@ -49,7 +49,7 @@ options:
                         record no task's creation stack (create_task is left
                         as it is: no cost per task)
   -m MODULE             run a library module as a script
-"""
+""" % ('options' if sys.version_info >= (3, 10) else 'optional arguments')  # argparse's heading changed in 3.10
 # options that take a value -> their attribute, flags -> theirs; long options may be shortened
 # to a unique prefix
 _VALUED = {'--connect': 'connect', '--listen': 'listen', '--token-file': 'token_file', '-m': 'module'}
