@@ -18,6 +18,7 @@ CO_COROUTINE, CO_GENERATOR, CO_ITERABLE_COROUTINE, CO_ASYNC_GENERATOR = 0x80, 0x
 _SUSPENDABLE = CO_COROUTINE | CO_GENERATOR | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR
 MACHINERY_EXCEPTIONS = ('CancelledError', 'StopIteration', 'StopAsyncIteration', 'GeneratorExit')
 PAUSE_GRACE_S = 0.25
+MAX_EXCEPTION_TEXT = 10000  # characters of an exception's text in a stop and in exceptionInfo
 
 
 def is_machinery_exception(exc):
@@ -159,7 +160,7 @@ class Debugger:
         if self.just_my_code and filters.is_library(frame.f_code.co_filename):
             return  # not remembered: one raised in library code stops where it reaches user code
         self._last_raised = exc
-        self._stop(ident, frame, 'exception', exception=exc, text=_describe(exc))
+        self._stop(ident, frame, 'exception', exception=exc)
 
     def on_uncaught(self, exc):
         """The program (main thread or a thread) is about to die of `exc`: stop where it was raised."""
@@ -168,14 +169,15 @@ class Debugger:
         stack = traceback_stack(exc.__traceback__)
         if not stack:
             return
-        self._stop(_thread.get_ident(), stack[0][0], 'exception', exception=exc, text=_describe(exc),
-                   stack=stack, uncaught=True)
+        self._stop(_thread.get_ident(), stack[0][0], 'exception', exception=exc, stack=stack, uncaught=True)
 
     # --- stopping ------------------------------------------------------------------------------
 
     def _stop(self, ident, frame, reason, hit_line=None, exception=None, text=None, stack=None, uncaught=False):
         self._inside.add(ident)
         try:
+            if exception is not None:  # here, inside: an exception's __str__ is the program's code
+                text = _describe(exception)
             self._park(ident, frame, reason, hit_line, exception, text, stack, uncaught)
         finally:
             self._inside.discard(ident)
@@ -283,12 +285,20 @@ class Debugger:
         lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
         return {'exceptionId': type(exc).__qualname__, 'description': _describe(exc),
                 'breakMode': 'unhandled' if uncaught else 'always',
-                'stackTrace': ''.join(line for line in lines if not _is_agent_traceback_line(line))}
+                'stackTrace': ''.join(_bounded(line) for line in lines if not _is_agent_traceback_line(line))}
 
 
 def _describe(exc):
-    text = str(exc)
-    return '%s: %s' % (type(exc).__qualname__, text) if text else type(exc).__qualname__
+    try:
+        text = str(exc)
+    except BaseException:  # the program's __str__ may raise anything; Python prints this then
+        text = '<exception str() failed>'
+    return _bounded('%s: %s' % (type(exc).__qualname__, text) if text else type(exc).__qualname__)
+
+
+def _bounded(text):
+    return text if len(text) <= MAX_EXCEPTION_TEXT else text[:MAX_EXCEPTION_TEXT - 3] + '...'
+
 
 
 def _is_agent_traceback_line(line):

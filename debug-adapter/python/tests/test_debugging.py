@@ -3,7 +3,7 @@ stack, scopes, variables, evaluate, setVariable, exception breakpoints, pause, s
 import os
 import unittest
 
-from tests.agent_client import AgentClient, marker_line, program
+from tests.agent_client import AgentClient, marker_line, program, run_plain
 
 
 class Session(unittest.TestCase):
@@ -182,6 +182,28 @@ class Exceptions(Session):
         code, _, err = client.finish()
         self.assertEqual(code, 1)
         self.assertIn('ZeroDivisionError: division by zero', err)
+
+
+    def test_exception_text_is_bounded_and_a_failing_str_does_not_lose_the_stop(self):
+        path = program('exception_text.py')
+        client, _ = self.launch('exception_text.py', exception_filters=['raised', 'uncaught'])
+        stops = []
+        for _ in range(3):
+            stop, frames = client.stopped()
+            info = client.request('exceptionInfo', {'threadId': stop['threadId']})
+            stops.append((frames[0], info['breakMode'], stop['text'][:40], len(stop['text']), len(info['description']),
+                          len(info['stackTrace']) < 20000))
+            if len(stops) == 3:  # printing the traceback raises in __str__ again, as under plain Python
+                client.request('setExceptionBreakpoints', {'filters': []})
+            client.request('continue')
+        huge, bad = marker_line(path, 'HUGE'), marker_line(path, 'BAD')
+        self.assertEqual(stops, [
+            (('fail', huge), 'always', 'ValueError: ' + 'x' * 28, 10000, 10000, True),
+            (('fail', bad), 'always', 'BadStr: <exception str() failed>', 32, 32, True),  # not inside __str__
+            (('fail', bad), 'unhandled', 'BadStr: <exception str() failed>', 32, 32, True)])
+        code, _, err = client.finish()
+        self.assertEqual((code, err), run_plain([path])[::2])
+        self.assertFalse([e for e in client.events if e['event'] == 'agentError'])
 
 
 class PauseAndThreads(Session):
