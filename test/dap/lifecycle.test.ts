@@ -164,3 +164,13 @@ test('attach with a wrong token is refused with a message that says so', async (
     program.dispose();
   }
 });
+
+test('a session ends cleanly when the test disconnected itself and the adapter has exited already', () =>
+  // end() disconnects again; that request is never answered (it failed with an uncaught EPIPE, or
+  // waited forever), so end() also stops waiting when the adapter exits.
+  withSession(async (session) => {
+    await session.initialize();
+    await session.client.disconnectRequest({});
+    const adapterPid = session.adapterPid;
+    await waitUntil(() => !processExists(adapterPid), 5_000, 'the adapter exited after the disconnect');
+  }));

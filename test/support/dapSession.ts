@@ -235,7 +235,7 @@ export class DapSession {
   }
 
   get adapterPid(): number {
-    return (this.client as unknown as { _adapterProcess: ChildProcess })._adapterProcess.pid as number;
+    return this.adapterProcess.pid as number;
   }
 
   /** DebugClient ignores requests from the adapter; a real client answers runInTerminal. */
@@ -285,9 +285,23 @@ export class DapSession {
   async start(): Promise<void> {
     await this.client.start();
     // end() disconnects again after a test's own disconnect; an adapter that has exited by then
-    // fails that write with EPIPE, an 'error' event on its stdin nothing would listen to. Its being
-    // gone is what end() checks.
-    (this.client as unknown as { _adapterProcess: ChildProcess })._adapterProcess.stdin?.on('error', () => undefined);
+    // fails that write with EPIPE, an 'error' event on its stdin nothing would listen to (and the
+    // request is never answered: end() waits for the answer or the adapter's exit). Its being gone
+    // is what end() checks.
+    this.adapterProcess.stdin?.on('error', () => undefined);
+  }
+
+  private get adapterProcess(): ChildProcess {
+    return (this.client as unknown as { _adapterProcess: ChildProcess })._adapterProcess;
+  }
+
+  /** Resolves once the adapter process has exited (at once if it already has). */
+  private adapterExited(): Promise<void> {
+    const adapter = this.adapterProcess;
+    return new Promise((resolve) => {
+      if (adapter.exitCode !== null || adapter.signalCode !== null) resolve();
+      else adapter.once('exit', () => resolve());
+    });
   }
 
   async initialize(): Promise<DebugProtocol.InitializeResponse> {
@@ -385,7 +399,7 @@ export class DapSession {
     // A session that ended by itself must have cleaned up already, before any disconnect.
     if (this.events.some((e) => e.event === 'terminated')) await this.assertNothingRunning();
     try {
-      await this.client.disconnectRequest(disconnect);
+      await Promise.race([this.client.disconnectRequest(disconnect), this.adapterExited()]);
     } catch {
       // An adapter that already ended its session may be gone; the checks below still apply.
     }
