@@ -16,7 +16,7 @@ import atexit
 import os
 import sys
 
-from . import protocol
+from . import protocol, recursion_limit
 from .connection import Listener, connect, parse_address
 from .runtime import Agent
 
@@ -182,8 +182,7 @@ def _exit_code(system_exit):
 
 
 def _prepare_script(path, on_loading):
-    """Set up `__main__`, sys.path[0] exactly as `python path` would; the returned function runs it
-    (after telling on_loading which file it is about to run)."""
+    """Set up `__main__` and sys.path[0] exactly as `python path` would; the program's code object."""
     import builtins
     import io
     from importlib.machinery import SourceFileLoader
@@ -205,13 +204,11 @@ def _prepare_script(path, on_loading):
     namespace = main_module.__dict__
     namespace.clear()
     namespace.update((k, v) for k, v in standard.items() if k in keep)
-
-    def run():
-        # Compiled here so that a SyntaxError is reported like any uncaught error of the program.
-        code = compile(source, absolute, 'exec', dont_inherit=True)
-        on_loading(absolute)
-        exec(code, namespace)
-    return run
+    # Compiled after the namespace is set up so that a SyntaxError is reported like any uncaught
+    # error of the program.
+    code = compile(source, absolute, 'exec', dont_inherit=True)
+    on_loading(absolute)
+    return code
 
 
 def _is_importable_path(path):
@@ -227,53 +224,36 @@ def _is_importable_path(path):
 
 
 def _prepare_module(name, path0, alter_argv=True):
+    """What runpy._run_module_as_main does before its _run_code runs the module (`python -m name`,
+    `python folder`): the module's code object, `__main__` set up for it."""
     import runpy
     sys.path[0] = path0
     namespace = sys.modules['__main__'].__dict__
     builtins = namespace.get('__builtins__')
     namespace.clear()
     namespace['__builtins__'] = builtins
-    # runpy's private entry is what `python -m` and `python folder` call (for -m it sets sys.argv[0] to
-    # the module's file).
-    return lambda: runpy._run_module_as_main(name, alter_argv=alter_argv)
-
-
-def _run(agent, run_program):
     try:
-        run_program()
-    except SystemExit as system_exit:
-        ProgramExit.code = _exit_code(system_exit)
-        raise
-    except BaseException as error:
-        ProgramExit.code = 1
-        if isinstance(error, KeyboardInterrupt) and os.name == 'posix':
-            ProgramExit.code, ProgramExit.interrupted = 128 + 2, True  # as a shell shows SIGINT
-        agent.on_uncaught(error)
-        _print_uncaught(error)
-        raise SystemExit(1)
+        if alter_argv:
+            name, spec, code = runpy._get_module_details(name, runpy._Error)
+        else:
+            name, spec, code = runpy._get_main_module_details(runpy._Error)
+    except runpy._Error as error:
+        raise SystemExit('%s: %s' % (sys.executable, error))
+    if alter_argv:
+        sys.argv[0] = spec.origin
+    namespace.update(__name__='__main__', __file__=spec.origin, __cached__=spec.cached, __doc__=None,
+                     __loader__=spec.loader, __package__=spec.parent, __spec__=spec)
+    return code
 
 
-def _print_uncaught(error):
-    """What Python prints for an uncaught exception: the traceback from the first frame after the
-    agent's own (with -m, runpy's frames stay, as under `python -m`)."""
-    start = tb = error.__traceback__
-    while tb is not None and (_is_agent_frame(tb.tb_frame) or _is_runpy_frame(tb.tb_frame)):
-        if _is_agent_frame(tb.tb_frame):  # only the leading run: agent frames deeper down stay
-            start = tb.tb_next
-        tb = tb.tb_next
-    sys.excepthook(type(error), error.with_traceback(start), start)  # the hook prints error.__traceback__
-
-
-def _is_runpy_frame(frame):
-    return frame.f_code.co_filename.endswith(('runpy.py', '<frozen runpy>'))
-
-
-def _is_agent_frame(frame):
-    from . import filters
-    return filters.is_agent(frame.f_code.co_filename)
+class _Session:
+    """What main() started, for program() and ProgramRun."""
+    agent = options = None
 
 
 def main(argv=None):
+    """Parse the command line, start the agent and wait for the adapter as the mode asks. The
+    program itself is run by `__main__` at module level (see program())."""
     options = _parse(sys.argv[1:] if argv is None else argv)
     token = _token(options)
     agent = Agent(mode='listen' if options.listen else 'launch',
@@ -298,15 +278,100 @@ def main(argv=None):
         if options.wait_for_client:
             agent.wait_until_configured()
     agent.before_program()
-    _run(agent, lambda: _prepare(options, agent.tracer.file_loading)())
+    _Session.agent, _Session.options = agent, options
 
 
-def _prepare(options, on_loading):
+def program():
+    """(code, namespace) of the program, for `exec` at the module level of `__main__` — its caller:
+    so only the frames Python itself puts below any agent's module (runpy's, for a folder or `-m`)
+    and that module's frame lie below the program's, and the recursion limit is raised by what they
+    cost (the program reads the limit plain Python gives it). `__main__`'s namespace becomes the
+    program's."""
+    options = _Session.options
     if options.module is not None:  # found through the import system, which tells the tracer
         sys.argv[:] = ['-m'] + options.rest
-        return _prepare_module(options.module, os.getcwd())
-    sys.argv[:] = options.rest
-    path = options.rest[0]
-    if _is_importable_path(path):  # sys.path[0] is the path made absolute without normalising it
-        return _prepare_module('__main__', os.path.join(os.getcwd(), path), alter_argv=False)
-    return _prepare_script(options.rest[0], on_loading)
+        ProgramRun.run_by_runpy = True
+        code = _prepare_module(options.module, os.getcwd())
+    else:
+        sys.argv[:] = options.rest
+        path = options.rest[0]
+        ProgramRun.run_by_runpy = _is_importable_path(path)
+        if ProgramRun.run_by_runpy:  # sys.path[0] is the path made absolute without normalising it
+            code = _prepare_module('__main__', os.path.join(os.getcwd(), path), alter_argv=False)
+        else:
+            code = _prepare_script(path, _Session.agent.tracer.file_loading)
+    ProgramRun.code = code
+    recursion_limit.compensate(recursion_limit.levels_below(sys._getframe(1))
+                               - (recursion_limit.RUNPY_LEVELS if ProgramRun.run_by_runpy else 0))
+    return code, sys.modules['__main__'].__dict__
+
+
+class ProgramRun:
+    """`with ProgramRun(): exec(*program())` at `__main__`'s module level: records the exit code and
+    reports an uncaught error as plain Python would. A context manager, not a function around the
+    exec, because a function would be one more frame below the program's."""
+    code = None  # the program's code object, once program() has made it
+    run_by_runpy = False  # plain Python would run it through runpy (-m, a folder or zip archive)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if error is None:
+            return False
+        if isinstance(error, SystemExit):
+            ProgramExit.code = _exit_code(error)
+            return False
+        ProgramExit.code = 1
+        if isinstance(error, KeyboardInterrupt) and os.name == 'posix':
+            ProgramExit.code, ProgramExit.interrupted = 128 + 2, True  # as a shell shows SIGINT
+        _Session.agent.on_uncaught(error)
+        _print_uncaught(error, sys._getframe(1), self.run_by_runpy)
+        raise SystemExit(1)
+
+
+def _print_uncaught(error, module_frame, run_by_runpy):
+    """What Python prints for an uncaught exception: the traceback from the first frame after the
+    agent's own. When plain Python would run the program through runpy, runpy's frames come first
+    as under `python -m`: those below the agent's module (its own runpy frames, at the same lines)
+    for an error of the program's code; for an error while finding the module, _run_module_as_main
+    at its call of the function that raised."""
+    start = error.__traceback__
+    while start is not None and _is_agent_frame(start.tb_frame):
+        start = start.tb_next
+    if run_by_runpy and start is not None:
+        below = []
+        frame = module_frame.f_back
+        while frame is not None:
+            below.append((frame, frame.f_lasti))
+            frame = frame.f_back
+        if start.tb_frame.f_code is not ProgramRun.code:  # raised while finding the module
+            bottom = below[-1:] if below and below[-1][0].f_code.co_name == '_run_module_as_main' else []
+            below = [(frame, offset) for frame, _ in bottom
+                     for offset in _call_offsets(frame.f_code, start.tb_frame.f_code.co_name)[:1]]
+        start = _traceback_through(below, start)
+    sys.excepthook(type(error), error.with_traceback(start), start)  # the hook prints error.__traceback__
+
+
+def _traceback_through(frames, tail):
+    """`tail` preceded by entries for `frames` ((frame, instruction offset), innermost first)."""
+    import dis
+    import types
+    for frame, offset in frames:
+        line = next((line for start, line in reversed(list(dis.findlinestarts(frame.f_code)))
+                     if start <= offset and line is not None), frame.f_lineno)
+        tail = types.TracebackType(tail, frame, offset, line)
+    return tail
+
+
+def _call_offsets(code, name):
+    """The offsets of the instructions of `code` that load the global `name` (the function it
+    calls there)."""
+    import dis
+    return [instruction.offset for instruction in dis.get_instructions(code)
+            if instruction.argval == name and instruction.opname == 'LOAD_GLOBAL']
+
+
+def _is_agent_frame(frame):
+    from . import filters
+    return filters.is_agent(frame.f_code.co_filename)
