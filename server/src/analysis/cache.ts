@@ -7,7 +7,8 @@
  *
  * Facts and the prefilter's verdict depend on the file's bytes, the engine version and the settings
  * that decide what is coroutine code (extra coroutine decorators; lazy parsing): a cache written
- * under other ones is empty (`factsKey`). Findings — which also depend on the rest of the
+ * under other ones is empty (`factsKey`). Facts also depend on the module name they were extracted
+ * under (relative imports are made absolute): stored facts are used only under the same name. Findings — which also depend on the rest of the
  * configuration and on other files — are reused only while their key and every dependency's hash
  * hold, so a changed dependency or setting never leaves a stale finding behind.
  */
@@ -47,9 +48,13 @@ interface IndexFile {
   results?: Record<string, CachedResult>;
 }
 
-/** Facts are kept with the hash of the bytes they came from: a store and an index written by different runs never mix. */
+/**
+ * Facts are kept with the hash of the bytes they came from (a store and an index written by different
+ * runs never mix) and the module name they were extracted under (`pkg.__init__` for a package's own).
+ */
 interface StoredFacts {
   hash: string;
+  module: string;
   facts: ModuleFacts;
 }
 
@@ -100,11 +105,11 @@ export class FactsCache {
     return this.files[file];
   }
 
-  /** Records a file; with `facts`, they are stored under `entry.hash` and `entry.coroutines` is set from them. */
-  set(file: string, entry: CachedFile, facts?: ModuleFacts): void {
-    if (facts) {
-      this.store()[file] = { hash: entry.hash, facts };
-      entry = { ...entry, coroutines: coroutineFunctionNames(facts) };
+  /** Records a file; with `extracted` facts (and the module name they were extracted under), they are stored under `entry.hash` and `entry.coroutines` is set from them. */
+  set(file: string, entry: CachedFile, extracted?: { module: string; facts: ModuleFacts }): void {
+    if (extracted) {
+      this.store()[file] = { hash: entry.hash, module: extracted.module, facts: extracted.facts };
+      entry = { ...entry, coroutines: coroutineFunctionNames(extracted.facts) };
       this.factsDirty = true;
     }
     this.files[file] = entry;
@@ -112,12 +117,12 @@ export class FactsCache {
   }
 
   /**
-   * The stored facts of `file` when they came from bytes with `hash`, else undefined. The first call
-   * reads the whole facts store (synchronously: resolution asks for facts mid-walk).
+   * The stored facts of `file` when they came from bytes with `hash` under the name `module`, else
+   * undefined. The first call reads the whole facts store (synchronously: resolution asks for facts mid-walk).
    */
-  facts(file: string, hash: string): ModuleFacts | undefined {
+  facts(file: string, hash: string, module: string): ModuleFacts | undefined {
     const stored = this.store()[file];
-    return stored?.hash === hash ? stored.facts : undefined;
+    return stored?.hash === hash && stored.module === module ? stored.facts : undefined;
   }
 
   getResult(file: string): CachedResult | undefined {

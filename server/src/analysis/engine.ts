@@ -16,7 +16,7 @@ import type { ModuleFacts } from './facts';
 import { BufferFacts, BufferFindings } from './incremental';
 import { commonPrefix, commonSuffix } from './textChange';
 import { factsFromText, materialize } from './extract';
-import { moduleNameOf } from './modules';
+import { ModuleMap, moduleNamesOf } from './modules';
 import { createParser } from './parser';
 import { coroutineHomes, mayDropCoroutine, prefilterFor, statementCalls, type CoroutineHomes, type StatementCalls } from './prefilter';
 import { nodeReader, type SourceReader } from './reader';
@@ -55,8 +55,8 @@ const SHARE_MIN_WORKERS = 2;
 
 /** What a worker needs to analyse as this engine would: every file's module and facts so far, the configurations. */
 export interface EngineSnapshot {
-  files: Array<{ path: string; module: string; isPackage: boolean; facts?: ModuleFacts; problem?: string }>;
-  modules: Array<[string, string]>;
+  files: Array<{ path: string; module: string; isPackage: boolean; aliases: string[]; facts?: ModuleFacts; problem?: string }>;
+  modules: Array<[string, string[]]>;
   packageDirs: string[];
   configs: Array<[string, Configuration]>;
   lazyParsing?: boolean;
@@ -64,8 +64,10 @@ export interface EngineSnapshot {
 
 interface FileEntry {
   path: string;
+  /** The name its facts are extracted under; `aliases`: the other names it is importable by (modules.ts). */
   module: string;
   isPackage: boolean;
+  aliases: string[];
   /** The prefilter's verdict (undefined until read). */
   relevant?: boolean;
   /** When the prefilter rejects the file: its statement calls and imports (may it drop a coroutine? CORO200). */
@@ -97,10 +99,8 @@ function forgetParse(entry: FileEntry): void {
 
 export class AnalysisEngine {
   private readonly files = new Map<string, FileEntry>();
-  private readonly modules = new Map<string, string>();
+  private modules = new ModuleMap();
   private readonly packageDirs = new Set<string>();
-  /** The most parts any module name has had (resolution tries no longer prefix). */
-  private moduleDepth = 0;
   private readonly configs = new Map<string, Configuration>();
   private checkers = new Map<string, Checker>();
   /** Results computed since the last change to anything they depend on (see invalidate). */
@@ -134,7 +134,7 @@ export class AnalysisEngine {
       },
       materialize: (source, classIndex, name) => this.materialize(source, classIndex, name),
       blockText: (source, block) => this.lazyLines(source.path).slice(block.lines[0], block.lines[1]).join('\n'),
-      moduleDepth: () => this.moduleDepth,
+      moduleDepth: () => this.modules.depth(),
       coroutineNames: () => {
         if (!this.names) {
           // Every coroutine function is in eager facts: the prefilter never leaves `async def` or a
@@ -158,14 +158,17 @@ export class AnalysisEngine {
     for (const [root, config] of snapshot.configs) engine.configs.set(root, config);
     for (const dir of snapshot.packageDirs) engine.packageDirs.add(dir);
     for (const file of snapshot.files) engine.register({ ...file });
-    // Which file holds a module name is the calling engine's (a removed file may have held it).
-    engine.modules.clear();
-    for (const [module, file] of snapshot.modules) engine.modules.set(module, file);
+    // Which files claim a module name is the calling engine's (a removed file may have claimed it).
+    engine.modules = ModuleMap.from(snapshot.modules);
     return engine;
   }
 
   setConfiguration(root: string, config: Configuration): void {
-    this.configs.set(path.resolve(root), config);
+    root = path.resolve(root);
+    const newRoot = !this.configs.has(root);
+    this.configs.set(root, config);
+    // Roots are where namespace packages are named from.
+    if (newRoot) this.renameModules();
     this.invalidate();
   }
 
@@ -221,7 +224,7 @@ export class AnalysisEngine {
   mayHaveFindings(file: string): boolean {
     const entry = this.files.get(path.resolve(file));
     if (!entry) return false;
-    this.homes ??= coroutineHomes([...this.files.values()].map((e) => ({ module: e.module, coroutines: coroutinesOf(e) })));
+    this.homes ??= coroutineHomes([...this.files.values()].flatMap((e) => namesOf(e).map((module) => ({ module, coroutines: coroutinesOf(e) }))));
     return entry.relevant !== false || mayDropCoroutine(entry.calls, entry.module, entry.isPackage, this.homes);
   }
 
@@ -292,7 +295,7 @@ export class AnalysisEngine {
     if (!entry) return;
     entry.tree?.delete();
     this.files.delete(file);
-    if (this.modules.get(entry.module) === file) this.modules.delete(entry.module);
+    this.modules.remove(file, namesOf(entry));
     this.dependencies.delete(file);
     this.invalidate();
   }
@@ -358,8 +361,8 @@ export class AnalysisEngine {
   private snapshot(): EngineSnapshot {
     for (const entry of this.files.values()) if (entry.stored) this.loadStored(entry);
     return {
-      files: [...this.files.values()].map((e) => ({ path: e.path, module: e.module, isPackage: e.isPackage, ...(e.facts ? { facts: e.facts } : {}), ...(e.problem ? { problem: e.problem } : {}) })),
-      modules: [...this.modules],
+      files: [...this.files.values()].map((e) => ({ path: e.path, module: e.module, isPackage: e.isPackage, aliases: e.aliases, ...(e.facts ? { facts: e.facts } : {}), ...(e.problem ? { problem: e.problem } : {}) })),
+      modules: this.modules.entries(),
       packageDirs: [...this.packageDirs],
       configs: [...this.configs],
       lazyParsing: this.options.lazyParsing,
@@ -401,11 +404,11 @@ export class AnalysisEngine {
   }
 
   /**
-   * The findings cache: a file's result is reused when the configuration, the set of workspace
-   * modules and the content hash of every file its analysis read are all unchanged.
+   * The findings cache: a file's result is reused when the configuration, which file each module
+   * name stands for, and the content hash of every file its analysis read are all unchanged.
    */
   private resultKey(file: string): string {
-    this.moduleSetKey ??= contentHash(Buffer.from([...this.modules.keys()].sort().join('\n')));
+    this.moduleSetKey ??= contentHash(Buffer.from(this.modules.resolvable().map(([name, holder]) => `${name}\t${holder}`).join('\n')));
     return `${configurationKey(this.configurationFor(file))}|${this.moduleSetKey}`;
   }
 
@@ -484,23 +487,39 @@ export class AnalysisEngine {
   }
 
   private entry(file: string): FileEntry {
-    let entry = this.files.get(file);
-    if (!entry) {
-      const { module, isPackage } = moduleNameOf(file, (dir) => this.packageDirs.has(dir) || fs.existsSync(path.join(dir, '__init__.py')));
-      entry = this.register({ path: file, module, isPackage });
-    }
-    return entry;
+    return this.files.get(file) ?? this.register({ path: file, ...this.namesFor(file) });
   }
 
-  /** Adds a file to the workspace under its module name. */
+  /** The module names of `file` from the sys.path folders Python would have: see modules.ts. */
+  private namesFor(file: string): ReturnType<typeof moduleNamesOf> {
+    return moduleNamesOf(file, (dir) => this.packageDirs.has(dir) || fs.existsSync(path.join(dir, '__init__.py')), this.configurationRoot(file));
+  }
+
+  /** Adds a file to the workspace under its module names. */
   private register(entry: FileEntry): FileEntry {
     this.files.set(entry.path, entry);
     this.results.clear(); // a new module name can change what resolution finds
     this.bufferFindings.clear();
-    // The first file to claim a module name keeps it (stable under directory order).
-    if (!this.modules.has(entry.module)) this.modules.set(entry.module, entry.path);
-    this.moduleDepth = Math.max(this.moduleDepth, entry.module.split('.').length);
+    this.modules.add(entry.path, namesOf(entry));
     return entry;
+  }
+
+  /**
+   * Names again every file whose names depend on the roots (a root added or removed since it was
+   * indexed). Its facts were extracted under the old name (relative imports), so it is parsed again.
+   */
+  private renameModules(): void {
+    for (const entry of this.files.values()) {
+      const names = this.namesFor(entry.path);
+      if (names.module === entry.module && names.isPackage === entry.isPackage && names.aliases.join() === entry.aliases.join()) continue;
+      this.modules.remove(entry.path, namesOf(entry));
+      const hadFacts = entry.facts !== undefined || entry.stored !== undefined;
+      forgetParse(entry);
+      Object.assign(entry, names);
+      this.modules.add(entry.path, namesOf(entry));
+      // Its coroutine functions must stay known (coroutineNames): they come from its facts.
+      if (hadFacts) this.source(entry.path);
+    }
   }
 
   private packageDirsAbove(file: string): void {
@@ -534,7 +553,7 @@ export class AnalysisEngine {
       const cache = this.cacheOf(file);
       const cached = cache?.get(file);
       if (cache && cached && hash === cached.hash && entry.text === undefined) {
-        cache.set(file, { ...cached, ...(entry.problem ? { problem: entry.problem } : {}) }, entry.facts);
+        cache.set(file, { ...cached, ...(entry.problem ? { problem: entry.problem } : {}) }, entry.facts && { module: extractedAs(entry), facts: entry.facts });
       }
     }
     return entry.facts && { path: file, module: entry.module, facts: entry.facts };
@@ -689,7 +708,7 @@ export class AnalysisEngine {
   private loadStored(entry: FileEntry): void {
     const { hash } = entry.stored!;
     entry.stored = undefined;
-    entry.facts = this.cacheOf(entry.path)?.facts(entry.path, hash);
+    entry.facts = this.cacheOf(entry.path)?.facts(entry.path, hash, extractedAs(entry));
   }
 
   /** Facts of a file the prefilter marked: queued for the workers when there are some (so parsing overlaps reading), else parsed now. */
@@ -702,8 +721,18 @@ export class AnalysisEngine {
     if (entry.parsing !== token) return; // read again or opened in the editor since: this parse is stale
     entry.parsing = undefined;
     if (facts) entry.facts = facts;
-    cache?.set(entry.path, cached, facts);
+    cache?.set(entry.path, cached, facts && { module: extractedAs(entry), facts });
   }
+}
+
+/** The name an entry's facts are extracted under, for the facts cache (`pkg.__init__` for a package's own). */
+function extractedAs(entry: FileEntry): string {
+  return entry.isPackage ? `${entry.module}.__init__` : entry.module;
+}
+
+/** Every module name the entry is importable by. */
+function namesOf(entry: FileEntry): string[] {
+  return [entry.module, ...entry.aliases];
 }
 
 /** The names of an entry's coroutine functions: from its facts, or the cache's record of them while those are not read. */
