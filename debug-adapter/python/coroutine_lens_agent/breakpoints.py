@@ -4,7 +4,6 @@ import re
 from . import filters
 
 _HIT_CONDITION = re.compile(r'^\s*(==|>=|<=|>|<|%)?\s*(\d+)\s*$')
-_LOG_PART = re.compile(r'\{([^{}]+)\}')
 
 
 def executable_lines(path):
@@ -25,7 +24,7 @@ def executable_lines(path):
 
 
 class Breakpoint:
-    __slots__ = ('line', 'condition', 'hit_condition', 'log_message', 'hits', '_compiled')
+    __slots__ = ('line', 'condition', 'hit_condition', 'log_message', 'hits', '_compiled', '_log_parts')
 
     def __init__(self, line, condition=None, hit_condition=None, log_message=None):
         self.line = line
@@ -34,6 +33,7 @@ class Breakpoint:
         self.log_message = log_message or None
         self.hits = 0
         self._compiled = {}
+        self._log_parts = None
 
     def _eval(self, expression, frame):
         code = self._compiled.get(expression)
@@ -58,12 +58,74 @@ class Breakpoint:
         return 'stop', None
 
     def _format_log(self, frame):
-        def substitute(match):
-            try:
-                return str(self._eval(match.group(1), frame))
+        if self._log_parts is None:
+            self._log_parts = split_log_message(self.log_message)
+        written = []
+        for kind, text in self._log_parts:
+            if kind == 'text':
+                written.append(text)
+                continue
+            try:  # the field as a one-field f-string: its !r / !s / !a, :format and = as Python does them
+                quote = '"""' if "'''" in text else "'''"
+                written.append(self._eval('f%s{%s}%s' % (quote, text, quote), frame))
             except BaseException as error:  # whatever the expression raises, even SystemExit
-                return '<%s: %s>' % (type(error).__name__, error)
-        return _LOG_PART.sub(substitute, self.log_message) + '\n'
+                written.append('<%s: %s>' % (type(error).__name__, error))
+        return ''.join(written) + '\n'
+
+
+def split_log_message(message):
+    """A logpoint message as [('text', literal), ('field', what is between a field's braces)]:
+    `{{` and `}}` are literal braces, a field ends at the `}` that closes it (brackets, strings and a
+    format spec's nested fields are skipped). A `{` with no closing `}`, an empty field and a lone
+    `}` stay literal text."""
+    parts, text, index = [], [], 0
+    while index < len(message):
+        char = message[index]
+        if char in '{}' and message.startswith(char * 2, index):
+            text.append(char)
+            index += 2
+            continue
+        end = _field_end(message, index + 1) if char == '{' else None
+        if end is None or not message[index + 1:end].strip():
+            text.append(char)
+            index += 1
+            continue
+        if text:
+            parts.append(('text', ''.join(text)))
+            text = []
+        parts.append(('field', message[index + 1:end]))
+        index = end + 1
+    if text:
+        parts.append(('text', ''.join(text)))
+    return parts
+
+
+def _field_end(message, index):
+    """The index of the `}` closing the field whose source starts at `index`, or None."""
+    depth, quote, in_spec = 0, None, False
+    while index < len(message):
+        char = message[index]
+        if quote:
+            if char == '\\':
+                index += 2
+                continue
+            if message.startswith(quote, index):
+                index, quote = index + len(quote), None
+                continue
+        elif char in '\'"' and not in_spec:  # a format spec is text: its quotes are fill characters
+            quote = message[index:index + 3] if message[index:index + 3] in ("'''", '"""') else char
+            index += len(quote)
+            continue
+        elif char in '([{':
+            depth += 1
+        elif char in ')]}':
+            if depth == 0:
+                return index if char == '}' else None
+            depth -= 1
+        elif char == ':' and depth == 0:
+            in_spec = True
+        index += 1
+    return None
 
 
 def hit_condition_met(condition, hits):
