@@ -142,6 +142,25 @@ describe('the caches across namespace imports', () => {
     assert.deepEqual(lines(engine, orders), ['4:CORO120']);
   });
 
+  test('an __init__.py deleted or created after indexing (the language server is told) names its folder\'s files again', async () => {
+    const root = workspace({
+      'app/services/__init__.py': '',
+      'app/services/orders.py': 'from ..db import query\n\nasync def handler():\n    query()\n',
+      'app/db.py': 'import time\n\ndef query():\n    time.sleep(1)\n',
+      'db.py': 'def query():\n    return 1\n',
+    });
+    const engine = await analyse(root, root, path.join(root, '.cache-dir'));
+    const orders = path.join(root, 'app', 'services', 'orders.py');
+    const init = path.join(root, 'app', 'services', '__init__.py');
+    assert.deepEqual(lines(engine, orders), [], 'as services.orders, `..db` climbs above the top package');
+    rmSync(init);
+    engine.removeFile(init);
+    assert.deepEqual(lines(engine, orders), ['4:CORO120'], 'as app.services.orders, `..db` is app.db');
+    writeFileSync(init, '');
+    engine.analyzeFile(init);
+    assert.deepEqual(lines(engine, orders), []);
+  });
+
   test('a root configured after files were indexed names them again', async () => {
     const root = workspace({
       'app/main.py': 'from . import db\n\nasync def handler():\n    db.query()\n',

@@ -296,6 +296,8 @@ export class AnalysisEngine {
     entry.tree?.delete();
     this.files.delete(file);
     this.modules.remove(file, namesOf(entry));
+    // Without its __init__.py the folder is a namespace package: its files' names change.
+    if (path.basename(file) === '__init__.py' && this.packageDirs.delete(path.dirname(file))) this.renameModules();
     this.dependencies.delete(file);
     this.invalidate();
   }
@@ -487,7 +489,14 @@ export class AnalysisEngine {
   }
 
   private entry(file: string): FileEntry {
-    return this.files.get(file) ?? this.register({ path: file, ...this.namesFor(file) });
+    const known = this.files.get(file);
+    if (known) return known;
+    // An __init__.py the walk did not see (created since): its folder's files are named anew.
+    const newPackage = path.basename(file) === '__init__.py' && !this.packageDirs.has(path.dirname(file));
+    if (newPackage) this.packageDirs.add(path.dirname(file));
+    const entry = this.register({ path: file, ...this.namesFor(file) });
+    if (newPackage) this.renameModules();
+    return entry;
   }
 
   /** The module names of `file` from the sys.path folders Python would have: see modules.ts. */
@@ -509,6 +518,7 @@ export class AnalysisEngine {
    * indexed). Its facts were extracted under the old name (relative imports), so it is parsed again.
    */
   private renameModules(): void {
+    let renamed = false;
     for (const entry of this.files.values()) {
       const names = this.namesFor(entry.path);
       if (names.module === entry.module && names.isPackage === entry.isPackage && names.aliases.join() === entry.aliases.join()) continue;
@@ -517,9 +527,11 @@ export class AnalysisEngine {
       forgetParse(entry);
       Object.assign(entry, names);
       this.modules.add(entry.path, namesOf(entry));
+      renamed = true;
       // Its coroutine functions must stay known (coroutineNames): they come from its facts.
       if (hadFacts) this.source(entry.path);
     }
+    if (renamed) this.invalidate();
   }
 
   private packageDirsAbove(file: string): void {
