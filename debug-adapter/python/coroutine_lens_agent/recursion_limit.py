@@ -63,5 +63,5 @@ def compensate(levels):
             raise _too_low(limit, error, levels) from None
 
     for wrapper, real in ((getrecursionlimit, real_get), (setrecursionlimit, real_set)):
-        wrapper.__doc__, wrapper.__module__ = real.__doc__, 'sys'
+        wrapper.__doc__, wrapper.__module__, wrapper.__qualname__ = real.__doc__, 'sys', real.__name__
     sys.getrecursionlimit, sys.setrecursionlimit = getrecursionlimit, setrecursionlimit

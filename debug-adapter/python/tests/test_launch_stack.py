@@ -60,6 +60,14 @@ class ProgramSeesItsOwnStack(unittest.TestCase):
         self.assertEqual(agent['inspect'], plain['inspect'] + 3)
         self.assert_same_recursion(agent, plain)
 
+    def test_the_recursion_limit_reads_sets_and_fails_as_under_plain_python(self):
+        client = AgentClient([program('recursion_limit_use.py')])
+        client.start()
+        agent = client.finish()
+        plain = run_plain([program('recursion_limit_use.py')])
+        self.assertEqual(agent, plain)
+        self.assertIn('cannot set the recursion limit to 40', agent[1])
+
     def test_uncaught_errors_of_a_module_print_runpy_frames_as_python_does(self):
         shutil.copy(program('crash.py'), os.path.join(self.cwd, 'pkg', 'crash.py'))
         os.mkdir(os.path.join(self.cwd, 'broken'))
