@@ -39,16 +39,19 @@ class ProgramSeesItsOwnStack(unittest.TestCase):
         for key in ('depth', 'limit', 'depth_at_300', 'limit_after_set'):
             self.assertEqual(agent[key], plain[key], key)
 
-    def test_module_mode_only_the_agent_module_frame_is_added(self):
-        plain = seen(['-m', 'pkg.view'], self.cwd, under_agent=False)
-        agent = seen(['-m', 'pkg.view'], self.cwd, under_agent=True)
-        runpy_frames, module_frame = plain['stack'][:-1], plain['stack'][-1]
-        self.assertEqual(len(runpy_frames), 2)
-        self.assertEqual(agent['stack'][:2], runpy_frames)
-        self.assertRegex(agent['stack'][2], AGENT_MODULE_FRAME)
-        self.assertEqual(agent['stack'][3:], [module_frame])
-        self.assertEqual(agent['inspect'], plain['inspect'] + 1)
-        self.assert_same_recursion(agent, plain)
+    def test_module_or_folder_only_the_agent_module_frame_is_added(self):
+        os.mkdir(os.path.join(self.cwd, 'app'))
+        shutil.copy(program('stack_view.py'), os.path.join(self.cwd, 'app', '__main__.py'))
+        for args in (['-m', 'pkg.view'], ['app']):
+            plain = seen(args, self.cwd, under_agent=False)
+            agent = seen(args, self.cwd, under_agent=True)
+            runpy_frames, module_frame = plain['stack'][:-1], plain['stack'][-1]
+            self.assertEqual(len(runpy_frames), 2, args)
+            self.assertEqual(agent['stack'][:2], runpy_frames, args)
+            self.assertRegex(agent['stack'][2], AGENT_MODULE_FRAME)
+            self.assertEqual(agent['stack'][3:], [module_frame], args)
+            self.assertEqual(agent['inspect'], plain['inspect'] + 1, args)
+            self.assert_same_recursion(agent, plain)
 
     def test_script_adds_the_frames_of_running_the_agent_folder(self):
         plain = seen(['view.py'], self.cwd, under_agent=False)
