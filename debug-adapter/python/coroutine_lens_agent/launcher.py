@@ -10,7 +10,8 @@ stack is recorded and creating a task costs what it costs without the agent.
 The token comes from the environment variable COROUTINE_LENS_TOKEN (removed from the environment
 before the program runs) or from --token-file; never from the command line. The program then runs
 with sys.argv, sys.path[0], __main__, the working directory and the exit code that plain `python`
-would give it.
+would give it. main() starts the agent; `__main__` then execs what program() prepares, inside
+ProgramRun, at its own module level (no function of the agent's below the program's frames).
 """
 import atexit
 import os
