@@ -162,7 +162,7 @@ async function check(options: Options): Promise<number> {
       reported = [];
       skipped = 1;
     } else {
-      await engine.indexWorkspace(topPackageFolder(file));
+      await engine.indexWorkspace(folderToIndexFor(file, root));
       engine.updateFile(file, decoded.text);
       reported = [file];
     }
@@ -219,11 +219,15 @@ function packageVersion(): string | undefined {
   }
 }
 
-/** For --stdin-filename: the folder above the file's outermost package, so its imports resolve. */
-function topPackageFolder(file: string): string {
+/**
+ * For --stdin-filename: the folder to index so the file's imports resolve: the folder above its
+ * outermost package, or the project root when that folder lies under it (folders without
+ * `__init__.py` there are namespace packages, named from the root).
+ */
+function folderToIndexFor(file: string, root: string): string {
   let dir = path.dirname(file);
   while (existsSync(path.join(dir, '__init__.py')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return dir;
+  return dir.startsWith(root + path.sep) ? root : dir;
 }
 
 /**

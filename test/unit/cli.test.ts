@@ -228,3 +228,35 @@ describe('coroutine-lens check', () => {
     assert.match(run(['--help']).stdout, /--stdin-filename/);
   });
 });
+
+describe('coroutine-lens check on namespace packages', () => {
+  const workspace = path.join(scratch, 'namespace');
+  cpSync(path.join(fixturesRoot, 'namespace'), workspace, { recursive: true });
+  const expected = [
+    'app/cron.py:6 CORO200',
+    'app/main.py:11 CORO120',
+    'app/main.py:12 CORO120',
+    'app/main.py:14 CORO120',
+    'app/main.py:22 CORO120',
+    'app/main.py:23 CORO120',
+    'app/services/orders.py:7 CORO120',
+    'app/uses_probe.py:7 CORO120',
+    'scripts/run.py:7 CORO120',
+  ];
+  const findings = (stdout: string): string[] => (JSON.parse(stdout) as { findings: Array<{ path: string; code: string; start: { line: number } }> }).findings.map((f) => `${f.path}:${f.start.line} ${f.code}`);
+
+  test('cold and warm runs from the folder holding pyproject.toml find each finding once', () => {
+    const cacheDir = path.join(scratch, 'namespace-cache');
+    for (const args of [['--no-cache'], ['--cache-dir', cacheDir], ['--cache-dir', cacheDir]]) {
+      const { code, stdout, stderr } = run(['check', '--format', 'json', ...args, '.'], { cwd: workspace });
+      assert.equal(code, 1, stderr);
+      assert.deepEqual(findings(stdout), expected);
+    }
+  });
+
+  test('--stdin-filename resolves a namespace module from the project root', () => {
+    const main = path.join(workspace, 'app', 'main.py');
+    const { stdout } = run(['check', '--no-cache', '--format', 'json', '--stdin-filename', main], { cwd: workspace, input: readFileSync(main, 'utf8') });
+    assert.deepEqual(findings(stdout), expected.filter((line) => line.startsWith('app/main.py:')));
+  });
+});
