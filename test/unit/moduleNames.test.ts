@@ -169,8 +169,15 @@ describe('the caches across namespace imports', () => {
     const engine = await AnalysisEngine.create({ wasmDir });
     await engine.indexWorkspace(root);
     const main = path.join(root, 'app', 'main.py');
+    // An editor buffer, open before the folder's configuration came (the language server's order).
+    const edited = path.join(root, 'app', 'edited.py');
+    engine.updateFile(edited, 'from . import db\n\nasync def handler():\n    db.query()\n');
     assert.deepEqual(lines(engine, main), [], 'without a root, app/main.py is the top-level `main`: `from . import` leads nowhere');
+    assert.deepEqual(lines(engine, edited), []);
     engine.setConfiguration(root, defaultConfiguration());
     assert.deepEqual(lines(engine, main), ['4:CORO120']);
+    assert.deepEqual(lines(engine, edited), ['4:CORO120']);
+    engine.updateFile(edited, 'from . import db\n\n\nasync def handler():\n    db.query()\n');
+    assert.deepEqual(lines(engine, edited), ['5:CORO120'], 'the buffer is edited incrementally under its new name');
   });
 });

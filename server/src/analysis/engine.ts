@@ -514,8 +514,10 @@ export class AnalysisEngine {
   }
 
   /**
-   * Names again every file whose names depend on the roots (a root added or removed since it was
-   * indexed). Its facts were extracted under the old name (relative imports), so it is parsed again.
+   * Names again every file whose names changed since it was indexed (a root configured, an
+   * `__init__.py` created or deleted). Its facts were extracted under the old name (relative
+   * imports), so it is parsed again: a buffer from its text, a file with facts now (its coroutine
+   * functions must stay known to coroutineNames), any other when resolution needs it.
    */
   private renameModules(): void {
     let renamed = false;
@@ -528,8 +530,8 @@ export class AnalysisEngine {
       Object.assign(entry, names);
       this.modules.add(entry.path, namesOf(entry));
       renamed = true;
-      // Its coroutine functions must stay known (coroutineNames): they come from its facts.
-      if (hadFacts) this.source(entry.path);
+      if (entry.text !== undefined) this.updateFile(entry.path, entry.text);
+      else if (hadFacts) this.source(entry.path);
     }
     if (renamed) this.invalidate();
   }
