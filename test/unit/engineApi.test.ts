@@ -194,6 +194,22 @@ describe('facts cache', () => {
     assert.deepEqual(await run([]), [], 'the setting removed, warm');
   });
 
+  test('facts read back from the cache (plain objects) take a statement call named like an Object member as a name', async () => {
+    // `valueOf()` in a lazy block: `'valueOf' in imports` holds for an object with a prototype.
+    const root = workspace({ 'app.py': 'import asyncio\n\nasync def main():\n    await asyncio.sleep(1)\n\ndef helper():\n    valueOf()\n    constructor()\n' });
+    const app = path.join(root, 'app.py');
+    const run = async (ignore: string[]): Promise<{ codes: string[]; notes: string[] }> => {
+      const engine = await AnalysisEngine.create({ wasmDir, cacheDir: path.join(root, '.cache-dir') });
+      engine.setConfiguration(root, mergeConfiguration(defaultConfiguration(), { ignore }));
+      await engine.indexWorkspace(root);
+      const result = engine.analyzeFile(app);
+      await engine.flushCache();
+      return { codes: result.findings.map((f) => f.code), notes: result.notes.map((n) => n.message) };
+    };
+    assert.deepEqual(await run([]), { codes: [], notes: [] }, 'cold');
+    assert.deepEqual(await run(['ASYNC251']), { codes: [], notes: [] }, 'warm, facts from the store (another setting: no result reused)');
+  });
+
   test('facts the store lost, or kept from another state of a file, are parsed again from the source', async () => {
     const root = workspace({
       'helpers.py': 'def helper():\n    return 1\n',

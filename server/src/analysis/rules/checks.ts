@@ -299,7 +299,8 @@ export class Checker {
     const { imports } = source.facts;
     const coroutineNamed = (callee: string): boolean => {
       // A bare name may be an import under another name (`from asyncio import sleep as snooze`).
-      const named = !callee.includes('.') && callee in imports ? imports[callee]! : callee;
+      // hasOwn: facts back from the cache are plain objects, where `'valueOf' in imports` holds.
+      const named = !callee.includes('.') && Object.hasOwn(imports, callee) ? imports[callee]! : callee;
       const last = named.slice(named.lastIndexOf('.') + 1);
       return names.has(last) || libraryCoroutineNames.has(last);
     };
@@ -327,7 +328,7 @@ export class Checker {
     const dot = callee.indexOf('.');
     const head = dot < 0 ? callee : callee.slice(0, dot);
     const { imports, globals } = source.facts;
-    const moduleName = head in imports || head in globals;
+    const moduleName = Object.hasOwn(imports, head) || Object.hasOwn(globals, head);
     const meaning = headInBlock(text, head, classIndex !== undefined);
     if (!meaning) return moduleName || head === 'self' || head === 'cls';
     if (meaning === 'self' && dot < 0) return true;
