@@ -2,7 +2,8 @@
  * Shared by the engine's unit tests: builds an engine over a fixture workspace and compares its
  * findings with the `# expect: CODE [key=value …][, CODE …]` comments in the fixture files, both
  * ways (a missing finding and an unexpected one are both failures).
- * Keys: hops=N (chain length), severity=S, suggests=TEXT (in the suggestion), fix="TEXT" (an edit's new text).
+ * Keys: hops=N (chain length), severity=S, suggests=TEXT (in the suggestion), says=TEXT (in the message),
+ * fix="TEXT" (an edit's new text).
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -68,12 +69,13 @@ export function compare(result: FileResult, expectations: Expectation[]): string
       continue;
     }
     const [finding] = unmatched.splice(index, 1) as [Finding];
-    const { hops, severity, suggests, fix } = expected.checks;
+    const { hops, severity, suggests, says, fix } = expected.checks;
     if (hops !== undefined && finding.chain?.length !== Number(hops)) {
       problems.push(`${where(expected.line)}: ${expected.code} chain has ${finding.chain?.length ?? 0} hops, expected ${hops}: ${finding.message}`);
     }
     if (severity !== undefined && finding.severity !== severity) problems.push(`${where(expected.line)}: severity ${finding.severity}, expected ${severity}`);
     if (suggests !== undefined && !finding.suggestion?.includes(suggests)) problems.push(`${where(expected.line)}: suggestion '${finding.suggestion}' lacks '${suggests}'`);
+    if (says !== undefined && !finding.message.includes(says)) problems.push(`${where(expected.line)}: message '${finding.message}' lacks '${says}'`);
     if (fix !== undefined && !finding.fixes.some((f) => f.edits.some((e) => e.newText.startsWith(fix)))) {
       problems.push(`${where(expected.line)}: no fix inserting '${fix}' (fixes: ${JSON.stringify(finding.fixes)})`);
     }

@@ -235,6 +235,8 @@ export class Checker {
       // A @gen.coroutine runs on Tornado's IOLoop whatever else its file imports (trio, anyio).
       const genCoroutine = style === 'generator' && isTornadoGenCoroutine(facts, fn);
       const framework = genCoroutine ? 'tornado' : facts.framework;
+      // `await` is a syntax error in a generator coroutine (and `async with` a TaskGroup needs).
+      const awaitKeyword = genCoroutine ? 'yield' : style === 'generator' ? 'yield from' : 'await';
       for (const call of fn.calls) {
         // Only calls made in a coroutine, or whose result is dropped, can be findings: resolving
         // the others would parse modules for nothing.
@@ -275,13 +277,13 @@ export class Checker {
         }
         if (!call.dropped) continue;
         if ((target.kind === 'coroutine' && target.runsOnlyAwaited) || target.kind === 'libraryCoroutine') {
-          report('CORO200', call.span, `coroutine ${written} is called but never awaited, so it never runs; add \`await\`${style === 'async' ? '' : ' (or schedule it as a task and keep the task)'}`, {
+          report('CORO200', call.span, `coroutine ${written} is called but never awaited, so it never runs; add \`${awaitKeyword}\`${style === 'async' ? '' : ' (or schedule it as a task and keep the task)'}`, {
             fixes: missingAwaitFixes(source, fn, style, call),
           });
         } else if (target.kind === 'coroutine') {
           report('CORO202', call.span, `the result of @gen.coroutine ${written} is dropped: its exceptions are lost; yield or await it, or use IOLoop.spawn_callback`);
         } else if (target.kind === 'spawner') {
-          report('CORO201', call.span, `the task returned by ${written} is dropped: the event loop keeps only a weak reference, so it can be garbage-collected mid-run; keep it (a set of tasks, a TaskGroup) and await it`);
+          report('CORO201', call.span, `the task returned by ${written} is dropped: the event loop keeps only a weak reference, so it can be garbage-collected mid-run; keep it (${genCoroutine ? 'a set of tasks' : 'a set of tasks, a TaskGroup'}) and ${awaitKeyword} it`);
         }
       }
     });
