@@ -103,9 +103,12 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-/** The project root: the nearest folder at or above `start` with a pyproject.toml, else `start`'s folder. */
+/** The project root: the nearest folder at or above `start` with a pyproject.toml, else the nearest existing folder at or above `start`. */
 function projectRoot(start: string): string {
-  const dir = existsSync(start) && !statIsDir(start) ? path.dirname(start) : start;
+  // From the nearest existing folder: the cache is made in the root, and an unsaved --stdin-filename
+  // (or its folder) must not be made a folder of it.
+  let dir = start;
+  while (!statIsDir(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   for (let d = dir; ; d = path.dirname(d)) {
     if (existsSync(path.join(d, 'pyproject.toml'))) return d;
     if (path.dirname(d) === d) break;

@@ -89,6 +89,18 @@ describe('coroutine-lens check', () => {
     assert.match(stdout, /^Found 1 finding in 1 file\.$/m);
   });
 
+  test('--stdin-filename of a file not saved yet creates neither it nor its folder: the cache goes to the nearest existing folder', () => {
+    const folder = mkdtempSync(path.join(scratch, 'unsaved-'));
+    writeFileSync(path.join(folder, 'other.py'), 'import time\n'); // something to cache
+    for (const name of ['new.py', path.join('not', 'yet', 'there.py')]) {
+      const { code, stderr } = run(['check', '--stdin-filename', name], { cwd: folder, input: 'x = 1\n' });
+      assert.equal(code, 0, stderr);
+    }
+    assert.ok(!existsSync(path.join(folder, 'new.py')), 'new.py was made (a folder holding the cache)');
+    assert.ok(!existsSync(path.join(folder, 'not')), 'the missing folder was made');
+    assert.ok(existsSync(path.join(folder, '.coroutine_lens_cache')), 'the cache is in the existing folder');
+  });
+
   test('a named pipe given as a path is skipped with a note saying what it is (never read: that would wait forever)', { skip: process.platform === 'win32' }, () => {
     const folder = mkdtempSync(path.join(scratch, 'fifo-'));
     spawnSync('mkfifo', [path.join(folder, 'pipe.py')]);
