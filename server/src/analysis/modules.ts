@@ -108,9 +108,4 @@ export class ModuleMap {
     for (const [name, files] of entries) for (const file of files) map.add(file, [name]);
     return map;
   }
-
-  clear(): void {
-    this.claims.clear();
-    this.deepest = 0;
-  }
 }

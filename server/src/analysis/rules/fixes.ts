@@ -83,7 +83,7 @@ function optional(fix: Fix | undefined): Fix[] {
 function keywordFor(site: Site): 'await' | 'yield' | undefined {
   const comprehension = site.call.shape?.comprehension;
   if (site.style === 'async') return comprehension === 'generator' ? undefined : 'await';
-  return isTornadoCoroutine(site) && !comprehension ? 'yield' : undefined;
+  return isTornadoGenCoroutine(site.source.facts, site.fn) && !comprehension ? 'yield' : undefined;
 }
 
 function sleepFix(site: Site): Fix | undefined {
@@ -186,10 +186,6 @@ function isFree(site: Site, name: string): boolean {
   const { imports, globals, lazy, fixNameClashes } = site.source.facts;
   if (name in imports || name in globals || (lazy && name in lazy) || fixNameClashes?.includes(name)) return false;
   return !scopeChain(site).some((fn) => name in fn.locals);
-}
-
-function isTornadoCoroutine(site: Site): boolean {
-  return isTornadoGenCoroutine(site.source.facts, site.fn);
 }
 
 /** Whether `fn` is decorated `@tornado.gen.coroutine` (under any alias): it runs on Tornado's IOLoop. */
