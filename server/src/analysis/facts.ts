@@ -30,6 +30,11 @@ export interface CallFact {
   argumentOf?: string;
   /** How the call is written, for quick fixes (calls in `async def` and decorated functions only). */
   shape?: CallShape;
+  /**
+   * The call is an item of a (synchronous) `with`: the context manager it returns is entered and
+   * exited right there, so a `@contextmanager` generator's body runs, and a class's `__enter__` / `__exit__`.
+   */
+  withItem?: boolean;
 }
 
 /**
@@ -255,6 +260,7 @@ const FACTS_QUERY = `
 (assignment left: [(identifier) (attribute)] @assign.left type: (type (_) @assign.type))
 (assignment left: [(identifier) (attribute)] @assign.left right: [(call) (attribute) (identifier)] @assign.right)
 (with_item value: (as_pattern (_) @with.value alias: (as_pattern_target (identifier) @with.target)))
+(with_item value: [(call function: [(identifier) (attribute)] @call.entered) (as_pattern (call function: [(identifier) (attribute)] @call.entered))])
 (yield) @yield
 `;
 
@@ -276,6 +282,13 @@ function factsQuery(language: Language): Query {
     queries.set(language, query);
   }
   return query;
+}
+
+/** Whether the callee `node` of a `with` item's call belongs to an `async with`. */
+function isAsyncWith(node: Node): boolean {
+  let statement = node.parent;
+  while (statement && statement.type !== 'with_statement') statement = statement.parent;
+  return statement?.firstChild?.type === 'async';
 }
 
 const SIMPLE_DOTTED = /^[A-Za-z_][\w.]*(?:\(\))?$/;
@@ -319,7 +332,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
   const callsById = new Map<number, CallFact>();
   /** Calls a quick fix may rewrite (in `async def` or decorated functions); shaped once their flags are known. */
   const maybeFixed: Array<{ call: CallFact; node: Node; comprehension: Scope['comprehension'] }> = [];
-  const pendingFlags = new Map<number, { awaited?: boolean; dropped?: boolean }>();
+  const pendingFlags = new Map<number, { awaited?: boolean; dropped?: boolean; withItem?: boolean }>();
   const checkWrappers = statement ? statement.wrappers : mentionsWrappers(text);
   let pendingFunction: { node: Node; scope: Scope } | undefined;
   let pendingClass: { node: Node; scope: Scope } | undefined;
@@ -446,8 +459,8 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
     callsById.set(node.id, call);
   };
 
-  /** `await f()` and `f()` as a statement arrive as extra captures of the same callee node. */
-  const flag = (node: Node, key: 'awaited' | 'dropped'): void => {
+  /** `await f()`, `f()` as a statement and `with f():` arrive as extra captures of the same callee node. */
+  const flag = (node: Node, key: 'awaited' | 'dropped' | 'withItem'): void => {
     const call = callsById.get(node.id);
     if (call) call[key] = true;
     else pendingFlags.set(node.id, { ...pendingFlags.get(node.id), [key]: true });
@@ -503,6 +516,10 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         break;
       case 'call.dropped':
         flag(node, 'dropped');
+        break;
+      case 'call.entered':
+        // `async with` awaits `__aenter__` / `__aexit__`: coroutine code, checked where it is written.
+        if (!isAsyncWith(node)) flag(node, 'withItem');
         break;
       case 'import':
         recordImport(node, scope);

@@ -50,6 +50,14 @@ const OFFLOAD: Alternatives = {
   trio: 'run it in a thread: `await trio.to_thread.run_sync({call}, …)`',
   anyio: 'run it in a thread: `await anyio.to_thread.run_sync({call}, …)`',
 };
+/** For a `with` item whose context manager blocks on entry or exit (CORO120). */
+const ENTER_OFFLOAD: Alternatives = {
+  asyncio: 'make it an async context manager (`@contextlib.asynccontextmanager`, `async with`) that runs the blocking part in a thread: `await asyncio.to_thread(…)`',
+  tornado: 'make it an async context manager (`@contextlib.asynccontextmanager`, `async with`) that runs the blocking part in a thread: `await IOLoop.current().run_in_executor(None, …)`',
+  trio: 'make it an async context manager (`@contextlib.asynccontextmanager`, `async with`) that runs the blocking part in a thread: `await trio.to_thread.run_sync(…)`',
+  anyio: 'make it an async context manager (`@contextlib.asynccontextmanager`, `async with`) that runs the blocking part in a thread: `await anyio.to_thread.run_sync(…)`',
+  genCoroutine: 'enter it in a thread (`yield IOLoop.current().run_in_executor(None, …)`) or make the coroutine `async def` with an async context manager',
+};
 const SLEEP: Alternatives = {
   asyncio: '`await asyncio.sleep(…)`',
   tornado: '`await asyncio.sleep(…)` (in a @gen.coroutine: `yield gen.sleep(…)`)',
@@ -166,6 +174,7 @@ for (const mode of ['l', 'le', 'lp', 'lpe', 'v', 've', 'vp', 'vpe']) {
 
 /** Offloading alternative for user-configured blocking calls without their own suggestion. */
 export const offloadAlternatives = OFFLOAD;
+export const enteredAlternatives = ENTER_OFFLOAD;
 
 /**
  * What calling a known function or constructor returns, so that `s = requests.Session()` then
@@ -289,6 +298,9 @@ export const coroutineDecorators: ReadonlySet<string> = new Set([
  * awaited (dropped: CORO200). Tornado's run when called (dropped: CORO202).
  */
 export const awaitedGeneratorDecorators: ReadonlySet<string> = new Set(['types.coroutine', 'asyncio.coroutine']);
+
+/** Decorators that make a generator function a context manager: `with f():` runs its body around the block. */
+export const contextManagerDecorators: ReadonlySet<string> = new Set(['contextlib.contextmanager']);
 
 /** Decorators that make a function run elsewhere (an executor) and return a Future: calling one never blocks. */
 export const offloadingDecorators: ReadonlySet<string> = new Set(['tornado.concurrent.run_on_executor']);

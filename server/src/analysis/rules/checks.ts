@@ -10,7 +10,9 @@ import type { ModuleSource, Resolver, Value } from '../resolve';
 import { effectiveSeverity, type Configuration } from '../config';
 import {
   awaitedGeneratorDecorators,
+  contextManagerDecorators,
   coroutineDecorators,
+  enteredAlternatives,
   libraryCoroutineFunctions,
   libraryCoroutineMethods,
   lookupBlocking,
@@ -37,6 +39,12 @@ export type Target =
 
 /** Lazy functions judged at once (a chain of lazy callees): beyond this, the parse decides. */
 const MAX_JUDGING = 64;
+
+/** What a `with` runs on the object its item made, around the block. */
+const ENTER_EXIT = ['__enter__', '__exit__'] as const;
+/** A `with` in a block's text (anywhere: `if x: with f():`; a docstring's word only costs a parse). */
+const WITH_STATEMENT = /\bwith\b/;
+const NO_TARGETS: readonly Target[] = [];
 
 export class Checker {
   readonly summaries: TransitiveSummaries;
@@ -141,6 +149,7 @@ export class Checker {
   private judge(source: ModuleSource, classIndex: number | undefined, text: string): Set<string> | undefined {
     const chains = callChains(text);
     if (!chains) return undefined;
+    const entersContexts = WITH_STATEMENT.test(text);
     const files = new Set([source.path]);
     for (const callee of chains) {
       // `super().m` means the bases' member, which only the parsed method's class can tell.
@@ -149,6 +158,8 @@ export class Checker {
       const meaning = headInBlock(text, dot < 0 ? callee : callee.slice(0, dot), classIndex !== undefined);
       if (!meaning || (meaning === 'self' && dot < 0)) return undefined;
       const resolved = meaning === 'self' ? this.resolver.resolveOnInstance(source, classIndex!, callee) : this.resolver.resolve(source, undefined, callee);
+      // The text does not tell whether the call is a `with` item: were it one, entering must not block either.
+      if (entersContexts && resolved && !this.enteringKnownClean(resolved, files)) return undefined;
       const target = resolved && this.classifyValue(resolved);
       if (!target || target.kind === 'coroutine' || target.kind === 'spawner' || target.kind === 'libraryCoroutine') continue;
       const clean = target.kind === 'sync' ? this.summaries.knownClean(target.source, target.index) : target.kind === 'lazySync' ? this.cannotBlock(target.value) : undefined;
@@ -190,6 +201,68 @@ export class Checker {
       default:
         return undefined;
     }
+  }
+
+  /**
+   * For a `with` item's call: what entering and exiting the context manager it returns runs besides
+   * the call itself — the body of a `@contextmanager` generator function (the call only made the
+   * generator), a workspace class's `__enter__` and `__exit__` — as synchronous targets, forced
+   * (see `forced`; `files` receives what a verdict without a parse was read from).
+   */
+  enteredTargets(source: ModuleSource, fn: number, call: CallFact, files?: Set<string>): readonly Target[] {
+    const value = this.resolver.resolve(source, fn, call.callee);
+    return value ? this.enteredTargetsOf(value, files) : NO_TARGETS;
+  }
+
+  private enteredTargetsOf(value: Value, files: Set<string> | undefined): readonly Target[] {
+    switch (value.kind) {
+      case 'lazyFunction': {
+        // A body whose text shows it cannot block cannot block when a `with` runs it either.
+        const clean = this.cannotBlock(value);
+        if (clean) {
+          for (const file of clean) files?.add(file);
+          return NO_TARGETS;
+        }
+        const parsed = this.resolver.force(value);
+        return parsed ? this.enteredTargetsOf(parsed, files) : NO_TARGETS;
+      }
+      case 'function':
+        return this.isContextManager(value.source, value.source.facts.functions[value.index]!) ? [{ kind: 'sync', source: value.source, index: value.index }] : NO_TARGETS;
+      case 'class': {
+        const targets: Target[] = [];
+        for (const name of ENTER_EXIT) {
+          const method = this.resolver.classMember(value.source, value.index, name, 0);
+          const target = method && (method.kind === 'function' || method.kind === 'lazyFunction') ? this.forced(this.classifyValue(method), files) : undefined;
+          if (target?.kind === 'sync') targets.push(target);
+        }
+        return targets;
+      }
+      default:
+        return NO_TARGETS;
+    }
+  }
+
+  /** A generator function made a context manager by `@contextlib.contextmanager` (under any alias). */
+  private isContextManager(source: ModuleSource, fn: FunctionFact): boolean {
+    return fn.hasYield && !fn.isAsync && fn.decorators.length > 0 && this.decoratedWith(source, fn, contextManagerDecorators);
+  }
+
+  /**
+   * For `judge`: whether entering and exiting what calling `value` returns is known not to block
+   * without a parse — not a context manager, or one whose memoised summary is clean (its files go
+   * to `files`). A workspace class with `__enter__` / `__exit__` is left to the parse.
+   */
+  private enteringKnownClean(value: Value, files: Set<string>): boolean {
+    if (value.kind === 'class') {
+      return !ENTER_EXIT.some((name) => {
+        const method = this.resolver.classMember(value.source, value.index, name, 0);
+        return method?.kind === 'function' || method?.kind === 'lazyFunction';
+      });
+    }
+    if (value.kind !== 'function' || !this.isContextManager(value.source, value.source.facts.functions[value.index]!)) return true;
+    const clean = this.summaries.knownClean(value.source, value.index);
+    for (const file of clean ?? []) files.add(file);
+    return !!clean;
   }
 
   /** The code a blocking call is reported under, or undefined when it is made safe by its context. */
@@ -244,10 +317,11 @@ export class Checker {
         const classified = this.classify(source, index, call);
         // A lazy function's body is parsed only when CORO120 will follow it.
         const target = classified?.kind === 'lazySync' && style && !call.awaited && this.transitive ? this.forced(classified, this.dependencySink) : classified;
-        if (!target) continue;
+        const entered = style && !call.awaited && call.withItem && this.transitive && target?.kind !== 'blocking' ? this.enteredTargets(source, index, call, this.dependencySink) : NO_TARGETS;
+        if (!target && !entered.length) continue;
         const written = `${call.callee}()`;
         if (style && !call.awaited) {
-          if (target.kind === 'blocking') {
+          if (target?.kind === 'blocking') {
             const code = this.blockingCode(source, index, call, target.entry);
             if (code) {
               const suggestion = suggestionFor(target.entry.alternatives, framework, call.callee, genCoroutine);
@@ -259,23 +333,37 @@ export class Checker {
                 fixes: blockingCallFixes(source, fn, style, call, target.name, code),
               });
             }
-          } else if (target.kind === 'sync' && this.transitive) {
-            const summary = this.summaries.of(target.source, target.index);
-            for (const file of this.summaries.filesBehind(target.source, target.index)) this.dependencySink?.add(file);
-            if (summary) {
-              const chain = this.chain(source, call, target, summary);
+          } else if (this.transitive) {
+            // The call's own target first (`Cls()` runs `__init__`), then what the `with` runs.
+            const helpers = target?.kind === 'sync' ? [target, ...entered] : entered;
+            for (const helper of helpers) {
+              if (helper.kind !== 'sync') continue;
+              const summary = this.summaries.of(helper.source, helper.index);
+              for (const file of this.summaries.filesBehind(helper.source, helper.index)) this.dependencySink?.add(file);
+              if (!summary) continue;
+              const chain = this.chain(source, call, helper, summary);
               const last = chain[chain.length - 1]!;
               const path = chain.map((h) => h.description).join(' → ');
-              const suggestion = suggestionFor(offloadAlternatives, framework, call.callee, genCoroutine);
-              report('CORO120', call.span, `${written} blocks the event loop in coroutine ${fn.name}(): ${path} (${last.code}); ${suggestion}`, {
-                chain,
-                suggestion,
-                fixes: blockingHelperFixes(source, fn, style, call),
-              });
+              if (helper === target) {
+                const suggestion = suggestionFor(offloadAlternatives, framework, call.callee, genCoroutine);
+                report('CORO120', call.span, `${written} blocks the event loop in coroutine ${fn.name}(): ${path} (${last.code}); ${suggestion}`, {
+                  chain,
+                  suggestion,
+                  fixes: blockingHelperFixes(source, fn, style, call),
+                });
+              } else {
+                // No quick fix: offloading the call would not move the `with`'s entry and exit off the loop.
+                const suggestion = suggestionFor(enteredAlternatives, framework, call.callee, genCoroutine);
+                report('CORO120', call.span, `\`with ${written}\` blocks the event loop in coroutine ${fn.name}() as it enters or exits: ${path} (${last.code}); ${suggestion}`, {
+                  chain,
+                  suggestion,
+                });
+              }
+              break;
             }
           }
         }
-        if (!call.dropped) continue;
+        if (!target || !call.dropped) continue;
         if ((target.kind === 'coroutine' && target.runsOnlyAwaited) || target.kind === 'libraryCoroutine') {
           report('CORO200', call.span, `coroutine ${written} is called but never awaited, so it never runs; add \`${awaitKeyword}\`${style === 'async' ? '' : ' (or schedule it as a task and keep the task)'}`, {
             fixes: missingAwaitFixes(source, fn, style, call),

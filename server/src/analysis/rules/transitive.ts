@@ -74,13 +74,19 @@ export class TransitiveSummaries {
       for (const call of src.facts.functions[idx]!.calls) {
         if (call.awaited) continue;
         const target = this.checker.forced(this.checker.classify(src, idx, call), files);
-        if (!target) continue;
-        if (target.kind === 'blocking' && !node.direct) {
+        if (target?.kind === 'blocking' && !node.direct) {
           const code = this.checker.blockingCode(src, idx, call, target.entry);
           if (code) node.direct = { call, source: src, next: { kind: 'blocking', name: target.name, code }, depth: 0 };
-        } else if (target.kind === 'sync') {
+        } else if (target?.kind === 'sync') {
           node.edges.push({ call, key: keyOf(target.source, target.index), source: target.source, index: target.index });
           stack.push([target.source, target.index]);
+        }
+        // A `with` item also runs what entering and exiting its context manager runs.
+        if (!call.withItem) continue;
+        for (const entered of this.checker.enteredTargets(src, idx, call, files)) {
+          if (entered.kind !== 'sync') continue;
+          node.edges.push({ call, key: keyOf(entered.source, entered.index), source: entered.source, index: entered.index });
+          stack.push([entered.source, entered.index]);
         }
       }
     }
