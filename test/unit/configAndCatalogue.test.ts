@@ -62,7 +62,12 @@ describe('configuration', () => {
     };
     assert.deepEqual(
       await lines('[tool.coroutine-lens]\nselect = []\n\n[[tool.coroutine-lens.extra-blocking]]\nname = "db.query"\n\n[[tool.coroutine-lens.extra-blocking]]\nname = "not a name"\n'),
-      [[7, 'extra-blocking[1]']],
+      [[8, 'extra-blocking[1]']],
+    );
+    // A key of an entry written under its `[[…]]` header: the key's own line, not the header's.
+    assert.deepEqual(
+      await lines('[[tool.coroutine-lens.extra-blocking]]\nname = "a.b"\n[[tool.coroutine-lens.extra-blocking]]\nname = "c.d"\ncode = "ZZZ"\n\n[[tool.coroutine-lens.extra-blocking]]\nname = "e.f"\nbogus = 1\n'),
+      [[5, 'extra-blocking[1]'], [9, 'extra-blocking[2]']],
     );
     assert.deepEqual(await lines('[project]\nname = "x"\n[tool]\ncoroutine-lens = { bogus = 1 }\n'), [[4, 'bogus']]);
     assert.deepEqual(await lines('tool.coroutine-lens.transitive = "yes"\n'), [[1, 'transitive']]);

@@ -70,8 +70,9 @@ export function parseConfiguration(
 ): { config: Configuration; errors: ConfigError[] } {
   const config = defaultConfiguration();
   const errors: ConfigError[] = [];
-  const fail = (key: string, message: string): void => {
-    errors.push({ path: source.path, line: source.lineOf?.(key), message: `${key}: ${message}` });
+  /** `at`: the key whose line to give when it is written apart from `key` (`extra-blocking[1].code` under a `[[…]]` header). */
+  const fail = (key: string, message: string, at = key): void => {
+    errors.push({ path: source.path, line: source.lineOf?.(at), message: `${key}: ${message}` });
   };
   if (raw === undefined || raw === null) return { config, errors };
   if (typeof raw !== 'object' || Array.isArray(raw)) {
@@ -154,17 +155,17 @@ export function parseConfiguration(
           }
           const item = entry as Record<string, unknown>;
           const unknown = Object.keys(item).filter((k) => !['name', 'code', 'suggestion'].includes(k));
-          if (unknown.length) fail(where, `unknown key(s) ${unknown.join(', ')}`);
+          if (unknown.length) fail(where, `unknown key(s) ${unknown.join(', ')}`, `${where}.${unknown[0]}`);
           if (typeof item.name !== 'string' || !/^[A-Za-z_][\w.]*$/.test(item.name)) {
-            fail(where, "'name' must be a dotted name such as 'mylib.fetch_sync'");
+            fail(where, "'name' must be a dotted name such as 'mylib.fetch_sync'", `${where}.name`);
             continue;
           }
           if (item.code !== undefined && (typeof item.code !== 'string' || !CODES.has(item.code))) {
-            fail(where, `'code' must be one of ${[...CODES].join(', ')}`);
+            fail(where, `'code' must be one of ${[...CODES].join(', ')}`, `${where}.code`);
             continue;
           }
           if (item.suggestion !== undefined && typeof item.suggestion !== 'string') {
-            fail(where, "'suggestion' must be a string");
+            fail(where, "'suggestion' must be a string", `${where}.suggestion`);
             continue;
           }
           config.extraBlocking.push({
