@@ -77,6 +77,15 @@ describe('configuration', () => {
     );
   });
 
+  test('a name with an empty part is an error in either form of extra-blocking and in extra-coroutine-decorators; Type.* is a name', () => {
+    const messages = (raw: unknown): string[] => parseConfiguration(raw, { path: 'p' }).errors.map((e) => e.message.split(':')[0]!);
+    assert.deepEqual(messages({ 'extra-blocking': ['mylib.', 'a..b', { name: 'c.' }] }), ['extra-blocking[0]', 'extra-blocking[1]', 'extra-blocking[2]']);
+    assert.deepEqual(messages({ 'extra-coroutine-decorators': ['fw.'] }), ['extra-coroutine-decorators']);
+    const { config, errors } = parseConfiguration({ 'extra-blocking': ['mylib.Client.*', { name: 'mylib.Pool.*', code: 'CORO102' }] }, { path: 'p' });
+    assert.deepEqual(errors, []);
+    assert.deepEqual(config.extraBlocking.map((e) => e.name), ['mylib.Client.*', 'mylib.Pool.*']);
+  });
+
   test('invalid TOML is one error with its line', async () => {
     const dir = pyproject('[tool.coroutine-lens]\nselect = ["ASYNC"\n');
     const { errors } = await loadPyprojectConfiguration(dir);

@@ -60,6 +60,11 @@ function camel(key: string): string {
   return key.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** `mylib.fetch_sync`: no empty part (`mylib.`, `a..b` name nothing a call resolves to). */
+const DOTTED_NAME = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/;
+/** A blocking function or method, or every method of a type (`mylib.Client.*`, as the catalogue writes it). */
+const BLOCKING_NAME = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\.\*)?$/;
+
 function isCodeSelector(value: string): boolean {
   return /^[A-Z]+[0-9]*$/.test(value) && [...CODES].some((code) => code.startsWith(value));
 }
@@ -113,7 +118,7 @@ export function parseConfiguration(
         break;
       }
       case 'extraCoroutineDecorators': {
-        const list = stringList(key, value, (s) => (/^[A-Za-z_][\w.]*$/.test(s) ? undefined : `'${s}' is not a dotted name`));
+        const list = stringList(key, value, (s) => (DOTTED_NAME.test(s) ? undefined : `'${s}' is not a dotted name`));
         if (list) config.extraCoroutineDecorators = list;
         break;
       }
@@ -146,7 +151,8 @@ export function parseConfiguration(
         for (const [index, entry] of value.entries()) {
           const where = `${key}[${index}]`;
           if (typeof entry === 'string') {
-            config.extraBlocking.push({ name: entry });
+            if (BLOCKING_NAME.test(entry)) config.extraBlocking.push({ name: entry });
+            else fail(where, `'${entry}' is not a dotted name such as 'mylib.fetch_sync' or 'mylib.Client.*'`);
             continue;
           }
           if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
@@ -156,8 +162,8 @@ export function parseConfiguration(
           const item = entry as Record<string, unknown>;
           const unknown = Object.keys(item).filter((k) => !['name', 'code', 'suggestion'].includes(k));
           if (unknown.length) fail(where, `unknown key(s) ${unknown.join(', ')}`, `${where}.${unknown[0]}`);
-          if (typeof item.name !== 'string' || !/^[A-Za-z_][\w.]*$/.test(item.name)) {
-            fail(where, "'name' must be a dotted name such as 'mylib.fetch_sync'", `${where}.name`);
+          if (typeof item.name !== 'string' || !BLOCKING_NAME.test(item.name)) {
+            fail(where, "'name' must be a dotted name such as 'mylib.fetch_sync' or 'mylib.Client.*'", `${where}.name`);
             continue;
           }
           if (item.code !== undefined && (typeof item.code !== 'string' || !CODES.has(item.code))) {
