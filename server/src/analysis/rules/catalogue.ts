@@ -345,7 +345,7 @@ export const libraryCoroutineMethods: ReadonlySet<string> = new Set([
   'asyncio.Queue.get',
   'asyncio.Queue.put',
   'asyncio.Queue.join',
-  ...['getaddrinfo', 'getnameinfo', 'create_connection', 'create_server', 'create_unix_connection', 'create_datagram_endpoint', 'sock_recv', 'sock_recv_into', 'sock_sendall', 'sock_connect', 'sock_accept', 'sock_sendfile', 'sendfile', 'start_tls', 'subprocess_exec', 'subprocess_shell', 'connect_read_pipe', 'connect_write_pipe', 'shutdown_asyncgens', 'shutdown_default_executor'].map(
+  ...['getaddrinfo', 'getnameinfo', 'create_connection', 'create_server', 'create_unix_connection', 'create_unix_server', 'create_datagram_endpoint', 'connect_accepted_socket', 'sock_recv', 'sock_recv_into', 'sock_recvfrom', 'sock_recvfrom_into', 'sock_sendall', 'sock_sendto', 'sock_connect', 'sock_accept', 'sock_sendfile', 'sendfile', 'start_tls', 'subprocess_exec', 'subprocess_shell', 'connect_read_pipe', 'connect_write_pipe', 'shutdown_asyncgens', 'shutdown_default_executor'].map(
     (method) => `asyncio.AbstractEventLoop.${method}`,
   ),
 ]);
