@@ -38,6 +38,8 @@ describe('moduleNamesOf', () => {
     assert.deepEqual(names(at('my-tools', 'probe.py')), { module: 'probe', isPackage: false, aliases: [] });
     assert.deepEqual(names(at('app', 'v1.2', 'probe.py')), { module: 'probe', isPackage: false, aliases: [] });
     assert.deepEqual(names(at('données', 'probe.py')), { module: 'données.probe', isPackage: false, aliases: ['probe'] });
+    // A Python buffer without `.py` (a script `bin/manage`): no import names it from the root (was `bin.man`).
+    assert.deepEqual(names(at('bin', 'manage')), { module: 'manage', isPackage: false, aliases: [] });
   });
 });
 

@@ -42,9 +42,12 @@ export function moduleNamesOf(file: string, isPackageDir: (dir: string) => boole
   return inRegularPackage ? { module: regular, isPackage, aliases: [fromRoot] } : { module: fromRoot, isPackage, aliases: [regular] };
 }
 
-/** `root/a/b/m.py` → `a.b.m`; undefined outside `root` or when a part is no identifier. */
+/**
+ * `root/a/b/m.py` → `a.b.m`; undefined outside `root`, when a part is no identifier, or for a file
+ * no import can name (an editor's Python buffer without `.py`, such as a script `bin/manage`).
+ */
 function nameFromRoot(file: string, isPackage: boolean, root: string | undefined): string | undefined {
-  if (root === undefined || !file.startsWith(root + path.sep)) return undefined;
+  if (root === undefined || !file.startsWith(root + path.sep) || !file.endsWith('.py')) return undefined;
   const parts = path.relative(root, file).slice(0, -'.py'.length).split(path.sep);
   if (isPackage) parts.pop();
   return parts.length > 0 && parts.every((part) => IDENTIFIER.test(part)) ? parts.join('.') : undefined;
