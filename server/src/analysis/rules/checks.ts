@@ -365,7 +365,9 @@ export class Checker {
         }
         if (!target || !call.dropped) continue;
         if ((target.kind === 'coroutine' && target.runsOnlyAwaited) || target.kind === 'libraryCoroutine') {
-          report('CORO200', call.span, `coroutine ${written} is called but never awaited, so it never runs; add \`${awaitKeyword}\`${style === 'async' ? '' : ' (or schedule it as a task and keep the task)'}`, {
+          // Synchronous code cannot await: there the coroutine is awaited by a caller or run as a task.
+          const remedy = !style ? 'await it from a coroutine, or schedule it as a task and keep the task' : `add \`${awaitKeyword}\`${style === 'async' ? '' : ' (or schedule it as a task and keep the task)'}`;
+          report('CORO200', call.span, `coroutine ${written} is called but never awaited, so it never runs; ${remedy}`, {
             fixes: missingAwaitFixes(source, fn, style, call),
           });
         } else if (target.kind === 'coroutine') {
