@@ -14,7 +14,6 @@ export function prefilterFor(extraDecorators: string[]): (text: string) => boole
   return (text) => pattern.test(text);
 }
 
-
 /**
  * The test for one file's blocks, stricter than the file prefilter (a docstring that mentions
  * "coroutine" does not count): an `async def`, a decorator line naming a coroutine decorator —
