@@ -8,9 +8,10 @@
  * Facts and the prefilter's verdict depend on the file's bytes, the engine version and the settings
  * that decide what is coroutine code (extra coroutine decorators; lazy parsing): a cache written
  * under other ones is empty (`factsKey`). Facts also depend on the module name they were extracted
- * under (relative imports are made absolute): stored facts are used only under the same name. Findings — which also depend on the rest of the
- * configuration and on other files — are reused only while their key and every dependency's hash
- * hold, so a changed dependency or setting never leaves a stale finding behind.
+ * under (relative imports are made absolute): stored facts are used only under the same name.
+ * Findings — which also depend on the rest of the configuration and on other files — are reused
+ * only while their key and every dependency's hash hold, so a changed dependency or setting never
+ * leaves a stale finding behind.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, promises as fs } from 'node:fs';
