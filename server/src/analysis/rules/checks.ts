@@ -308,8 +308,9 @@ export class Checker {
       // A @gen.coroutine runs on Tornado's IOLoop whatever else its file imports (trio, anyio).
       const genCoroutine = style === 'generator' && isTornadoGenCoroutine(facts, fn);
       const framework = genCoroutine ? 'tornado' : facts.framework;
-      // `await` is a syntax error in a generator coroutine (and `async with` a TaskGroup needs).
-      const awaitKeyword = genCoroutine ? 'yield' : style === 'generator' ? 'yield from' : 'await';
+      // `await` is a syntax error in a generator coroutine (and `async with` a TaskGroup needs):
+      // asyncio's generators wait with `yield from`, Tornado's (and, as theirs, configured ones) with `yield`.
+      const awaitKeyword = style !== 'generator' ? 'await' : this.decoratedWith(source, fn, awaitedGeneratorDecorators) ? 'yield from' : 'yield';
       for (const call of fn.calls) {
         // Only calls made in a coroutine, or whose result is dropped, can be findings: resolving
         // the others would parse modules for nothing.
@@ -373,7 +374,7 @@ export class Checker {
         } else if (target.kind === 'coroutine') {
           report('CORO202', call.span, `the result of @gen.coroutine ${written} is dropped: its exceptions are lost; yield or await it, or use IOLoop.spawn_callback`);
         } else if (target.kind === 'spawner') {
-          report('CORO201', call.span, `the task returned by ${written} is dropped: the event loop keeps only a weak reference, so it can be garbage-collected mid-run; keep it (${genCoroutine ? 'a set of tasks' : 'a set of tasks, a TaskGroup'}) and ${awaitKeyword} it`);
+          report('CORO201', call.span, `the task returned by ${written} is dropped: the event loop keeps only a weak reference, so it can be garbage-collected mid-run; keep it (${style === 'generator' ? 'a set of tasks' : 'a set of tasks, a TaskGroup'}) and ${awaitKeyword} it`);
         }
       }
     });
