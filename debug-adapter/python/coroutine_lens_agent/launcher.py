@@ -1,4 +1,4 @@
-"""Command line, startup and program execution.
+"""Startup and program execution (the command line itself is read by command_line.py).
 
     python <dir>/coroutine_lens_agent --connect 127.0.0.1:PORT [--] program.py [args...]
     python <dir>/coroutine_lens_agent --connect 127.0.0.1:PORT -m module [args...]
@@ -17,122 +17,9 @@ import atexit
 import os
 import sys
 
-from . import protocol, recursion_limit
-from .connection import Listener, connect, parse_address
+from . import command_line, protocol, recursion_limit
+from .connection import Listener, connect
 from .runtime import Agent
-
-USAGE_ERROR = 2
-
-
-_USAGE = """usage: coroutine_lens_agent [-h]
-                            (--connect 127.0.0.1:PORT | --listen 127.0.0.1:PORT)
-                            [--token-file FILE] [--wait-for-client]
-                            [--no-task-creation-stacks] [-m MODULE]
-                            ...
-"""
-_HELP = _USAGE + """
-Run a Python program under the Coroutine Lens agent.
-
-positional arguments:
-  rest                  program.py and its arguments
-
-%s:
-  -h, --help            show this help message and exit
-  --connect 127.0.0.1:PORT
-                        dial a launching debug adapter
-  --listen 127.0.0.1:PORT
-                        wait for an attaching debug adapter
-  --token-file FILE     attach token: read from FILE, or created there (mode
-                        600) when FILE does not exist
-  --wait-for-client     with --listen: run the program only once an adapter is
-                        configured
-  --no-task-creation-stacks
-                        record no task's creation stack (create_task is left
-                        as it is: no cost per task)
-  -m MODULE             run a library module as a script
-""" % ('options' if sys.version_info >= (3, 10) else 'optional arguments')  # argparse's heading changed in 3.10
-# options that take a value -> their attribute, flags -> theirs; long options may be shortened
-# to a unique prefix
-_VALUED = {'--connect': 'connect', '--listen': 'listen', '--token-file': 'token_file', '-m': 'module'}
-_FLAGS = {'--wait-for-client': 'wait_for_client', '--no-task-creation-stacks': 'no_task_creation_stacks'}
-_LONG = ('--connect', '--listen', '--token-file', '--wait-for-client', '--no-task-creation-stacks', '--help')
-
-
-class _Options:
-    connect = listen = token_file = module = None
-    wait_for_client = no_task_creation_stacks = False
-
-
-def _usage_error(message):
-    """What argparse's parser.error does: usage and the message on stderr, exit code 2."""
-    sys.stderr.write(_USAGE + 'coroutine_lens_agent: error: %s\n' % message)
-    raise SystemExit(USAGE_ERROR)
-
-
-def _option_name(word):
-    """The option `word` names (a unique prefix of a long one counts), or None."""
-    if word == '-h' or word == '-m':
-        return word
-    if not word.startswith('--'):
-        return None
-    matches = [name for name in _LONG if name.startswith(word)]
-    if len(matches) > 1 and word not in matches:
-        _usage_error('ambiguous option: %s could match %s' % (word, ', '.join(matches)))
-    return word if word in matches else (matches[0] if matches else None)
-
-
-def _parse(argv):
-    """The command line, with argparse's grammar and messages (argparse itself, with the shutil and
-    locale its help formatter imports, cost ~18 M instructions at every start)."""
-    options, unknown, index = _Options(), [], 0
-    while index < len(argv):
-        word = argv[index]
-        if word == '--' or not word.startswith('-') or word == '-':
-            break  # the program and its arguments, '--' included (stripped below, as before)
-        name, value = word, None
-        if word.startswith('--') and '=' in word:
-            name, value = word.split('=', 1)
-        elif word.startswith('-m') and word != '-m' and not word.startswith('--'):
-            name, value = '-m', word[2:]
-        option = _option_name(name)
-        index += 1
-        if option is None:
-            unknown.append(word)
-            continue
-        if option in ('-h', '--help'):
-            sys.stdout.write(_HELP)
-            raise SystemExit(0)
-        if option in _FLAGS:
-            if value is not None:
-                _usage_error('argument %s: ignored explicit argument %r' % (option, value))
-            setattr(options, _FLAGS[option], True)
-            continue
-        if value is None:
-            if index == len(argv) or (argv[index].startswith('-') and argv[index] != '-'):  # '-' is a value
-                _usage_error('argument %s: expected one argument' % option)
-            value, index = argv[index], index + 1
-        if option in ('--connect', '--listen'):
-            other = '--listen' if option == '--connect' else '--connect'
-            if getattr(options, other[2:]) is not None:
-                _usage_error('argument %s: not allowed with argument %s' % (option, other))
-        setattr(options, _VALUED[option], value)
-    rest = argv[index:]
-    if options.connect is None and options.listen is None:
-        _usage_error('one of the arguments --connect --listen is required')
-    if unknown:
-        _usage_error('unrecognized arguments: %s' % ' '.join(unknown))
-    if rest and rest[0] == '--':
-        rest = rest[1:]
-    if options.module is None and len(rest) >= 2 and rest[0] == '-m':  # `-- -m module args`
-        options.module, rest = rest[1], rest[2:]
-    if options.module is None and not rest:
-        _usage_error('a program path or -m MODULE is required')
-    options.rest = rest
-    try:
-        options.address = parse_address(options.connect or options.listen)
-    except ValueError as error:
-        _usage_error(str(error))
-    return options
 
 
 def _token(options):
@@ -255,7 +142,7 @@ class _Session:
 def main(argv=None):
     """Parse the command line, start the agent and wait for the adapter as the mode asks. The
     program itself is run by `__main__` at module level (see program())."""
-    options = _parse(sys.argv[1:] if argv is None else argv)
+    options = command_line.parse(sys.argv[1:] if argv is None else argv)
     token = _token(options)
     agent = Agent(mode='listen' if options.listen else 'launch',
                   task_creation_stacks=not options.no_task_creation_stacks)

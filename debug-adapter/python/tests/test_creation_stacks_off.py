@@ -5,7 +5,7 @@ import contextlib
 import io
 import unittest
 
-from coroutine_lens_agent import launcher
+from coroutine_lens_agent import command_line
 from tests.agent_client import AgentClient, marker_line, program, tasks_by_name
 from tests.test_tree import expand
 
@@ -49,7 +49,7 @@ class CreationStacksOff(unittest.TestCase):
 
 class TheFlag(unittest.TestCase):
     def parse(self, *argv):
-        return launcher._parse(['--connect', '127.0.0.1:9'] + list(argv) + ['program.py'])
+        return command_line.parse(['--connect', '127.0.0.1:9'] + list(argv) + ['program.py'])
 
     def test_off_only_when_given(self):
         self.assertFalse(self.parse().no_task_creation_stacks)
