@@ -11,12 +11,19 @@ AGENT_DIR = os.path.dirname(os.path.abspath(__file__))
 
 def _library_roots():
     # Not sysconfig.get_paths() (~7 M instructions to import at every start, programs seldom do):
-    # its stdlib, platstdlib, purelib and platlib all lie in a prefix's lib or platlibdir folder
-    # (Windows' 'Lib' too, once case-folded), or where `os` itself was loaded from.
+    # its stdlib, platstdlib, purelib and platlib all lie in a prefix's lib/pythonX.Y (or
+    # platlibdir/pythonX.Y; Windows: Lib) folder, or where `os` itself was loaded from. Not the
+    # prefix's whole lib folder: a venv created in a project folder has the project's own `lib` there.
     roots = {os.path.dirname(os.__file__)}
+    if os.name == 'nt':
+        versions = ('Lib',)
+    else:
+        version = 'python%d.%d' % sys.version_info[:2]
+        versions = tuple(os.path.join(lib, version + abi) for lib in {'lib', getattr(sys, 'platlibdir', 'lib')}
+                         for abi in ('', 't'))  # 't': a free-threaded build's folders
     for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
-        for lib in {'lib', getattr(sys, 'platlibdir', 'lib')}:
-            roots.add(os.path.join(prefix, lib))
+        for folder in versions:
+            roots.add(os.path.join(prefix, folder))
     for entry in sys.path:
         if entry and os.path.basename(entry.rstrip(os.sep)) in ('site-packages', 'dist-packages'):
             roots.add(entry)
