@@ -31,6 +31,8 @@ export interface ProbeResult {
   syntaxError?: SyntaxProblem;
   /** Set when `module` is given and its top-level package cannot be found. */
   moduleMissing?: boolean;
+  /** Set when `program` is a folder or a zip archive: Python runs its `__main__` module through runpy. */
+  runsMain?: boolean;
 }
 
 /** A problem the user can fix; the message says how. */
@@ -63,13 +65,21 @@ info = {"version": list(sys.version_info[:3]), "executable": sys.executable,
 if sys.version_info >= (3, 9):
     kind, target = sys.argv[1], sys.argv[2]
     if kind == "program":
-        with open(target, "rb") as f:
-            source = f.read()
+        import os, zipimport
         try:
-            compile(source, target, "exec", dont_inherit=True)
-        except SyntaxError as e:
-            info["syntaxError"] = {"message": "%s: %s" % (type(e).__name__, e.msg), "path": e.filename or target,
-                                   "line": e.lineno, "text": (e.text or "").rstrip()}
+            runs_main = os.path.isdir(target) or bool(zipimport.zipimporter(target))
+        except (zipimport.ZipImportError, OSError):
+            runs_main = False
+        if runs_main:  # Python runs its __main__ module
+            info["runsMain"] = True
+        else:
+            with open(target, "rb") as f:
+                source = f.read()
+            try:
+                compile(source, target, "exec", dont_inherit=True)
+            except SyntaxError as e:
+                info["syntaxError"] = {"message": "%s: %s" % (type(e).__name__, e.msg), "path": e.filename or target,
+                                       "line": e.lineno, "text": (e.text or "").rstrip()}
     elif kind == "module":
         import importlib.util
         info["moduleMissing"] = importlib.util.find_spec(target.split(".")[0]) is None
@@ -120,6 +130,7 @@ export function probe(
           executable: string;
           syntaxError?: SyntaxProblem;
           moduleMissing?: boolean;
+          runsMain?: boolean;
         };
         const version = info.version.join('.');
         const [major, minor] = info.version;
@@ -137,6 +148,7 @@ export function probe(
           interpreter: { command, args, version, executable: info.executable },
           syntaxError: info.syntaxError,
           moduleMissing: info.moduleMissing,
+          runsMain: info.runsMain,
         });
       },
     );

@@ -61,12 +61,17 @@ function killQuietly(pid: number): void {
   }
 }
 
-export function agentCommandLine(interpreter: Interpreter, plan: LaunchPlan, port: number): string[] {
+/** `runsMain`: the program is a folder or zip archive (see ProbeResult). */
+export function agentCommandLine(interpreter: Interpreter, plan: LaunchPlan, port: number, runsMain = false): string[] {
   // The `--` keeps program arguments that look like options away from the agent's own parser.
   const target = 'program' in plan.target ? ['--', plan.target.program] : ['-m', plan.target.module, '--'];
   // A flag, not an initialize option: it must hold before the program can import asyncio.
   const options = plan.taskCreationStacks ? [] : ['--no-task-creation-stacks'];
-  return [...interpreter.args, AGENT_DIR, '--connect', `127.0.0.1:${port}`, ...options, ...target, ...plan.args];
+  // A script is run from the agent's __main__.py run as a script, so that only that module's frame
+  // lies below the program's (the folder adds runpy's 2). A module, folder or zip archive keeps
+  // the folder: plain Python runs those through runpy, whose frames they see below them.
+  const agent = 'program' in plan.target && !runsMain ? path.join(AGENT_DIR, '__main__.py') : AGENT_DIR;
+  return [...interpreter.args, agent, '--connect', `127.0.0.1:${port}`, ...options, ...target, ...plan.args];
 }
 
 export async function launchDebuggee(plan: LaunchPlan, hooks: LaunchHooks): Promise<LaunchedDebuggee> {
@@ -89,7 +94,7 @@ export async function launchDebuggee(plan: LaunchPlan, hooks: LaunchHooks): Prom
   if (hooks.signal?.aborted) throw new LaunchError(STOPPED_WHILE_STARTING, LaunchErrorId.agentDidNotConnect);
   const listening = await AgentConnection.listen(token, plan.agentConnectTimeoutMs, hooks.trace);
   hooks.signal?.addEventListener('abort', () => listening.cancel(STOPPED_WHILE_STARTING), { once: true });
-  const argv = agentCommandLine(interpreter, plan, listening.port);
+  const argv = agentCommandLine(interpreter, plan, listening.port, checked.runsMain);
   const stderr: string[] = [];
   let debuggee: DebuggeeProcess | undefined;
   let terminalPid: number | undefined;

@@ -4,7 +4,7 @@
  * stopOnEntry, tracing, the oldest supported Python — and nothing left behind after each.
  */
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -56,6 +56,29 @@ test('a module runs with -m and its arguments, and stops at a breakpoint', () =>
     await session.client.continueRequest({ threadId: 0 });
     await session.terminated();
     assert.match(session.stdout(), /^module main --flag x$/m);
+  }));
+
+test('a folder as the program runs its __main__ module', () =>
+  withSession(async (session) => {
+    await session.run({ program: fixture('modapp'), args: ['x'] });
+    const exited = await session.terminated();
+    assert.equal(exited?.body.exitCode, 0);
+    assert.match(session.stdout(), /^module main x$/m);
+  }));
+
+test("a script sees below its own frame only the agent's __main__ module (no runpy frames)", () =>
+  withSession(async (session) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cl-stack-'));
+    const script = path.join(dir, 'stack.py');
+    writeFileSync(script, 'import traceback\nprint("stack", [(f.filename, f.name) for f in traceback.extract_stack()])\n');
+    try {
+      await session.run({ program: script });
+      await session.terminated();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const line = session.stdout().split('\n').find((text) => text.startsWith('stack '));
+    assert.match(line ?? '', /^stack \[\('[^']*coroutine_lens_agent[/\\]__main__\.py', '<module>'\), \('[^']*stack\.py', '<module>'\)\]$/);
   }));
 
 test('integratedTerminal: the program is started through runInTerminal and debugged as usual', () =>

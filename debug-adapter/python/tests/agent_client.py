@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 AGENT_DIR = os.path.join(os.path.dirname(HERE), 'coroutine_lens_agent')
@@ -37,6 +38,16 @@ def run_plain(args, cwd=None, timeout=DEFAULT_TIMEOUT):
     return done.returncode, done.stdout.decode('utf-8', 'replace'), done.stderr.decode('utf-8', 'replace')
 
 
+def _agent_entry(agent_dir, args, cwd):
+    """What the adapter starts (agentCommandLine): the agent's __main__.py for a script, the agent
+    folder for a module, a folder or a zip archive (which plain Python runs through runpy)."""
+    if not args or args[0] == '-m':
+        return agent_dir
+    path = os.path.join(cwd or os.getcwd(), args[0])
+    runs_main = os.path.isdir(path) or zipfile.is_zipfile(path)
+    return agent_dir if runs_main else os.path.join(agent_dir, '__main__.py')
+
+
 class AgentClient:
     """One debug session with one child process."""
 
@@ -50,7 +61,7 @@ class AgentClient:
         child_env['COROUTINE_LENS_TOKEN'] = self.token
         child_env.pop('PYTHONPATH', None)
         self.process = subprocess.Popen(
-            [sys.executable, agent_dir, '--connect', '127.0.0.1:%d' % port] + list(agent_options) + (list(args) if args and args[0] == '-m' else ['--'] + list(args)),
+            [sys.executable, _agent_entry(agent_dir, args, cwd), '--connect', '127.0.0.1:%d' % port] + list(agent_options) + (list(args) if args and args[0] == '-m' else ['--'] + list(args)),
             cwd=cwd, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._reset()
         if connect:
