@@ -62,12 +62,13 @@ def tcp_sockets(port):
 
 
 def wait_until_drained(port, timeout_s=10.0):
-    """Until the agent holds no connection on `port` but its listening socket (Linux; elsewhere a pause)."""
+    """Until the agent holds no connection on `port` but its listening socket (Linux; elsewhere a pause).
+    A TIME_WAIT entry (06) is a connection both sides closed, which the kernel keeps for 60 s."""
     if not os.path.exists('/proc/net/tcp'):
         time.sleep(1.0)
         return
     deadline = time.monotonic() + timeout_s
-    while any(state != '0A' for _, state in tcp_sockets(port)):
+    while any(state not in ('0A', '06') for _, state in tcp_sockets(port)):
         if time.monotonic() > deadline:
             raise AssertionError('the agent still holds connections: %s' % tcp_sockets(port))
         time.sleep(0.02)
