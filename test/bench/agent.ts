@@ -216,7 +216,8 @@ async function agentSession(
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
-  const run = runToExit(python, [agentDir, '--connect', `127.0.0.1:${port}`, ...agentOptions, '--', ...programArgs], reportingTo(cpuFile, {
+  // a script, started as the adapter starts one (agentCommandLine): the agent's __main__.py
+  const run = runToExit(python, [path.join(agentDir, '__main__.py'), '--connect', `127.0.0.1:${port}`, ...agentOptions, '--', ...programArgs], reportingTo(cpuFile, {
     ...process.env,
     COROUTINE_LENS_TOKEN: token,
   }));
