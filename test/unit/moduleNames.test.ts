@@ -113,7 +113,7 @@ describe('the caches across namespace imports', () => {
   test('a cached result is not reused once the name it resolved through became ambiguous', async () => {
     const root = workspace({
       'scripts/run.py': 'import helper\n\nasync def main():\n    helper.wait()\n',
-      'scripts/helper.py': 'import time\n\ndef wait():\n    time.sleep(1)\n',
+      'lib/helper.py': 'import time\n\ndef wait():\n    time.sleep(1)\n',
     });
     const cacheDir = path.join(root, '.cache-dir');
     const run = path.join(root, 'scripts', 'run.py');
@@ -122,7 +122,41 @@ describe('the caches across namespace imports', () => {
     await engine.flushCache();
     write(path.join(root, 'tools', 'helper.py'), 'def wait():\n    return 1\n');
     engine = await analyse(root, root, cacheDir);
-    assert.deepEqual(lines(engine, run), [], '`helper` is scripts/helper.py or tools/helper.py: never guessed');
+    assert.deepEqual(lines(engine, run), [], '`helper` is lib/helper.py or tools/helper.py, neither a sibling of run.py: never guessed');
+  });
+
+  test('a warm cached result follows a sibling module that appears, then disappears', async () => {
+    const root = workspace({
+      'scripts/run.py': 'import helper\n\nasync def main():\n    helper.wait()\n',
+      'lib/helper.py': 'import time\n\ndef wait():\n    time.sleep(1)\n',
+    });
+    const cacheDir = path.join(root, '.cache-dir');
+    const run = path.join(root, 'scripts', 'run.py');
+    const sibling = path.join(root, 'scripts', 'helper.py');
+    let engine = await analyse(root, root, cacheDir);
+    assert.deepEqual(lines(engine, run), ['4:CORO120'], 'no sibling: the one file named `helper`');
+    await engine.flushCache();
+
+    write(sibling, 'def wait():\n    return 1\n');
+    engine = await analyse(root, root, cacheDir);
+    assert.deepEqual(lines(engine, run), [], 'the sibling scripts/helper.py comes first on sys.path');
+    await engine.flushCache();
+
+    rmSync(sibling);
+    engine = await analyse(root, root, cacheDir);
+    assert.deepEqual(lines(engine, run), ['4:CORO120'], 'the sibling gone: `helper` is lib/helper.py again');
+  });
+
+  test('a sibling counts only for a file outside any regular package', async () => {
+    const root = workspace({
+      'app/__init__.py': '',
+      'app/main.py': 'import helper\n\nasync def main():\n    helper.wait()\n',
+      'app/helper.py': 'import time\n\ndef wait():\n    time.sleep(1)\n',
+      'tools/helper.py': 'def wait():\n    return 1\n',
+    });
+    const engine = await analyse(root, root, path.join(root, '.cache-dir'));
+    // Python 3 has no implicit relative import: inside package `app`, `helper` is no sibling.
+    assert.deepEqual(lines(engine, path.join(root, 'app', 'main.py')), []);
   });
 
   test('stored facts are not reused under another module name (relative imports were made absolute from it)', async () => {

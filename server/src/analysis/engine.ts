@@ -128,6 +128,7 @@ export class AnalysisEngine {
   ) {
     this.view = {
       hasModule: (name) => this.modules.has(name),
+      importedName: (from, name) => this.siblingFirst(from.path, name),
       module: (name) => {
         const file = this.modules.get(name);
         return file === undefined ? undefined : this.source(file);
@@ -462,6 +463,7 @@ export class AnalysisEngine {
     if (!checker) {
       const view: WorkspaceView = {
         hasModule: this.view.hasModule,
+        importedName: this.view.importedName,
         materialize: this.view.materialize,
         blockText: this.view.blockText,
         coroutineNames: this.view.coroutineNames,
@@ -502,6 +504,28 @@ export class AnalysisEngine {
   /** The module names of `file` from the sys.path folders Python would have: see modules.ts. */
   private namesFor(file: string): ReturnType<typeof moduleNamesOf> {
     return moduleNamesOf(file, (dir) => this.packageDirs.has(dir) || fs.existsSync(path.join(dir, '__init__.py')), this.configurationRoot(file));
+  }
+
+  /**
+   * `name` imported from `file`: a file outside any regular package runs with its own folder first
+   * on sys.path (a script's sys.path[0], pytest's "prepend" import mode), so a sibling package or
+   * module of the name's first part is what Python imports, however many files claim that name.
+   * The sibling is named by one of its names that stands for it alone (none: `name` unchanged),
+   * so the findings' cache key (the resolvable names) also changes when a sibling comes or goes.
+   */
+  private siblingFirst(file: string, name: string): string {
+    const dir = path.dirname(file);
+    if (this.packageDirs.has(dir) || this.files.has(path.join(dir, '__init__.py'))) return name;
+    const dot = name.indexOf('.');
+    const head = dot < 0 ? name : name.slice(0, dot);
+    // Python's finder tries a folder's package before its module of the same name.
+    for (const candidate of [path.join(dir, head, '__init__.py'), path.join(dir, `${head}.py`)]) {
+      const sibling = this.files.get(candidate);
+      if (!sibling) continue;
+      const unique = namesOf(sibling).find((own) => this.modules.get(own) === candidate);
+      return unique === undefined ? name : unique + name.slice(head.length);
+    }
+    return name;
   }
 
   /** Adds a file to the workspace under its module names. */

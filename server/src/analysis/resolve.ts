@@ -19,6 +19,12 @@ export interface WorkspaceView {
   /** A workspace module's facts (parsed on demand); undefined when no workspace file is that module. */
   module(name: string): ModuleSource | undefined;
   hasModule(name: string): boolean;
+  /**
+   * The workspace name of the absolute import `name` written in `from`: for a file outside any
+   * regular package (run with its own folder first on sys.path) a sibling module or package of
+   * `name`'s first part wins over the global name; otherwise `name` itself.
+   */
+  importedName(from: ModuleSource, name: string): string;
   /** Parses lazy top-level blocks (`classIndex` undefined) or class members of `source` now. */
   materialize(source: ModuleSource, classIndex: number | undefined, names: string[]): void;
   /** The text of a lazy block of `source` (empty when the file can no longer be read). */
@@ -149,9 +155,9 @@ export class Resolver {
   private moduleScope(source: ModuleSource, name: string, hops: number): Value | undefined {
     const { facts } = source;
     if (Object.hasOwn(facts.globals, name)) return this.binding(source, undefined, facts.globals, name, hops);
-    if (Object.hasOwn(facts.imports, name)) return this.qualified(facts.imports[name]!, hops + 1);
+    if (Object.hasOwn(facts.imports, name)) return this.qualified(this.workspace.importedName(source, facts.imports[name]!), hops + 1);
     for (const star of facts.starImports) {
-      const module = this.workspace.module(star);
+      const module = this.workspace.module(this.workspace.importedName(source, star));
       if (module && module !== source) {
         const found = this.moduleScope(module, name, hops + 1);
         if (found) return found;
@@ -179,7 +185,7 @@ export class Resolver {
     if (value === undefined || value === '#lazy') return undefined;
     if (value.startsWith('#f')) return { kind: 'function', source, index: Number(value.slice(2)) };
     if (value.startsWith('#c')) return { kind: 'class', source, index: Number(value.slice(2)) };
-    if (value.startsWith('=')) return this.qualified(value.slice(1), hops + 1);
+    if (value.startsWith('=')) return this.qualified(this.workspace.importedName(source, value.slice(1)), hops + 1);
     if (value.startsWith(':')) return this.instanceOf(this.resolve(source, fn, value.slice(1), hops + 1));
     // A binding that refers to its own name (`x = x.y`) reads the enclosing scope's `x`.
     const head = value.split('.')[0]!.replace('()', '');
