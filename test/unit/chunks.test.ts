@@ -244,13 +244,27 @@ test('calls of call results keep their links', () => {
   ]);
 });
 
+test('subscripts past the callee\'s own name are links of the chain, as facts.ts records them', () => {
+  assert.deepEqual(callChains('def f():\n    return client["app"][\'users\'].find_one(q) + a[0](1).get(url) + self.d[k(1)].g()')?.sort(), [
+    'a[]().get',
+    'client[][].find_one',
+    'k',
+    'self.d[].g',
+  ]);
+  // The call of an item (`x[0](`) and a list's method (`[a, b].sort(`) have no dotted form: left out.
+  assert.deepEqual(callChains('def f():\n    x[0](1)\n    y = [a, b].sort()'), []);
+});
+
 test('a callee the walk cannot read makes the whole block unknown (the parse decides)', () => {
   for (const block of [
     'def f():\n    return (x).get(url)', // a parenthesised object
     'def f():\n    return (a + b)(1)',
     'def f():\n    return not (x).get(url)',
     'def f():\n    return Session(")").get(url)', // brackets in a string
-    'def f():\n    return a[0](1).get(url)',
+    'def f():\n    return x["a\\"b"].get(url)', // a subscript holding an escaped quote
+    "def f():\n    return x['''k'''].get(url)", // a triple-quoted key
+    'def f():\n    return x[{1: 2}[1]].get(url)', // braces
+    'def f():\n    return x[1  # why\n    ].get(url)', // a comment inside the subscript
     'def f():\n    return (time.  # why\n            sleep(1))', // a comment inside the chain
     'def f():\n    return time.sleep  # why\n    (1)',
     'def f():\n    return \u00fcber.sleep(1)', // a non-ASCII name

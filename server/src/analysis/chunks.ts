@@ -70,8 +70,8 @@ export function headInBlock(block: string, head: string, member: boolean): 'modu
  * The callee of every call in a block's text, in the dotted form facts.ts gives it (`os.path.join`,
  * `open().read`), found without a parse by walking back from each `(`; undefined when some call's
  * callee cannot be told so (a parenthesised object `(a + b).g(`, an argument list holding a string,
- * a chain broken by a comment, a non-ASCII name). Calls without a dotted form (`x[0](`, `"".join(`)
- * are left out, as facts.ts leaves them out. Strings and comments are not skipped: a `(` there
+ * a subscript other than a plain one on its line, a chain broken by a comment, a non-ASCII name).
+ * Calls without a dotted form (`x[0](`, `"".join(`, `[a].sort(`) are left out, as facts.ts leaves them out. Strings and comments are not skipped: a `(` there
  * adds a callee, never hides one.
  */
 export function callChains(block: string): string[] | undefined {
@@ -81,12 +81,25 @@ export function callChains(block: string): string[] | undefined {
     const parts: string[] = [];
     for (;;) {
       let calls = '';
-      // `f(…)` links, innermost last: `open(p).read(` is the attribute `read` of `open()`.
-      while (at >= 0 && block.charCodeAt(at) === 41) {
-        const open = matchingOpen(block, at);
-        if (open === undefined) return undefined;
-        calls += '()';
-        at = skipBack(block, open);
+      // `f(…)` and, past the callee's own name, `x[…]` links, read right to left: `open(p).read(` is
+      // the attribute `read` of `open()`, `db["users"].find(` the attribute `find` of `db[]`.
+      for (;;) {
+        const c = block.charCodeAt(at);
+        if (c === 41) {
+          const open = matchingOpen(block, at);
+          if (open === undefined) return undefined;
+          calls = `()${calls}`;
+          at = skipBack(block, open);
+        } else if (c === 93 && parts.length) {
+          const open = subscriptOpen(block, at);
+          if (open === undefined) return undefined;
+          const before = skipBack(block, open);
+          if (before === UNKNOWN) return undefined;
+          // `[a, b].sort(`: a list, not an item of something.
+          if (before < 0 || !(isNameOrDot(block.charCodeAt(before), false) || block.charCodeAt(before) === 41 || block.charCodeAt(before) === 93)) break;
+          calls = `[]${calls}`;
+          at = before;
+        } else break;
       }
       if (at === UNKNOWN) return undefined;
       if (at < 0 || !isNameOrDot(block.charCodeAt(at), false)) {
@@ -130,6 +143,28 @@ function matchingOpen(text: string, close: number): number | undefined {
     else if (c === 40 || c === 91 || c === 123) {
       if (--depth === 0) return c === 40 ? at : undefined;
     } else if (c === 34 || c === 39 || c === 35) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The `[` of the subscript closed at `close`, on one line; a string key such as `["users"]` is
+ * stepped over when it is a plain one (no escapes, not triple-quoted); undefined otherwise (a
+ * comment, a line break, braces, any other string).
+ */
+function subscriptOpen(text: string, close: number): number | undefined {
+  let depth = 0;
+  for (let at = close; at >= 0; at--) {
+    const c = text.charCodeAt(at);
+    if (c === 10 || c === 35 || c === 123 || c === 125) return undefined;
+    if (c === 34 || c === 39) {
+      const start = text.lastIndexOf(text[at]!, at - 1);
+      if (start < 0 || text.charCodeAt(start - 1) === c || /[\\\n]/.test(text.slice(start, at))) return undefined;
+      at = start;
+    } else if (c === 41 || c === 93) depth++;
+    else if (c === 40 || c === 91) {
+      if (--depth === 0) return c === 91 ? at : undefined;
+    }
   }
   return undefined;
 }

@@ -5,8 +5,9 @@
  * question is answered from facts, never from the tree.
  *
  * Expressions are kept as strings in a tiny dotted form: `a.b().c` is the attribute `c` of the
- * result of calling `a.b`. Anything else (subscripts, operators, literals) is not recorded, so it
- * can never be resolved — and an unresolved name is never guessed to block.
+ * result of calling `a.b`, `a[].c` the attribute `c` of an item of `a` (whatever the key: only a
+ * modelled type's items have a type, `client["db"]` a pymongo database). Anything else (operators,
+ * literals) is not recorded, so it can never be resolved — and an unresolved name is never guessed to block.
  */
 import type { Language, Node, Tree } from 'web-tree-sitter';
 import { Query } from './parser';
@@ -138,7 +139,7 @@ export function emptyFacts(): ModuleFacts {
  */
 const MAX_DOTTED_LINKS = 64;
 
-/** The dotted form of an expression, or undefined when it is not a name / attribute / call chain. */
+/** The dotted form of an expression, or undefined when it is not a name / attribute / call / subscript chain. */
 export function dotted(node: Node | null): string | undefined {
   // A loop, not recursion: one level per link would overflow the stack on a long chain.
   const suffixes: string[] = [];
@@ -158,6 +159,10 @@ export function dotted(node: Node | null): string | undefined {
         suffixes.push('()');
         current = current.childForFieldName('function');
         break;
+      case 'subscript':
+        suffixes.push('[]');
+        current = current.childForFieldName('value');
+        break;
       case 'parenthesized_expression':
         if (current.namedChildCount !== 1) return undefined;
         suffixes.push('');
@@ -168,6 +173,11 @@ export function dotted(node: Node | null): string | undefined {
     }
   }
   return undefined;
+}
+
+/** A callee as a message shows it: an item's key is not kept (`client[…].find_one`). */
+export function shownCallee(callee: string): string {
+  return callee.replace(/\[\]/g, '[…]');
 }
 
 /** `from ..pkg import x` inside `module` → the absolute module the dots point at. */
@@ -258,7 +268,7 @@ const FACTS_QUERY = `
 (import_statement) @import
 (import_from_statement) @import
 (assignment left: [(identifier) (attribute)] @assign.left type: (type (_) @assign.type))
-(assignment left: [(identifier) (attribute)] @assign.left right: [(call) (attribute) (identifier)] @assign.right)
+(assignment left: [(identifier) (attribute)] @assign.left right: [(call) (attribute) (identifier) (subscript)] @assign.right)
 (with_item value: (as_pattern (_) @with.value alias: (as_pattern_target (identifier) @with.target)))
 (with_item value: [(call function: [(identifier) (attribute)] @call.entered) (as_pattern (call function: [(identifier) (attribute)] @call.entered))])
 (yield) @yield

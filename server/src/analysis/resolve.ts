@@ -5,7 +5,7 @@
  * and the types of variables assigned from workspace classes or known factories.
  * Anything it cannot follow is `undefined`: never guessed.
  */
-import { isCatalogued, knownTypes, returnTypes } from './rules/catalogue';
+import { isCatalogued, knownTypes, memberTypes, returnTypes } from './rules/catalogue';
 import type { LazyBlock } from './chunks';
 import type { Bindings, FunctionFact, ModuleFacts } from './facts';
 
@@ -36,8 +36,12 @@ export interface WorkspaceView {
 }
 
 export type Value =
-  /** Something outside the workspace (or catalogued), by qualified name; for methods `Type.method`. */
-  | { kind: 'external'; name: string }
+  /**
+   * Something outside the workspace (or catalogued), by qualified name; for methods `Type.method`.
+   * `owner`: the name is an attribute read from an instance of that modelled type — a method when
+   * called, else a member whose type the catalogue may know (`client.db` of a pymongo client).
+   */
+  | { kind: 'external'; name: string; owner?: string }
   /** An instance of an external type the catalogue models. */
   | { kind: 'instance'; type: string }
   | { kind: 'module'; module: string }
@@ -79,15 +83,11 @@ export class Resolver {
     const ops = expr.split('.');
     const head = ops[0]!;
     if (head === 'super()' && ops.length > 1) {
-      const member = ops[1]!.replace(/\(\)$/, '');
-      let value = this.superMember(source, fn, member, hops);
-      if (value && ops[1]!.endsWith('()')) value = this.call(value);
-      return this.attributes(value, ops.slice(1), hops);
+      const [member, links] = splitLinks(ops[1]!);
+      return this.attributes(this.follow(this.superMember(source, fn, member, hops), links), ops.slice(1), hops);
     }
-    const headCalled = head.endsWith('()');
-    let value = this.lookupName(source, fn, headCalled ? head.slice(0, -2) : head, hops);
-    if (headCalled) value = value && this.call(value);
-    return this.attributes(value, ops, hops);
+    const [name, links] = splitLinks(head);
+    return this.attributes(this.follow(this.lookupName(source, fn, name, hops), links), ops, hops);
   }
 
   /** The value of `self.a.b` (no calls) written in a method of class `classIndex` whose `self` is the instance. */
@@ -95,14 +95,18 @@ export class Resolver {
     return this.attributes({ kind: 'object', source, index: classIndex }, expr.split('.'), 0);
   }
 
-  /** `value` followed through the links `ops[1…]` (attributes, `()` calls). */
+  /** `value` followed through the links `ops[1…]` (attributes, each with its `()` calls and `[]` items). */
   private attributes(value: Value | undefined, ops: string[], hops: number): Value | undefined {
     for (let i = 1; i < ops.length && value; i++) {
-      const op = ops[i]!;
-      const called = op.endsWith('()');
-      value = this.attribute(value, called ? op.slice(0, -2) : op, hops);
-      if (called && value) value = this.call(value);
+      const [name, links] = splitLinks(ops[i]!);
+      value = this.follow(this.attribute(value, name, hops), links);
     }
+    return value;
+  }
+
+  /** `value` called (`()`) or indexed (`[]`) as `links` says, left to right. */
+  private follow(value: Value | undefined, links: string): Value | undefined {
+    for (let at = 0; at < links.length && value; at += 2) value = links[at] === '(' ? this.call(value) : this.item(value);
     return value;
   }
 
@@ -208,10 +212,13 @@ export class Resolver {
 
   private attribute(value: Value, name: string, hops: number): Value | undefined {
     switch (value.kind) {
-      case 'external':
-        return this.qualified(`${value.name}.${name}`, hops + 1);
+      case 'external': {
+        // `client.db.users`: `db` read from a modelled client is a database, whose `users` is a collection.
+        const member = value.owner === undefined ? undefined : memberTypes.get(value.owner);
+        return member ? this.attribute({ kind: 'instance', type: member }, name, hops) : this.qualified(`${value.name}.${name}`, hops + 1);
+      }
       case 'instance':
-        return { kind: 'external', name: `${value.type}.${name}` };
+        return { kind: 'external', name: `${value.type}.${name}`, owner: value.type };
       case 'module':
         // Through qualified(), so `asyncio.create_task` stays the catalogued name even when the
         // standard library's own source is part of the workspace.
@@ -274,10 +281,17 @@ export class Resolver {
         if (found) return found;
       } else if (resolved?.kind === 'external' && isCatalogued(resolved.name)) {
         const type = returnTypes.get(resolved.name) ?? resolved.name;
-        return { kind: 'external', name: `${type}.${name}` };
+        return { kind: 'external', name: `${type}.${name}`, owner: type };
       }
     }
     return undefined;
+  }
+
+  /** An item of `value` (`value[key]`, any key): typed only for modelled types whose members the catalogue knows. */
+  private item(value: Value): Value | undefined {
+    const type = value.kind === 'instance' ? value.type : value.kind === 'external' && value.owner !== undefined ? memberTypes.get(value.owner) : undefined;
+    const member = type === undefined ? undefined : memberTypes.get(type);
+    return member ? { kind: 'instance', type: member } : undefined;
   }
 
   private call(value: Value): Value | undefined {
@@ -297,4 +311,10 @@ export class Resolver {
 /** `record[key]` when it is the record's own: a Python name such as `constructor` must not find Object.prototype's. */
 function ownValue<T>(record: Record<string, T> | undefined, key: string): T | undefined {
   return record && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** `name()[]` → [`name`, `()[]`]: a link's name and the calls and subscripts written after it. */
+function splitLinks(op: string): [string, string] {
+  const end = op.search(/[([]/);
+  return end < 0 ? [op, ''] : [op.slice(0, end), op.slice(end)];
 }

@@ -155,7 +155,8 @@ const table: Array<[RuleCode, Alternatives, string]> = [
   ['CORO102', DATABASE, 'psycopg2.connect psycopg2.extensions.connection.commit psycopg2.extensions.connection.rollback psycopg2.extensions.cursor.*'],
   ['CORO102', DATABASE, 'pymysql.connect pymysql.connections.Connection.commit pymysql.connections.Connection.rollback pymysql.connections.Connection.query pymysql.cursors.Cursor.*'],
   ['CORO102', DATABASE, 'MySQLdb.connect MySQLdb.connections.Connection.commit MySQLdb.connections.Connection.rollback MySQLdb.connections.Connection.query MySQLdb.cursors.Cursor.*'],
-  ['CORO102', DATABASE, 'redis.Redis.* redis.StrictRedis.* pymongo.MongoClient.* pymongo.collection.Collection.*'],
+  ['CORO102', DATABASE, 'redis.Redis.* redis.StrictRedis.* redis.client.Pipeline.execute redis.client.Pipeline.watch redis.client.Pipeline.unwatch'],
+  ['CORO102', DATABASE, 'pymongo.MongoClient.* pymongo.database.Database.* pymongo.collection.Collection.*'],
   ['CORO103', SYNC, 'threading.Lock.acquire threading.RLock.acquire threading.Semaphore.acquire threading.BoundedSemaphore.acquire threading.Condition.acquire threading.Condition.wait threading.Condition.wait_for'],
   ['CORO103', SYNC, 'threading.Event.wait threading.Barrier.wait threading.Thread.join'],
   ['CORO103', SYNC, 'queue.Queue.get queue.Queue.put queue.Queue.join queue.LifoQueue.get queue.LifoQueue.put queue.PriorityQueue.get queue.PriorityQueue.put queue.SimpleQueue.get'],
@@ -164,6 +165,19 @@ const table: Array<[RuleCode, Alternatives, string]> = [
   ['CORO110', NESTED_LOOP, 'asyncio.run asyncio.AbstractEventLoop.run_until_complete asyncio.AbstractEventLoop.run_forever asyncio.Runner.run'],
   ['CORO110', NESTED_LOOP, 'tornado.ioloop.IOLoop.run_sync tornado.ioloop.IOLoop.start trio.run anyio.run'],
 ];
+
+/**
+ * Methods of a `Type.*` entry's type that do no I/O: they only build another object (a pipeline that
+ * buffers commands, a handle on a database or collection), whose own methods are catalogued.
+ */
+const notBlocking: ReadonlySet<string> = new Set([
+  'redis.Redis.pipeline',
+  'pymongo.MongoClient.get_database',
+  'pymongo.MongoClient.get_default_database',
+  'pymongo.database.Database.get_collection',
+  'pymongo.database.Database.with_options',
+  'pymongo.collection.Collection.with_options',
+]);
 
 export const blockingCalls: ReadonlyMap<string, BlockingCall> = new Map(
   table.flatMap(([code, alternatives, names]) => names.split(' ').map((name) => [name, { code, alternatives }] as const)),
@@ -239,9 +253,20 @@ export const returnTypes: ReadonlyMap<string, string> = new Map(
       ['MySQLdb.connections.Connection.cursor', 'MySQLdb.cursors.Cursor'],
       ['redis.Redis', 'redis.Redis'],
       ['redis.StrictRedis', 'redis.Redis'],
+      ['redis.client.Redis', 'redis.Redis'],
       ['redis.from_url', 'redis.Redis'],
       ['redis.Redis.from_url', 'redis.Redis'],
+      ['redis.Redis.pipeline', 'redis.client.Pipeline'],
+      ['redis.client.Pipeline', 'redis.client.Pipeline'],
       ['pymongo.MongoClient', 'pymongo.MongoClient'],
+      ['pymongo.mongo_client.MongoClient', 'pymongo.MongoClient'],
+      ['pymongo.MongoClient.get_database', 'pymongo.database.Database'],
+      ['pymongo.MongoClient.get_default_database', 'pymongo.database.Database'],
+      ['pymongo.database.Database', 'pymongo.database.Database'],
+      ['pymongo.database.Database.get_collection', 'pymongo.collection.Collection'],
+      ['pymongo.database.Database.with_options', 'pymongo.database.Database'],
+      ['pymongo.collection.Collection', 'pymongo.collection.Collection'],
+      ['pymongo.collection.Collection.with_options', 'pymongo.collection.Collection'],
       ['threading.Lock', 'threading.Lock'],
       ['threading.RLock', 'threading.RLock'],
       ['threading.Semaphore', 'threading.Semaphore'],
@@ -280,10 +305,22 @@ export const returnTypes: ReadonlyMap<string, string> = new Map(
 );
 
 /**
+ * What reading an attribute that is no method call, or an item, of a modelled object gives: a
+ * pymongo client's `client.app` / `client["app"]` is a database, a database's `db.users` /
+ * `db["users"]` a collection, a collection's `coll.archive` its sub-collection. A type not listed
+ * here has no typed members: `x.attr` of it is never guessed.
+ */
+export const memberTypes: ReadonlyMap<string, string> = new Map([
+  ['pymongo.MongoClient', 'pymongo.database.Database'],
+  ['pymongo.database.Database', 'pymongo.collection.Collection'],
+  ['pymongo.collection.Collection', 'pymongo.collection.Collection'],
+]);
+
+/**
  * Names of qualified types the engine models, so annotations such as `s: httpx.Client` type a
  * variable — also those only a factory makes (`loop: asyncio.AbstractEventLoop`, `conn: sqlite3.Connection`).
  */
-export const knownTypes: ReadonlySet<string> = new Set(returnTypes.values());
+export const knownTypes: ReadonlySet<string> = new Set([...returnTypes.values(), ...memberTypes.values()]);
 
 /** Decorators that make a generator function a coroutine (plus the configured ones). */
 export const coroutineDecorators: ReadonlySet<string> = new Set([
@@ -356,10 +393,11 @@ export const libraryCoroutineMethods: ReadonlySet<string> = new Set([
  */
 export const safeWrappers: ReadonlySet<string> = new Set(['trio.wrap_file', 'anyio.wrap_file']);
 
-/** Catalogue entry of a resolved qualified name: exact, else `Type.*`. */
+/** Catalogue entry of a resolved qualified name: exact, else `Type.*` unless the method is one that does no I/O. */
 export function lookupBlocking(name: string, extra: ReadonlyMap<string, BlockingCall>): BlockingCall | undefined {
   const exact = extra.get(name) ?? blockingCalls.get(name);
   if (exact) return exact;
+  if (notBlocking.has(name)) return undefined;
   const dot = name.lastIndexOf('.');
   if (dot <= 0) return undefined;
   const wildcard = `${name.slice(0, dot)}.*`;

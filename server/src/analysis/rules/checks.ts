@@ -5,7 +5,7 @@
  */
 import type { ChainHop, Finding, RuleCode } from '../api';
 import { callChains, headInBlock, type LazyBlock } from '../chunks';
-import type { CallFact, FunctionFact, Span } from '../facts';
+import { shownCallee, type CallFact, type FunctionFact, type Span } from '../facts';
 import type { ModuleSource, Resolver, Value } from '../resolve';
 import { effectiveSeverity, type Configuration } from '../config';
 import {
@@ -45,6 +45,7 @@ const ENTER_EXIT = ['__enter__', '__exit__'] as const;
 /** A `with` in a block's text (anywhere: `if x: with f():`; a docstring's word only costs a parse). */
 const WITH_STATEMENT = /\bwith\b/;
 const NO_TARGETS: readonly Target[] = [];
+const HEAD = /^[^.([]*/;
 
 export class Checker {
   readonly summaries: TransitiveSummaries;
@@ -154,9 +155,11 @@ export class Checker {
     for (const callee of chains) {
       // `super().m` means the bases' member, which only the parsed method's class can tell.
       if (callee.startsWith('super()')) return undefined;
-      const dot = callee.indexOf('.');
-      const meaning = headInBlock(text, dot < 0 ? callee : callee.slice(0, dot), classIndex !== undefined);
-      if (!meaning || (meaning === 'self' && dot < 0)) return undefined;
+      // The head's name without its links (`f` of `f().g`, `d` of `d[].g`): the text writes `f(x)`, `d["k"]`.
+      const head = HEAD.exec(callee)![0];
+      const meaning = headInBlock(text, head, classIndex !== undefined);
+      // resolveOnInstance starts after `self`: `self(…)` and `self[…]` need the parse.
+      if (!meaning || (meaning === 'self' && callee[head.length] !== '.')) return undefined;
       const resolved = meaning === 'self' ? this.resolver.resolveOnInstance(source, classIndex!, callee) : this.resolver.resolve(source, undefined, callee);
       // The text does not tell whether the call is a `with` item: were it one, entering must not block either.
       if (entersContexts && resolved && !this.enteringKnownClean(resolved, files)) return undefined;
@@ -320,12 +323,12 @@ export class Checker {
         const target = classified?.kind === 'lazySync' && style && !call.awaited && this.transitive ? this.forced(classified, this.dependencySink) : classified;
         const entered = style && !call.awaited && call.withItem && this.transitive && target?.kind !== 'blocking' ? this.enteredTargets(source, index, call, this.dependencySink) : NO_TARGETS;
         if (!target && !entered.length) continue;
-        const written = `${call.callee}()`;
+        const written = `${shownCallee(call.callee)}()`;
         if (style && !call.awaited) {
           if (target?.kind === 'blocking') {
             const code = this.blockingCode(source, index, call, target.entry);
             if (code) {
-              const suggestion = suggestionFor(target.entry.alternatives, framework, call.callee, genCoroutine);
+              const suggestion = suggestionFor(target.entry.alternatives, framework, shownCallee(call.callee), genCoroutine);
               const named = target.name.replace(/^builtins\./, '');
               const what = named === call.callee ? written : `${written} (${named})`;
               const verb = code === 'CORO110' ? 'starts an event loop inside the running one' : 'blocks the event loop';
@@ -346,7 +349,7 @@ export class Checker {
               const last = chain[chain.length - 1]!;
               const path = chain.map((h) => h.description).join(' → ');
               if (helper === target) {
-                const suggestion = suggestionFor(offloadAlternatives, framework, call.callee, genCoroutine);
+                const suggestion = suggestionFor(offloadAlternatives, framework, shownCallee(call.callee), genCoroutine);
                 report('CORO120', call.span, `${written} blocks the event loop in coroutine ${fn.name}(): ${path} (${last.code}); ${suggestion}`, {
                   chain,
                   suggestion,
@@ -354,7 +357,7 @@ export class Checker {
                 });
               } else {
                 // No quick fix: offloading the call would not move the `with`'s entry and exit off the loop.
-                const suggestion = suggestionFor(enteredAlternatives, framework, call.callee, genCoroutine);
+                const suggestion = suggestionFor(enteredAlternatives, framework, shownCallee(call.callee), genCoroutine);
                 report('CORO120', call.span, `\`with ${written}\` blocks the event loop in coroutine ${fn.name}() as it enters or exits: ${path} (${last.code}); ${suggestion}`, {
                   chain,
                   suggestion,

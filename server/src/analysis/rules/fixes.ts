@@ -15,7 +15,7 @@
  * function, the call has no plain argument list, or the keyword is not allowed where the call sits.
  */
 import type { Fix, Framework, Position, RuleCode, TextEdit } from '../api';
-import type { CallFact, FunctionFact, ModuleFacts, Span } from '../facts';
+import { shownCallee, type CallFact, type FunctionFact, type ModuleFacts, type Span } from '../facts';
 import type { ModuleSource } from '../resolve';
 
 export type CoroutineStyle = 'async' | 'generator';
@@ -131,7 +131,7 @@ function offloadFix(site: Site): Fix | undefined {
   const open = argsStart(site.call);
   const edits = [insert(path, start(site.call.span), opening), edit(path, open, { line: open.line, column: open.column + 1 }, shape.empty ? '' : ', ')];
   if (closing) edits.push(insert(path, argsEnd(site.call), closing));
-  const shown = `${call}${site.call.callee}${shape.empty ? '' : ', …'})${partialNeeded ? ')' : ''}`;
+  const shown = `${call}${shownCallee(site.call.callee)}${shape.empty ? '' : ', …'})${partialNeeded ? ')' : ''}`;
   return finish(site, `Run in a thread: ${shown}`, false, edits, [...runner.imports, ...partial.imports]);
 }
 
