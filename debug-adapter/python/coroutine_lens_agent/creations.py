@@ -17,12 +17,16 @@ This runs for every task the program creates, so it is built to cost as little a
   walked once per loop run (keyed by the run_forever frame, forgotten when any loop stops) instead
   of once per task.
 - On 3.12+ asyncio's own frames on top (ensure_future, gather, TaskGroup.create_task) are skipped
-  by module name (sys._getframemodulename), without making frame objects of them.
+  by module name (sys._getframemodulename), without making frame objects of them; a task that
+  library code creates from a loop callback (Tornado: 2 of the 3 tasks of an HTTP request) stops
+  at Handle._run and takes that loop run's frames, with no walk.
 - On 3.12+ the innermost user frame of a creation is held while it runs (a gather of 100,000
   coroutines, a loop of create_task calls): the frames below a running frame cannot change, so the
   next creation from it is an identity check and f_lasti, not a walk (see _maybe_hold). It is let
   go at its PY_RETURN / PY_YIELD (local events on its code) or PY_UNWIND (global: unwinding has no
   local event) — before the interpreter frees it, so no object outlives what it would without us.
+  PY_UNWIND is on only while a frame is held (see _switch_unwind_off): a program that raises and
+  catches often (Tornado's iostream, ~20 frames per request) otherwise pays a callback for each.
 Not a task factory: on 3.13.0 any factory makes create_task call task.set_name(None), renaming
 every unnamed task 'None'.
 Not coroutine origin tracking (sys.set_coroutine_origin_tracking_depth): it is done in C, but for
@@ -49,6 +53,7 @@ _MONITORING_TOOLS = (4, 3)  # sys.monitoring tool ids tried (the tracer prefers 
 MONITORING_TOOL_NAME = 'coroutine-lens-creations'
 _HOLD_PAYS_AFTER = 8  # records from a held frame that pay for holding it (two set_local_events)
 _FRUITLESS_HOLDS = 4  # a function whose frames were held this many times in vain is never held again
+_UNWIND_OFF_SWITCHES = 16  # times PY_UNWIND is switched off when nothing is held; then it stays on
 
 
 class TaskCreations:
@@ -70,7 +75,11 @@ class TaskCreations:
         self._limit = _PRUNE_FLOOR
         self._tool = None  # the sys.monitoring tool id that watches create_task return (3.12+)
         self._watched = None
-        self._held = None  # [frame, its lasti, record bits, the same without the lasti, hits] (3.12+)
+        # [frame, its lasti, record bits, the same without the lasti, hits, code, its depth below the
+        # callback when it was held] (3.12+)
+        self._held = None
+        self._unwind_on = False  # whether the PY_UNWIND callback is on (only while a frame is held)
+        self._unwind_offs = 0  # times it was switched off
         # Holding and letting go change the events of a code object that frames of other program
         # threads may run too: one thread at a time, or a late "off" could undo another's "on".
         self._hold_lock = _thread.allocate_lock()
@@ -100,7 +109,7 @@ class TaskCreations:
         is_library = filters.is_library
         table = self
 
-        if self._watch_returns(original.__code__, handle_run, run_forever, report_error):
+        if self._watch_returns(original.__code__, events_module.__name__, handle_run, run_forever, report_error):
             return
 
         def create_task(loop, coro, **kwargs):
@@ -154,7 +163,7 @@ class TaskCreations:
         create_task.__doc__ = original.__doc__
         loop_class.create_task = create_task
 
-    def _watch_returns(self, create_task_code, handle_run, run_forever, report_error):
+    def _watch_returns(self, create_task_code, loop_module, handle_run, run_forever, report_error):
         """3.12+: record from a sys.monitoring PY_RETURN callback on create_task's code, through a
         tool id of our own; False where none is free. Besides what the wrapper does, it remembers
         the innermost user frame of the last creation while that frame runs (see _maybe_hold)."""
@@ -184,9 +193,30 @@ class TaskCreations:
                 report_error(error)
 
         def frame_ends(code, offset, value):  # every frame an exception leaves: the check inline
-            held = table._held
-            if held is not None and held[0] is getframe(1):
+            held = table._held  # the code first: getframe makes a frame object where there was none
+            if held is not None and held[5] is code and held[0] is getframe(1):
                 release(held)
+
+        def loop_run_at(depth):
+            """The frames of this loop run, packed (see _suffixes), when the frame `depth` levels
+            below task_created is run by _run_once (library code) of a running run_forever, else
+            None. The frames from there up to create_task must be library code too (the caller
+            checked them): then the record is these frames alone."""
+            try:
+                below = getframe(depth + 3)  # run_forever's (+1: this function's own frame)
+            except ValueError:
+                return None
+            suffixes = outer.get(id(below))  # a live frame's id is its own: no further check
+            if suffixes is None:
+                if below.f_code is not run_forever:
+                    return None
+                if len(outer) > _MAX_LOOP_RUNS:  # loop_stopped is the rule; this a bound
+                    outer.clear()
+                suffixes = outer[id(below)] = table._suffixes(below)
+            name = module_name_at(depth + 2)  # _run_once, unless a loop class of the program's overrides it
+            if name in library_modules or (name not in user_modules and table._module_is_library(name)):
+                return suffixes
+            return None
 
         def task_created(code, offset, task):
             if code is not create_task_code:  # a held frame's function returns
@@ -195,17 +225,30 @@ class TaskCreations:
                     release(held)
                 return
             try:
+                held = table._held
+                held_depth = held[6] if held is not None else 0
                 depth = 2  # frame 1 is create_task, 2 its caller
-                name = module_name_at(2)
                 # Skip asyncio's own frames by module name, without making frame objects: one call
                 # and one set lookup per frame (a dict's .get and a test cost ~1.5x that).
-                while name in library_modules or (name not in user_modules and table._module_is_library(name)):
-                    depth += 1
+                while True:
+                    if depth == held_depth:  # where the held frame was: if it is there, it is the first user frame
+                        frame = getframe(depth)
+                        if frame is held[0]:
+                            break
                     name = module_name_at(depth)
-                if name is None:
-                    return
-                frame = getframe(depth)
-                held = table._held
+                    if not (name in library_modules or (name not in user_modules and table._module_is_library(name))):
+                        if name is None:
+                            return
+                        frame = getframe(depth)
+                        break
+                    if name == loop_module:  # maybe Handle._run: below it, this loop run's frames
+                        suffixes = loop_run_at(depth)
+                        if suffixes is not None:  # library code all the way down to the loop
+                            entries[id(task)] = id(task.get_coro()) | suffixes[0]
+                            if len(entries) > table._limit:
+                                table._prune()
+                            return
+                    depth += 1
                 if held is not None and held[0] is frame:  # the same frame, still running: same callers
                     lasti = frame.f_lasti
                     held[4] += 1
@@ -218,19 +261,11 @@ class TaskCreations:
                 # Python call costs ~1.5k instructions (the wrapper's, see docs "Cost"), a fifth of what
                 # a record costs here. This one counts depth, to reach run_forever's frame by number.
                 packed, shift, count = 0, _FIRST_FRAME_SHIFT, 0
-                walked = frame
+                walked, frame_depth = frame, depth
                 while walked is not None:
                     code = walked.f_code
                     if code is handle_run:  # the loop runs this step: below are the frames of this loop run
-                        try:
-                            below = getframe(depth + 2)  # run_forever's, if _run_once called Handle._run
-                        except ValueError:
-                            below = None
-                        suffixes = outer.get(id(below))  # a live frame's id is its own: no further check
-                        if suffixes is None and below is not None and below.f_code is run_forever:
-                            if len(outer) > _MAX_LOOP_RUNS:  # loop_stopped is the rule; this a bound
-                                outer.clear()
-                            suffixes = outer[id(below)] = table._suffixes(below)
+                        suffixes = loop_run_at(depth)
                         if suffixes is not None:
                             packed |= suffixes[count]
                             break
@@ -251,7 +286,7 @@ class TaskCreations:
                     table._prune()
                 code = frame.f_code
                 if packed and packed >> (_FIRST_FRAME_SHIFT + 32) & _LOW_64 == id(code):  # it is the first frame
-                    table._maybe_hold(frame, code, packed)
+                    table._maybe_hold(frame, code, packed, frame_depth)
             except Exception as error:  # a lost record costs a feature, never the program's task
                 report_error(error)
 
@@ -259,10 +294,6 @@ class TaskCreations:
         monitoring.register_callback(tool, monitoring.events.PY_UNWIND, frame_ends)
         monitoring.register_callback(tool, monitoring.events.PY_YIELD, frame_ends)
         monitoring.set_local_events(tool, create_task_code, monitoring.events.PY_RETURN)
-        # A frame that ends by an exception has no local event: PY_UNWIND can only be global. It
-        # costs a callback per frame an exception leaves, anywhere; set once (each set_events makes
-        # every code object be instrumented again).
-        monitoring.set_events(tool, monitoring.events.PY_UNWIND)
         self._tool, self._watched = tool, create_task_code
         if hasattr(os, 'register_at_fork'):
             os.register_at_fork(after_in_child=self._forget_held)
@@ -272,10 +303,13 @@ class TaskCreations:
         """In a forked child only the forking thread lives on: a frame held for another thread now
         points into memory that is gone, so it is dropped without being looked at (and the lock,
         which a thread that is gone may hold, made anew)."""
-        self._held = None
+        held, self._held = self._held, None
         self._hold_lock = _thread.allocate_lock()
+        if held is not None:
+            sys.monitoring.set_local_events(self._tool, held[5], 0)
+            self._switch_unwind_off()
 
-    def _maybe_hold(self, frame, code, packed):
+    def _maybe_hold(self, frame, code, packed, depth):
         """Remember `frame`, the innermost user frame of a creation, while it runs: the frames below
         a running frame cannot change, so the next creation from it costs one identity check instead
         of a walk. Only while it runs: the frame is let go when it returns, unwinds or suspends
@@ -295,9 +329,15 @@ class TaskCreations:
             if self._held is not None:
                 previous = self._let_go(self._held)
             self._held = [frame, packed >> _FIRST_FRAME_SHIFT & _LOW_32, packed,
-                          packed & ~(_LOW_32 << _FIRST_FRAME_SHIFT), 0]
+                          packed & ~(_LOW_32 << _FIRST_FRAME_SHIFT), 0, code, depth]
             events = sys.monitoring.events
             sys.monitoring.set_local_events(self._tool, code, events.PY_RETURN | events.PY_YIELD)
+            if not self._unwind_on:
+                # A frame that ends by an exception has no local event: PY_UNWIND is global only,
+                # a callback per frame an exception leaves anywhere, so it is on only while a frame
+                # is held (Tornado's iostream raises and catches ~20 times per request).
+                sys.monitoring.set_events(self._tool, events.PY_UNWIND)
+                self._unwind_on = True
         finally:
             lock.release()
         del previous  # out of the lock: if this were its last reference, freeing it runs program code
@@ -308,6 +348,7 @@ class TaskCreations:
         with self._hold_lock:
             if self._held is held:  # else another thread let it go first
                 frame = self._let_go(held)
+                self._switch_unwind_off()
         del frame  # out of the lock: if this were its last reference, freeing it runs program code
 
     def _let_go(self, held):
@@ -315,13 +356,23 @@ class TaskCreations:
         the lock is released."""
         self._held = None
         frame, held[0] = held[0], None
-        code = frame.f_code
+        code = held[5]
         if held[4] < _HOLD_PAYS_AFTER:
             self._fruitless[id(code)] = self._fruitless.get(id(code), 0) + 1
             self._codes[id(code)] = code  # kept alive: its id in _fruitless stays its own
         if self._tool is not None:
             sys.monitoring.set_local_events(self._tool, code, 0)
         return frame
+
+    def _switch_unwind_off(self):
+        """Nothing is held: PY_UNWIND off, unless it was switched off often already. Each switch
+        makes every code object be instrumented again when it next runs (it re-reads its bytecode:
+        ~0.5 M instructions an on/off pair on the Tornado workload, docs "Cost"), so a program that
+        keeps holding and letting go pays the callbacks instead, as if it were always on."""
+        if self._unwind_on and self._unwind_offs < _UNWIND_OFF_SWITCHES:
+            self._unwind_offs += 1
+            self._unwind_on = False
+            sys.monitoring.set_events(self._tool, 0)
 
     def unpatch(self, base_events_module):
         """Stop recording (the tests' cleanup): free the monitoring tool, or unwrap create_task."""

@@ -100,6 +100,37 @@ class Recording(unittest.TestCase):
                     (self._testMethodName, run_line)]
         self.assertEqual([(code.co_name, line) for code, line in wrapper.creation_stacks.get(tasks[0])], expected)
 
+    def created_by_the_loop(self, loop_class):
+        """A task that asyncio's own code creates from a callback the loop runs (no user frame above
+        the loop's), and its creation stack."""
+        found = []
+
+        async def main():
+            coro = sleeper()
+            asyncio.get_running_loop().call_soon(asyncio.ensure_future, coro)
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            found.extend(t for t in asyncio.all_tasks() if t.get_coro() is coro)
+            await found[0]
+
+        loop = loop_class()
+        self.addCleanup(loop.close)
+        loop.run_until_complete(main()); run_line = this_line()
+        self.assertEqual(self.errors, [])
+        return self.stack(found[0]), ('created_by_the_loop', run_line)
+
+    def test_a_task_library_code_creates_from_a_loop_callback_has_the_loop_run_s_frames(self):
+        (stack, run), line = self.created_by_the_loop(asyncio.SelectorEventLoop), this_line()
+        self.assertEqual(stack, [run, (self._testMethodName, line)])
+
+    def test_a_user_frame_between_the_loop_run_and_the_callback_is_in_the_stack(self):
+        """The loop's own frames (run_forever -> _run_once -> Handle._run) are shared by every task
+        of a loop run; here the program's _run_once runs the callback: a shortcut that took the loop
+        run's frames whenever Handle._run runs under run_forever would leave it out."""
+        (stack, run), line = self.created_by_the_loop(OneHandleAtATime), this_line()
+        self.assertEqual(stack, [('_run_once', OneHandleAtATime._run_once.__code__.co_firstlineno + 2), run,
+                                 (self._testMethodName, line)])
+
     def test_a_task_created_outside_any_loop_run(self):
         loop = asyncio.new_event_loop()
         self.addCleanup(loop.close)
@@ -137,6 +168,14 @@ class Recording(unittest.TestCase):
         self.assertGreater(len(table._entries), 40)  # dead records (ids reused by later tasks overwrite theirs)
         asyncio.run(main())
         self.assertEqual(stacks, [7] + [3] * 5 + [2])  # <genexpr>, main, this test; then main, this test
+
+
+class OneHandleAtATime(asyncio.SelectorEventLoop):
+    def _run_once(self):
+        if self._ready:  # a callback scheduled during the last step: run here, not by asyncio's _run_once
+            self._ready.popleft()._run()
+        else:
+            super()._run_once()
 
 
 class Marker:
@@ -253,6 +292,45 @@ class HeldFrames(Recording):
         asyncio.run(main())
         self.assertEqual(seen, [False, True, True, True, True])  # held from the second creation on
 
+
+    @unittest.skipIf(sys.version_info < (3, 12), 'frames are held on 3.12+ only')
+    def test_unwinding_is_watched_only_while_a_frame_is_held(self):
+        table, events = self.registry.creation_stacks, []
+
+        def spawn_and_look(tasks):
+            for _ in range(3):
+                tasks.append(asyncio.ensure_future(sleeper()))
+            events.append(sys.monitoring.get_events(table._tool))
+
+        async def main():
+            events.append(sys.monitoring.get_events(table._tool))
+            tasks = []
+            spawn_and_look(tasks)
+            events.append(sys.monitoring.get_events(table._tool))
+            await asyncio.gather(*tasks)
+
+        asyncio.run(main())
+        self.assertEqual(events, [0, sys.monitoring.events.PY_UNWIND, 0])
+
+    @unittest.skipIf(sys.version_info < (3, 12), 'frames are held on 3.12+ only')
+    def test_a_frame_that_raises_is_let_go_however_often_unwinding_was_switched(self):
+        table = self.registry.creation_stacks
+        for _ in range(creations._UNWIND_OFF_SWITCHES + 2):  # then it stays on
+            tasks, freed, alive_after = [], [], []
+
+            async def main():
+                try:
+                    spawn_many(tasks, freed, 'raise')
+                except ValueError:
+                    pass
+                alive_after.append(freed[0]() is not None)
+                await asyncio.gather(*tasks)
+
+            asyncio.run(main())
+            self.assertEqual(alive_after, [False])
+        self.assertEqual(table._unwind_offs, creations._UNWIND_OFF_SWITCHES)
+        self.assertTrue(table._unwind_on)
+        self.assertEqual(self.errors, [])
 
     @unittest.skipIf(sys.version_info < (3, 12) or not hasattr(os, 'fork'), 'frames are held on 3.12+; fork')
     def test_a_forked_child_holds_no_frame(self):
