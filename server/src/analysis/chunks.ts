@@ -365,7 +365,12 @@ export function shiftedFacts(facts: ModuleFacts, rows: number): ModuleFacts {
   const shift = (span: Span): Span => [span[0] + rows, span[1], span[2] + rows, span[3]];
   return {
     ...facts,
-    functions: facts.functions.map((fn) => ({ ...fn, span: shift(fn.span), calls: fn.calls.map((call) => ({ ...call, span: shift(call.span) })) })),
+    functions: facts.functions.map((fn) => ({
+      ...fn,
+      span: shift(fn.span),
+      calls: fn.calls.map((call) => ({ ...call, span: shift(call.span) })),
+      entered: fn.entered?.map((item) => ({ ...item, span: shift(item.span) })),
+    })),
     classes: facts.classes.map((cls) => ({ ...cls, span: shift(cls.span) })),
     problems: facts.problems.map((problem) => (problem.span ? { ...problem, span: shift(problem.span) } : problem)),
   };

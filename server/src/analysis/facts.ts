@@ -41,7 +41,7 @@ export interface CallFact {
 /**
  * A binding's value: a dotted expression (`requests.Session()`), `:T` for an annotation,
  * `#f<index>` for a function and `#c<index>` for a class defined in this file, `=q` for a
- * function-level import of the qualified name `q`.
+ * function-level import of the qualified name `q`, `>e` for the target of `with e as x`.
  */
 export type Bindings = Record<string, string>;
 
@@ -61,6 +61,21 @@ export interface FunctionFact {
   span: Span;
   locals: Bindings;
   calls: CallFact[];
+  /**
+   * Of a function that is not `async`: the dotted form of what each `return` statement gives (''
+   * for a bare `return` or a value with no dotted form), so `with make_client() as c` can type `c`.
+   */
+  returns?: string[];
+  /**
+   * Items of its synchronous `with` statements that are no calls (`with lock:`, `with self._lock
+   * as held:`), in dotted form: entering such an object runs its `__enter__` right there.
+   */
+  entered?: EnteredObject[];
+}
+
+export interface EnteredObject {
+  value: string;
+  span: Span;
 }
 
 export interface ClassFact {
@@ -271,6 +286,9 @@ const FACTS_QUERY = `
 (assignment left: [(identifier) (attribute)] @assign.left right: [(call) (attribute) (identifier) (subscript)] @assign.right)
 (with_item value: (as_pattern (_) @with.value alias: (as_pattern_target (identifier) @with.target)))
 (with_item value: [(call function: [(identifier) (attribute)] @call.entered) (as_pattern (call function: [(identifier) (attribute)] @call.entered))])
+(with_item value: [(identifier) (attribute) (subscript)] @with.object)
+(with_item value: (as_pattern [(identifier) (attribute) (subscript)] @with.object))
+(return_statement) @return
 (yield) @yield
 `;
 
@@ -415,6 +433,8 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
       span: spanFromText(nameNode, name),
       locals: nameRecord(),
       calls: [],
+      returns: undefined,
+      entered: undefined,
     };
     let first = true;
     for (const param of node.childForFieldName('parameters')?.namedChildren ?? []) {
@@ -557,9 +577,25 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         withValue = dottedFast(node);
         break;
       case 'with.target':
-        if (withValue) bind(scope, node.text, withValue);
+        // `>`: the object the `with` entered for this item (its `__enter__`'s result, taken to be the object itself).
+        if (withValue) bind(scope, node.text, `>${withValue}`);
         withValue = undefined;
         break;
+      case 'with.object': {
+        if (scope.fn === undefined || scope.classBody || scope.lambda || isAsyncWith(node)) break;
+        const value = dottedFast(node);
+        const fn = facts.functions[scope.fn]!;
+        if (value) (fn.entered ??= []).push({ value, span: spanFromText(node, node.text) });
+        break;
+      }
+      case 'return': {
+        if (scope.fn === undefined || scope.classBody || scope.lambda) break;
+        const fn = facts.functions[scope.fn]!;
+        if (fn.isAsync) break;
+        const value = node.namedChild(0);
+        (fn.returns ??= []).push((value && dottedFast(value)) ?? '');
+        break;
+      }
       case 'yield':
         if (scope.fn !== undefined && !scope.classBody && !scope.lambda) facts.functions[scope.fn]!.hasYield = true;
         break;

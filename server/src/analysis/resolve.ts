@@ -90,6 +90,37 @@ export class Resolver {
     return this.attributes(this.follow(this.lookupName(source, fn, name, hops), links), ops, hops);
   }
 
+  /**
+   * The object a `with` enters for the item `expr` written in function `fn`: its value, or, for a
+   * call of a workspace helper (`with make_client() as c`), what the helper returns — see returned().
+   */
+  entered(source: ModuleSource, fn: number | undefined, expr: string, hops = 0): Value | undefined {
+    const value = this.resolve(source, fn, expr, hops);
+    if (value || !expr.endsWith('()')) return value;
+    const helper = this.resolve(source, fn, expr.slice(0, -2), hops);
+    return helper && this.returned(helper, hops);
+  }
+
+  /**
+   * What calling the workspace function `helper` returns, when every `return` statement in it gives
+   * an instance of the same modelled type (`return requests.Session()`, `return self._lock`);
+   * undefined for anything else (a coroutine or generator function, a bare return, two types, an
+   * unmodelled or workspace object, a value returned by another helper).
+   */
+  private returned(helper: Value, hops: number): Value | undefined {
+    const fn = helper.kind === 'lazyFunction' ? this.force(helper) : helper;
+    if (fn?.kind !== 'function') return undefined;
+    const fact = fn.source.facts.functions[fn.index]!;
+    if (fact.isAsync || fact.hasYield || !fact.returns?.length) return undefined;
+    let type: string | undefined;
+    for (const expr of fact.returns) {
+      const value = expr ? this.resolve(fn.source, fn.index, expr, hops + 1) : undefined;
+      if (value?.kind !== 'instance' || (type !== undefined && value.type !== type)) return undefined;
+      type = value.type;
+    }
+    return type === undefined ? undefined : { kind: 'instance', type };
+  }
+
   /** The value of `self.a.b` (no calls) written in a method of class `classIndex` whose `self` is the instance. */
   resolveOnInstance(source: ModuleSource, classIndex: number, expr: string): Value | undefined {
     return this.attributes({ kind: 'object', source, index: classIndex }, expr.split('.'), 0);
@@ -191,6 +222,7 @@ export class Resolver {
     if (value.startsWith('#c')) return { kind: 'class', source, index: Number(value.slice(2)) };
     if (value.startsWith('=')) return this.qualified(this.workspace.importedName(source, value.slice(1)), hops + 1);
     if (value.startsWith(':')) return this.instanceOf(this.resolve(source, fn, value.slice(1), hops + 1));
+    if (value.startsWith('>')) return this.entered(source, fn, value.slice(1), hops + 1);
     // A binding that refers to its own name (`x = x.y`) reads the enclosing scope's `x`.
     const head = value.split('.')[0]!.replace('()', '');
     if (head !== name) return this.resolve(source, fn, value, hops + 1);

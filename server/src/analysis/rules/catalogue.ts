@@ -159,6 +159,8 @@ const table: Array<[RuleCode, Alternatives, string]> = [
   ['CORO102', DATABASE, 'pymongo.MongoClient.* pymongo.database.Database.* pymongo.collection.Collection.*'],
   ['CORO103', SYNC, 'threading.Lock.acquire threading.RLock.acquire threading.Semaphore.acquire threading.BoundedSemaphore.acquire threading.Condition.acquire threading.Condition.wait threading.Condition.wait_for'],
   ['CORO103', SYNC, 'threading.Event.wait threading.Barrier.wait threading.Thread.join'],
+  // `with lock:` acquires the lock on entry (see lookupEntering: only exact `__enter__` entries count).
+  ['CORO103', SYNC, 'threading.Lock.__enter__ threading.RLock.__enter__ threading.Semaphore.__enter__ threading.BoundedSemaphore.__enter__ threading.Condition.__enter__'],
   ['CORO103', SYNC, 'queue.Queue.get queue.Queue.put queue.Queue.join queue.LifoQueue.get queue.LifoQueue.put queue.PriorityQueue.get queue.PriorityQueue.put queue.SimpleQueue.get'],
   ['CORO103', SYNC, 'concurrent.futures.Future.result concurrent.futures.Future.exception concurrent.futures.wait concurrent.futures.as_completed'],
   ['CORO103', SYNC, 'concurrent.futures.ThreadPoolExecutor.shutdown concurrent.futures.ProcessPoolExecutor.shutdown concurrent.futures.ThreadPoolExecutor.map concurrent.futures.ProcessPoolExecutor.map'],
@@ -402,6 +404,15 @@ export function lookupBlocking(name: string, extra: ReadonlyMap<string, Blocking
   if (dot <= 0) return undefined;
   const wildcard = `${name.slice(0, dot)}.*`;
   return extra.get(wildcard) ?? blockingCalls.get(wildcard);
+}
+
+/**
+ * Catalogue entry for entering an instance of `type` in a `with`: an exact `Type.__enter__` entry
+ * only — a `Type.*` entry means its methods called, and entering most clients does no I/O.
+ */
+export function lookupEntering(type: string, extra: ReadonlyMap<string, BlockingCall>): BlockingCall | undefined {
+  const name = `${type}.__enter__`;
+  return extra.get(name) ?? blockingCalls.get(name);
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   libraryCoroutineFunctions,
   libraryCoroutineMethods,
   lookupBlocking,
+  lookupEntering,
   offloadAlternatives,
   offloadingDecorators,
   safeWrappers,
@@ -268,6 +269,17 @@ export class Checker {
     return !!clean;
   }
 
+  /**
+   * When entering what the `with` item `expr` (written in function `fn`) gives blocks — an
+   * instance of a modelled type with a catalogue `__enter__` entry, such as a threading lock,
+   * however it was made (see Resolver.entered) — that entry, by name.
+   */
+  enteringBlocks(source: ModuleSource, fn: number, expr: string): { name: string; entry: BlockingCall } | undefined {
+    const value = this.resolver.entered(source, fn, expr);
+    const entry = value?.kind === 'instance' ? lookupEntering(value.type, this.extraBlocking) : undefined;
+    return entry && value?.kind === 'instance' ? { name: `${value.type}.__enter__`, entry } : undefined;
+  }
+
   /** The code a blocking call is reported under, or undefined when it is made safe by its context. */
   blockingCode(source: ModuleSource, fn: number, call: CallFact, entry: BlockingCall): RuleCode | undefined {
     if (call.argumentOf) {
@@ -314,6 +326,16 @@ export class Checker {
       // `await` is a syntax error in a generator coroutine (and `async with` a TaskGroup needs):
       // asyncio's generators wait with `yield from`, Tornado's (and, as theirs, configured ones) with `yield`.
       const awaitKeyword = style !== 'generator' ? 'await' : this.decoratedWith(source, fn, awaitedGeneratorDecorators) ? 'yield from' : 'yield';
+      const reportEntering = (span: Span, shown: string, entering: { name: string; entry: BlockingCall }): void => {
+        const suggestion = suggestionFor(entering.entry.alternatives, framework, shown, genCoroutine);
+        report(entering.entry.code, span, `\`with ${shown}\` (${entering.name}) blocks the event loop in coroutine ${fn.name}() as it enters; alternative: ${suggestion}`, { suggestion });
+      };
+      if (style) {
+        for (const item of fn.entered ?? []) {
+          const entering = this.enteringBlocks(source, index, item.value);
+          if (entering) reportEntering(item.span, shownCallee(item.value), entering);
+        }
+      }
       for (const call of fn.calls) {
         // Only calls made in a coroutine, or whose result is dropped, can be findings: resolving
         // the others would parse modules for nothing.
@@ -322,8 +344,11 @@ export class Checker {
         // A lazy function's body is parsed only when CORO120 will follow it.
         const target = classified?.kind === 'lazySync' && style && !call.awaited && this.transitive ? this.forced(classified, this.dependencySink) : classified;
         const entered = style && !call.awaited && call.withItem && this.transitive && target?.kind !== 'blocking' ? this.enteredTargets(source, index, call, this.dependencySink) : NO_TARGETS;
-        if (!target && !entered.length) continue;
+        // `with threading.Lock():`, `with get_lock():` — the object made, or the helper's return, is entered.
+        const entering = style && !call.awaited && call.withItem && target?.kind !== 'blocking' ? this.enteringBlocks(source, index, `${call.callee}()`) : undefined;
+        if (!target && !entered.length && !entering) continue;
         const written = `${shownCallee(call.callee)}()`;
+        if (entering) reportEntering(call.span, written, entering);
         if (style && !call.awaited) {
           if (target?.kind === 'blocking') {
             const code = this.blockingCode(source, index, call, target.entry);
