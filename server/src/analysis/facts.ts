@@ -41,7 +41,7 @@ export interface CallFact {
 /**
  * A binding's value: a dotted expression (`requests.Session()`), `:T` for an annotation,
  * `#f<index>` for a function and `#c<index>` for a class defined in this file, `=q` for a
- * function-level import of the qualified name `q`, `>e` for the target of `with e as x`.
+ * function-level import of the qualified name `q` (`~q` when written relative), `>e` for the target of `with e as x`.
  */
 export type Bindings = Record<string, string>;
 
@@ -100,6 +100,12 @@ export interface ModuleFacts {
   imports: Record<string, string>;
   /** Modules imported with `*`. */
   starImports: string[];
+  /**
+   * The `imports` names bound by a relative import, and `*m` for a relative `*` import of `m`:
+   * each names a module of the file's own package, never a script's sibling (see
+   * WorkspaceView.importedName). Absent when there is none.
+   */
+  relativeImports?: string[];
   globals: Bindings;
   functions: FunctionFact[];
   classes: ClassFact[];
@@ -193,6 +199,17 @@ export function dotted(node: Node | null): string | undefined {
 /** A callee as a message shows it: an item's key is not kept (`client[…].find_one`). */
 export function shownCallee(callee: string): string {
   return callee.replace(/\[\]/g, '[…]');
+}
+
+/** Records whether the module-level import `key` (a local name, or `*m`) was last written as a relative import. */
+export function markRelative(facts: ModuleFacts, key: string, relative: boolean): void {
+  const list = facts.relativeImports;
+  if (relative) {
+    if (!list) facts.relativeImports = [key];
+    else if (!list.includes(key)) list.push(key);
+  } else if (list?.includes(key)) {
+    list.splice(list.indexOf(key), 1);
+  }
 }
 
 /** `from ..pkg import x` inside `module` → the absolute module the dots point at. */
@@ -373,10 +390,13 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
     else setName(facts.globals, name, value);
   };
 
-  const addImport = (scope: Scope, local: string, qualified: string): void => {
+  const addImport = (scope: Scope, local: string, qualified: string, relative = false): void => {
     // Function-level imports bind locally; the common case (module level) goes to the import table.
-    if (scope.fn !== undefined || scope.classBody) bind(scope, local, `=${qualified}`);
-    else setName(facts.imports, local, qualified);
+    if (scope.fn !== undefined || scope.classBody) bind(scope, local, `${relative ? '~' : '='}${qualified}`);
+    else {
+      setName(facts.imports, local, qualified);
+      markRelative(facts, local, relative);
+    }
   };
 
   const recordImport = (node: Node, scope: Scope): void => {
@@ -394,7 +414,8 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
     const moduleNode = node.childForFieldName('module_name');
     if (!moduleNode) return;
     let from: string | undefined;
-    if (moduleNode.type === 'relative_import') {
+    const relative = moduleNode.type === 'relative_import';
+    if (relative) {
       const prefix = moduleNode.namedChildren.find((c) => c?.type === 'import_prefix');
       const rest = moduleNode.namedChildren.find((c) => c?.type === 'dotted_name');
       from = absoluteModule(module, isPackage, prefix?.text.length ?? 1, rest?.text ?? '');
@@ -404,13 +425,14 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
     if (!from) return;
     if (node.namedChildren.some((c) => c?.type === 'wildcard_import')) {
       facts.starImports.push(from);
+      if (relative) markRelative(facts, `*${from}`, true);
       return;
     }
     for (const name of node.childrenForFieldName('name')) {
       if (name.type === 'aliased_import') {
-        addImport(scope, name.childForFieldName('alias')!.text, `${from}.${name.childForFieldName('name')!.text}`);
+        addImport(scope, name.childForFieldName('alias')!.text, `${from}.${name.childForFieldName('name')!.text}`, relative);
       } else {
-        addImport(scope, name.text, `${from}.${name.text}`);
+        addImport(scope, name.text, `${from}.${name.text}`, relative);
       }
     }
   };

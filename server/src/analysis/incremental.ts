@@ -17,7 +17,7 @@ import type { Tree } from 'web-tree-sitter';
 import type { Finding } from './api';
 import { appendRenumbered, renumber, shiftedFacts, type Renumbered } from './chunks';
 import { commonPrefix, commonSuffix } from './textChange';
-import { completeModuleFacts, emptyFacts, extractFacts, mentionsWrappers, type FunctionFact, type ModuleFacts } from './facts';
+import { completeModuleFacts, emptyFacts, extractFacts, markRelative, mentionsWrappers, type FunctionFact, type ModuleFacts } from './facts';
 import type { ModuleSource } from './resolve';
 import type { Checker } from './rules/checks';
 
@@ -124,8 +124,8 @@ export class BufferFacts {
     const last = this.last;
     if (last && previous.length === order.length && order.every((placed, i) => placed.statement === previous[i]!.statement)) {
       // The same statements in the same order: the same parts, so only the file-wide facts can differ.
-      const { imports, starImports, globals, functions, classes } = last.facts;
-      const facts: ModuleFacts = { ...emptyFacts(), imports, starImports, globals, functions, classes };
+      const { imports, starImports, relativeImports, globals, functions, classes } = last.facts;
+      const facts: ModuleFacts = { ...emptyFacts(), imports, starImports, globals, functions, classes, ...(relativeImports ? { relativeImports } : {}) };
       completeModuleFacts(facts, tree, text);
       if (sameFileWideFacts(last.facts, facts)) return last.facts;
       this.last = { facts, parts: last.parts };
@@ -173,6 +173,9 @@ function join(facts: ModuleFacts, parts: Renumbered[], statement: StatementFacts
   if (!part.functions.length && !part.classes.length && !part.starImports.length && isEmpty(part.globals) && isEmpty(part.imports)) return;
   Object.assign(facts.imports, part.imports);
   facts.starImports.push(...part.starImports);
+  // A later import of a name decides whether it is relative, as it decides what the name is.
+  for (const name of Object.keys(part.imports)) markRelative(facts, name, !!part.relativeImports?.includes(name));
+  for (const star of part.starImports) if (part.relativeImports?.includes(`*${star}`)) markRelative(facts, `*${star}`, true);
   const functionOffset = facts.functions.length;
   const classOffset = facts.classes.length;
   const joined = statement.joined;
@@ -195,7 +198,7 @@ function sameParts(before: Renumbered[], after: Renumbered[]): boolean {
 
 /** Whether everything but what the parts decide (completeModuleFacts' share, whatever it holds) is equal. */
 function sameFileWideFacts(before: ModuleFacts, after: ModuleFacts): boolean {
-  const fromParts = new Set(['imports', 'starImports', 'globals', 'functions', 'classes']);
+  const fromParts = new Set(['imports', 'starImports', 'relativeImports', 'globals', 'functions', 'classes']);
   const keys = new Set([...Object.keys(before), ...Object.keys(after)].filter((key) => !fromParts.has(key)));
   for (const key of keys) if (JSON.stringify(before[key as keyof ModuleFacts]) !== JSON.stringify(after[key as keyof ModuleFacts])) return false;
   return true;

@@ -20,7 +20,7 @@ export interface WorkspaceView {
   module(name: string): ModuleSource | undefined;
   hasModule(name: string): boolean;
   /**
-   * The workspace name of the absolute import `name` written in `from`: for a file outside any
+   * The workspace name of the absolute import `name` written in `from` (a relative one is not asked about): for a file outside any
    * regular package (run with its own folder first on sys.path) a sibling module or package of
    * `name`'s first part wins over the global name; otherwise `name` itself.
    */
@@ -190,9 +190,13 @@ export class Resolver {
   private moduleScope(source: ModuleSource, name: string, hops: number): Value | undefined {
     const { facts } = source;
     if (Object.hasOwn(facts.globals, name)) return this.binding(source, undefined, facts.globals, name, hops);
-    if (Object.hasOwn(facts.imports, name)) return this.qualified(this.workspace.importedName(source, facts.imports[name]!), hops + 1);
+    // A relative import is already the absolute name of a module of the file's package: no sibling is tried.
+    if (Object.hasOwn(facts.imports, name)) {
+      const imported = facts.imports[name]!;
+      return this.qualified(facts.relativeImports?.includes(name) ? imported : this.workspace.importedName(source, imported), hops + 1);
+    }
     for (const star of facts.starImports) {
-      const module = this.workspace.module(this.workspace.importedName(source, star));
+      const module = this.workspace.module(facts.relativeImports?.includes(`*${star}`) ? star : this.workspace.importedName(source, star));
       if (module && module !== source) {
         const found = this.moduleScope(module, name, hops + 1);
         if (found) return found;
@@ -221,6 +225,7 @@ export class Resolver {
     if (value.startsWith('#f')) return { kind: 'function', source, index: Number(value.slice(2)) };
     if (value.startsWith('#c')) return { kind: 'class', source, index: Number(value.slice(2)) };
     if (value.startsWith('=')) return this.qualified(this.workspace.importedName(source, value.slice(1)), hops + 1);
+    if (value.startsWith('~')) return this.qualified(value.slice(1), hops + 1);
     if (value.startsWith(':')) return this.instanceOf(this.resolve(source, fn, value.slice(1), hops + 1));
     if (value.startsWith('>')) return this.entered(source, fn, value.slice(1), hops + 1);
     // A binding that refers to its own name (`x = x.y`) reads the enclosing scope's `x`.

@@ -171,7 +171,8 @@ function visibleName(site: Site, qualified: string): string | undefined {
   const shadowed = (name: string, depth: number): boolean => chain.slice(0, depth).some((fn) => name in fn.locals);
   for (let depth = 0; depth < chain.length; depth++) {
     for (const [name, value] of Object.entries(chain[depth]!.locals)) {
-      if (value === `=${qualified}` && !shadowed(name, depth)) return name;
+      // `=q` an absolute import, `~q` a relative one (facts.ts).
+      if ((value === `=${qualified}` || value === `~${qualified}`) && !shadowed(name, depth)) return name;
     }
   }
   const { imports, globals, fixNameClashes } = site.source.facts;
