@@ -5,7 +5,7 @@
  * and the types of variables assigned from workspace classes or known factories.
  * Anything it cannot follow is `undefined`: never guessed.
  */
-import { isCatalogued, knownTypes, memberTypes, returnTypes } from './rules/catalogue';
+import { isCatalogued, knownTypes, memberType, modelsMembers, returnTypes } from './rules/catalogue';
 import type { LazyBlock } from './chunks';
 import type { Bindings, FunctionFact, ModuleFacts } from './facts';
 
@@ -251,8 +251,10 @@ export class Resolver {
     switch (value.kind) {
       case 'external': {
         // `client.db.users`: `db` read from a modelled client is a database, whose `users` is a collection.
-        const member = value.owner === undefined ? undefined : memberTypes.get(value.owner);
-        return member ? this.attribute({ kind: 'instance', type: member }, name, hops) : this.qualified(`${value.name}.${name}`, hops + 1);
+        const member = value.owner === undefined ? undefined : memberType(value.owner, value.name.slice(value.owner.length + 1));
+        if (member) return this.attribute({ kind: 'instance', type: member }, name, hops);
+        // An attribute of a modelled object that has no modelled type (`coll.name`): what it holds is unknown.
+        return value.owner !== undefined && modelsMembers(value.owner) ? undefined : this.qualified(`${value.name}.${name}`, hops + 1);
       }
       case 'instance':
         return { kind: 'external', name: `${value.type}.${name}`, owner: value.type };
@@ -326,8 +328,8 @@ export class Resolver {
 
   /** An item of `value` (`value[key]`, any key): typed only for modelled types whose members the catalogue knows. */
   private item(value: Value): Value | undefined {
-    const type = value.kind === 'instance' ? value.type : value.kind === 'external' && value.owner !== undefined ? memberTypes.get(value.owner) : undefined;
-    const member = type === undefined ? undefined : memberTypes.get(type);
+    const type = value.kind === 'instance' ? value.type : value.kind === 'external' && value.owner !== undefined ? memberType(value.owner, value.name.slice(value.owner.length + 1)) : undefined;
+    const member = type === undefined ? undefined : memberType(type);
     return member ? { kind: 'instance', type: member } : undefined;
   }
 

@@ -307,22 +307,51 @@ export const returnTypes: ReadonlyMap<string, string> = new Map(
 );
 
 /**
- * What reading an attribute that is no method call, or an item, of a modelled object gives: a
- * pymongo client's `client.app` / `client["app"]` is a database, a database's `db.users` /
- * `db["users"]` a collection, a collection's `coll.archive` its sub-collection. A type not listed
- * here has no typed members: `x.attr` of it is never guessed.
+ * What reading an attribute that is no method call, or an item, of a modelled object gives, as
+ * `Type.attribute` (or `Type.*`: any other attribute, and items) → type; '' for an attribute that
+ * is a plain value. A pymongo client's `client.app` / `client["app"]` is a database, a database's
+ * `db.users` / `db["users"]` a collection, a collection's `coll.archive` its sub-collection — but
+ * `coll.name` is a string. A type not listed here has no typed members: `x.attr` of it is never guessed.
  */
-export const memberTypes: ReadonlyMap<string, string> = new Map([
-  ['pymongo.MongoClient', 'pymongo.database.Database'],
-  ['pymongo.database.Database', 'pymongo.collection.Collection'],
-  ['pymongo.collection.Collection', 'pymongo.collection.Collection'],
+const memberTable: ReadonlyMap<string, string> = new Map([
+  ['pymongo.MongoClient.*', 'pymongo.database.Database'],
+  ['pymongo.database.Database.*', 'pymongo.collection.Collection'],
+  ['pymongo.database.Database.client', 'pymongo.MongoClient'],
+  ['pymongo.collection.Collection.*', 'pymongo.collection.Collection'],
+  ['pymongo.collection.Collection.database', 'pymongo.database.Database'],
+  ...plainValues('pymongo.MongoClient', 'address host port nodes options codec_options read_preference write_concern read_concern topology_description primary secondaries arbiters is_primary is_mongos'),
+  ...plainValues('pymongo.database.Database', 'name codec_options read_preference write_concern read_concern'),
+  ...plainValues('pymongo.collection.Collection', 'name full_name codec_options read_preference write_concern read_concern'),
 ]);
+
+function plainValues(type: string, attributes: string): Array<[string, string]> {
+  return attributes.split(' ').map((attribute) => [`${type}.${attribute}`, '']);
+}
+
+/** Whether the catalogue types the members of `type` (so an attribute it gives no type holds something unknown). */
+export function modelsMembers(type: string): boolean {
+  return memberTable.has(`${type}.*`);
+}
+
+/**
+ * The modelled type of the attribute `name` read (not called) from an instance of `type`, or, with
+ * no name, of an item of it (`x[key]`); undefined when the catalogue gives none.
+ */
+export function memberType(type: string, name?: string): string | undefined {
+  if (name !== undefined) {
+    // A private attribute is the object's own state, never one of its typed members.
+    if (name.startsWith('_')) return undefined;
+    const exact = memberTable.get(`${type}.${name}`);
+    if (exact !== undefined) return exact || undefined;
+  }
+  return memberTable.get(`${type}.*`);
+}
 
 /**
  * Names of qualified types the engine models, so annotations such as `s: httpx.Client` type a
  * variable — also those only a factory makes (`loop: asyncio.AbstractEventLoop`, `conn: sqlite3.Connection`).
  */
-export const knownTypes: ReadonlySet<string> = new Set([...returnTypes.values(), ...memberTypes.values()]);
+export const knownTypes: ReadonlySet<string> = new Set([...returnTypes.values(), ...[...memberTable.values()].filter(Boolean)]);
 
 /** Decorators that make a generator function a coroutine (plus the configured ones). */
 export const coroutineDecorators: ReadonlySet<string> = new Set([
