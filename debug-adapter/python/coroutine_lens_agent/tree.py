@@ -76,6 +76,9 @@ _SLEEP = ('sleep', 'asyncio.sleep')
 _INFINITY = float('inf')
 _EXACT_IN_JSON = 1 << 53  # integers above lose digits in a JSON reader's doubles
 
+# (frames, plain, leaf) of a node whose chain is read in link() (a runner's) or never (a running task's)
+_CHAIN_UNREAD = (None, True, None)
+
 _waiting_since = {}  # from the previous capture: _wait_key(task, waiter) -> time first seen waiting
 
 
@@ -146,11 +149,21 @@ class _Node:
                  'plain',  # no wait_for / shield in the chain: what the waiter is says it all
                  'leaf')  # what the chain's innermost function means (_LEAF_FUNCTIONS)
 
-    def __init__(self, key, obj, index, name):
-        self.key, self.obj, self.index, self.name = key, obj, index, name
-        self.letter, self.state, self.plain, self.targets_text = 't', 'suspended', True, ''
-        self.chain = self.targets = ()
-        self.frames = self.waiter = self.awaiting = self.remaining = self.suspended_for = self.leaf = None
+    def __init__(self, key, obj, index, name, chain=(), waiter=None, known=_CHAIN_UNREAD):
+        # Every field once (a task's chain, waiter and what its chain means come in with it), one
+        # statement each: no tuple built and unpacked.
+        self.key = key
+        self.obj = obj
+        self.index = index
+        self.name = name
+        self.chain = chain
+        self.waiter = waiter
+        self.frames, self.plain, self.leaf = known
+        self.letter = 't'
+        self.state = 'suspended'
+        self.targets = ()
+        self.targets_text = ''
+        self.awaiting = self.remaining = self.suspended_for = None
 
     @property
     def id(self):
@@ -202,6 +215,9 @@ class _Capture:
         self.tornado_sleeps = set()
         self.primitive_waits = runners.waits()  # id(future) -> (kind, description): Tornado locks, queues
         self.loop_now = {}
+        # Types that end a chain (no coroutine, generator nor helper: None, a Future's iterator),
+        # learned by _walk_chain.
+        self.chain_ends = {type(None)}
         self.leaf_kinds = {}  # id(code) -> kind or None (the chains keep every code alive meanwhile)
         # (id(code), f_lasti) of each frame of a chain -> (frame indexes as text, plain, leaf kind)
         self.chain_frames = {}
@@ -255,13 +271,13 @@ class _Capture:
         timeout_class = getattr(sys.modules.get('asyncio.timeouts'), 'Timeout', None)
         partial = sys.modules['functools'].partial
         now = self.loop_now[id(loop)] = loop.time()
-        timers = self.timers
+        timers, infinity = self.timers, _INFINITY
         for handle in list(getattr(loop, '_scheduled', ())):
             callback = handle._callback
             if callback is set_result or callback is release:
                 left = (handle._when - now) * 1000
-                if left < _INFINITY:  # asyncio.sleep(math.inf) has no time left to write (JSON has no inf)
-                    timers[id(handle._args[0])] = max(0.0, left)
+                if left < infinity:  # asyncio.sleep(math.inf) has no time left to write (JSON has no inf)
+                    timers[id(handle._args[0])] = left if left > 0.0 else 0.0  # max(0.0, left) without a call
             elif handle._args and isinstance(handle._args[0], partial):
                 self._scan_tornado_timer(handle, now)
             elif timeout_class is not None and isinstance(getattr(callback, '__self__', None), timeout_class):
@@ -284,14 +300,14 @@ class _Capture:
     def _collect_tasks(self, loop, ident, tasks, current):
         """The hot loop: one pass over every task of a loop."""
         order = self.order
-        coroutine, generator, async_generator = types.CoroutineType, types.GeneratorType, types.AsyncGeneratorType
+        coroutine = types.CoroutineType
+        walk_chain, chain_ends = self._walk_chain, self.chain_ends
         read_callbacks = self._read_callbacks
         first = len(order)
         skipped = self.skipped_callback_code
         gather_callback = gather_group = None  # the last gather's per-child callback seen, its group
         tornado_fetches = 'tornado.simple_httpclient' in sys.modules
         timeouts, timers, chain_frames, known_chain = self.timeouts, self.timers, self.chain_frames, self._known_chain
-        max_chain = MAX_CHAIN
         gathering, gather_groups = getattr(sys.modules.get('asyncio.tasks'), '_GatheringFuture', None), self.gather_groups
         # In address order: the objects of tasks created together lie together in memory, and the
         # CPU cache serves the next task's reads (~10 % of a 100,000-task capture against set order).
@@ -300,46 +316,44 @@ class _Capture:
             self.largest_key = max(self.largest_key, id(tasks[-1]))
         for task in tasks:
             key = id(task)
-            node = _Node(key, task, len(order), task.get_name())
-            order.append(node)
             coro = task.get_coro()
             if task is current:
+                node = _Node(key, task, len(order), task.get_name())
                 node.state = 'running'
                 self.running_count += 1
                 node.frames = ','.join(self._running_frames(coro, ident))
+                order.append(node)
             else:
-                # chains.coroutine_chain inlined: a call per task is a measurable share of a
-                # 100,000-task capture, and here a Future's iterator ends the chain without a call.
-                chain = []
-                obj = coro
-                while obj is not None:
-                    kind = type(obj)
-                    if kind is coroutine:
-                        frame, obj = obj.cr_frame, obj.cr_await
-                    elif kind is generator:
-                        frame, obj = obj.gi_frame, obj.gi_yieldfrom
-                    elif kind is async_generator:
-                        frame, obj = obj.ag_frame, obj.ag_await
-                    elif kind.__name__ in HELPER_TYPE_NAMES:
-                        obj = unwrap_helper(obj)
-                        continue
-                    else:
-                        break  # a Future's iterator: the end of the chain
-                    if frame is None or len(chain) >= max_chain:
-                        break
-                    chain.append(frame)
-                node.chain = chain
-                node.waiter = waiter = task._fut_waiter
+                # The usual chains, read and looked up without the general walk (_walk_chain) nor a
+                # call per task: a coroutine suspended in a future (a gather, a task), or in a
+                # coroutine suspended in one (asyncio.sleep, Event.wait, Queue.get). The keys are
+                # _known_chain's.
+                chain = known = None
+                if type(coro) is coroutine:
+                    awaited = coro.cr_await
+                    awaited_type = type(awaited)
+                    if awaited_type is coroutine:
+                        if type(awaited.cr_await) in chain_ends:
+                            outer, inner = coro.cr_frame, awaited.cr_frame
+                            if outer is not None and inner is not None:
+                                chain = [outer, inner]
+                                known = chain_frames.get(
+                                    (id(outer.f_code), outer.f_lasti, id(inner.f_code), inner.f_lasti))
+                    elif awaited_type in chain_ends:
+                        outer = coro.cr_frame
+                        if outer is not None:
+                            chain = [outer]
+                            known = chain_frames.get((id(outer.f_code), outer.f_lasti))
+                if chain is None:
+                    chain = walk_chain(coro)
+                if known is None:
+                    known = known_chain(chain)
+                waiter = task._fut_waiter
+                node = _Node(key, task, len(order), task.get_name(), chain, waiter, known)
+                order.append(node)
                 # Read here, while this task's objects are still in the CPU cache: a second pass
                 # over 100,000 tasks spread through memory misses it at every object it touches.
-                if len(chain) == 2:  # the usual depth: _known_chain's lookup inlined (a call per task)
-                    outer, inner = chain
-                    known = chain_frames.get((id(outer.f_code), outer.f_lasti, id(inner.f_code), inner.f_lasti))
-                    if known is None:
-                        known = known_chain(chain)
-                else:
-                    known = known_chain(chain)
-                node.frames, node.plain, node.leaf = frames, plain, leaf = known
+                _, plain, leaf = known
                 if leaf == 'sleep' and plain and key not in timeouts:
                     # asyncio.sleep: its timer says the time left, its `delay` how long it has
                     # slept. Without either it goes to _classify.
@@ -348,7 +362,8 @@ class _Capture:
                     if isinstance(delay, (int, float)):
                         node.awaiting = _SLEEP
                         node.remaining = remaining
-                        node.suspended_for = max(0.0, delay * 1000 - remaining)
+                        slept = delay * 1000 - remaining
+                        node.suspended_for = slept if slept > 0.0 else 0.0  # max(0.0, slept) without a call
                 elif leaf is None and plain and type(waiter) is gathering and key not in timeouts:
                     # A gather whose children were all just read (created before it, they lie
                     # before it in memory): described now, while they are in the CPU cache; link()
@@ -373,6 +388,31 @@ class _Capture:
                     node.chain[0].f_code.co_filename.endswith('simple_httpclient.py'):
                 self._read_tornado_fetch(task, node.chain[0])
         return order[first:]
+
+    def _walk_chain(self, coro):
+        """chains.coroutine_chain, ending without a call at what is no coroutine, generator or helper
+        (a Future's iterator): its type joins chain_ends, which the hot loop's quick read trusts."""
+        coroutine, generator, async_generator = types.CoroutineType, types.GeneratorType, types.AsyncGeneratorType
+        chain = []
+        obj = coro
+        while obj is not None:
+            kind = type(obj)
+            if kind is coroutine:
+                frame, obj = obj.cr_frame, obj.cr_await
+            elif kind is generator:
+                frame, obj = obj.gi_frame, obj.gi_yieldfrom
+            elif kind is async_generator:
+                frame, obj = obj.ag_frame, obj.ag_await
+            elif kind.__name__ in HELPER_TYPE_NAMES:
+                obj = unwrap_helper(obj)
+                continue
+            else:
+                self.chain_ends.add(kind)
+                break
+            if frame is None or len(chain) >= MAX_CHAIN:
+                break
+            chain.append(frame)
+        return chain
 
     def _gather_group(self, callback):
         """The list of nodes seen with gather's per-child `callback` (one per _GatheringFuture)."""
@@ -497,6 +537,8 @@ class _Capture:
         if len(chain) == 2:
             outer, inner = chain
             key = (id(outer.f_code), outer.f_lasti, id(inner.f_code), inner.f_lasti)
+        elif len(chain) == 1:
+            key = (id(chain[0].f_code), chain[0].f_lasti)
         else:
             key = tuple([(id(frame.f_code), frame.f_lasti) for frame in chain])
         known = self.chain_frames.get(key)
@@ -798,9 +840,9 @@ class _Capture:
         for loop_id, thread_id, thread_name, running, members in loops:
             tasks = []
             append = tasks.append
+            if capped and members:  # members have consecutive indexes: the shown ones are a slice
+                members = members[:max(0, shown - members[0].index)]
             for node in members:
-                if node.index >= shown:
-                    break  # members are in index order
                 awaiting = node.awaiting
                 shape_key = (node.letter, node.state, node.frames, awaiting)
                 shape = shapes.get(shape_key)
