@@ -279,9 +279,13 @@ export function changedCoroutines(before: ModuleFacts, after: ModuleFacts): Set<
   return changed;
 }
 
-/** What, besides its own findings, may depend on a function's facts: all but its calls, span and local bindings. */
+/**
+ * What, besides its own findings, may depend on a function's facts: all but its calls, span, local
+ * bindings, `with` objects (only its own findings read them) and returns (a coroutine's or
+ * generator's are never a `with` helper's: see Resolver.returned).
+ */
 function withoutBody(fn: FunctionFact): Partial<FunctionFact> {
-  return { ...fn, calls: undefined, span: undefined, locals: undefined };
+  return { ...fn, calls: undefined, span: undefined, locals: undefined, entered: undefined, returns: undefined };
 }
 
 /** The same names bound to the same strings (a module's imports or globals: thousands in a large file, not worth serialising). */

@@ -156,6 +156,7 @@ const table: Array<[RuleCode, Alternatives, string]> = [
   ['CORO102', DATABASE, 'pymysql.connect pymysql.connections.Connection.commit pymysql.connections.Connection.rollback pymysql.connections.Connection.query pymysql.cursors.Cursor.*'],
   ['CORO102', DATABASE, 'MySQLdb.connect MySQLdb.connections.Connection.commit MySQLdb.connections.Connection.rollback MySQLdb.connections.Connection.query MySQLdb.cursors.Cursor.*'],
   ['CORO102', DATABASE, 'redis.Redis.* redis.StrictRedis.* redis.client.Pipeline.execute redis.client.Pipeline.watch redis.client.Pipeline.unwatch'],
+  ['CORO102', DATABASE, 'redis.lock.Lock.acquire redis.lock.Lock.release redis.lock.Lock.extend redis.lock.Lock.reacquire redis.lock.Lock.locked redis.lock.Lock.owned redis.lock.Lock.__enter__ redis.client.PubSub.*'],
   ['CORO102', DATABASE, 'pymongo.MongoClient.* pymongo.database.Database.* pymongo.collection.Collection.*'],
   ['CORO103', SYNC, 'threading.Lock.acquire threading.RLock.acquire threading.Semaphore.acquire threading.BoundedSemaphore.acquire threading.Condition.acquire threading.Condition.wait threading.Condition.wait_for'],
   ['CORO103', SYNC, 'threading.Event.wait threading.Barrier.wait threading.Thread.join'],
@@ -174,6 +175,8 @@ const table: Array<[RuleCode, Alternatives, string]> = [
  */
 const notBlocking: ReadonlySet<string> = new Set([
   'redis.Redis.pipeline',
+  'redis.Redis.lock',
+  'redis.Redis.pubsub',
   'pymongo.MongoClient.get_database',
   'pymongo.MongoClient.get_default_database',
   'pymongo.database.Database.get_collection',
@@ -260,6 +263,9 @@ export const returnTypes: ReadonlyMap<string, string> = new Map(
       ['redis.Redis.from_url', 'redis.Redis'],
       ['redis.Redis.pipeline', 'redis.client.Pipeline'],
       ['redis.client.Pipeline', 'redis.client.Pipeline'],
+      ['redis.Redis.lock', 'redis.lock.Lock'],
+      ['redis.lock.Lock', 'redis.lock.Lock'],
+      ['redis.Redis.pubsub', 'redis.client.PubSub'],
       ['pymongo.MongoClient', 'pymongo.MongoClient'],
       ['pymongo.mongo_client.MongoClient', 'pymongo.MongoClient'],
       ['pymongo.MongoClient.get_database', 'pymongo.database.Database'],
