@@ -789,8 +789,12 @@ class _Capture:
     def _mark_cycles(self, awaits):
         """Iterative DFS over 'waits on' edges; each cycle found is reported on its members."""
         state = {}  # key -> 1 while on the current path, 2 when finished
+        waiting = awaits.keys()
         for start in awaits:
             if start in state:
+                continue
+            if waiting.isdisjoint(awaits[start]):  # the usual leaf wait (a gather of sleepers): no walk
+                state[start] = 2
                 continue
             state[start] = 1
             path, stack = [start], [iter(awaits.get(start, ()))]
