@@ -68,7 +68,8 @@ export interface FunctionFact {
   returns?: string[];
   /**
    * Items of its synchronous `with` statements that are no calls (`with lock:`, `with self._lock
-   * as held:`), in dotted form: entering such an object runs its `__enter__` right there.
+   * as held:`; a parenthesised one even when it holds a call, `with (get_lock()):`, which calls do
+   * not see as an item), in dotted form: entering such an object runs its `__enter__` right there.
    */
   entered?: EnteredObject[];
 }
@@ -303,8 +304,8 @@ const FACTS_QUERY = `
 (assignment left: [(identifier) (attribute)] @assign.left right: [(call) (attribute) (identifier) (subscript)] @assign.right)
 (with_item value: (as_pattern (_) @with.value alias: (as_pattern_target (identifier) @with.target)))
 (with_item value: [(call function: [(identifier) (attribute)] @call.entered) (as_pattern (call function: [(identifier) (attribute)] @call.entered))])
-(with_item value: [(identifier) (attribute) (subscript)] @with.object)
-(with_item value: (as_pattern [(identifier) (attribute) (subscript)] @with.object))
+(with_item value: [(identifier) (attribute) (subscript) (parenthesized_expression)] @with.object)
+(with_item value: (as_pattern [(identifier) (attribute) (subscript) (parenthesized_expression)] @with.object))
 (return_statement) @return
 (yield) @yield
 `;
