@@ -107,6 +107,17 @@ const SYNC: Alternatives = {
   trio: '`trio.Lock` / `trio.Event` / memory channels, or `trio.to_thread.run_sync(…)`',
   anyio: '`anyio.Lock` / `anyio.Event` / memory object streams, or `anyio.to_thread.run_sync(…)`',
 };
+/**
+ * Entering a thread lock in a `with`: `to_thread` / `wrap_future` cannot take a `with` statement,
+ * so the alternative is the framework's own lock, or moving the locked work to a thread.
+ */
+const ENTERED_LOCK: Alternatives = {
+  asyncio: '`async with` an `asyncio.Lock` / `Semaphore` / `Condition` when only coroutines take it; a lock threads share: do the locked work in a thread, `await asyncio.to_thread(…)`',
+  tornado: '`async with` a `tornado.locks.Lock` / `Semaphore` when only coroutines take it; a lock threads share: do the locked work in a thread, `await IOLoop.current().run_in_executor(None, …)`',
+  genCoroutine: '`with (yield lock.acquire()):` on a `tornado.locks.Lock` / `Semaphore` when only coroutines take it; a lock threads share: do the locked work in a thread, `yield IOLoop.current().run_in_executor(None, …)`',
+  trio: '`async with` a `trio.Lock` / `trio.Semaphore` / `trio.Condition` when only tasks take it; a lock threads share: do the locked work in a thread, `await trio.to_thread.run_sync(…)`',
+  anyio: '`async with` an `anyio.Lock` / `anyio.Semaphore` / `anyio.Condition` when only tasks take it; a lock threads share: do the locked work in a thread, `await anyio.to_thread.run_sync(…)`',
+};
 const NESTED_LOOP: Alternatives = {
   asyncio: '`await` the coroutine instead of starting another loop',
   tornado: '`await` the coroutine (or `yield` it in a @gen.coroutine) instead of starting another loop',
@@ -161,7 +172,7 @@ const table: Array<[RuleCode, Alternatives, string]> = [
   ['CORO103', SYNC, 'threading.Lock.acquire threading.RLock.acquire threading.Semaphore.acquire threading.BoundedSemaphore.acquire threading.Condition.acquire threading.Condition.wait threading.Condition.wait_for'],
   ['CORO103', SYNC, 'threading.Event.wait threading.Barrier.wait threading.Thread.join'],
   // `with lock:` acquires the lock on entry (see lookupEntering: only exact `__enter__` entries count).
-  ['CORO103', SYNC, 'threading.Lock.__enter__ threading.RLock.__enter__ threading.Semaphore.__enter__ threading.BoundedSemaphore.__enter__ threading.Condition.__enter__'],
+  ['CORO103', ENTERED_LOCK, 'threading.Lock.__enter__ threading.RLock.__enter__ threading.Semaphore.__enter__ threading.BoundedSemaphore.__enter__ threading.Condition.__enter__'],
   ['CORO103', SYNC, 'queue.Queue.get queue.Queue.put queue.Queue.join queue.LifoQueue.get queue.LifoQueue.put queue.PriorityQueue.get queue.PriorityQueue.put queue.SimpleQueue.get'],
   ['CORO103', SYNC, 'concurrent.futures.Future.result concurrent.futures.Future.exception concurrent.futures.wait concurrent.futures.as_completed'],
   ['CORO103', SYNC, 'concurrent.futures.ThreadPoolExecutor.shutdown concurrent.futures.ProcessPoolExecutor.shutdown concurrent.futures.ThreadPoolExecutor.map concurrent.futures.ProcessPoolExecutor.map'],
