@@ -108,7 +108,7 @@ export class Resolver {
    * unmodelled or workspace object, a value returned by another helper).
    */
   private returned(helper: Value, hops: number): Value | undefined {
-    const fn = helper.kind === 'lazyFunction' ? this.force(helper) : helper;
+    const fn = this.force(helper);
     if (fn?.kind !== 'function') return undefined;
     const fact = fn.source.facts.functions[fn.index]!;
     if (fact.isAsync || fact.hasYield || !fact.returns?.length) return undefined;
@@ -228,8 +228,8 @@ export class Resolver {
     if (value.startsWith('~')) return this.qualified(value.slice(1), hops + 1);
     if (value.startsWith(':')) return this.instanceOf(this.resolve(source, fn, value.slice(1), hops + 1));
     if (value.startsWith('>')) return this.entered(source, fn, value.slice(1), hops + 1);
-    // A binding that refers to its own name (`x = x.y`) reads the enclosing scope's `x`.
-    const head = value.split('.')[0]!.replace('()', '');
+    // A binding that refers to its own name (`x = x.y`, `x = x[k]`) reads the enclosing scope's `x`.
+    const [head] = splitLinks(value.split('.')[0]!);
     if (head !== name) return this.resolve(source, fn, value, hops + 1);
     if (fn === undefined) return undefined;
     return this.resolve(source, source.facts.functions[fn]!.parent, value, hops + 1);

@@ -276,8 +276,9 @@ export class Checker {
    */
   enteringBlocks(source: ModuleSource, fn: number, expr: string): { name: string; entry: BlockingCall } | undefined {
     const value = this.resolver.entered(source, fn, expr);
-    const entry = value?.kind === 'instance' ? lookupEntering(value.type, this.extraBlocking) : undefined;
-    return entry && value?.kind === 'instance' ? { name: `${value.type}.__enter__`, entry } : undefined;
+    if (value?.kind !== 'instance') return undefined;
+    const entry = lookupEntering(value.type, this.extraBlocking);
+    return entry && { name: `${value.type}.__enter__`, entry };
   }
 
   /** The code a blocking call is reported under, or undefined when it is made safe by its context. */
