@@ -118,6 +118,14 @@ const ENTERED_LOCK: Alternatives = {
   trio: '`async with` a `trio.Lock` / `trio.Semaphore` / `trio.Condition` when only tasks take it; a lock threads share: do the locked work in a thread, `await trio.to_thread.run_sync(…)`',
   anyio: '`async with` an `anyio.Lock` / `anyio.Semaphore` / `anyio.Condition` when only tasks take it; a lock threads share: do the locked work in a thread, `await anyio.to_thread.run_sync(…)`',
 };
+/** Entering a redis-py lock (`with r.lock("jobs"):`) waits for it over the network. */
+const ENTERED_REDIS_LOCK: Alternatives = {
+  asyncio: '`async with r.lock(…)` on a `redis.asyncio` client, or do the locked work in a thread: `await asyncio.to_thread(…)`',
+  tornado: '`async with r.lock(…)` on a `redis.asyncio` client, or do the locked work in a thread: `await IOLoop.current().run_in_executor(None, …)`',
+  genCoroutine: 'do the locked work in a thread: `yield IOLoop.current().run_in_executor(None, …)`, or make the coroutine `async def` and `async with r.lock(…)` on a `redis.asyncio` client',
+  trio: 'do the locked work in a thread: `await trio.to_thread.run_sync(…)`',
+  anyio: 'do the locked work in a thread: `await anyio.to_thread.run_sync(…)`',
+};
 const NESTED_LOOP: Alternatives = {
   asyncio: '`await` the coroutine instead of starting another loop',
   tornado: '`await` the coroutine (or `yield` it in a @gen.coroutine) instead of starting another loop',
@@ -167,7 +175,8 @@ const table: Array<[RuleCode, Alternatives, string]> = [
   ['CORO102', DATABASE, 'pymysql.connect pymysql.connections.Connection.commit pymysql.connections.Connection.rollback pymysql.connections.Connection.query pymysql.cursors.Cursor.*'],
   ['CORO102', DATABASE, 'MySQLdb.connect MySQLdb.connections.Connection.commit MySQLdb.connections.Connection.rollback MySQLdb.connections.Connection.query MySQLdb.cursors.Cursor.*'],
   ['CORO102', DATABASE, 'redis.Redis.* redis.StrictRedis.* redis.client.Pipeline.execute redis.client.Pipeline.watch redis.client.Pipeline.unwatch'],
-  ['CORO102', DATABASE, 'redis.lock.Lock.acquire redis.lock.Lock.release redis.lock.Lock.extend redis.lock.Lock.reacquire redis.lock.Lock.locked redis.lock.Lock.owned redis.lock.Lock.__enter__ redis.client.PubSub.*'],
+  ['CORO102', DATABASE, 'redis.lock.Lock.acquire redis.lock.Lock.release redis.lock.Lock.extend redis.lock.Lock.reacquire redis.lock.Lock.locked redis.lock.Lock.owned redis.client.PubSub.*'],
+  ['CORO102', ENTERED_REDIS_LOCK, 'redis.lock.Lock.__enter__'],
   ['CORO102', DATABASE, 'pymongo.MongoClient.* pymongo.database.Database.* pymongo.collection.Collection.*'],
   ['CORO103', SYNC, 'threading.Lock.acquire threading.RLock.acquire threading.Semaphore.acquire threading.BoundedSemaphore.acquire threading.Condition.acquire threading.Condition.wait threading.Condition.wait_for'],
   ['CORO103', SYNC, 'threading.Event.wait threading.Barrier.wait threading.Thread.join'],
