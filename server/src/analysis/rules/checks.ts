@@ -46,7 +46,8 @@ const ENTER_EXIT = ['__enter__', '__exit__'] as const;
 /** A `with` in a block's text (anywhere: `if x: with f():`; a docstring's word only costs a parse). */
 const WITH_STATEMENT = /\bwith\b/;
 const NO_TARGETS: readonly Target[] = [];
-const HEAD = /^[^.([]*/;
+/** The name a dotted callee starts with, without its links: `f` of `f().g`, `d` of `d[].g`. */
+const CALLEE_HEAD_NAME = /^[^.([]*/;
 
 export class Checker {
   readonly summaries: TransitiveSummaries;
@@ -156,8 +157,8 @@ export class Checker {
     for (const callee of chains) {
       // `super().m` means the bases' member, which only the parsed method's class can tell.
       if (callee.startsWith('super()')) return undefined;
-      // The head's name without its links (`f` of `f().g`, `d` of `d[].g`): the text writes `f(x)`, `d["k"]`.
-      const head = HEAD.exec(callee)![0];
+      // The text writes the links with their arguments and keys (`f(x)`, `d["k"]`): look up the bare name.
+      const head = CALLEE_HEAD_NAME.exec(callee)![0];
       const meaning = headInBlock(text, head, classIndex !== undefined);
       // resolveOnInstance starts after `self`: `self(…)` and `self[…]` need the parse.
       if (!meaning || (meaning === 'self' && callee[head.length] !== '.')) return undefined;
