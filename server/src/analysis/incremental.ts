@@ -251,8 +251,8 @@ export class BufferFindings {
 
 /**
  * The indices of the functions that differ between two versions of a module's facts, when each
- * is a coroutine or generator and differs only in its calls, span and (without nested functions)
- * local bindings; undefined when anything else differs.
+ * is a coroutine or generator and differs only in its calls, span, `with` objects, returns and
+ * (without nested functions) local bindings; undefined when anything else differs.
  */
 export function changedCoroutines(before: ModuleFacts, after: ModuleFacts): Set<number> | undefined {
   if (before.functions.length !== after.functions.length || before.classes.length !== after.classes.length) return undefined;
