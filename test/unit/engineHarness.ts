@@ -30,12 +30,14 @@ export interface Expectation {
 const EXPECT = /#\s*expect:\s*(.+)$/;
 
 export function expectationsIn(file: string): Expectation[] {
+  // Read byte for byte, so a fixture in another encoding (PEP 263) still splits into its lines; an
+  // expectation itself is UTF-8 (`says="… r.lock(…)"`), whatever the file around it.
   const text = readFileSync(file, 'latin1');
   const result: Expectation[] = [];
   text.split('\n').forEach((line, index) => {
     const match = EXPECT.exec(line);
     if (!match) return;
-    for (const item of match[1]!.split(/,\s*(?=[A-Z]+\d)/)) {
+    for (const item of Buffer.from(match[1]!, 'latin1').toString('utf8').split(/,\s*(?=[A-Z]+\d)/)) {
       const [code, ...rest] = item.trim().split(/\s+(?=\w+=)/);
       const checks: Record<string, string> = {};
       for (const pair of rest) {
