@@ -232,7 +232,10 @@ class TaskCreations:
                 # and one set lookup per frame (a dict's .get and a test cost ~1.5x that).
                 while True:
                     if depth == held_depth:  # where the held frame was: if it is there, it is the first user frame
-                        frame = getframe(depth)
+                        try:
+                            frame = getframe(depth)
+                        except ValueError:  # another thread's stack, library code only, ends above it
+                            return
                         if frame is held[0]:
                             break
                     name = module_name_at(depth)

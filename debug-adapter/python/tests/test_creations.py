@@ -4,14 +4,19 @@ and the records of tasks that are gone dropped when the table grows."""
 import asyncio
 import asyncio.base_events
 import asyncio.events
+import functools
 import gc
+import importlib.util
 import os
+import shutil
 import sys
+import tempfile
+import threading
 import warnings
 import unittest
 import weakref
 
-from coroutine_lens_agent import creations
+from coroutine_lens_agent import creations, filters
 from coroutine_lens_agent.loops import LoopRegistry
 
 
@@ -330,6 +335,45 @@ class HeldFrames(Recording):
             self.assertEqual(alive_after, [False])
         self.assertEqual(table._unwind_offs, creations._UNWIND_OFF_SWITCHES)
         self.assertTrue(table._unwind_on)
+        self.assertEqual(self.errors, [])
+
+    @unittest.skipIf(sys.version_info < (3, 12), 'frames are held on 3.12+ only')
+    def test_another_thread_s_stack_of_library_frames_only_as_deep_as_the_held_frame(self):
+        """While a frame is held at some depth, another thread whose stack is library code only and
+        ends just above that depth creates a task (asyncio.run in a thread a library started): no
+        record, and no error from looking for the held frame below that stack's end."""
+        folder = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, folder)
+        path = os.path.join(folder, 'library_calls.py')
+        with open(path, 'w') as file:
+            file.write('def nest(levels, call):\n    return call() if levels == 0 else nest(levels - 1, call)\n')
+        spec = importlib.util.spec_from_file_location('library_calls', path)
+        library = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(library)
+        # Library code of our own: the roots (site-packages, the standard library) are not ours to write.
+        filters.library_by_filename[library.__file__] = True
+        self.addCleanup(filters.library_by_filename.pop, library.__file__)
+        sys.modules['library_calls'] = library
+        self.addCleanup(sys.modules.pop, 'library_calls')
+        held = []
+
+        def spawn_deep(tasks):
+            for _ in range(3):  # held from the second creation on, 12 library frames below create_task
+                tasks.append(library.nest(12, functools.partial(asyncio.ensure_future, sleeper())))
+            held.append(self.registry.creation_stacks._held[0] is sys._getframe())
+            for levels in range(24):  # one of these stacks ends just above the held frame's depth
+                thread = threading.Thread(target=functools.partial(
+                    library.nest, levels, functools.partial(asyncio.run, sleeper())))
+                thread.start()
+                thread.join()
+
+        async def main():
+            tasks = []
+            spawn_deep(tasks)
+            await asyncio.gather(*tasks)
+
+        asyncio.run(main())
+        self.assertEqual(held, [True])
         self.assertEqual(self.errors, [])
 
     @unittest.skipIf(sys.version_info < (3, 12) or not hasattr(os, 'fork'), 'frames are held on 3.12+; fork')
