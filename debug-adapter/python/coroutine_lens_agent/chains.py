@@ -9,12 +9,8 @@ MAX_CHAIN = 256
 HELPER_TYPE_NAMES = frozenset(('async_generator_asend', 'async_generator_athrow', 'coroutine_wrapper',
                                'generator_wrapper'))
 
-# type -> (frame attribute, awaited attribute); the walk ends at any other object (a Future iterator)
-CHAIN_ATTRS = {
-    types.CoroutineType: ('cr_frame', 'cr_await'),
-    types.GeneratorType: ('gi_frame', 'gi_yieldfrom'),
-    types.AsyncGeneratorType: ('ag_frame', 'ag_await'),
-}
+# What a chain is made of; it ends at any other object but a helper (a Future's iterator)
+CHAIN_TYPES = frozenset((types.CoroutineType, types.GeneratorType, types.AsyncGeneratorType))
 
 
 def asyncio_module():
@@ -66,31 +62,37 @@ def unwrap_helper(obj):
     the next link of the chain."""
     if type(obj).__name__ in HELPER_TYPE_NAMES:
         for referent in gc.get_referents(obj):
-            if type(referent) in CHAIN_ATTRS:
+            if type(referent) in CHAIN_TYPES:
                 return referent
     return None
 
 
-def coroutine_chain(coro):
-    """Frames of a suspended coroutine / generator chain, outermost first."""
+def coroutine_chain(coro, ends=None):
+    """Frames of a suspended coroutine / generator chain, outermost first. The type of what ends
+    it, when that is no coroutine, generator nor helper (a Future's iterator, a custom awaitable's
+    iterator), joins the set `ends` if one is given: the tree's quick read of the usual chains
+    (tree.py, _collect_tasks) stops at those types without this walk."""
     frames = []
     obj = coro
     coroutine, generator, async_generator = types.CoroutineType, types.GeneratorType, types.AsyncGeneratorType
-    while obj is not None and len(frames) < MAX_CHAIN:
+    while obj is not None:
         kind = type(obj)
         if kind is coroutine:
-            frame, following = obj.cr_frame, obj.cr_await
+            frame, obj = obj.cr_frame, obj.cr_await
         elif kind is generator:
-            frame, following = obj.gi_frame, obj.gi_yieldfrom
+            frame, obj = obj.gi_frame, obj.gi_yieldfrom
         elif kind is async_generator:
-            frame, following = obj.ag_frame, obj.ag_await
-        else:
+            frame, obj = obj.ag_frame, obj.ag_await
+        elif kind.__name__ in HELPER_TYPE_NAMES:
             obj = unwrap_helper(obj)
             continue
-        if frame is None:
+        else:
+            if ends is not None:
+                ends.add(kind)
+            break
+        if frame is None or len(frames) >= MAX_CHAIN:
             break
         frames.append(frame)
-        obj = following
     return frames
 
 

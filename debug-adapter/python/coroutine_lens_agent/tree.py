@@ -25,8 +25,7 @@ import time
 import types
 
 from . import filters
-from .chains import (HELPER_TYPE_NAMES, MAX_CHAIN, all_tasks, asyncio_module, callback_targets, is_runner,
-                     unwrap_helper)
+from .chains import all_tasks, asyncio_module, callback_targets, coroutine_chain, is_runner
 
 _quote = getattr(json.encoder, 'c_encode_basestring_ascii', None) or json.encoder.encode_basestring_ascii
 _LEAF_FUNCTIONS = {
@@ -216,7 +215,7 @@ class _Capture:
         self.primitive_waits = runners.waits()  # id(future) -> (kind, description): Tornado locks, queues
         self.loop_now = {}
         # Types that end a chain (no coroutine, generator nor helper: None, a Future's iterator),
-        # learned by _walk_chain.
+        # learned by coroutine_chain.
         self.chain_ends = {type(None)}
         self.leaf_kinds = {}  # id(code) -> kind or None (the chains keep every code alive meanwhile)
         # (id(code), f_lasti) of each frame of a chain -> (frame indexes as text, plain, leaf kind)
@@ -301,7 +300,7 @@ class _Capture:
         """The hot loop: one pass over every task of a loop."""
         order = self.order
         coroutine = types.CoroutineType
-        walk_chain, chain_ends = self._walk_chain, self.chain_ends
+        chain_ends = self.chain_ends
         read_callbacks = self._read_callbacks
         first = len(order)
         skipped = self.skipped_callback_code
@@ -324,7 +323,7 @@ class _Capture:
                 node.frames = ','.join(self._running_frames(coro, ident))
                 order.append(node)
             else:
-                # The usual chains, read and looked up without the general walk (_walk_chain) nor a
+                # The usual chains, read and looked up without the general walk (coroutine_chain) nor a
                 # call per task: a coroutine suspended in a future (a gather, a task), or in a
                 # coroutine suspended in one (asyncio.sleep, Event.wait, Queue.get). The keys are
                 # _known_chain's.
@@ -345,7 +344,7 @@ class _Capture:
                             chain = [outer]
                             known = chain_frames.get((id(outer.f_code), outer.f_lasti))
                 if chain is None:
-                    chain = walk_chain(coro)
+                    chain = coroutine_chain(coro, chain_ends)
                 if known is None:
                     known = known_chain(chain)
                 waiter = task._fut_waiter
@@ -388,31 +387,6 @@ class _Capture:
                     node.chain[0].f_code.co_filename.endswith('simple_httpclient.py'):
                 self._read_tornado_fetch(task, node.chain[0])
         return order[first:]
-
-    def _walk_chain(self, coro):
-        """chains.coroutine_chain, ending without a call at what is no coroutine, generator or helper
-        (a Future's iterator): its type joins chain_ends, which the hot loop's quick read trusts."""
-        coroutine, generator, async_generator = types.CoroutineType, types.GeneratorType, types.AsyncGeneratorType
-        chain = []
-        obj = coro
-        while obj is not None:
-            kind = type(obj)
-            if kind is coroutine:
-                frame, obj = obj.cr_frame, obj.cr_await
-            elif kind is generator:
-                frame, obj = obj.gi_frame, obj.gi_yieldfrom
-            elif kind is async_generator:
-                frame, obj = obj.ag_frame, obj.ag_await
-            elif kind.__name__ in HELPER_TYPE_NAMES:
-                obj = unwrap_helper(obj)
-                continue
-            else:
-                self.chain_ends.add(kind)
-                break
-            if frame is None or len(chain) >= MAX_CHAIN:
-                break
-            chain.append(frame)
-        return chain
 
     def _gather_group(self, callback):
         """The list of nodes seen with gather's per-child `callback` (one per _GatheringFuture)."""
@@ -476,7 +450,6 @@ class _Capture:
             node.state = 'running'
             self.running_count += 1
         elif gen is not None:
-            from .chains import coroutine_chain
             node.chain = coroutine_chain(gen)
         node.waiter = getattr(runner, 'future', None)
         result_future = getattr(runner, 'result_future', None)
