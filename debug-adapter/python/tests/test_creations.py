@@ -337,6 +337,77 @@ class HeldFrames(Recording):
         self.assertTrue(table._unwind_on)
         self.assertEqual(self.errors, [])
 
+    def test_a_generator_that_creates_gets_the_callers_of_each_resumption(self):
+        """A generator's frame held while it creates is let go when it yields: resumed from another
+        caller, its next tasks name that caller."""
+        tasks = []
+
+        def creating(count):
+            for _ in range(count):
+                for _ in range(3):
+                    tasks.append(asyncio.ensure_future(sleeper()))  # CREATE
+                yield
+
+        def resume_here(generator):
+            next(generator)
+
+        def resume_there(generator):
+            next(generator)
+
+        async def main():
+            generator = creating(4)
+            for resume in (resume_here, resume_there, resume_here, resume_there):
+                resume(generator)
+            await asyncio.gather(*tasks)
+
+        asyncio.run(main())
+        line = creating.__code__.co_firstlineno + 3
+        self.assertEqual([self.stack(t)[:2] for t in tasks],
+                         [[('creating', line), (name, code.co_firstlineno + 1)] for name, code in (
+                             ('resume_here', resume_here.__code__), ('resume_there', resume_there.__code__)) * 2
+                          for _ in range(3)])
+        self.assertEqual(self.errors, [])
+
+    def test_recursion_and_two_threads_name_their_own_callers(self):
+        """The same function at several depths of one stack, and in two threads at once (each with a
+        loop of its own, switching threads every few instructions): each task names the callers of
+        the frame that created it, never those of a frame held for another depth or thread."""
+        results = {}
+
+        def creating(tasks, level):
+            for _ in range(3):
+                tasks.append((level, asyncio.ensure_future(sleeper())))
+            if level < 2:
+                creating(tasks, level + 1)
+            for _ in range(3):
+                tasks.append((level, asyncio.ensure_future(sleeper())))
+
+        def from_one(tasks):
+            creating(tasks, 0)
+
+        def from_other(tasks):
+            creating(tasks, 0)
+
+        async def main(start):
+            tasks = []
+            for _ in range(200):
+                start(tasks)
+            await asyncio.gather(*[task for _, task in tasks])
+            results[start.__name__] = {(level, tuple(name for name, _ in self.stack(task)[:level + 2]))
+                                       for level, task in tasks}
+
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)
+        self.addCleanup(sys.setswitchinterval, interval)
+        threads = [threading.Thread(target=asyncio.run, args=(main(start),)) for start in (from_one, from_other)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for start in ('from_one', 'from_other'):
+            self.assertEqual(results[start], {(level, ('creating',) * (level + 1) + (start,)) for level in range(3)})
+        self.assertEqual(self.errors, [])
+
     @unittest.skipIf(sys.version_info < (3, 12), 'frames are held on 3.12+ only')
     def test_another_thread_s_stack_of_library_frames_only_as_deep_as_the_held_frame(self):
         """While a frame is held at some depth, another thread whose stack is library code only and
