@@ -240,9 +240,10 @@ class TaskCreations:
                             break
                     name = module_name_at(depth)
                     if not (name in library_modules or (name not in user_modules and table._module_is_library(name))):
-                        if name is None:
+                        try:  # a name of None: the stack's end, or a function of no module (exec'd code)
+                            frame = getframe(depth)
+                        except ValueError:
                             return
-                        frame = getframe(depth)
                         break
                     if name == loop_module:  # maybe Handle._run: below it, this loop run's frames
                         suffixes = loop_run_at(depth)

@@ -143,6 +143,22 @@ class Recording(unittest.TestCase):
         loop.run_until_complete(task)
         self.assertEqual(self.stack(task)[0], (self._testMethodName, line))
 
+    def test_a_function_of_no_module(self):
+        """Code run by exec in globals without __name__ (a template engine's, a code generator's)
+        belongs to no module: its frames are still the program's, found by their file."""
+        tasks = []
+        namespace = {'asyncio': asyncio, 'sleeper': sleeper}
+        source = 'def spawn(tasks):\n    tasks.append(asyncio.ensure_future(sleeper()))\n'
+        exec(compile(source, os.path.join(os.path.dirname(__file__), 'generated.py'), 'exec'), namespace)
+
+        async def main():
+            namespace['spawn'](tasks)  # CALL
+            await tasks[0]
+
+        asyncio.run(main())
+        self.assertEqual(self.stack(tasks[0])[:2], [('spawn', 2), ('main', main.__code__.co_firstlineno + 1)])
+        self.assertEqual(self.errors, [])
+
     def test_not_recorded(self):
         loop = asyncio.new_event_loop()
         self.addCleanup(loop.close)
