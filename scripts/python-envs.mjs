@@ -14,6 +14,9 @@ const cacheDir = join(process.env.COROUTINE_LENS_CACHE ?? join(root, '.cache'), 
 export const SUPPORTED_MINORS = [9, 10, 11, 12, 13];
 // unittest, not pytest: pytest needs tomli on 3.9–3.10, which the package mirror may not have.
 export const TEST_PACKAGES = ['tornado'];
+// Installed where the package index has a wheel for that Python (uvloop: not for every version), so
+// the tests that need it run there and are skipped elsewhere, instead of being skipped everywhere.
+const OPTIONAL_PACKAGES = { test: ['uvloop'] };
 
 function versionOf(python) {
   try {
@@ -45,11 +48,22 @@ export function findInterpreters() {
 
 const byVersion = ([a], [b]) => Number(a.split(".")[1]) - Number(b.split(".")[1]);
 
-function pipInstall(python, packages) {
+function pipInstall(python, packages, output = 'inherit') {
   // --retries 0: a registry that is not reachable fails at once instead of retrying for minutes.
   execFileSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--retries', '0', ...packages], {
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', output, output],
   });
+}
+
+/** Installs an optional package; false, with one line saying so, where the index has none for this Python. */
+function tryPipInstall(python, pkg, venvName) {
+  try {
+    pipInstall(python, [pkg], 'ignore');
+    return true;
+  } catch {
+    console.error(`[python-envs] ${venvName}: ${pkg} is not installable for this Python; the tests that need it are skipped`);
+    return false;
+  }
 }
 
 /**
@@ -59,7 +73,8 @@ function pipInstall(python, packages) {
  */
 export function ensureVenvs(packages = TEST_PACKAGES, name = 'test', versions = undefined) {
   const result = {};
-  const wanted = JSON.stringify([...packages].sort());
+  const optional = OPTIONAL_PACKAGES[name] ?? [];
+  const wanted = JSON.stringify([...packages].sort().concat(optional.map((p) => `${p}?`)));
   const interpreters = Object.entries(findInterpreters()).filter(([version]) => !versions || versions.includes(version));
   for (const [version, interpreter] of interpreters.sort(byVersion)) {
     const venv = join(cacheDir, `${name}-py${version}`);
@@ -70,8 +85,9 @@ export function ensureVenvs(packages = TEST_PACKAGES, name = 'test', versions = 
       mkdirSync(cacheDir, { recursive: true });
       execFileSync(interpreter, ['-m', 'venv', '--clear', venv], { stdio: 'inherit' });
       pipInstall(python, packages);
+      const installed = [...packages, ...optional.filter((p) => tryPipInstall(python, p, `${name}-py${version}`))];
       writeFileSync(stamp, wanted);
-      console.error(`[python-envs] ${name}-py${version}: installed ${packages.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      console.error(`[python-envs] ${name}-py${version}: installed ${installed.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
     result[version] = python;
   }
