@@ -21,7 +21,16 @@ const nodeTests = (folder) => () =>
   run(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=300000', `out/test/${folder}/`]);
 
 const tierRunners = {
-  unit: () => run(process.execPath, ['--test', 'out/test/unit/']),
+  unit: () => {
+    // A few unit tests read Tornado's source from the test venvs: made here, not only by the python
+    // tier after this one, so that a fresh clone runs them instead of skipping them.
+    try {
+      ensureVenvs();
+    } catch (error) {
+      console.error(`[test] ${error.message}: the unit tests that read Tornado's source are skipped`);
+    }
+    return run(process.execPath, ['--test', 'out/test/unit/']);
+  },
   python: () => {
     let ok = true;
     for (const [version, python] of Object.entries(ensureVenvs())) {
