@@ -72,6 +72,12 @@ export interface FunctionFact {
    * not see as an item), in dotted form: entering such an object runs its `__enter__` right there.
    */
   entered?: EnteredObject[];
+  /**
+   * What it iterates right there, in dotted form: the iterable of a (synchronous) `for`, of a list,
+   * set or dict comprehension, and the argument of a builtin that consumes an iterator (`list(cur)`,
+   * `next(cur)`, also `list(d for d in cur)`). A generator expression alone iterates nothing yet.
+   */
+  iterated?: EnteredObject[];
 }
 
 export interface EnteredObject {
@@ -306,9 +312,14 @@ const FACTS_QUERY = `
 (with_item value: [(call function: [(identifier) (attribute)] @call.entered) (as_pattern (call function: [(identifier) (attribute)] @call.entered))])
 (with_item value: [(identifier) (attribute) (subscript) (parenthesized_expression)] @with.object)
 (with_item value: (as_pattern [(identifier) (attribute) (subscript) (parenthesized_expression)] @with.object))
+(for_statement right: (_) @iterated)
+(for_in_clause right: (_) @iterated)
 (return_statement) @return
 (yield) @yield
 `;
+
+/** Builtins that advance the iterator they are given until it ends (or, `next`, once). */
+const CONSUMERS = new Set(['list', 'tuple', 'set', 'frozenset', 'dict', 'sorted', 'next', 'sum', 'min', 'max', 'any', 'all']);
 
 /**
  * How deep in the tree a fact may start. Real code stays far above it (the deepest file of a
@@ -328,6 +339,24 @@ function factsQuery(language: Language): Query {
     queries.set(language, query);
   }
   return query;
+}
+
+/** Whether the iterable `node` of a `for` statement or a comprehension's `for` clause belongs to an `async for`. */
+function isAsyncFor(node: Node): boolean {
+  return node.parent?.firstChild?.type === 'async';
+}
+
+/**
+ * What the call of a consuming builtin (`list(…)`; `callee`: its function node) iterates: its first
+ * argument, or the first iterable of a generator expression written as its argument.
+ */
+function consumedIterable(callee: Node): Node | undefined {
+  const args = callee.parent?.childForFieldName('arguments');
+  if (args?.type === 'generator_expression') {
+    return args.namedChildren.find((c) => c?.type === 'for_in_clause')?.childForFieldName('right') ?? undefined;
+  }
+  const first = args?.namedChild(0);
+  return first && first.type !== 'keyword_argument' && first.type !== 'list_splat' && first.type !== 'dictionary_splat' ? first : undefined;
 }
 
 /** Whether the callee `node` of a `with` item's call belongs to an `async with`. */
@@ -458,6 +487,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
       calls: [],
       returns: undefined,
       entered: undefined,
+      iterated: undefined,
     };
     let first = true;
     for (const param of node.childForFieldName('parameters')?.namedChildren ?? []) {
@@ -507,9 +537,18 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
     const fn = facts.functions[scope.fn]!;
     if (fn.isAsync || fn.decorators.length) maybeFixed.push({ call, node, comprehension: scope.comprehension });
     fn.calls.push(call);
+    if (CONSUMERS.has(callee) && scope.comprehension !== 'generator') {
+      const iterable = consumedIterable(node);
+      if (iterable) recordIterated(fn, iterable);
+    }
     const flags = pendingFlags.get(node.id);
     if (flags) Object.assign(call, flags);
     callsById.set(node.id, call);
+  };
+
+  const recordIterated = (fn: FunctionFact, node: Node): void => {
+    const value = dottedFast(node);
+    if (value) (fn.iterated ??= []).push({ value, span: spanFromText(node, node.text) });
   };
 
   /** `await f()`, `f()` as a statement and `with f():` arrive as extra captures of the same callee node. */
@@ -611,6 +650,11 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         if (value) (fn.entered ??= []).push({ value, span: spanFromText(node, node.text) });
         break;
       }
+      case 'iterated':
+        // A generator expression's loop runs when it is consumed, not here (see CONSUMERS).
+        if (scope.fn === undefined || scope.classBody || scope.lambda || scope.comprehension === 'generator' || isAsyncFor(node)) break;
+        recordIterated(facts.functions[scope.fn]!, node);
+        break;
       case 'return': {
         if (scope.fn === undefined || scope.classBody || scope.lambda) break;
         const fn = facts.functions[scope.fn]!;

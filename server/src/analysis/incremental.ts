@@ -251,7 +251,7 @@ export class BufferFindings {
 
 /**
  * The indices of the functions that differ between two versions of a module's facts, when each
- * is a coroutine or generator and differs only in its calls, span, `with` objects, returns and
+ * is a coroutine or generator and differs only in its calls, span, `with` objects, iterables, returns and
  * (without nested functions) local bindings; undefined when anything else differs.
  */
 export function changedCoroutines(before: ModuleFacts, after: ModuleFacts): Set<number> | undefined {
@@ -281,11 +281,11 @@ export function changedCoroutines(before: ModuleFacts, after: ModuleFacts): Set<
 
 /**
  * What, besides its own findings, may depend on a function's facts: all but its calls, span, local
- * bindings, `with` objects (only its own findings read them) and returns (a coroutine's or
+ * bindings, `with` objects and iterables (only its own findings read them) and returns (a coroutine's or
  * generator's are never a `with` helper's: see Resolver.returned).
  */
 function withoutBody(fn: FunctionFact): Partial<FunctionFact> {
-  return { ...fn, calls: undefined, span: undefined, locals: undefined, entered: undefined, returns: undefined };
+  return { ...fn, calls: undefined, span: undefined, locals: undefined, entered: undefined, iterated: undefined, returns: undefined };
 }
 
 /** The same names bound to the same strings (a module's imports or globals: thousands in a large file, not worth serialising). */

@@ -178,6 +178,10 @@ const table: Array<[RuleCode, Alternatives, string]> = [
   ['CORO102', DATABASE, 'redis.lock.Lock.acquire redis.lock.Lock.release redis.lock.Lock.extend redis.lock.Lock.reacquire redis.lock.Lock.locked redis.lock.Lock.owned redis.client.PubSub.*'],
   ['CORO102', ENTERED_REDIS_LOCK, 'redis.lock.Lock.__enter__'],
   ['CORO102', DATABASE, 'pymongo.MongoClient.* pymongo.database.Database.* pymongo.collection.Collection.*'],
+  // A cursor runs its query (and each getMore) when it is advanced: `next`, iteration (`__next__`, see
+  // lookupIterating), `to_list`; `explain` / `distinct` run a command, `close` / `rewind` may send killCursors.
+  ['CORO102', DATABASE, 'pymongo.cursor.Cursor.next pymongo.cursor.Cursor.__next__ pymongo.cursor.Cursor.to_list pymongo.cursor.Cursor.explain pymongo.cursor.Cursor.distinct pymongo.cursor.Cursor.close pymongo.cursor.Cursor.rewind'],
+  ['CORO102', DATABASE, 'pymongo.command_cursor.CommandCursor.next pymongo.command_cursor.CommandCursor.__next__ pymongo.command_cursor.CommandCursor.try_next pymongo.command_cursor.CommandCursor.to_list pymongo.command_cursor.CommandCursor.close'],
   ['CORO103', SYNC, 'threading.Lock.acquire threading.RLock.acquire threading.Semaphore.acquire threading.BoundedSemaphore.acquire threading.Condition.acquire threading.Condition.wait threading.Condition.wait_for'],
   ['CORO103', SYNC, 'threading.Event.wait threading.Barrier.wait threading.Thread.join'],
   // `with lock:` acquires the lock on entry (see lookupEntering: only exact `__enter__` entries count).
@@ -202,6 +206,10 @@ const notBlocking: ReadonlySet<string> = new Set([
   'pymongo.database.Database.get_collection',
   'pymongo.database.Database.with_options',
   'pymongo.collection.Collection.with_options',
+  // find() only builds a Cursor: the query runs when the cursor is advanced (its entries above).
+  // aggregate(), list_indexes(), watch() … run their command at once and stay blocking.
+  'pymongo.collection.Collection.find',
+  'pymongo.collection.Collection.find_raw_batches',
 ]);
 
 export const blockingCalls: ReadonlyMap<string, BlockingCall> = new Map(
@@ -295,6 +303,20 @@ export const returnTypes: ReadonlyMap<string, string> = new Map(
       ['pymongo.database.Database.with_options', 'pymongo.database.Database'],
       ['pymongo.collection.Collection', 'pymongo.collection.Collection'],
       ['pymongo.collection.Collection.with_options', 'pymongo.collection.Collection'],
+      ['pymongo.collection.Collection.find', 'pymongo.cursor.Cursor'],
+      ['pymongo.collection.Collection.find_raw_batches', 'pymongo.cursor.Cursor'],
+      ['pymongo.cursor.Cursor', 'pymongo.cursor.Cursor'],
+      ['pymongo.cursor.RawBatchCursor', 'pymongo.cursor.Cursor'],
+      ...cursorBuilders('pymongo.cursor.Cursor', 'clone add_option remove_option allow_disk_use limit batch_size skip max_time_ms max_await_time_ms max_scan max min sort hint comment where collation rewind'),
+      ['pymongo.collection.Collection.aggregate', 'pymongo.command_cursor.CommandCursor'],
+      ['pymongo.collection.Collection.aggregate_raw_batches', 'pymongo.command_cursor.CommandCursor'],
+      ['pymongo.collection.Collection.list_indexes', 'pymongo.command_cursor.CommandCursor'],
+      ['pymongo.collection.Collection.list_search_indexes', 'pymongo.command_cursor.CommandCursor'],
+      ['pymongo.database.Database.aggregate', 'pymongo.command_cursor.CommandCursor'],
+      ['pymongo.database.Database.list_collections', 'pymongo.command_cursor.CommandCursor'],
+      ['pymongo.MongoClient.list_databases', 'pymongo.command_cursor.CommandCursor'],
+      ['pymongo.command_cursor.CommandCursor', 'pymongo.command_cursor.CommandCursor'],
+      ['pymongo.command_cursor.CommandCursor.batch_size', 'pymongo.command_cursor.CommandCursor'],
       ['threading.Lock', 'threading.Lock'],
       ['threading.RLock', 'threading.RLock'],
       ['threading.Semaphore', 'threading.Semaphore'],
@@ -349,6 +371,11 @@ const memberTable: ReadonlyMap<string, string> = new Map([
   ...plainValues('pymongo.database.Database', 'name codec_options read_preference write_concern read_concern'),
   ...plainValues('pymongo.collection.Collection', 'name full_name codec_options read_preference write_concern read_concern'),
 ]);
+
+/** Methods of `type` that return the same object (a cursor's `limit()`, `sort()` …): `type.method` → type. */
+function cursorBuilders(type: string, methods: string): Array<[string, string]> {
+  return methods.split(' ').map((method) => [`${type}.${method}`, type]);
+}
 
 function plainValues(type: string, attributes: string): Array<[string, string]> {
   return attributes.split(' ').map((attribute) => [`${type}.${attribute}`, '']);
@@ -468,6 +495,35 @@ export function lookupBlocking(name: string, extra: ReadonlyMap<string, Blocking
 export function lookupEntering(type: string, extra: ReadonlyMap<string, BlockingCall>): BlockingCall | undefined {
   const name = `${type}.__enter__`;
   return extra.get(name) ?? blockingCalls.get(name);
+}
+
+/**
+ * Catalogue entry for iterating an instance of `type` (`for d in cursor`, `list(cursor)`, a list
+ * comprehension over it): an exact `Type.__next__` entry only — a `Type.*` entry means its methods
+ * called, and iterating a client-side result (a psycopg2 cursor after `execute`) does no I/O.
+ */
+export function lookupIterating(type: string, extra: ReadonlyMap<string, BlockingCall>): BlockingCall | undefined {
+  const name = `${type}.__next__`;
+  return extra.get(name) ?? blockingCalls.get(name);
+}
+
+/** Whether calling `name` makes an object whose iteration blocks (`Collection.find` → a cursor). */
+export function makesBlockingIterable(name: string, extra: ReadonlyMap<string, BlockingCall>): boolean {
+  const type = returnTypes.get(name);
+  return type !== undefined && lookupIterating(type, extra) !== undefined;
+}
+
+const iterableModulesOf = new WeakMap<ReadonlyMap<string, BlockingCall>, ReadonlySet<string>>();
+
+/** Top-level modules of the types whose iteration blocks (catalogue and configured `Type.__next__` entries). */
+export function iterableTypeModules(extra: ReadonlyMap<string, BlockingCall>): ReadonlySet<string> {
+  let modules = iterableModulesOf.get(extra);
+  if (!modules) {
+    const names = [...blockingCalls.keys(), ...extra.keys()].filter((name) => name.endsWith('.__next__'));
+    modules = new Set(names.map((name) => name.slice(0, name.indexOf('.'))));
+    iterableModulesOf.set(extra, modules);
+  }
+  return modules;
 }
 
 /**

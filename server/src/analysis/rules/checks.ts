@@ -17,6 +17,9 @@ import {
   libraryCoroutineMethods,
   lookupBlocking,
   lookupEntering,
+  lookupIterating,
+  makesBlockingIterable,
+  iterableTypeModules,
   offloadAlternatives,
   offloadingDecorators,
   safeWrappers,
@@ -48,6 +51,8 @@ const WITH_STATEMENT = /\bwith\b/;
 const NO_TARGETS: readonly Target[] = [];
 /** The name a dotted callee starts with, without its links: `f` of `f().g`, `d` of `d[].g`. */
 const CALLEE_HEAD_NAME = /^[^.([]*/;
+/** Signs in a block's text that it may iterate something (a `for`, a comprehension, a consuming builtin). */
+const ITERATION = /\bfor\b|\b(?:list|tuple|set|frozenset|dict|sorted|next|sum|min|max|any|all)\s*\(/;
 
 export class Checker {
   readonly summaries: TransitiveSummaries;
@@ -152,6 +157,9 @@ export class Checker {
   private judge(source: ModuleSource, classIndex: number | undefined, text: string): Set<string> | undefined {
     const chains = callChains(text);
     if (!chains) return undefined;
+    // Iterating a modelled cursor blocks, and only the parse records what a block iterates: a block
+    // that may iterate in a module that imports such a library (an annotated parameter) goes to the parse.
+    if (ITERATION.test(text) && this.importsIterableLibrary(source)) return undefined;
     const entersContexts = WITH_STATEMENT.test(text);
     const files = new Set([source.path]);
     for (const callee of chains) {
@@ -163,6 +171,8 @@ export class Checker {
       // resolveOnInstance starts after `self`: `self(…)` and `self[…]` need the parse.
       if (!meaning || (meaning === 'self' && callee[head.length] !== '.')) return undefined;
       const resolved = meaning === 'self' ? this.resolver.resolveOnInstance(source, classIndex!, callee) : this.resolver.resolve(source, undefined, callee);
+      // Nor what is iterated: a call that makes a cursor (`coll.find()`) may be.
+      if (resolved?.kind === 'external' && makesBlockingIterable(resolved.name, this.extraBlocking)) return undefined;
       // The text does not tell whether the call is a `with` item: were it one, entering must not block either.
       if (entersContexts && resolved && !this.enteringKnownClean(resolved, files)) return undefined;
       const target = resolved && this.classifyValue(resolved);
@@ -282,6 +292,25 @@ export class Checker {
     return entry && { name: `${value.type}.__enter__`, entry };
   }
 
+  /**
+   * When iterating what `expr` (written in function `fn`) gives blocks — an instance of a modelled
+   * type with a catalogue `__next__` entry, such as a pymongo cursor — that entry, by name. Anything
+   * else (a workspace iterator, an unmodelled object) is never guessed.
+   */
+  iteratingBlocks(source: ModuleSource, fn: number, expr: string): { name: string; entry: BlockingCall } | undefined {
+    const value = this.resolver.resolve(source, fn, expr);
+    if (value?.kind !== 'instance') return undefined;
+    const entry = lookupIterating(value.type, this.extraBlocking);
+    return entry && { name: `${value.type}.__next__`, entry };
+  }
+
+  /** Whether the module imports a library whose objects block when iterated (`pymongo`). */
+  private importsIterableLibrary(source: ModuleSource): boolean {
+    const modules = iterableTypeModules(this.extraBlocking);
+    const imported = (name: string): boolean => modules.has(name.slice(0, (name.indexOf('.') + 1 || name.length + 1) - 1));
+    return Object.values(source.facts.imports).some(imported) || source.facts.starImports.some(imported);
+  }
+
   /** The code a blocking call is reported under, or undefined when it is made safe by its context. */
   blockingCode(source: ModuleSource, fn: number, call: CallFact, entry: BlockingCall): RuleCode | undefined {
     if (call.argumentOf) {
@@ -336,6 +365,14 @@ export class Checker {
         for (const item of fn.entered ?? []) {
           const entering = this.enteringBlocks(source, index, item.value);
           if (entering) reportEntering(item.span, shownCallee(item.value), entering);
+        }
+        for (const item of fn.iterated ?? []) {
+          const iterating = this.iteratingBlocks(source, index, item.value);
+          if (!iterating) continue;
+          const shown = shownCallee(item.value);
+          const suggestion = suggestionFor(iterating.entry.alternatives, framework, shown, genCoroutine);
+          const type = iterating.name.slice(0, -'.__next__'.length);
+          report(iterating.entry.code, item.span, `iterating \`${shown}\` (${type}) blocks the event loop in coroutine ${fn.name}(): each step may wait for the server; alternative: ${suggestion}`, { suggestion });
         }
       }
       for (const call of fn.calls) {

@@ -89,6 +89,14 @@ export class TransitiveSummaries {
           stack.push([entered.source, entered.index]);
         }
       }
+      // Iterating a modelled cursor (`for d in coll.find()`) blocks right here.
+      for (const item of node.direct ? [] : (src.facts.functions[idx]!.iterated ?? [])) {
+        const iterating = this.checker.iteratingBlocks(src, idx, item.value);
+        if (!iterating) continue;
+        const call: CallFact = { callee: item.value, span: item.span, awaited: false, dropped: false };
+        node.direct = { call, source: src, next: { kind: 'blocking', name: iterating.name, code: iterating.entry.code }, depth: 0 };
+        break;
+      }
     }
     const found = new Map<string, Summary>();
     for (const [key, node] of nodes) if (node.direct) found.set(key, node.direct);
