@@ -381,6 +381,9 @@ function plainValues(type: string, attributes: string): Array<[string, string]> 
   return attributes.split(' ').map((attribute) => [`${type}.${attribute}`, '']);
 }
 
+/** A constant's name by convention (PEP 8): upper case, digits, underscores, at least one letter. */
+const CONSTANT_NAME = /^[A-Z][A-Z0-9_]*$/;
+
 /** Whether the catalogue types the members of `type` (so an attribute it gives no type holds something unknown). */
 export function modelsMembers(type: string): boolean {
   return memberTable.has(`${type}.*`);
@@ -392,8 +395,10 @@ export function modelsMembers(type: string): boolean {
  */
 export function memberType(type: string, name?: string): string | undefined {
   if (name !== undefined) {
-    // A private attribute is the object's own state, never one of its typed members.
-    if (name.startsWith('_')) return undefined;
+    // A private attribute is the object's own state, and an ALL_CAPS one a class constant
+    // (`client.HOST`, `MongoClient.PORT`): never one of its typed members (a database named so is
+    // still reached as an item, `client["HOST"]`).
+    if (name.startsWith('_') || CONSTANT_NAME.test(name)) return undefined;
     const exact = memberTable.get(`${type}.${name}`);
     if (exact !== undefined) return exact || undefined;
   }
