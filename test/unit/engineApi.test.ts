@@ -156,6 +156,34 @@ describe('facts cache', () => {
     assert.deepEqual(codes(engine, path.join(root, 'app.py')), ['4:CORO120']);
   });
 
+  test("a noqa added to a helper's blocking line cuts the chain on the warm run, and removing it restores it", async () => {
+    const blocking = 'import time\n\ndef helper():\n    time.sleep(1)\n';
+    const root = workspace({ 'helpers.py': blocking, 'app.py': 'from helpers import helper\n\nasync def main():\n    helper()\n' });
+    const cacheDir = path.join(root, '.cache-dir');
+    const helpers = path.join(root, 'helpers.py');
+    const app = path.join(root, 'app.py');
+    let stamp = statSync(helpers).mtimeMs;
+    const rewrite = (text: string): void => {
+      writeFileSync(helpers, text);
+      stamp += 5000;
+      utimesSync(helpers, new Date(stamp), new Date(stamp));
+    };
+    let engine = await analyse(root, { cacheDir });
+    assert.deepEqual(codes(engine, app), ['4:CORO120']);
+    await engine.flushCache();
+
+    rewrite(blocking.replace('time.sleep(1)', 'time.sleep(1)  # noqa: ASYNC251'));
+    const { reader: counting, reads } = countingReader();
+    engine = await analyse(root, { cacheDir, reader: counting });
+    assert.deepEqual(codes(engine, app), [], 'the user accepted the only blocking call of the chain');
+    assert.deepEqual([...new Set(reads)], ['helpers.py'], 'only the changed helper is read');
+    await engine.flushCache();
+
+    rewrite(blocking);
+    engine = await analyse(root, { cacheDir });
+    assert.deepEqual(codes(engine, app), ['4:CORO120']);
+  });
+
   test('a warm run where nothing changed needs only the index: the facts store is not read', async () => {
     const root = workspace({
       'helpers.py': 'import time\n\ndef helper():\n    time.sleep(1)\n',

@@ -9,7 +9,7 @@
  * never changes a finding).
  */
 import type { RuleCode } from '../api';
-import type { CallFact } from '../facts';
+import type { CallFact, Span } from '../facts';
 import type { ModuleSource } from '../resolve';
 import type { Checker } from './checks';
 
@@ -30,6 +30,16 @@ interface Node {
 }
 
 const keyOf = (source: ModuleSource, index: number): string => `${source.path}#${index}`;
+
+/**
+ * Whether a `# noqa` on the line of a call in a synchronous function takes that call out of every
+ * CORO120 chain: a bare one, one naming CORO120, or, for a blocking call, one naming its `code` —
+ * the user said this call is fine here, so a coroutine calling the function is not flagged for it.
+ */
+function cutByNoqa(source: ModuleSource, span: Span, code?: RuleCode): boolean {
+  const codes = source.facts.noqa[span[0]];
+  return !!codes && (codes.includes('*') || codes.includes('CORO120') || (code !== undefined && codes.includes(code)));
+}
 
 export class TransitiveSummaries {
   private readonly memo = new Map<string, Summary | null>();
@@ -74,15 +84,15 @@ export class TransitiveSummaries {
       for (const call of src.facts.functions[idx]!.calls) {
         if (call.awaited) continue;
         const target = this.checker.forced(this.checker.classify(src, idx, call), files);
-        if (target?.kind === 'blocking' && !node.direct) {
-          const code = this.checker.blockingCode(src, idx, call, target.entry);
-          if (code) node.direct = { call, source: src, next: { kind: 'blocking', name: target.name, code }, depth: 0 };
-        } else if (target?.kind === 'sync') {
+        if (target?.kind === 'blocking') {
+          const code = node.direct ? undefined : this.checker.blockingCode(src, idx, call, target.entry);
+          if (code && !cutByNoqa(src, call.span, code)) node.direct = { call, source: src, next: { kind: 'blocking', name: target.name, code }, depth: 0 };
+        } else if (target?.kind === 'sync' && !cutByNoqa(src, call.span)) {
           node.edges.push({ call, key: keyOf(target.source, target.index), source: target.source, index: target.index });
           stack.push([target.source, target.index]);
         }
         // A `with` item also runs what entering and exiting its context manager runs.
-        if (!call.withItem) continue;
+        if (!call.withItem || cutByNoqa(src, call.span)) continue;
         for (const entered of this.checker.enteredTargets(src, idx, call, files)) {
           if (entered.kind !== 'sync') continue;
           node.edges.push({ call, key: keyOf(entered.source, entered.index), source: entered.source, index: entered.index });
@@ -92,7 +102,7 @@ export class TransitiveSummaries {
       // Iterating a modelled cursor (`for d in coll.find()`) blocks right here.
       for (const item of node.direct ? [] : (src.facts.functions[idx]!.iterated ?? [])) {
         const iterating = this.checker.iteratingBlocks(src, idx, item.value);
-        if (!iterating) continue;
+        if (!iterating || cutByNoqa(src, item.span, iterating.entry.code)) continue;
         const call: CallFact = { callee: item.value, span: item.span, awaited: false, dropped: false };
         node.direct = { call, source: src, next: { kind: 'blocking', name: iterating.name, code: iterating.entry.code }, depth: 0 };
         break;
