@@ -124,7 +124,7 @@ export interface CoroutineTree {
   loops: EventLoopInfo[];
   /** Set when `maxTasks` left tasks out: the first `shown` tasks, loop by loop, of `total`. */
   truncated?: { shown: number; total: number };
-  /** Set when the agent records no task's creation (`taskCreationStacks: false`): why. */
+  /** Set while the agent records no task's creation (`taskCreationStacks` off, or turned off): why. */
   creationNotRecorded?: string;
 }
 
@@ -374,6 +374,8 @@ export interface RequestMap {
   coroutineTree: [{ maxTasks?: number }, CompactCoroutineTree];
   cancelTask: [{ taskId: string }, { cancelled: boolean }];
   taskCreationStack: [{ taskId: string }, { frames: SourceFrame[] }];
+  /** Record where each task is created from now on, or stop; records made so far stay. */
+  setTaskCreationStacks: [{ enabled: boolean }, Record<string, never>];
   /** terminate: end the program (launch); otherwise detach and let it run (attach). */
   disconnect: [{ terminate: boolean }, Record<string, never>];
 }

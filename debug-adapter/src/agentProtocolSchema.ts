@@ -48,6 +48,7 @@ export const REQUEST_FIELDS: Readonly<Record<Command, { arguments: FieldTable; b
   coroutineTree: { arguments: {}, body: { capturedAt: 'number', loops: 'array', strings: 'array', frames: 'array', shapes: 'array' } },
   cancelTask: { arguments: { taskId: 'string' }, body: { cancelled: 'boolean' } },
   taskCreationStack: { arguments: { taskId: 'string' }, body: { frames: 'array' } },
+  setTaskCreationStacks: { arguments: { enabled: 'boolean' }, body: {} },
   disconnect: { arguments: { terminate: 'boolean' }, body: {} },
 };
 

@@ -144,7 +144,9 @@ export function planLaunch(args: LaunchArguments): LaunchPlan {
   if (!['internalConsole', 'integratedTerminal', 'externalTerminal'].includes(consoleKind)) {
     throw bad(`"console" must be internalConsole, integratedTerminal or externalTerminal, not '${consoleKind}'`);
   }
-  const taskCreationStacks = args.taskCreationStacks ?? true;
+  // Off by default: recording costs every task a record (~20 % on a program made of tiny tasks, see
+  // docs/architecture-agent.md "Cost"); the Coroutines view turns it on while the program runs.
+  const taskCreationStacks = args.taskCreationStacks ?? false;
   if (typeof taskCreationStacks !== 'boolean') throw bad('"taskCreationStacks" must be true or false');
   return {
     ...debugOptions(args),

@@ -66,7 +66,7 @@ export function agentCommandLine(interpreter: Interpreter, plan: LaunchPlan, por
   // The `--` keeps program arguments that look like options away from the agent's own parser.
   const target = 'program' in plan.target ? ['--', plan.target.program] : ['-m', plan.target.module, '--'];
   // A flag, not an initialize option: it must hold before the program can import asyncio.
-  const options = plan.taskCreationStacks ? [] : ['--no-task-creation-stacks'];
+  const options = plan.taskCreationStacks ? ['--task-creation-stacks'] : [];
   // A script is run from the agent's __main__.py run as a script, so that only that module's frame
   // lies below the program's (the folder adds runpy's 2). A module, folder or zip archive keeps
   // the folder: plain Python runs those through runpy, whose frames they see below them.

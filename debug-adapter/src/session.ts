@@ -668,6 +668,15 @@ export class CoroutineLensSession extends DebugSession {
           if (command === 'cancelTask' && (response.body as { cancelled: boolean }).cancelled) this.treeChanged();
         });
         return;
+      case 'setTaskCreationStacks':
+        this.handle(response, false, async () => {
+          const { enabled } = (args ?? {}) as { enabled?: unknown };
+          if (typeof enabled !== 'boolean') throw new LaunchError(`'${command}' needs enabled (true or false)`, LaunchErrorId.badConfiguration);
+          await this.requireConnection().request(command, { enabled });
+          this.sendResponse(response);
+          this.sendEvent(new Event('coroutineTreeChanged', {})); // its creationNotRecorded note comes or goes
+        });
+        return;
       default:
         super.customRequest(command, response, args);
     }

@@ -11,10 +11,11 @@
  * sensitivity to the machine's load does not blur the comparison), medians of --runs (default 3),
  * the configurations interleaved run by run (a change of the machine's load then touches them all):
  *   plain      python program.py
- *   agent      the agent launched like the adapter does (--connect, token, initialize, configurationDone)
+ *   agent      the agent launched like the adapter does by default (--connect, token, initialize,
+ *              configurationDone; task creation stacks off: create_task left alone)
  *   agent+bp   the same with a breakpoint set in a file the workload never runs
- *   agent-cs   the agent with creation stacks off (--no-task-creation-stacks, what the launch
- *              attribute "taskCreationStacks": false passes): create_task left alone
+ *   agent+cs   the agent with task creation stacks on (--task-creation-stacks, what the launch
+ *              attribute "taskCreationStacks": true passes): where each task is created is recorded
  *   debugpy    python -m debugpy --listen … --wait-for-client program.py, driven by a minimal DAP client
  *              (initialize, attach, configurationDone) — debugpy from pip, where a wheel exists
  * Tree capture: a program with N suspended tasks (groups of 10 under gather, half sleeping, half on
@@ -379,24 +380,24 @@ async function main(): Promise<void> {
         const unrelatedBreakpoint = { [workspace.unrelated]: [2] };
         const cpuFile = workspace.cpuFile;
         const debugpyPython = debugpys[version];
-        const creationStacksOff = ['--no-task-creation-stacks'];
-        const [plain, agent, agentBp, agentOff, debugpy] = await interleavedMedians(RUNS, [
+        const creationStacksOn = ['--task-creation-stacks'];
+        const [plain, agent, agentBp, agentCs, debugpy] = await interleavedMedians(RUNS, [
           () => plainRun(python, program, cpuFile),
           () => agentSession(python, [program], {}, undefined, cpuFile),
           () => agentSession(python, [program], unrelatedBreakpoint, undefined, cpuFile),
-          agentKnows(python, creationStacksOff[0]!) ? () => agentSession(python, [program], {}, undefined, cpuFile, creationStacksOff) : undefined,
+          agentKnows(python, creationStacksOn[0]!) ? () => agentSession(python, [program], {}, undefined, cpuFile, creationStacksOn) : undefined,
           debugpyPython ? () => debugpyRun(debugpyPython, program, unrelatedBreakpoint, cpuFile) : undefined,
         ]);
         for (const [rows, of] of [[wallRows, (cost?: Cost) => cost?.wall], [cpuRows, (cost?: Cost) => cost?.cpu]] as const) {
-          const [p, a, b, c, d] = [of(plain), of(agent), of(agentBp), of(agentOff), of(debugpy)];
+          const [p, a, b, c, d] = [of(plain), of(agent), of(agentBp), of(agentCs), of(debugpy)];
           rows.push([version, seconds(p), seconds(a), seconds(b), seconds(c), seconds(d), ratio(a, p), ratio(b, p), ratio(c, p), ratio(d, p)]);
         }
         console.error(`[bench:agent] ${label.split(':')[0]} on ${version} done`);
       }
-      const header = ['Python', 'plain', 'agent', 'agent+bp', 'agent-cs', 'debugpy', 'agent/plain', 'agent+bp/plain', 'agent-cs/plain', 'debugpy/plain'];
+      const header = ['Python', 'plain', 'agent', 'agent+bp', 'agent+cs', 'debugpy', 'agent/plain', 'agent+bp/plain', 'agent+cs/plain', 'debugpy/plain'];
       table(`${label} — wall seconds, median of ${RUNS} (load average now ${loadAverage()})`, header, wallRows);
       table(`${label} — CPU seconds of the workload's process (user + sys, at its last line), median of ${RUNS}`, header, cpuRows);
-      console.log('(agent-cs: creation stacks off, "taskCreationStacks": false)');
+      console.log('(agent and agent+bp: the defaults, task creation stacks off; agent+cs: on, "taskCreationStacks": true)');
     }
     const treeRows: string[][] = [];
     for (const version of OVERHEAD_ONLY ? [] : versions) {

@@ -168,7 +168,7 @@ test('showTasksAsThreads: false shows only real threads', () =>
 
 test('cancelTask cancels a task; taskCreationStack names the line that created it', () =>
   withSession(async (session) => {
-    await session.run({ program: tasksProgram, args: ['3'] });
+    await session.run({ program: tasksProgram, args: ['3'], taskCreationStacks: true });
     await session.waitForStdout('ready');
     const victim = allTasks(await tree(session)).find((t) => t.name === 'fetch_user');
     assert.ok(victim);
@@ -184,15 +184,24 @@ test('cancelTask cancels a task; taskCreationStack names the line that created i
     await assert.rejects(session.client.customRequest('cancelTask', {}), /needs a taskId/);
   }));
 
-test('"taskCreationStacks": false reaches the agent: the tree and taskCreationStack say creation is not recorded', () =>
+test('task creation stacks are off by default; setTaskCreationStacks turns them on for the tasks created from then on', () =>
   withSession(async (session) => {
-    await session.run({ program: tasksProgram, taskCreationStacks: false });
+    await session.run({ program: tasksProgram });
     await session.waitForStdout('ready');
-    const snapshot = await tree(session);
-    assert.match(snapshot.creationNotRecorded ?? '', /task creation stacks are off .*"taskCreationStacks": false/);
-    const fetcher = allTasks(snapshot).find((t) => t.name === 'fetch_user');
+    const before = await tree(session);
+    assert.match(before.creationNotRecorded ?? '', /task creation stacks are off/);
+    const fetcher = allTasks(before).find((t) => t.name === 'fetch_user');
     assert.ok(fetcher, 'the tree is there as ever');
-    await assert.rejects(session.client.customRequest('taskCreationStack', { taskId: fetcher.id }), /was not recorded: task creation stacks are off/);
+    await assert.rejects(session.client.customRequest('taskCreationStack', { taskId: fetcher.id }), /was not recorded \(task creation stacks are off/);
+
+    const changed = session.client.waitForEvent('coroutineTreeChanged');
+    await session.client.customRequest('setTaskCreationStacks', { enabled: true });
+    await changed;
+    const after = await tree(session);
+    assert.equal(after.creationNotRecorded, undefined);
+    // Made before recording was on: still no record, and the answer says why.
+    await assert.rejects(session.client.customRequest('taskCreationStack', { taskId: fetcher.id }), /while task creation stacks were off/);
+    await assert.rejects(session.client.customRequest('setTaskCreationStacks', { enabled: 'yes' }), /needs enabled \(true or false\)/);
     await session.client.terminateRequest();
   }));
 

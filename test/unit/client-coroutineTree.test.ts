@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { CoroutineTask, CoroutineTree } from '../../debug-adapter/src/agentProtocol';
-import { childrenOf, loopNodes, nodeLabel, taskDescription, type TreeNode } from '../../client/src/coroutines/treeModel';
+import { childrenOf, loopNodes, nodeLabel, RECORD_CREATION_STACKS, taskDescription, type TreeNode } from '../../client/src/coroutines/treeModel';
 import { treeToText } from '../../client/src/coroutines/treeText';
 import { requestCoroutineTree } from '../../client/src/coroutines/treeWire';
 import { TreeWireError, type CompactCoroutineTree } from '../../debug-adapter/src/agentProtocol';
@@ -106,11 +106,15 @@ describe('the compact wire tree', () => {
   });
 
   it('passes on why task creation is not recorded, and the view and its text show it', async () => {
-    const why = 'task creation stacks are off in this session';
+    const why = 'task creation stacks are off: a task created while they are off has no record';
     const decoded = await requestCoroutineTree({ customRequest: async () => ({ ...wire, creationNotRecorded: why }) });
     assert.equal(decoded.creationNotRecorded, why);
     const notes = loopNodes(decoded, { hideDone: false, hideLibraryOnly: false }).filter((node) => node.kind === 'note');
-    assert.deepEqual(notes.map(nodeLabel), ['3 of 5 tasks shown', `Task creation not recorded: ${why}`]);
+    assert.deepEqual(notes.map(nodeLabel), ['3 of 5 tasks shown', 'Task creation stacks off: click to record']);
+    const creationNote = notes[1]!;
+    assert.ok(creationNote.kind === 'note');
+    assert.equal(creationNote.command, RECORD_CREATION_STACKS, 'clicking the note turns recording on');
+    assert.match(creationNote.tooltip ?? '', new RegExp(`^Task creation not recorded: ${why}\\. Click to record`));
     assert.match(treeToText(decoded), new RegExp(`# Task creation not recorded: ${why}`));
     assert.equal((await requestCoroutineTree({ customRequest: async () => wire })).creationNotRecorded, undefined);
   });

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { SourceFrame } from '../../../debug-adapter/src/agentProtocol';
 import type { CoroutinesView } from './coroutinesView';
-import { copyText, nodeLabel, type TreeNode } from './treeModel';
+import { copyText, nodeLabel, RECORD_CREATION_STACKS, type TreeNode } from './treeModel';
 import { TREE_LANGUAGE } from './treeDocument';
 import { treeToText } from './treeText';
 
@@ -18,6 +18,17 @@ export function registerCoroutineCommands(view: CoroutinesView): vscode.Disposab
     const current = view.currentSession;
     if (!current) void vscode.window.showWarningMessage('Coroutine Lens: no coroutine-lens debug session is running.');
     return current;
+  };
+  /** Turns recording of where each task is created on or off in the running program (not a setting: the next launch starts as its configuration says). */
+  const recordCreationStacks = async (enabled: boolean) => {
+    const debugSession = session();
+    if (!debugSession) return;
+    await debugSession.customRequest('setTaskCreationStacks', { enabled });
+    vscode.window.setStatusBarMessage(
+      enabled ? 'Coroutine Lens: recording where each task is created, from now on' : 'Coroutine Lens: task creation stacks off',
+      5000,
+    );
+    await view.refresh();
   };
   return [
     vscode.commands.registerCommand('coroutineLens.refreshCoroutines', () => view.refresh()),
@@ -42,6 +53,8 @@ export function registerCoroutineCommands(view: CoroutinesView): vscode.Disposab
       const document = await vscode.workspace.openTextDocument({ language: TREE_LANGUAGE, content: treeToText(tree) });
       return vscode.window.showTextDocument(document);
     }),
+    vscode.commands.registerCommand(RECORD_CREATION_STACKS, () => recordCreationStacks(true)),
+    vscode.commands.registerCommand('coroutineLens.stopRecordingCreationStacks', () => recordCreationStacks(false)),
     vscode.commands.registerCommand('coroutineLens.revealFrame', (node: TreeNode) => (node.kind === 'frame' ? reveal(node.frame) : undefined)),
     vscode.commands.registerCommand('coroutineLens.copyCoroutineNode', (node: TreeNode) => vscode.env.clipboard.writeText(copyText(node))),
     vscode.commands.registerCommand('coroutineLens.cancelTask', async (node: TreeNode) => {
@@ -58,8 +71,14 @@ export function registerCoroutineCommands(view: CoroutinesView): vscode.Disposab
       try {
         ({ frames } = (await debugSession.customRequest('taskCreationStack', { taskId: node.task.id })) as { frames: SourceFrame[] });
       } catch (error) {
-        // Not recorded (created before the agent came), or the task has finished since.
-        void vscode.window.showInformationMessage(`Coroutine Lens: where ${nodeLabel(node)} was created is not known: ${error instanceof Error ? error.message : String(error)}`);
+        // Not recorded (created while recording was off, or before the agent came), or finished since.
+        const recordingOff = view.currentTree?.creationNotRecorded !== undefined;
+        const record = 'Record From Now On';
+        const choice = await vscode.window.showInformationMessage(
+          `Coroutine Lens: where ${nodeLabel(node)} was created is not known: ${error instanceof Error ? error.message : String(error)}`,
+          ...(recordingOff ? [record] : []),
+        );
+        if (choice === record) await recordCreationStacks(true);
         return;
       }
       if (!frames.length) {

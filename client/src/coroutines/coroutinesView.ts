@@ -126,6 +126,8 @@ export class CoroutinesView implements vscode.TreeDataProvider<TreeNode>, vscode
 
   private show(tree: CoroutineTree | undefined): void {
     this.tree = tree;
+    // Which of Record / Stop Recording Task Creation Stacks the view's menu offers.
+    void vscode.commands.executeCommand('setContext', 'coroutineLens.creationStacks', tree !== undefined && tree.creationNotRecorded === undefined);
     this.roots = undefined;
     this.children = new WeakMap();
     this.parents = new WeakMap();
@@ -221,7 +223,8 @@ export class CoroutinesView implements vscode.TreeDataProvider<TreeNode>, vscode
         break;
       case 'note':
         item.iconPath = new vscode.ThemeIcon('info');
-        item.tooltip = node.text; // notes can be longer than the view is wide
+        item.tooltip = node.tooltip ?? node.text; // notes can be longer than the view is wide
+        if (node.command) item.command = { command: node.command, title: node.text };
         break;
     }
     return item;

@@ -24,7 +24,11 @@ export type TreeNode =
   | { kind: 'variable'; variable: DebugProtocol.Variable }
   | { kind: 'awaits'; task: CoroutineTask; byId: ReadonlyMap<string, CoroutineTask>; loop: EventLoopInfo }
   | { kind: 'awaitedBy'; task: CoroutineTask; byId: ReadonlyMap<string, CoroutineTask>; loop: EventLoopInfo }
-  | { kind: 'note'; text: string };
+  /** `command`: what clicking it runs (a command id of the extension's), if anything; `tooltip`: more than the label says. */
+  | { kind: 'note'; text: string; command?: string; tooltip?: string };
+
+/** The command that turns task creation stacks on from the Coroutines view. */
+export const RECORD_CREATION_STACKS = 'coroutineLens.recordCreationStacks';
 
 const LIBRARY_PATH = /[\\/](site-packages|dist-packages|lib[\\/]python3\.\d+|coroutine_lens_agent)[\\/]|^<frozen /;
 
@@ -41,7 +45,11 @@ function visible(task: CoroutineTask, filter: TreeFilter): boolean {
 export function loopNodes(tree: CoroutineTree, filter: TreeFilter): TreeNode[] {
   const nodes: TreeNode[] = tree.loops.map((loop) => ({ kind: 'loop', loop, tasks: loop.tasks.filter((t) => visible(t, filter)) }));
   if (tree.truncated) nodes.push({ kind: 'note', text: `${tree.truncated.shown} of ${tree.truncated.total} tasks shown` });
-  if (tree.creationNotRecorded) nodes.push({ kind: 'note', text: `Task creation not recorded: ${tree.creationNotRecorded}` });
+  if (tree.creationNotRecorded) {
+    // The action first: the view is narrow, and the agent's reason goes to the tooltip.
+    const tooltip = `Task creation not recorded: ${tree.creationNotRecorded}. Click to record where each task is created from now on.`;
+    nodes.push({ kind: 'note', text: 'Task creation stacks off: click to record', command: RECORD_CREATION_STACKS, tooltip });
+  }
   if (tree.loops.length === 0) nodes.push({ kind: 'note', text: 'No running event loop' });
   return nodes;
 }

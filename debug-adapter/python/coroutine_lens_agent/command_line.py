@@ -11,7 +11,7 @@ USAGE_ERROR = 2
 if sys.version_info >= (3, 13):  # argparse wraps a mutually exclusive group's usage from 3.13 on
     _USAGE = """usage: coroutine_lens_agent [-h] (--connect 127.0.0.1:PORT |
                             --listen 127.0.0.1:PORT) [--token-file FILE]
-                            [--wait-for-client] [--no-task-creation-stacks]
+                            [--wait-for-client] [--task-creation-stacks]
                             [-m MODULE]
                             ...
 """
@@ -19,7 +19,7 @@ else:
     _USAGE = """usage: coroutine_lens_agent [-h]
                             (--connect 127.0.0.1:PORT | --listen 127.0.0.1:PORT)
                             [--token-file FILE] [--wait-for-client]
-                            [--no-task-creation-stacks] [-m MODULE]
+                            [--task-creation-stacks] [-m MODULE]
                             ...
 """
 _HELP = _USAGE + """
@@ -38,21 +38,21 @@ positional arguments:
                         600) when FILE does not exist
   --wait-for-client     with --listen: run the program only once an adapter is
                         configured
-  --no-task-creation-stacks
-                        record no task's creation stack (create_task is left
-                        as it is: no cost per task)
+  --task-creation-stacks
+                        record where each asyncio task is created from the
+                        start (each task then costs a record)
   -m MODULE             run a library module as a script
 """ % ('options' if sys.version_info >= (3, 10) else 'optional arguments')  # argparse's heading changed in 3.10
 # options that take a value -> their attribute, flags -> theirs; long options may be shortened
 # to a unique prefix
 _VALUED = {'--connect': 'connect', '--listen': 'listen', '--token-file': 'token_file', '-m': 'module'}
-_FLAGS = {'--wait-for-client': 'wait_for_client', '--no-task-creation-stacks': 'no_task_creation_stacks'}
-_LONG = ('--connect', '--listen', '--token-file', '--wait-for-client', '--no-task-creation-stacks', '--help')
+_FLAGS = {'--wait-for-client': 'wait_for_client', '--task-creation-stacks': 'task_creation_stacks'}
+_LONG = ('--connect', '--listen', '--token-file', '--wait-for-client', '--task-creation-stacks', '--help')
 
 
 class Options:
     connect = listen = token_file = module = None
-    wait_for_client = no_task_creation_stacks = False
+    wait_for_client = task_creation_stacks = False
     rest = address = None
 
 

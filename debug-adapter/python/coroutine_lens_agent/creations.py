@@ -85,8 +85,9 @@ class TaskCreations:
         self._hold_lock = _thread.allocate_lock()
         self._last_walked = None  # id of the first frame of the last record that was walked
         self._fruitless = {}  # id(code) -> how many times holding one of its frames did not pay
-        # Why no creation is recorded in this session (create_task left unpatched), or None.
+        # Why tasks created now get no record (create_task is asyncio's own), or None.
         self.off_reason = None
+        self._fork_handler_set = False
 
     def loop_stopped(self):
         """A run_forever frame is about to end: its id may be reused by the next one."""
@@ -299,8 +300,9 @@ class TaskCreations:
         monitoring.register_callback(tool, monitoring.events.PY_YIELD, frame_ends)
         monitoring.set_local_events(tool, create_task_code, monitoring.events.PY_RETURN)
         self._tool, self._watched = tool, create_task_code
-        if hasattr(os, 'register_at_fork'):
+        if hasattr(os, 'register_at_fork') and not self._fork_handler_set:  # recording may be turned on again
             os.register_at_fork(after_in_child=self._forget_held)
+            self._fork_handler_set = True
         return True
 
     def _forget_held(self):
@@ -330,6 +332,8 @@ class TaskCreations:
             return
         previous = None
         try:
+            if self._tool is None:  # recording was turned off meanwhile
+                return
             if self._held is not None:
                 previous = self._let_go(self._held)
             self._held = [frame, packed >> _FIRST_FRAME_SHIFT & _LOW_32, packed,
@@ -379,16 +383,23 @@ class TaskCreations:
             sys.monitoring.set_events(self._tool, 0)
 
     def unpatch(self, base_events_module):
-        """Stop recording (the tests' cleanup): free the monitoring tool, or unwrap create_task."""
-        if self._held is not None:
-            self._release(self._held)
-        if self._tool is not None:
-            tool, self._tool = self._tool, None
-            sys.monitoring.set_local_events(tool, self._watched, 0)
-            sys.monitoring.set_events(tool, 0)
-            for event in (sys.monitoring.events.PY_RETURN, sys.monitoring.events.PY_UNWIND, sys.monitoring.events.PY_YIELD):
-                sys.monitoring.register_callback(tool, event, None)
-            sys.monitoring.free_tool_id(tool)
+        """Stop recording (turned off during the session, or the tests' cleanup): free the monitoring
+        tool, or unwrap create_task. The records made so far stay."""
+        tool = self._tool
+        if tool is not None:
+            monitoring = sys.monitoring
+            monitoring.set_local_events(tool, self._watched, 0)
+            for event in (monitoring.events.PY_RETURN, monitoring.events.PY_UNWIND, monitoring.events.PY_YIELD):
+                monitoring.register_callback(tool, event, None)
+            frame = None
+            with self._hold_lock:  # a creation still in its callback on another thread holds nothing after this
+                if self._held is not None:
+                    frame = self._let_go(self._held)
+                self._tool = None
+            self._unwind_on = False
+            monitoring.set_events(tool, 0)
+            monitoring.free_tool_id(tool)
+            del frame  # out of the lock: if this were its last reference, freeing it runs program code
         loop_class = base_events_module.BaseEventLoop
         if getattr(loop_class.create_task, '_coroutine_lens', False):
             loop_class.create_task = loop_class.create_task.__wrapped__

@@ -4,8 +4,9 @@
     python <dir>/coroutine_lens_agent --connect 127.0.0.1:PORT -m module [args...]
     python -m coroutine_lens_agent --listen 127.0.0.1:PORT [--token-file F] [--wait-for-client] program.py ...
 
---no-task-creation-stacks (either mode): asyncio's create_task is left alone, so no task's creation
-stack is recorded and creating a task costs what it costs without the agent.
+--task-creation-stacks (either mode): record where each asyncio task is created from the start. Without
+it asyncio's create_task is left alone (a task costs what it costs without the agent) until the
+adapter's setTaskCreationStacks request turns recording on.
 
 The token comes from the environment variable COROUTINE_LENS_TOKEN (removed from the environment
 before the program runs) or from --token-file; never from the command line. The program then runs
@@ -145,7 +146,7 @@ def main(argv=None):
     options = command_line.parse(sys.argv[1:] if argv is None else argv)
     token = _token(options)
     agent = Agent(mode='listen' if options.listen else 'launch',
-                  task_creation_stacks=not options.no_task_creation_stacks)
+                  task_creation_stacks=options.task_creation_stacks)
     atexit.register(_end_by_sigint_if_interrupted)
     atexit.register(lambda: agent.on_exit(ProgramExit.code))
     if options.connect:

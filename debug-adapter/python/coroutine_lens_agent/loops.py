@@ -47,8 +47,10 @@ class LoopRegistry:
             self._report_error(error)
 
     def patch_base_events(self, base_events_module):
-        """Record where each task is created (creations.py)."""
-        self.creation_stacks.patch(base_events_module, self._report_error)
+        """Record where each task is created (creations.py), unless recording was turned off
+        between asking for it and asyncio's import."""
+        if self.creation_stacks.off_reason is None:
+            self.creation_stacks.patch(base_events_module, self._report_error)
 
     # --- queries ---------------------------------------------------------------------------------
 

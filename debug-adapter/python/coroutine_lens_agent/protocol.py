@@ -42,6 +42,7 @@ REQUESTS = {
                            'shapes': ARRAY}),
     'cancelTask': ({'taskId': STRING}, {'cancelled': BOOLEAN}),
     'taskCreationStack': ({'taskId': STRING}, {'frames': ARRAY}),
+    'setTaskCreationStacks': ({'enabled': BOOLEAN}, {}),
     'disconnect': ({'terminate': BOOLEAN}, {}),
 }
 

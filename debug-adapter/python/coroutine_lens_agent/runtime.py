@@ -7,7 +7,6 @@ import threading
 import traceback
 
 from . import filters, fork_support, protocol, tasks, tree
-from .chains import is_runner
 from .debugger import Debugger, Step
 from .hooks import PostImportHooks
 from .loops import LoopRegistry
@@ -21,9 +20,8 @@ DEFAULT_OPTIONS = {'justMyCode': True, 'showTasksAsThreads': True, 'taskThreadLi
 CAPABILITIES = ['breakpoints', 'conditionalBreakpoints', 'hitConditionalBreakpoints', 'logPoints',
                 'exceptionBreakpoints', 'pause', 'stepping', 'asyncStepping', 'evaluate', 'setVariable',
                 'exceptionInfo', 'coroutineTree', 'cancelTask', 'taskCreationStack', 'tasksAsThreads',
-                'blockedLoop']
-CREATION_STACKS_OFF = ('task creation stacks are off in this session ("taskCreationStacks": false in the launch '
-                       'configuration, or the agent\'s --no-task-creation-stacks)')
+                'blockedLoop', 'setTaskCreationStacks']
+CREATION_STACKS_OFF = 'task creation stacks are off: a task created while they are off has no record'
 MAX_ERROR_REPORTS = 50
 EXIT_THREAD_WAIT_S = 1.0  # each stopped agent thread normally ends within milliseconds
 
@@ -37,7 +35,7 @@ def _new_tracer(debugger, report_error, loops):
 
 
 class Agent:
-    def __init__(self, mode, task_creation_stacks=True):
+    def __init__(self, mode, task_creation_stacks=False):
         self.mode = mode  # 'launch': the adapter started us; 'listen': an adapter attaches
         self.conn = None
         self.listener = None
@@ -67,10 +65,7 @@ class Agent:
         asyncio_was_imported = 'asyncio.events' in sys.modules
         self.hooks = PostImportHooks(self.report_error)
         self.hooks.add('asyncio.events', self.loops.patch_asyncio)
-        if task_creation_stacks:
-            self.hooks.add('asyncio.base_events', self.loops.patch_base_events)
-        else:  # create_task stays asyncio's own: the tree and taskCreationStack say why nothing is known
-            self.loops.creation_stacks.off_reason = CREATION_STACKS_OFF
+        self._set_task_creation_stacks(task_creation_stacks)
         self.hooks.add('tornado.gen', self.runners.patch_tornado)
         self.hooks.add('tornado.locks', self.runners.patch_primitives)
         self.hooks.add('tornado.queues', self.runners.patch_primitives)
@@ -399,10 +394,23 @@ class Agent:
         return {'cancelled': tasks.cancel(self.loops, self.runners, args['taskId'])}
 
     def _on_taskCreationStack(self, args):
-        off_reason = self.loops.creation_stacks.off_reason
-        if off_reason is not None:  # a @gen.coroutine's creation is still recorded (tornado_support)
-            _, obj = tasks.find(self.loops, self.runners, args['taskId'])
-            if not is_runner(obj):
-                raise LookupError('the creation of %s was not recorded: %s' % (args['taskId'], off_reason))
         return {'frames': tasks.creation_stack(self.loops, self.runners, args['taskId'])}
+
+    def _on_setTaskCreationStacks(self, args):
+        self._set_task_creation_stacks(args['enabled'])  # a boolean: protocol.py checked it
+        return {}
+
+    def _set_task_creation_stacks(self, enabled):
+        """Record where each asyncio task is created from now on, or stop (records made so far stay).
+        Off, create_task is asyncio's own again and costs nothing more per task; the tree and
+        taskCreationStack say why a task has no record."""
+        creations = self.loops.creation_stacks
+        if enabled:
+            creations.off_reason = None
+            self.hooks.add('asyncio.base_events', self.loops.patch_base_events)  # now, or once imported
+        else:
+            creations.off_reason = CREATION_STACKS_OFF
+            base_events = sys.modules.get('asyncio.base_events')
+            if base_events is not None:
+                creations.unpatch(base_events)
 

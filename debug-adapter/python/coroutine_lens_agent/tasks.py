@@ -34,9 +34,11 @@ def cancel(loops, runners, wanted):
 def creation_stack(loops, runners, wanted):
     _, obj = find(loops, runners, wanted)
     frames = (runners if is_runner(obj) else loops).creation_stack(obj)
-    if frames is None:
-        raise LookupError('the creation of %s was not recorded (it was created before the agent '
-                          'came, or by a task factory set later)' % wanted)
+    if frames is None:  # a @gen.coroutine's creation is recorded even with task creation stacks off
+        off_reason = loops.creation_stacks.off_reason
+        raise LookupError('the creation of %s was not recorded (%s)' % (wanted, off_reason or (
+            'it was created before the agent came or while task creation stacks were off, or by a '
+            'task factory set later')))
     return frames
 
 

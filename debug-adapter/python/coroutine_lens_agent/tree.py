@@ -873,14 +873,16 @@ class Snapshot:
     def __init__(self, job, loops):
         self._job, self._loops = job, loops
         self.thread_ids = None
-        self._texts = {}  # max_tasks -> the JSON text written for it
+        self._texts = {}  # (max_tasks, why creation is not recorded) -> the JSON text written for it
 
     def json(self, max_tasks=None):
         """The coroutineTree response body in the compact wire shape; `max_tasks`: at most that many
-        tasks, the first ones loop by loop."""
-        text = self._texts.get(max_tasks)
+        tasks, the first ones loop by loop. Written again when task creation stacks were turned on or
+        off while paused: the text says whether they are."""
+        key = (max_tasks, self._job.loops.creation_stacks.off_reason)
+        text = self._texts.get(key)
         if text is None:
-            text = self._texts[max_tasks] = self._job.to_json(self._loops, self.thread_ids, max_tasks)
+            text = self._texts[key] = self._job.to_json(self._loops, self.thread_ids, max_tasks)
         return text
 
     def suspended(self, limit):

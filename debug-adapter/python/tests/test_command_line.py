@@ -23,8 +23,8 @@ def argparse_parse(argv):
                         help='attach token: read from FILE, or created there (mode 600) when FILE does not exist')
     parser.add_argument('--wait-for-client', action='store_true',
                         help='with --listen: run the program only once an adapter is configured')
-    parser.add_argument('--no-task-creation-stacks', action='store_true',
-                        help="record no task's creation stack (create_task is left as it is: no cost per task)")
+    parser.add_argument('--task-creation-stacks', action='store_true',
+                        help='record where each asyncio task is created from the start (each task then costs a record)')
     parser.add_argument('-m', dest='module', metavar='MODULE', help='run a library module as a script')
     parser.add_argument('rest', nargs=argparse.REMAINDER, help='program.py and its arguments')
     options = parser.parse_args(argv)
@@ -43,10 +43,10 @@ def argparse_parse(argv):
     return options
 
 
-FIELDS = ('connect', 'listen', 'token_file', 'module', 'wait_for_client', 'no_task_creation_stacks', 'rest', 'address')
+FIELDS = ('connect', 'listen', 'token_file', 'module', 'wait_for_client', 'task_creation_stacks', 'rest', 'address')
 WORDS = ('--connect', '--con=127.0.0.1:3', '127.0.0.1:1', '--listen', '--l', '--', '-m', '-mmod', '-m=mod',
-         'prog.py', '-', '--token-file', '--tok=-', '-5', '-1.5', '-a b', '--wait', '--no-task-creation-stacks',
-         '--n=1', '-h', '--he', '-h=1', '-x', '--x', '---', '')
+         'prog.py', '-', '--token-file', '--tok=-', '-5', '-1.5', '-a b', '--wait', '--task-creation-stacks',
+         '--ta=1', '-h', '--he', '-h=1', '-x', '--x', '---', '')
 
 
 def outcome(parse, argv):
@@ -73,7 +73,7 @@ class AsArgparseReadIt(unittest.TestCase):
         self.assert_same([
             ['--connect', '127.0.0.1:9', '--', 'prog.py', 'a', '-m', '--connect'],
             ['--connect', '127.0.0.1:9', '--', '-m', 'pkg.mod', 'x'],
-            ['--connect', '127.0.0.1:9', '--no-task-creation-stacks', '--', 'prog.py'],
+            ['--connect', '127.0.0.1:9', '--task-creation-stacks', '--', 'prog.py'],
             ['--listen=127.0.0.1:9', '--token-file', '-', '--wait-for-client', 'prog.py', '-h'],
             ['--listen', 'localhost:9', '-m', 'pkg', '--wait'],
             ['--connect', '127.0.0.1:9', '-mpkg', 'arg'],

@@ -1,6 +1,8 @@
-"""--no-task-creation-stacks (the launch configuration's "taskCreationStacks": false): create_task is
-left as asyncio made it, and the tree and taskCreationStack say that creation is not recorded, and
-why. Each check is made on a session with creation stacks on too, so that it can fail."""
+"""Task creation stacks are off by default (no --task-creation-stacks; the launch configuration's
+"taskCreationStacks" is false unless set): create_task is left as asyncio made it, and the tree and
+taskCreationStack say that creation is not recorded, and why; setTaskCreationStacks turns recording
+on and off while the program runs. Each check is made with creation stacks on too, so that it can
+fail."""
 import contextlib
 import io
 import unittest
@@ -30,38 +32,85 @@ class CreationStacksOff(unittest.TestCase):
         return wire, created, recorder
 
     def test_creation_is_not_recorded_and_the_tree_says_why(self):
-        on_wire, on_created, on_recorder = self.session(())
-        off_wire, off_created, off_recorder = self.session(['--no-task-creation-stacks'])
+        on_wire, on_created, on_recorder = self.session(['--task-creation-stacks'])
+        off_wire, off_created, off_recorder = self.session(())
 
         self.assertNotIn('creationNotRecorded', on_wire)
-        self.assertIn('"taskCreationStacks": false', off_wire['creationNotRecorded'])
+        self.assertIn('task creation stacks are off', off_wire['creationNotRecorded'])
         # The rest of the tree is what it always is.
         self.assertEqual(sorted(tasks_by_name(expand(off_wire))), sorted(tasks_by_name(expand(on_wire))))
 
         self.assertTrue(on_created['success'])
         self.assertFalse(off_created['success'])
         self.assertIn('was not recorded', off_created['message'])
-        self.assertIn('--no-task-creation-stacks', off_created['message'])
+        self.assertIn('task creation stacks are off', off_created['message'])
 
         self.assertTrue(on_recorder.startswith('(True,') or 'coroutine-lens-creations' in on_recorder, on_recorder)
         self.assertTrue(off_recorder.startswith('(False,') and 'coroutine-lens-creations' not in off_recorder, off_recorder)
+
+
+class TurnedOnAndOffWhileRunning(unittest.TestCase):
+    """Launched with recording off; on before the second task is made, off again before the third."""
+
+    def test_only_tasks_made_while_on_have_a_record_and_records_outlive_turning_off(self):
+        path = program('creation_toggle.py')
+        client = AgentClient([path])
+        self.addCleanup(client.close)
+        markers = ('FIRST', 'SECOND', 'THIRD')
+        client.start(breakpoints={path: [marker_line(path, marker) for marker in markers]})
+        seen = {}
+        for marker, turn_on in zip(markers, (True, False, None)):
+            body, _ = client.stopped()
+            frame_id = client.stack(body['threadId'])[0]['id']
+            wire = client.request('coroutineTree')
+            created = {name: client.request('taskCreationStack', {'taskId': task['id']}, check=False)
+                       for name, task in tasks_by_name(expand(wire)).items() if name in ('first', 'second', 'third')}
+            recorder = client.request('evaluate', {'expression': RECORDER, 'frameId': frame_id})['result']
+            seen[marker] = wire, created, recorder
+            if turn_on is not None:
+                self.assertEqual(client.request('setTaskCreationStacks', {'enabled': turn_on}), {})
+                # Still paused: the tree captured at this stop says at once whether they are on.
+                self.assertEqual('creationNotRecorded' in client.request('coroutineTree'), not turn_on)
+            client.request('continue')
+        self.assertEqual(client.finish()[0], 0)
+
+        wire, created, recorder = seen['FIRST']
+        self.assertIn('task creation stacks are off', wire['creationNotRecorded'])
+        self.assertFalse(created['first']['success'])
+        self.assertTrue(recorder.startswith('(False,') and 'coroutine-lens-creations' not in recorder, recorder)
+
+        wire, created, recorder = seen['SECOND']  # on since FIRST
+        self.assertNotIn('creationNotRecorded', wire)
+        self.assertFalse(created['first']['success'])
+        self.assertIn('while task creation stacks were off', created['first']['message'])
+        self.assertTrue(created['second']['success'], created['second'])
+        self.assertEqual([(f['name'], f['line']) for f in created['second']['body']['frames']][:1],
+                         [('main', marker_line(path, 'FIRST') + 1)])
+        self.assertTrue(recorder.startswith('(True,') or 'coroutine-lens-creations' in recorder, recorder)
+
+        wire, created, recorder = seen['THIRD']  # off since SECOND
+        self.assertIn('task creation stacks are off', wire['creationNotRecorded'])
+        self.assertTrue(created['second']['success'], 'a record made while on stays')
+        self.assertFalse(created['third']['success'])
+        self.assertIn('task creation stacks are off', created['third']['message'])
+        self.assertTrue(recorder.startswith('(False,') and 'coroutine-lens-creations' not in recorder, recorder)
 
 
 class TheFlag(unittest.TestCase):
     def parse(self, *argv):
         return command_line.parse(['--connect', '127.0.0.1:9'] + list(argv) + ['program.py'])
 
-    def test_off_only_when_given(self):
-        self.assertFalse(self.parse().no_task_creation_stacks)
-        self.assertTrue(self.parse('--no-task-creation-stacks').no_task_creation_stacks)
-        self.assertTrue(self.parse('--no-task').no_task_creation_stacks)  # a unique prefix, as argparse allows
+    def test_on_only_when_given(self):
+        self.assertFalse(self.parse().task_creation_stacks)
+        self.assertTrue(self.parse('--task-creation-stacks').task_creation_stacks)
+        self.assertTrue(self.parse('--task').task_creation_stacks)  # a unique prefix, as argparse allows
 
     def test_a_value_for_the_flag_is_a_usage_error(self):
         stderr = io.StringIO()
         with contextlib.redirect_stderr(stderr), self.assertRaises(SystemExit) as exit:
-            self.parse('--no-task-creation-stacks=yes')
+            self.parse('--task-creation-stacks=yes')
         self.assertEqual(exit.exception.code, 2)
-        self.assertIn("argument --no-task-creation-stacks: ignored explicit argument 'yes'", stderr.getvalue())
+        self.assertIn("argument --task-creation-stacks: ignored explicit argument 'yes'", stderr.getvalue())
 
 
 if __name__ == '__main__':

@@ -12,9 +12,9 @@ from tests.agent_client import AgentClient, frame_names, marker_line, program, t
 PY = sys.version_info[:2]
 
 
-def stopped_at_checkpoint(test, name, args=(), **start):
+def stopped_at_checkpoint(test, name, args=(), agent_options=(), **start):
     path = program(name)
-    client = AgentClient([path] + list(args))
+    client = AgentClient([path] + list(args), agent_options=agent_options)
     test.addCleanup(client.close)
     client.start(breakpoints={path: [marker_line(path, 'CHECKPOINT')]}, **start)
     client.stopped()
@@ -74,7 +74,7 @@ def names_of(tree, ids):
 class AsyncioConstructs(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.client = AgentClient([program('tree_constructs.py')])
+        cls.client = AgentClient([program('tree_constructs.py')], agent_options=['--task-creation-stacks'])
         path = program('tree_constructs.py')
         cls.client.start(breakpoints={path: [marker_line(path, 'CHECKPOINT')]})
         cls.client.stopped()
@@ -464,7 +464,7 @@ class AllTasks(unittest.TestCase):
 class Cancel(unittest.TestCase):
     def test_cancel_a_task_and_keep_the_users_task_factory(self):
         path = program('task_factory_user.py')
-        client = stopped_at_checkpoint(self, 'task_factory_user.py')
+        client = stopped_at_checkpoint(self, 'task_factory_user.py', agent_options=['--task-creation-stacks'])
         napper = tasks_by_name(tree_of(client))['napper']
         created = client.request('taskCreationStack', {'taskId': napper['id']})['frames']
         self.assertEqual(created[0], {'name': 'spawn', 'path': path, 'line': marker_line(path, 'SPAWN')})

@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { SourceFrame } from '../../../debug-adapter/src/agentProtocol';
 import { isLibraryFrame } from '../../../client/src/coroutines/treeModel';
-import { frameNode, runsFunction, taskNodes, variable, variables, type TaskNode } from '../support/coroutinesView';
-import { addBreakpoint, focusCoroutinesView, lineOf, stopDebugging } from '../support/debugging';
+import { frameNode, runsFunction, taskNodes, variable, variables, viewChildren, type TaskNode } from '../support/coroutinesView';
+import { addBreakpoint, allTasks, focusCoroutinesView, lineOf, stopDebugging } from '../support/debugging';
 import { activateExtension, openWorkspaceFile, screenshot, waitFor, type CoroutineLensApi } from '../support/workbench';
 
 /** Lets a quick pick opened by a command appear in the workbench before the test drives it. */
@@ -31,12 +31,26 @@ describe('the Coroutines view toolbar and context menu', () => {
   before(async () => {
     api = await activateExtension();
     document = (await openWorkspaceFile('tornado_app/app.py')).document;
-    addBreakpoint(document, 'return 42');
+    addBreakpoint(document, 'server = app.listen(');
     await vscode.commands.executeCommand('workbench.action.debug.start');
-    await waitFor(() => vscode.debug.activeStackItem, 'the breakpoint in count_items', 90_000);
-    vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
+    await waitFor(() => vscode.debug.activeStackItem, 'the breakpoint in main', 90_000);
     await focusCoroutinesView();
     await api.coroutinesView.refresh();
+  });
+
+  it('Record Task Creation Stacks turns recording on in the running program (off by default)', async () => {
+    const note = () => viewChildren(api).then((roots) => roots.find((n) => n.kind === 'note' && n.command === 'coroutineLens.recordCreationStacks'));
+    assert.ok(await note(), 'F5 records no task creation: the view says so, and the note turns it on');
+    await screenshot('creation-not-recorded');
+    await vscode.commands.executeCommand('coroutineLens.recordCreationStacks');
+    assert.equal(api.coroutinesView.currentTree?.creationNotRecorded, undefined);
+    assert.equal(await note(), undefined, 'the note is gone once recording is on');
+    // count_items's task is made from here on: stop in it for the tests below.
+    vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
+    addBreakpoint(document, 'return 42');
+    await vscode.commands.executeCommand('workbench.action.debug.continue');
+    await waitFor(() => allTasks(api.coroutinesView.currentTree).some((t) => t.state === 'running' && runsFunction(t, 'count_items')), 'the breakpoint in count_items', 60_000);
+    vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
   });
 
   after(stopDebugging);
