@@ -88,6 +88,7 @@ class TaskCreations:
         # Why tasks created now get no record (create_task is asyncio's own), or None.
         self.off_reason = None
         self._fork_handler_set = False
+        self._wrapper_records = None  # the wrapper's switch (see patch) while it records
 
     def loop_stopped(self):
         """A run_forever frame is about to end: its id may be reused by the next one."""
@@ -112,9 +113,14 @@ class TaskCreations:
 
         if self._watch_returns(original.__code__, events_module.__name__, handle_run, run_forever, report_error):
             return
+        # Whether this wrapper records: unpatch cannot take it out from under a wrapper the program
+        # put on top of it since, so there it only stops it (a cell: cheaper to read than a global).
+        recording = self._wrapper_records = [True]
 
         def create_task(loop, coro, **kwargs):
             task = original(loop, coro, **kwargs)
+            if not recording[0]:
+                return task
             try:
                 packed, shift, count = id(coro), _FIRST_FRAME_SHIFT, 0
                 if module_name_at is None:
@@ -400,6 +406,9 @@ class TaskCreations:
             monitoring.set_events(tool, 0)
             monitoring.free_tool_id(tool)
             del frame  # out of the lock: if this were its last reference, freeing it runs program code
+        if self._wrapper_records is not None:
+            self._wrapper_records[0] = False
+            self._wrapper_records = None
         loop_class = base_events_module.BaseEventLoop
         if getattr(loop_class.create_task, '_coroutine_lens', False):
             loop_class.create_task = loop_class.create_task.__wrapped__

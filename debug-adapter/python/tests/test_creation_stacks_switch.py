@@ -96,6 +96,48 @@ class TurnedOnAndOffWhileRunning(unittest.TestCase):
         self.assertTrue(recorder.startswith('(False,') and 'coroutine-lens-creations' not in recorder, recorder)
 
 
+class CreateTaskReplacedByTheProgram(unittest.TestCase):
+    """The program wraps create_task itself after recording was turned on (a wrapper of the agent's
+    is then under the program's, where it cannot be taken out), with and without the sys.monitoring
+    tool ids the agent records with: off stops recording all the same, and on again records each
+    task once."""
+
+    def records(self, *program_args):
+        path = program('creation_replaced.py')
+        client = AgentClient([path] + list(program_args))
+        self.addCleanup(client.close)
+        markers = ('ON', 'OFF', 'ON_AGAIN', 'END')
+        client.start(breakpoints={path: [marker_line(path, marker) for marker in markers]})
+        for marker, turn_on in zip(markers, (True, False, True, None)):
+            client.stopped()
+            if turn_on is None:
+                break
+            client.request('setTaskCreationStacks', {'enabled': turn_on})
+            client.request('continue')
+        tasks = tasks_by_name(expand(client.request('coroutineTree')))
+        created = {}
+        for name in 'abcde':
+            response = client.request('taskCreationStack', {'taskId': tasks[name]['id']}, check=False)
+            created[name] = [f['name'] for f in response['body']['frames']] if response['success'] else None
+        client.request('continue')
+        code, _, err = client.finish()
+        self.assertEqual((code, err), (0, ''))
+        self.assertEqual([e['body'] for e in client.events if e['event'] == 'agentError'], [])
+        return created
+
+    def check(self, created):
+        self.assertEqual({name for name, frames in created.items() if frames}, {'b', 'c', 'e'}, created)
+        for name in 'be':
+            self.assertEqual(created[name][0], 'main', name)
+        self.assertEqual(created['c'][:2], ['create_task', 'main'])  # through the program's wrapper: user code
+
+    def test_with_the_tool_ids_free(self):
+        self.check(self.records())
+
+    def test_with_the_tool_ids_taken_by_the_program(self):
+        self.check(self.records('--take-tools'))
+
+
 class TheFlag(unittest.TestCase):
     def parse(self, *argv):
         return command_line.parse(['--connect', '127.0.0.1:9'] + list(argv) + ['program.py'])
