@@ -20,6 +20,7 @@ class LoopRegistry:
         self._report_error = report_error
         self._loops = {}  # id(loop) -> (weakref to loop, ident of its thread)
         self._lock = threading.Lock()
+        self._switch_lock = threading.Lock()  # creation stacks turned on or off (patch_base_events)
         self.creation_stacks = TaskCreations(self._live_task_ids)
         self.needs_gc_scan = False  # set when asyncio was imported before the agent came
 
@@ -48,9 +49,24 @@ class LoopRegistry:
 
     def patch_base_events(self, base_events_module):
         """Record where each task is created (creations.py), unless recording was turned off
-        between asking for it and asyncio's import."""
-        if self.creation_stacks.off_reason is None:
-            self.creation_stacks.patch(base_events_module, self._report_error)
+        between asking for it and asyncio's import. The import hook runs this on the importing
+        thread while the agent's thread may turn recording off: one at a time, or a patch that
+        had begun would outlast the "off"."""
+        with self._switch_lock:
+            if self.creation_stacks.off_reason is None:
+                self.creation_stacks.patch(base_events_module, self._report_error)
+
+    def stop_creation_stacks(self, reason):
+        """Record no creation from now on (`reason`: why, for the tree); records made stay."""
+        with self._switch_lock:
+            self.creation_stacks.off_reason = reason
+            base_events = sys.modules.get('asyncio.base_events')
+            if base_events is not None:
+                self.creation_stacks.unpatch(base_events)
+
+    def reset_after_fork(self):
+        """In a forked child: a thread that is gone may hold the switch lock."""
+        self._switch_lock = threading.Lock()
 
     # --- queries ---------------------------------------------------------------------------------
 

@@ -183,6 +183,7 @@ class Agent:
         self.threads.reset_after_fork()
         self.watchdog.reset_after_fork()
         self.tree_changes.reset_after_fork()
+        self.loops.reset_after_fork()
         tree.reset_after_fork()
         try:
             self._stop_tracing()
@@ -404,13 +405,9 @@ class Agent:
         """Record where each asyncio task is created from now on, or stop (records made so far stay).
         Off, create_task is asyncio's own again and costs nothing more per task; the tree and
         taskCreationStack say why a task has no record."""
-        creations = self.loops.creation_stacks
         if enabled:
-            creations.off_reason = None
+            self.loops.creation_stacks.off_reason = None
             self.hooks.add('asyncio.base_events', self.loops.patch_base_events)  # now, or once imported
         else:
-            creations.off_reason = CREATION_STACKS_OFF
-            base_events = sys.modules.get('asyncio.base_events')
-            if base_events is not None:
-                creations.unpatch(base_events)
+            self.loops.stop_creation_stacks(CREATION_STACKS_OFF)
 

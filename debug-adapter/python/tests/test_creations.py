@@ -488,6 +488,38 @@ class HeldFrames(Recording):
         self.assertEqual(reads, [b'none'])
 
 
+class TurnedOffWhileTheImportHookPatches(unittest.TestCase):
+    """The import hook patches create_task on the importing thread while the agent's thread turns
+    recording off: the "off" comes after the patch, never in the middle of it."""
+
+    def test_off_wins(self):
+        errors = []
+        registry = LoopRegistry(errors.append)
+        self.addCleanup(registry.creation_stacks.unpatch, asyncio.base_events)
+        reached, go_on = threading.Event(), threading.Event()
+
+        class SlowModule:  # asyncio.base_events as the hook is handed it, read slowly
+            __name__ = 'asyncio.base_events'
+
+            @property
+            def BaseEventLoop(self):
+                reached.set()
+                go_on.wait(5)
+                return asyncio.base_events.BaseEventLoop
+
+        hook = threading.Thread(target=registry.patch_base_events, args=(SlowModule(),))
+        hook.start()
+        self.assertTrue(reached.wait(5))
+        off = threading.Thread(target=registry.stop_creation_stacks, args=('off',))
+        off.start()
+        off.join(0.2)  # it waits for the patch (or, were it not held back, is done already)
+        go_on.set()
+        hook.join(5)
+        off.join(5)
+        wrapped = getattr(asyncio.base_events.BaseEventLoop.create_task, '_coroutine_lens', False)
+        self.assertEqual((wrapped, registry.creation_stacks._tool, errors), (False, None, []))
+
+
 class Lines(unittest.TestCase):
     def test_line_at_says_what_f_lineno_says(self):
         mismatches = []
