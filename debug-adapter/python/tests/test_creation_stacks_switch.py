@@ -138,6 +138,44 @@ class CreateTaskReplacedByTheProgram(unittest.TestCase):
         self.check(self.records('--take-tools'))
 
 
+class SwitchedBeforeAsyncioIsImported(unittest.TestCase):
+    """Turned on, or on and off, while asyncio is not imported: asyncio's import then records or
+    leaves create_task alone, as the last switch said."""
+
+    def created_after(self, switches):
+        path = program('creation_before_asyncio.py')
+        client = AgentClient([path])
+        self.addCleanup(client.close)
+        client.start(breakpoints={path: [marker_line(path, 'BEFORE'), marker_line(path, 'AFTER')]})
+        client.stopped()
+        for enabled in switches:
+            client.request('setTaskCreationStacks', {'enabled': enabled})
+        client.request('continue')
+        body, _ = client.stopped()
+        frame_id = client.stack(body['threadId'])[0]['id']
+        task = tasks_by_name(expand(client.request('coroutineTree')))['late']
+        created = client.request('taskCreationStack', {'taskId': task['id']}, check=False)
+        recorder = client.request('evaluate', {'expression': RECORDER, 'frameId': frame_id})['result']
+        client.request('continue')
+        code, out, err = client.finish()
+        self.assertEqual((code, out, err), (0, 'asyncio imported: False\n', ''))
+        self.assertEqual([e['body'] for e in client.events if e['event'] == 'agentError'], [])
+        return created, recorder
+
+    def test_on_records_once_asyncio_is_imported(self):
+        for switches in ([True], [True, False, True]):
+            created, recorder = self.created_after(switches)
+            self.assertTrue(created['success'], (switches, created))
+            self.assertEqual(created['body']['frames'][0]['name'], 'main')
+            self.assertTrue(recorder.startswith('(True,') or 'coroutine-lens-creations' in recorder, recorder)
+
+    def test_on_then_off_leaves_create_task_alone(self):
+        created, recorder = self.created_after([True, False])
+        self.assertFalse(created['success'])
+        self.assertIn('task creation stacks are off', created['message'])
+        self.assertTrue(recorder.startswith('(False,') and 'coroutine-lens-creations' not in recorder, recorder)
+
+
 class TheFlag(unittest.TestCase):
     def parse(self, *argv):
         return command_line.parse(['--connect', '127.0.0.1:9'] + list(argv) + ['program.py'])
