@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { CoroutineTask, CoroutineTree } from '../../debug-adapter/src/agentProtocol';
-import { childrenOf, loopNodes, nodeLabel, RECORD_CREATION_STACKS, taskDescription, type TreeNode } from '../../client/src/coroutines/treeModel';
+import { childrenOf, creationStacksRecorded, loopNodes, nodeLabel, RECORD_CREATION_STACKS, taskDescription, type TreeNode } from '../../client/src/coroutines/treeModel';
 import { treeToText } from '../../client/src/coroutines/treeText';
 import { requestCoroutineTree } from '../../client/src/coroutines/treeWire';
 import { TreeWireError, type CompactCoroutineTree } from '../../debug-adapter/src/agentProtocol';
@@ -50,6 +50,20 @@ describe('the Coroutines view model', () => {
     const libraryOnly: CoroutineTree = { ...tree, loops: [{ ...tree.loops[0]!, tasks: [task({ id: 'x', name: 'lib', frames: [{ name: 'sleep', path: '/x/lib/python3.12/asyncio/tasks.py', line: 1 }] })] }] };
     const [filtered] = loopNodes(libraryOnly, { hideDone: false, hideLibraryOnly: true }) as [TreeNode];
     assert.deepEqual(childrenOf(filtered), []);
+  });
+});
+
+describe('whether the view offers Record or Stop Recording Task Creation Stacks', () => {
+  const off: CoroutineTree = { ...tree, creationNotRecorded: 'task creation stacks are off' };
+  it('follows the last tree, whatever the session started with', () => {
+    assert.equal(creationStacksRecorded(tree, { request: 'launch' }), true);
+    assert.equal(creationStacksRecorded(off, { request: 'launch', taskCreationStacks: true }), false);
+  });
+  it('before the first tree, takes what the session was launched with', () => {
+    assert.equal(creationStacksRecorded(undefined, { request: 'launch', taskCreationStacks: true }), true, 'a launch that records from the start offers Stop');
+    assert.equal(creationStacksRecorded(undefined, { request: 'launch' }), false, 'off by default');
+    assert.equal(creationStacksRecorded(undefined, { request: 'attach', taskCreationStacks: true }), false, 'attach has no such attribute: the agent\'s flag decides, the first tree tells');
+    assert.equal(creationStacksRecorded(undefined, undefined), false);
   });
 });
 

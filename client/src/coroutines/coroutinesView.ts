@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { CoroutineTree } from '../../../debug-adapter/src/agentProtocol';
 import type { DebugEvents } from '../debugEvents';
 import { frameLocals, variableChildren, type DapRequest } from './frameLocals';
-import { childrenOf, hasStructuralChildren, loopNodes, nodeLabel, NO_FILTER, taskDescription, type TreeFilter, type TreeNode } from './treeModel';
+import { childrenOf, creationStacksRecorded, hasStructuralChildren, loopNodes, nodeLabel, NO_FILTER, taskDescription, type TreeFilter, type TreeNode } from './treeModel';
 import { requestCoroutineTree } from './treeWire';
 
 export const COROUTINES_VIEW_ID = 'coroutineLens.coroutines';
@@ -93,6 +93,11 @@ export class CoroutinesView implements vscode.TreeDataProvider<TreeNode>, vscode
     return this.session;
   }
 
+  /** What the `coroutineLens.creationStacks` context key says (false with no session). */
+  get creationStacksRecorded(): boolean {
+    return this.session !== undefined && creationStacksRecorded(this.tree, this.session.configuration);
+  }
+
   /** Resolves once the tree reflects the program as it is now (a refresh asked for mid-flight runs again). */
   refresh(): Promise<void> {
     if (this.refreshing) {
@@ -127,7 +132,7 @@ export class CoroutinesView implements vscode.TreeDataProvider<TreeNode>, vscode
   private show(tree: CoroutineTree | undefined): void {
     this.tree = tree;
     // Which of Record / Stop Recording Task Creation Stacks the view's menu offers.
-    void vscode.commands.executeCommand('setContext', 'coroutineLens.creationStacks', tree !== undefined && tree.creationNotRecorded === undefined);
+    void vscode.commands.executeCommand('setContext', 'coroutineLens.creationStacks', this.creationStacksRecorded);
     this.roots = undefined;
     this.children = new WeakMap();
     this.parents = new WeakMap();

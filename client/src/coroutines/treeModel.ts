@@ -30,6 +30,17 @@ export type TreeNode =
 /** The command that turns task creation stacks on from the Coroutines view. */
 export const RECORD_CREATION_STACKS = 'coroutineLens.recordCreationStacks';
 
+/**
+ * Whether the session's program records where each task is created (which of Record / Stop
+ * Recording the view's `…` menu offers): what its last tree says, and before the first tree what
+ * the session started with — a launch's `taskCreationStacks` (default false); an attached agent
+ * records only when started with --task-creation-stacks, which the first tree tells.
+ */
+export function creationStacksRecorded(tree: CoroutineTree | undefined, configuration: { request?: unknown; taskCreationStacks?: unknown } | undefined): boolean {
+  if (tree) return tree.creationNotRecorded === undefined;
+  return configuration?.request === 'launch' && configuration.taskCreationStacks === true;
+}
+
 const LIBRARY_PATH = /[\\/](site-packages|dist-packages|lib[\\/]python3\.\d+|coroutine_lens_agent)[\\/]|^<frozen /;
 
 export function isLibraryFrame(frame: SourceFrame): boolean {

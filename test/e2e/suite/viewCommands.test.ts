@@ -41,9 +41,11 @@ describe('the Coroutines view toolbar and context menu', () => {
   it('Record Task Creation Stacks turns recording on in the running program (off by default)', async () => {
     const note = () => viewChildren(api).then((roots) => roots.find((n) => n.kind === 'note' && n.command === 'coroutineLens.recordCreationStacks'));
     assert.ok(await note(), 'F5 records no task creation: the view says so, and the note turns it on');
+    assert.equal(api.coroutinesView.creationStacksRecorded, false, 'the … menu offers Record');
     await screenshot('creation-not-recorded');
     await vscode.commands.executeCommand('coroutineLens.recordCreationStacks');
     assert.equal(api.coroutinesView.currentTree?.creationNotRecorded, undefined);
+    assert.equal(api.coroutinesView.creationStacksRecorded, true, 'the … menu offers Stop Recording');
     assert.equal(await note(), undefined, 'the note is gone once recording is on');
     // count_items's task is made from here on: stop in it for the tests below.
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
