@@ -365,13 +365,14 @@ class TaskCreations:
                 self._switch_unwind_off()
         del frame  # out of the lock: if this were its last reference, freeing it runs program code
 
-    def _let_go(self, held):
+    def _let_go(self, held, cut_short=False):
         """_release's work, with the hold lock taken; returns the frame for the caller to drop once
-        the lock is released."""
+        the lock is released. `cut_short`: recording is turned off, which says nothing of whether
+        holding that function's frames pays."""
         self._held = None
         frame, held[0] = held[0], None
         code = held[5]
-        if held[4] < _HOLD_PAYS_AFTER:
+        if held[4] < _HOLD_PAYS_AFTER and not cut_short:
             self._fruitless[id(code)] = self._fruitless.get(id(code), 0) + 1
             self._codes[id(code)] = code  # kept alive: its id in _fruitless stays its own
         if self._tool is not None:
@@ -400,7 +401,7 @@ class TaskCreations:
             frame = None
             with self._hold_lock:  # a creation still in its callback on another thread holds nothing after this
                 if self._held is not None:
-                    frame = self._let_go(self._held)
+                    frame = self._let_go(self._held, cut_short=True)
                 self._tool = None
             self._unwind_on = False
             monitoring.set_events(tool, 0)

@@ -463,6 +463,33 @@ class HeldFrames(Recording):
         self.assertEqual(held, [True])
         self.assertEqual(self.errors, [])
 
+    @unittest.skipIf(sys.version_info < (3, 12), 'frames are held on 3.12+ only')
+    def test_turned_off_while_a_frame_is_held_and_on_again_many_times(self):
+        """Off from inside the held frame: it is let go at once, its code and the tool keep no
+        event, and the tasks it makes next have no record. A hold cut short by the switch does not
+        count against the function: on again, its frames are still held."""
+        table, seen = self.registry.creation_stacks, []
+
+        async def main():
+            tasks, code = [], sys._getframe().f_code
+            for _ in range(creations._FRUITLESS_HOLDS + 2):
+                for _ in range(3):
+                    tasks.append(asyncio.ensure_future(sleeper()))
+                held, tool = table._held, table._tool
+                seen.append(held is not None and held[0] is sys._getframe())
+                self.registry.stop_creation_stacks('off')
+                after_off = asyncio.ensure_future(sleeper())
+                tasks.append(after_off)
+                self.assertEqual((table._held, sys.monitoring.get_tool(tool), sys.monitoring.get_local_events(tool, code),
+                                  sys.monitoring.get_events(tool), table.get(after_off)), (None, None, 0, 0, None))
+                table.off_reason = None
+                self.registry.patch_base_events(asyncio.base_events)
+            await asyncio.gather(*tasks)
+
+        asyncio.run(main())
+        self.assertEqual(seen, [True] * (creations._FRUITLESS_HOLDS + 2))
+        self.assertEqual(self.errors, [])
+
     @unittest.skipIf(sys.version_info < (3, 12) or not hasattr(os, 'fork'), 'frames are held on 3.12+; fork')
     def test_a_forked_child_holds_no_frame(self):
         reads = []
