@@ -124,7 +124,7 @@ export interface CoroutineTree {
   loops: EventLoopInfo[];
   /** Set when `maxTasks` left tasks out: the first `shown` tasks, loop by loop, of `total`. */
   truncated?: { shown: number; total: number };
-  /** Set while the agent records no task's creation (`taskCreationStacks` off, or turned off): why. */
+  /** Set while the agent records no task's creation (off by default; `setTaskCreationStacks` turns it on): why. */
   creationNotRecorded?: string;
 }
 
@@ -374,7 +374,12 @@ export interface RequestMap {
   coroutineTree: [{ maxTasks?: number }, CompactCoroutineTree];
   cancelTask: [{ taskId: string }, { cancelled: boolean }];
   taskCreationStack: [{ taskId: string }, { frames: SourceFrame[] }];
-  /** Record where each task is created from now on, or stop; records made so far stay. */
+  /**
+   * Record where each asyncio task is created from now on, or stop; records made so far stay. Off
+   * until this turns it on, unless the agent was started with `--task-creation-stacks` (a launch's
+   * `taskCreationStacks: true`). Allowed paused or running, before asyncio is imported too (it is
+   * patched on import). A `@gen.coroutine`'s creation is recorded either way.
+   */
   setTaskCreationStacks: [{ enabled: boolean }, Record<string, never>];
   /** terminate: end the program (launch); otherwise detach and let it run (attach). */
   disconnect: [{ terminate: boolean }, Record<string, never>];
