@@ -48,6 +48,7 @@ _LOW_64 = (1 << 64) - 1
 _LOW_32 = (1 << 32) - 1
 _FIRST_FRAME_SHIFT = 64
 _MAX_LOOP_RUNS = 64
+_MAX_WRAPPERS = 32  # __wrapped__ links followed to find asyncio's create_task: a cycle ends there
 _PRUNE_FLOOR = 100000  # records of dead tasks (about 100 bytes each) are dropped beyond this many
 _MONITORING_TOOLS = (4, 3)  # sys.monitoring tool ids tried (the tracer prefers 0, DEBUGGER_ID)
 MONITORING_TOOL_NAME = 'coroutine-lens-creations'
@@ -88,7 +89,7 @@ class TaskCreations:
         # Why tasks created now get no record (create_task is asyncio's own), or None.
         self.off_reason = None
         self._fork_handler_set = False
-        self._wrapper_records = None  # the wrapper's switch (see patch) while it records
+        self._wrapper = None  # (the create_task wrapper patch installed, its switch) while it records
 
     def loop_stopped(self):
         """A run_forever frame is about to end: its id may be reused by the next one."""
@@ -97,7 +98,7 @@ class TaskCreations:
     def patch(self, base_events_module, report_error):
         loop_class = base_events_module.BaseEventLoop
         original = loop_class.create_task
-        if getattr(original, '_coroutine_lens', False) or self._tool is not None:
+        if self._tool is not None or self._wrapper is not None:
             return
         events_module = sys.modules[base_events_module.__name__.rpartition('.')[0] + '.events']
         handle_run = events_module.Handle._run.__code__
@@ -111,11 +112,13 @@ class TaskCreations:
         is_library = filters.is_library
         table = self
 
-        if self._watch_returns(original.__code__, events_module.__name__, handle_run, run_forever, report_error):
+        asyncio_own = _asyncio_create_task(original, base_events_module)
+        if asyncio_own is not None and self._watch_returns(
+                asyncio_own.__code__, events_module.__name__, handle_run, run_forever, report_error):
             return
         # Whether this wrapper records: unpatch cannot take it out from under a wrapper the program
         # put on top of it since, so there it only stops it (a cell: cheaper to read than a global).
-        recording = self._wrapper_records = [True]
+        recording = [True]
 
         def create_task(loop, coro, **kwargs):
             task = original(loop, coro, **kwargs)
@@ -165,10 +168,13 @@ class TaskCreations:
                 report_error(error)
             return task
 
+        # A mark for whoever inspects the program (the tests); the agent knows its wrapper by
+        # identity, since functools.wraps copies the mark onto a wrapper of the program's.
         create_task._coroutine_lens = True
         create_task.__wrapped__ = original
         create_task.__doc__ = original.__doc__
         loop_class.create_task = create_task
+        self._wrapper = create_task, recording
 
     def _watch_returns(self, create_task_code, loop_module, handle_run, run_forever, report_error):
         """3.12+: record from a sys.monitoring PY_RETURN callback on create_task's code, through a
@@ -407,12 +413,12 @@ class TaskCreations:
             monitoring.set_events(tool, 0)
             monitoring.free_tool_id(tool)
             del frame  # out of the lock: if this were its last reference, freeing it runs program code
-        if self._wrapper_records is not None:
-            self._wrapper_records[0] = False
-            self._wrapper_records = None
-        loop_class = base_events_module.BaseEventLoop
-        if getattr(loop_class.create_task, '_coroutine_lens', False):
-            loop_class.create_task = loop_class.create_task.__wrapped__
+        if self._wrapper is not None:
+            (wrapper, recording), self._wrapper = self._wrapper, None
+            recording[0] = False
+            loop_class = base_events_module.BaseEventLoop
+            if loop_class.create_task is wrapper:  # else under the program's wrapper: it passes calls through
+                loop_class.create_task = wrapper.__wrapped__
 
     def _module_is_library(self, name):
         """Whether the module `name` (a frame's function's __module__) is surely library code. Any
@@ -472,6 +478,23 @@ class TaskCreations:
             result.append(self._frame(frames & _FRAME_MASK))
             frames >>= _FRAME_BITS
         return tuple(result)
+
+
+def _asyncio_create_task(create_task, base_events_module):
+    """asyncio's own BaseEventLoop.create_task, found under the wrappers the program (or a dormant
+    one of ours) put over it that name what they wrap (__wrapped__, as functools.wraps sets); None
+    when it is not found. Known by its code's file: functools.wraps copies a wrapper's name and
+    module from what it wraps, not its code. A wrapper's own code may be one that every function
+    it decorates shares: its returns are no creations."""
+    module_file = getattr(base_events_module, '__file__', None)
+    for _ in range(_MAX_WRAPPERS):
+        code = getattr(create_task, '__code__', None)
+        if code is not None and code.co_name == 'create_task' and code.co_filename == module_file:
+            return create_task
+        create_task = getattr(create_task, '__wrapped__', None)
+        if create_task is None:
+            return None
+    return None
 
 
 def task_count():
