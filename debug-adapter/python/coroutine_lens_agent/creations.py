@@ -112,7 +112,7 @@ class TaskCreations:
         is_library = filters.is_library
         table = self
 
-        asyncio_own = _asyncio_create_task(original, base_events_module)
+        asyncio_own = _asyncio_create_task(original, run_once.co_filename)
         if asyncio_own is not None and self._watch_returns(
                 asyncio_own.__code__, events_module.__name__, handle_run, run_forever, report_error):
             return
@@ -480,13 +480,13 @@ class TaskCreations:
         return tuple(result)
 
 
-def _asyncio_create_task(create_task, base_events_module):
+def _asyncio_create_task(create_task, module_file):
     """asyncio's own BaseEventLoop.create_task, found under the wrappers the program (or a dormant
     one of ours) put over it that name what they wrap (__wrapped__, as functools.wraps sets); None
-    when it is not found. Known by its code's file: functools.wraps copies a wrapper's name and
-    module from what it wraps, not its code. A wrapper's own code may be one that every function
-    it decorates shares: its returns are no creations."""
-    module_file = getattr(base_events_module, '__file__', None)
+    when it is not found. Known by its code's file, `module_file` (that of the class's other
+    methods): functools.wraps copies a wrapper's name and module from what it wraps, not its code.
+    A wrapper's own code may be one that every function it decorates shares: its returns are no
+    creations."""
     for _ in range(_MAX_WRAPPERS):
         code = getattr(create_task, '__code__', None)
         if code is not None and code.co_name == 'create_task' and code.co_filename == module_file:
