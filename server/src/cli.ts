@@ -24,7 +24,8 @@ import { formatReport, FORMATS, type Format } from './analysis/report/format';
 const USAGE = `usage: coroutine-lens check [options] [PATH...]
        coroutine-lens --version
 
-Checks Python files for calls that block the event loop inside coroutines.
+Checks Python files for calls that block the event loop inside coroutines. Each PATH is
+checked with [tool.coroutine-lens] of the pyproject.toml nearest at or above it.
 
 options:
   --format FORMAT          text (default), json, sarif, github
@@ -33,7 +34,7 @@ options:
   --stdin-filename PATH    read the source of PATH from standard input
   --statistics             print the number of findings per code
   --no-cache               do not read or write the cache
-  --cache-dir DIR          where the cache lives (default: .coroutine_lens_cache in the project root)
+  --cache-dir DIR          where the cache lives (default: .coroutine_lens_cache in the first PATH's project root)
   --workers N              worker threads for cold runs (default: cores - 1)
 
 exit status: 0 no findings, 1 findings, 2 usage or configuration error`;
@@ -129,19 +130,26 @@ async function check(options: Options): Promise<number> {
   // A --stdin-filename alone names the file, which (an unsaved buffer) need not exist, nor its folder.
   const targets = (options.paths.length ? options.paths : options.stdinFilename ? [] : ['.']).map((p) => path.resolve(p));
   for (const target of targets) if (!existsSync(target) && target !== path.resolve(options.stdinFilename ?? '')) throw new UsageError(`no such file or folder: ${path.relative(cwd, target) || target}`);
-  const root = projectRoot(options.stdinFilename ? path.resolve(options.stdinFilename) : targets[0]!);
-
-  const loaded = await loadPyprojectConfiguration(root);
-  const overrides: Partial<Configuration> = {};
+  // Each target is checked with its own project's pyproject.toml (the nearest at or above it), as
+  // the language server does per workspace folder; the first target's root holds the cache.
+  const roots = [...new Set((options.stdinFilename ? [path.resolve(options.stdinFilename)] : targets).map(projectRoot))];
+  const root = roots[0]!;
   const cliErrors = parseConfiguration({ ...(options.select ? { select: options.select } : {}), ...(options.ignore ? { ignore: options.ignore } : {}) }, { path: 'command line' });
-  if (options.select) overrides.select = cliErrors.config.select;
-  if (options.ignore) overrides.ignore = [...loaded.config.ignore, ...cliErrors.config.ignore];
-  const errors = [...loaded.errors, ...cliErrors.errors];
+  const errors = [...cliErrors.errors];
+  const configs = new Map<string, Configuration>();
+  for (const projectFolder of roots) {
+    const loaded = await loadPyprojectConfiguration(projectFolder);
+    errors.push(...loaded.errors);
+    const overrides: Partial<Configuration> = {};
+    if (options.select) overrides.select = cliErrors.config.select;
+    if (options.ignore) overrides.ignore = [...loaded.config.ignore, ...cliErrors.config.ignore];
+    configs.set(projectFolder, mergeConfiguration(loaded.config, overrides));
+  }
   if (errors.length) {
     for (const e of errors) process.stderr.write(`${path.relative(cwd, e.path) || e.path}${e.line ? `:${e.line}` : ''}: configuration error: ${e.message}\n`);
     return 2;
   }
-  const config = mergeConfiguration(loaded.config, overrides);
+  const config = configs.get(root)!;
 
   const cacheDir = options.cache ? path.resolve(options.cacheDir ?? path.join(root, '.coroutine_lens_cache')) : undefined;
   const engine = await AnalysisEngine.create({
@@ -150,7 +158,7 @@ async function check(options: Options): Promise<number> {
     workers: options.workers,
     workerScript: __filename,
   });
-  engine.setConfiguration(root, config);
+  for (const [projectFolder, projectConfig] of configs) engine.setConfiguration(projectFolder, projectConfig);
 
   let reported: string[];
   const notes: Note[] = [];

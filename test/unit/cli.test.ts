@@ -150,6 +150,25 @@ describe('coroutine-lens check', () => {
     }
   });
 
+  test('each path given is checked with its own project\'s pyproject.toml, and a bad one is an error with its path', () => {
+    const parent = mkdtempSync(path.join(scratch, 'two-projects-'));
+    const blocking = 'import time\n\nasync def f():\n    time.sleep(1)\n';
+    for (const [name, settings] of [['quiet', 'ignore = ["ASYNC251"]'], ['loud', 'select = ["ASYNC"]']] as const) {
+      mkdirSync(path.join(parent, name));
+      writeFileSync(path.join(parent, name, 'pyproject.toml'), `[tool.coroutine-lens]\n${settings}\n`);
+      writeFileSync(path.join(parent, name, 'app.py'), blocking);
+    }
+    for (const order of [['quiet', 'loud'], ['loud', 'quiet']]) {
+      const { code, stdout } = run(['check', '--no-cache', ...order], { cwd: parent });
+      assert.equal(code, 1, order.join(' '));
+      assert.deepEqual(stdout.match(/^\S+: ASYNC251 /gm), ['loud/app.py:4:5: ASYNC251 '], `${order.join(' ')}:\n${stdout}`);
+    }
+    writeFileSync(path.join(parent, 'quiet', 'pyproject.toml'), '[tool.coroutine-lens]\nselekt = ["ASYNC"]\n');
+    const broken = run(['check', '--no-cache', 'loud', 'quiet'], { cwd: parent });
+    assert.equal(broken.code, 2);
+    assert.match(broken.stderr, /^quiet\/pyproject\.toml:2: configuration error: .*selekt/m);
+  });
+
   test('a cache folder that cannot be made is a note, never a hang or a crash: the findings are still printed', { skip: process.platform === 'win32' }, () => {
     const folder = mkdtempSync(path.join(scratch, 'cache-fail-'));
     writeFileSync(path.join(folder, 'app.py'), 'import time\n\nasync def f():\n    time.sleep(1)\n');
