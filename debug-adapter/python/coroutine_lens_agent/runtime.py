@@ -62,6 +62,8 @@ class Agent:
         # What must happen only once the response is on the wire: resuming or starting the program
         # may end the process at once (os._exit), and the adapter must still get its answer.
         self._after_response = None
+        # Whether task creations are recorded when no session says otherwise (the command line).
+        self._task_creation_stacks_at_start = task_creation_stacks
         asyncio_was_imported = 'asyncio.events' in sys.modules
         self.hooks = PostImportHooks(self.report_error)
         self.hooks.add('asyncio.events', self.loops.patch_asyncio)
@@ -166,6 +168,10 @@ class Agent:
         self._forget_tree()  # it holds the garbage collector off
         self.debugger.detach()
         self._stop_tracing()
+        try:  # a session's setTaskCreationStacks ends with it: the program runs on as it was started
+            self._set_task_creation_stacks(self._task_creation_stacks_at_start)
+        except Exception as error:  # the agent's own failure, never the program's (told to no one now)
+            self.report_error(error)
         conn.close()
         self._configured.set()  # a program waiting for a client that vanished runs on
 

@@ -5,10 +5,17 @@ on and off while the program runs. Each check is made with creation stacks on to
 fail."""
 import contextlib
 import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
 import unittest
 
 from coroutine_lens_agent import command_line
-from tests.agent_client import AgentClient, marker_line, program, tasks_by_name
+from tests.agent_client import AGENT_DIR, AgentClient, marker_line, program, tasks_by_name
 from tests.test_tree import expand
 
 # Which hook records creations: a sys.monitoring tool of ours (3.12+) or a wrapper (3.9-3.11).
@@ -175,6 +182,53 @@ class SwitchedBeforeAsyncioIsImported(unittest.TestCase):
         self.assertFalse(created['success'])
         self.assertIn('task creation stacks are off', created['message'])
         self.assertTrue(recorder.startswith('(False,') and 'coroutine-lens-creations' not in recorder, recorder)
+
+
+class AttachedSessions(unittest.TestCase):
+    """An agent started by hand with --listen and no --task-creation-stacks: a session may turn
+    recording on, and when it detaches the agent goes back to what its command line said, so the
+    program runs on without paying for records nobody asked for; records made stay."""
+
+    def test_a_session_s_switch_ends_with_it(self):
+        folder = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, folder, True)
+        token_file, stop_file = os.path.join(folder, 'token'), os.path.join(folder, 'stop')
+        with socket.socket() as probe:
+            probe.bind(('127.0.0.1', 0))
+            port = probe.getsockname()[1]
+        process = subprocess.Popen([sys.executable, AGENT_DIR, '--listen', '127.0.0.1:%d' % port, '--token-file', token_file,
+                                    program('creation_ticker.py'), stop_file], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: process.poll() is None and process.kill())
+        deadline = time.monotonic() + 10
+        while not os.path.exists(token_file):
+            self.assertLess(time.monotonic(), deadline, 'the agent wrote no token file')
+            time.sleep(0.05)
+        time.sleep(0.2)  # asyncio imported, tasks made
+        with open(token_file) as handle:
+            token = handle.read().strip()
+
+        def session():
+            client = AgentClient.attach(process, port, token)
+            client.start()
+            return client, client.request('coroutineTree'), client.request('evaluate', {'expression': RECORDER})['result']
+
+        first, wire, recorder = session()
+        self.assertIn('creationNotRecorded', wire)
+        self.assertTrue(recorder.startswith('(False,') and 'coroutine-lens-creations' not in recorder, recorder)
+        first.request('setTaskCreationStacks', {'enabled': True})
+        time.sleep(0.05)
+        recorder = first.request('evaluate', {'expression': RECORDER})['result']
+        self.assertTrue(recorder.startswith('(True,') or 'coroutine-lens-creations' in recorder, recorder)
+        first.detach()
+        time.sleep(0.2)
+        second, wire, recorder = session()
+        self.assertIn('creationNotRecorded', wire)
+        self.assertTrue(recorder.startswith('(False,') and 'coroutine-lens-creations' not in recorder, recorder)
+        self.assertEqual([e['body'] for e in first.events + second.events if e['event'] == 'agentError'], [])
+        second.detach()
+        open(stop_file, 'w').close()
+        out, err = process.communicate(timeout=20)
+        self.assertEqual((process.returncode, out, err), (0, b'done\n', b''))
 
 
 class TheFlag(unittest.TestCase):
