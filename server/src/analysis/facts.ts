@@ -36,6 +36,8 @@ export interface CallFact {
    * exited right there, so a `@contextmanager` generator's body runs, and a class's `__enter__` / `__exit__`.
    */
   withItem?: boolean;
+  /** The call is an item of an `async with`: what it returns must be an async context manager. */
+  asyncWithItem?: boolean;
 }
 
 /**
@@ -407,7 +409,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
   const callsById = new Map<number, CallFact>();
   /** Calls a quick fix may rewrite (in `async def` or decorated functions); shaped once their flags are known. */
   const maybeFixed: Array<{ call: CallFact; node: Node; comprehension: Scope['comprehension'] }> = [];
-  const pendingFlags = new Map<number, { awaited?: boolean; dropped?: boolean; withItem?: boolean }>();
+  const pendingFlags = new Map<number, { awaited?: boolean; dropped?: boolean; withItem?: boolean; asyncWithItem?: boolean }>();
   const checkWrappers = statement ? statement.wrappers : mentionsWrappers(text);
   let pendingFunction: { node: Node; scope: Scope } | undefined;
   let pendingClass: { node: Node; scope: Scope } | undefined;
@@ -552,7 +554,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
   };
 
   /** `await f()`, `f()` as a statement and `with f():` arrive as extra captures of the same callee node. */
-  const flag = (node: Node, key: 'awaited' | 'dropped' | 'withItem'): void => {
+  const flag = (node: Node, key: 'awaited' | 'dropped' | 'withItem' | 'asyncWithItem'): void => {
     const call = callsById.get(node.id);
     if (call) call[key] = true;
     else pendingFlags.set(node.id, { ...pendingFlags.get(node.id), [key]: true });
@@ -611,7 +613,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         break;
       case 'call.entered':
         // `async with` awaits `__aenter__` / `__aexit__`: coroutine code, checked where it is written.
-        if (!isAsyncWith(node)) flag(node, 'withItem');
+        flag(node, isAsyncWith(node) ? 'asyncWithItem' : 'withItem');
         break;
       case 'import':
         recordImport(node, scope);
@@ -738,8 +740,71 @@ function noqaComments(text: string): Record<number, string[]> {
   return result;
 }
 
+const FRAMEWORKS: ReadonlySet<string> = new Set(['asyncio', 'trio', 'anyio', 'tornado']);
+
+/** The framework `qualified` (an imported name) belongs to, if any. */
+function frameworkModule(qualified: string): Framework | undefined {
+  const root = qualified.slice(0, (qualified.indexOf('.') + 1 || qualified.length + 1) - 1);
+  return FRAMEWORKS.has(root) ? (root as Framework) : undefined;
+}
+
+/**
+ * The framework the calls written in `fn` name through an import (`trio.sleep`, `await
+ * asyncio.gather(…)`, `async with anyio.create_task_group()`, `IOLoop.current()`): the first one, in
+ * order; undefined when they name none.
+ */
+export function calledFramework(facts: ModuleFacts, fn: FunctionFact): Framework | undefined {
+  for (const call of fn.calls) {
+    const head = /^[^.([]*/.exec(call.callee)![0];
+    const local = Object.hasOwn(fn.locals, head) ? fn.locals[head]! : undefined;
+    const imported = local !== undefined ? (local.startsWith('=') ? local.slice(1) : undefined) : Object.hasOwn(facts.imports, head) ? facts.imports[head] : undefined;
+    const framework = imported === undefined ? undefined : frameworkModule(imported);
+    if (framework) return framework;
+  }
+  return undefined;
+}
+
+/**
+ * The framework a coroutine's advice is for: the one its own calls name (a file may import asyncio
+ * and trio; the coroutine that awaits `trio.sleep` is trio code), else the file's (frameworkOf).
+ */
+export function coroutineFramework(facts: ModuleFacts, fn: FunctionFact): Framework {
+  // Asked once per finding and per fix: a coroutine with thousands of blocking calls must not scan its calls each time.
+  // Keyed by the facts too: an editor buffer's next facts may reuse an unchanged function's record.
+  let known = frameworksOf.get(facts);
+  if (!known) frameworksOf.set(facts, (known = new WeakMap()));
+  let framework = known.get(fn);
+  if (framework === undefined) {
+    framework = calledFramework(facts, fn) ?? facts.framework;
+    known.set(fn, framework);
+  }
+  return framework;
+}
+
+const frameworksOf = new WeakMap<ModuleFacts, WeakMap<FunctionFact, Framework>>();
+
+/**
+ * The file's framework, for coroutines whose calls name none: the one most of its coroutines name
+ * (ties: the one imported first), else the first the file imports — asyncio and Tornado counting as
+ * one family (Tornado runs on asyncio; its advice fits native coroutines there), Tornado's advice
+ * when the file imports it —, else asyncio. Import order, not a fixed preference: a trio suggestion
+ * must never reach asyncio code, and a file that imports both has shown nothing better.
+ */
 function frameworkOf(facts: ModuleFacts): Framework {
-  const modules = [...Object.values(facts.imports), ...facts.starImports].map((q) => q.split('.')[0]);
-  for (const framework of ['trio', 'anyio', 'tornado'] as const) if (modules.includes(framework)) return framework;
-  return 'asyncio';
+  const imported = [...Object.values(facts.imports), ...facts.starImports].map(frameworkModule).filter((f): f is Framework => f !== undefined);
+  const family = (framework: Framework): Framework => (framework === 'asyncio' || framework === 'tornado') && imported.includes('tornado') ? 'tornado' : framework;
+  const votes = new Map<Framework, number>();
+  for (const fn of facts.functions) {
+    // `async def` only: never in a lazy block, so the vote is the same however the file was parsed.
+    if (!fn.isAsync) continue;
+    const framework = calledFramework(facts, fn);
+    if (framework) votes.set(family(framework), (votes.get(family(framework)) ?? 0) + 1);
+  }
+  const firstImported = (framework: Framework): number => {
+    const at = imported.findIndex((f) => family(f) === framework);
+    return at < 0 ? Infinity : at;
+  };
+  const ranked = [...votes].sort(([a, x], [b, y]) => y - x || firstImported(a) - firstImported(b));
+  if (ranked.length) return ranked[0]![0];
+  return imported.length ? family(imported[0]!) : 'asyncio';
 }

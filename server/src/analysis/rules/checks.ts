@@ -5,7 +5,7 @@
  */
 import type { ChainHop, Finding, RuleCode } from '../api';
 import { callChains, headInBlock, type LazyBlock } from '../chunks';
-import { shownCallee, type CallFact, type FunctionFact, type Span } from '../facts';
+import { coroutineFramework, shownCallee, type CallFact, type FunctionFact, type Span } from '../facts';
 import type { ModuleSource, Resolver, Value } from '../resolve';
 import { effectiveSeverity, type Configuration } from '../config';
 import {
@@ -353,7 +353,7 @@ export class Checker {
       const style = this.coroutineStyle(source, fn);
       // A @gen.coroutine runs on Tornado's IOLoop whatever else its file imports (trio, anyio).
       const genCoroutine = style === 'generator' && isTornadoGenCoroutine(facts, fn);
-      const framework = genCoroutine ? 'tornado' : facts.framework;
+      const framework = genCoroutine ? 'tornado' : style ? coroutineFramework(facts, fn) : facts.framework;
       // `await` is a syntax error in a generator coroutine (and `async with` a TaskGroup needs):
       // asyncio's generators wait with `yield from`, Tornado's (and, as theirs, configured ones) with `yield`.
       const awaitKeyword = style !== 'generator' ? 'await' : this.decoratedWith(source, fn, awaitedGeneratorDecorators) ? 'yield from' : 'yield';
@@ -430,6 +430,12 @@ export class Checker {
               break;
             }
           }
+        }
+        if (style && (call.withItem || call.asyncWithItem) && target?.kind === 'coroutine' && target.style === 'async' && !target.source.facts.functions[target.index]!.hasYield) {
+          // A coroutine object has neither `__enter__` nor `__aenter__`: the `with` raises TypeError
+          // and the coroutine never runs. An async generator (`@asynccontextmanager`) is no coroutine.
+          const statement = call.asyncWithItem ? 'async with' : 'with';
+          report('CORO200', call.span, `coroutine ${written} is entered by \`${statement}\` but never awaited: a coroutine is no ${call.asyncWithItem ? 'async ' : ''}context manager (TypeError) and never runs; write \`${statement} await ${written}\` if it returns one`);
         }
         if (!target || !call.dropped) continue;
         if ((target.kind === 'coroutine' && target.runsOnlyAwaited) || target.kind === 'libraryCoroutine') {

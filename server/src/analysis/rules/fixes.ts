@@ -15,7 +15,7 @@
  * function, the call has no plain argument list, or the keyword is not allowed where the call sits.
  */
 import type { Fix, Framework, Position, RuleCode, TextEdit } from '../api';
-import { shownCallee, type CallFact, type FunctionFact, type ModuleFacts, type Span } from '../facts';
+import { coroutineFramework, shownCallee, type CallFact, type FunctionFact, type ModuleFacts, type Span } from '../facts';
 import type { ModuleSource } from '../resolve';
 
 export type CoroutineStyle = 'async' | 'generator';
@@ -89,7 +89,7 @@ function keywordFor(site: Site): 'await' | 'yield' | undefined {
 function sleepFix(site: Site): Fix | undefined {
   const keyword = keywordFor(site);
   if (!keyword || !site.call.shape) return undefined;
-  const framework: Framework = site.source.facts.framework;
+  const framework: Framework = coroutineFramework(site.source.facts, site.fn);
   const plan = keyword === 'yield' ? GEN : moduleImport(framework === 'trio' || framework === 'anyio' ? framework : 'asyncio');
   const module = reference(site, plan);
   if (!module) return undefined;
@@ -105,7 +105,7 @@ function offloadFix(site: Site): Fix | undefined {
   const keyword = keywordFor(site);
   const shape = site.call.shape;
   if (!keyword || !shape) return undefined;
-  const framework = site.source.facts.framework;
+  const framework = coroutineFramework(site.source.facts, site.fn);
   const tornado = keyword === 'yield' || framework === 'tornado';
   let runner: Reference | undefined;
   let partialNeeded = shape.keywords;
