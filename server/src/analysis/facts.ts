@@ -749,12 +749,15 @@ function frameworkModule(qualified: string): Framework | undefined {
 }
 
 /**
- * The framework the calls written in `fn` name through an import (`trio.sleep`, `await
- * asyncio.gather(…)`, `async with anyio.create_task_group()`, `IOLoop.current()`): the first one, in
- * order; undefined when they name none.
+ * The framework that what `fn` awaits names through an import (`await trio.sleep(…)`, `await
+ * asyncio.gather(…)`, `async with anyio.create_task_group()`): the first one, in order; undefined
+ * when it names none. Only awaited calls and `async with` items count: they run on that framework's
+ * loop, while a synchronous helper of its package (`asyncio.windows_utils.pipe()`, called in trio's
+ * own tests) says nothing about which loop the coroutine runs on.
  */
 export function calledFramework(facts: ModuleFacts, fn: FunctionFact): Framework | undefined {
   for (const call of fn.calls) {
+    if (!call.awaited && !call.asyncWithItem) continue;
     const head = /^[^.([]*/.exec(call.callee)![0];
     const local = Object.hasOwn(fn.locals, head) ? fn.locals[head]! : undefined;
     const imported = local !== undefined ? (local.startsWith('=') ? local.slice(1) : undefined) : Object.hasOwn(facts.imports, head) ? facts.imports[head] : undefined;
