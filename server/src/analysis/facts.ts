@@ -25,7 +25,10 @@ export interface CallFact {
   awaited: boolean;
   /** The call is a statement of its own: its result is dropped. */
   dropped: boolean;
-  /** Dotted form of the first positional argument (os.spawn* mode), when it is a name. */
+  /**
+   * The first positional argument of `os.spawn*` (its mode: a name), `.setblocking(…)` and
+   * `.settimeout(…)` (a name or a literal: `False`, `0`), as written.
+   */
   firstArg?: string;
   /** Callee of the call this call is written directly inside as an argument (`trio.wrap_file(open(…))`). */
   argumentOf?: string;
@@ -43,7 +46,8 @@ export interface CallFact {
 /**
  * A binding's value: a dotted expression (`requests.Session()`), `:T` for an annotation,
  * `#f<index>` for a function and `#c<index>` for a class defined in this file, `=q` for a
- * function-level import of the qualified name `q` (`~q` when written relative), `>e` for the target of `with e as x`.
+ * function-level import of the qualified name `q` (`~q` when written relative), `>e` for the target of `with e as x`,
+ * `:T=e` for an annotated assignment `x: T = e` (the annotation first, the value when it types nothing).
  */
 export type Bindings = Record<string, string>;
 
@@ -124,6 +128,11 @@ export interface ModuleFacts {
   problems: Problem[];
   /** Top-level functions and classes not parsed yet (see chunks.ts); their names are bound as `#lazy`. */
   lazy?: Record<string, LazyBlock>;
+  /**
+   * Objects of the file made non-blocking (`x.setblocking(False)`, `x.settimeout(0)` anywhere in it),
+   * as written: `sock`. Read for module globals (a local's own function tells, a `self` attribute its class).
+   */
+  nonBlocking?: string[];
   /** Where quick fixes add imports. */
   importAt?: ImportAnchor;
   /** Names quick fixes must not import: the module uses them otherwise (see fixFacts.ts). */
@@ -320,6 +329,10 @@ const FACTS_QUERY = `
 (yield) @yield
 `;
 
+/** Calls whose first argument decides what they do: `os.spawn*`'s mode, a socket's blocking mode. */
+const FIRST_ARG_KEPT = /spawn|\.setblocking$|\.settimeout$/;
+const LITERAL_ARGUMENTS: ReadonlySet<string> = new Set(['false', 'true', 'integer', 'float', 'none']);
+
 /** Builtins that advance the iterator they are given until it ends (or, `next`, once). */
 const CONSUMERS = new Set(['list', 'tuple', 'set', 'frozenset', 'dict', 'sorted', 'next', 'sum', 'min', 'max', 'any', 'all']);
 
@@ -415,6 +428,8 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
   let pendingClass: { node: Node; scope: Scope } | undefined;
   let assignLeft: string | undefined;
   let withValue: string | undefined;
+  /** The annotation of the assignment being read (`x: T = …`), until its value arrives. */
+  let annotation: { assignment: number | undefined; type: string } | undefined;
 
   const bind = (scope: Scope, name: string, value: string): void => {
     if (scope.classBody && scope.cls !== undefined) setName(facts.classes[scope.cls]!.members, name, value);
@@ -524,9 +539,9 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
     const callee = SIMPLE_DOTTED.test(text) && !text.includes('..') ? text : dotted(node);
     if (!callee) return;
     const call: CallFact = { callee, span: spanFromText(node, text), awaited: false, dropped: false };
-    if (/spawn/.test(callee)) {
+    if (FIRST_ARG_KEPT.test(callee)) {
       const first = node.parent?.childForFieldName('arguments')?.namedChild(0);
-      const firstArg = first && (first.type === 'identifier' || first.type === 'attribute') ? dotted(first) : undefined;
+      const firstArg = first && (first.type === 'identifier' || first.type === 'attribute') ? dotted(first) : first && LITERAL_ARGUMENTS.has(first.type) ? first.text : undefined;
       if (firstArg) call.firstArg = firstArg;
     }
     if (checkWrappers) {
@@ -624,8 +639,11 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
       case 'assign.type':
       case 'assign.right': {
         const value = dottedFast(node);
+        if (name === 'assign.type') annotation = value === undefined ? undefined : { assignment: node.parent?.parent?.id, type: value };
         if (!assignLeft || !value) break;
-        const bound = name === 'assign.type' ? `:${value}` : value;
+        // `x: T = e`: the annotation says what the value is when the value alone says nothing (`db: Database = get_db()`).
+        const annotated = name === 'assign.right' && annotation?.assignment === node.parent?.id ? annotation!.type : undefined;
+        const bound = name === 'assign.type' ? `:${value}` : annotated !== undefined ? `:${annotated}=${value}` : value;
         if (!assignLeft.includes('.')) {
           if (!scope.lambda) bind(scope, assignLeft, bound);
         } else if (scope.fn !== undefined) {
@@ -684,6 +702,8 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
  */
 export function completeModuleFacts(facts: ModuleFacts, tree: Tree, text: string): void {
   facts.noqa = noqaComments(text);
+  const nonBlocking = nonBlockingObjects(text);
+  if (nonBlocking.length) facts.nonBlocking = nonBlocking;
   const syntax = syntaxProblem(tree);
   if (syntax) facts.problems.push(syntax);
   facts.framework = frameworkOf(facts);
@@ -726,6 +746,21 @@ function firstError(root: Node): Node | undefined {
 function unplaced(root: Node): Node | undefined {
   if (!root.isError) return undefined;
   return root.children.find((child) => child && !child.isNamed) ?? root;
+}
+
+const NON_BLOCKING_CALL = /([A-Za-z_][\w.]*)\.(?:setblocking\(\s*(?:False|0)\s*\)|settimeout\(\s*0(?:\.0*)?\s*\))/g;
+
+/** The objects a file makes non-blocking, found lexically (see ModuleFacts.nonBlocking). */
+export function nonBlockingObjects(text: string): string[] {
+  if (!text.includes('.setblocking(') && !text.includes('.settimeout(')) return [];
+  return [...new Set(Array.from(text.matchAll(NON_BLOCKING_CALL), (m) => m[1]!))];
+}
+
+/** Whether `call` (a call fact of a function) makes `object` non-blocking: `object.setblocking(False)`, `object.settimeout(0)`. */
+export function makesNonBlocking(call: CallFact, object: string): boolean {
+  if (call.firstArg === undefined) return false;
+  if (call.callee === `${object}.setblocking`) return call.firstArg === 'False' || call.firstArg === '0';
+  return call.callee === `${object}.settimeout` && /^0(?:\.0*)?$/.test(call.firstArg);
 }
 
 /** noqa comments, found lexically (a `#` outside a string on the line is close enough for suppression). */

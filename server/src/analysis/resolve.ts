@@ -226,7 +226,12 @@ export class Resolver {
     if (value.startsWith('#c')) return { kind: 'class', source, index: Number(value.slice(2)) };
     if (value.startsWith('=')) return this.qualified(this.workspace.importedName(source, value.slice(1)), hops + 1);
     if (value.startsWith('~')) return this.qualified(value.slice(1), hops + 1);
-    if (value.startsWith(':')) return this.instanceOf(this.resolve(source, fn, value.slice(1), hops + 1));
+    if (value.startsWith(':')) {
+      // `x: T = e`: the annotation when it names a type the engine knows, else the value.
+      const assigned = value.indexOf('=');
+      const type = this.instanceOf(this.resolve(source, fn, assigned < 0 ? value.slice(1) : value.slice(1, assigned), hops + 1));
+      return type ?? (assigned < 0 ? undefined : this.resolve(source, fn, value.slice(assigned + 1), hops + 1));
+    }
     if (value.startsWith('>')) return this.entered(source, fn, value.slice(1), hops + 1);
     // A binding that refers to its own name (`x = x.y`, `x = x[k]`) reads the enclosing scope's `x`.
     const [head] = splitLinks(value.split('.')[0]!);

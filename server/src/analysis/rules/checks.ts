@@ -5,7 +5,7 @@
  */
 import type { ChainHop, Finding, RuleCode } from '../api';
 import { callChains, headInBlock, type LazyBlock } from '../chunks';
-import { coroutineFramework, shownCallee, type CallFact, type FunctionFact, type Span } from '../facts';
+import { coroutineFramework, makesNonBlocking, nonBlockingObjects, shownCallee, type CallFact, type FunctionFact, type Span } from '../facts';
 import type { ModuleSource, Resolver, Value } from '../resolve';
 import { effectiveSeverity, type Configuration } from '../config';
 import {
@@ -49,6 +49,8 @@ const ENTER_EXIT = ['__enter__', '__exit__'] as const;
 /** A `with` in a block's text (anywhere: `if x: with f():`; a docstring's word only costs a parse). */
 const WITH_STATEMENT = /\bwith\b/;
 const NO_TARGETS: readonly Target[] = [];
+/** Methods of a `socket.socket`: none blocks on a socket made non-blocking. */
+const SOCKET_METHOD = 'socket.socket.';
 /** The name a dotted callee starts with, without its links: `f` of `f().g`, `d` of `d[].g`. */
 const CALLEE_HEAD_NAME = /^[^.([]*/;
 /** Signs in a block's text that it may iterate something (a `for`, a comprehension, a consuming builtin). */
@@ -107,7 +109,38 @@ export class Checker {
 
   classify(source: ModuleSource, fn: number, call: CallFact): Target | undefined {
     const value = this.resolver.resolve(source, fn, call.callee);
-    return value && this.classifyValue(value);
+    const target = value && this.classifyValue(value);
+    // A socket made non-blocking raises BlockingIOError instead of waiting (trio's and anyio's own sockets).
+    if (target?.kind === 'blocking' && target.name.startsWith(SOCKET_METHOD) && this.madeNonBlocking(source, fn, call.callee.slice(0, call.callee.lastIndexOf('.')))) return undefined;
+    return target;
+  }
+
+  /**
+   * Whether the object `object` (a call's callee without its method) is made non-blocking: a local
+   * by a call in its own function (or an enclosing one); an attribute of the instance (`self.sock`)
+   * by a call in any method of its class, parsed or not; a module global anywhere in the file (the
+   * facts' lexical `nonBlocking`). Told by names, so only where a name means one object: a local of
+   * another function, or another class's attribute of the same name, does not count.
+   */
+  private madeNonBlocking(source: ModuleSource, fn: number, object: string): boolean {
+    if (!object || object.includes('(') || object.includes('[')) return false;
+    const { functions, classes } = source.facts;
+    const head = object.slice(0, (object.indexOf('.') + 1 || object.length + 1) - 1);
+    let scope: number | undefined = fn;
+    for (; scope !== undefined; scope = functions[scope]!.parent) {
+      const fact = functions[scope]!;
+      if (fact.calls.some((call) => makesNonBlocking(call, object))) return true;
+      if (Object.hasOwn(fact.locals, head)) return false;
+      if (fact.selfName === head && fact.classIndex !== undefined) break;
+    }
+    if (scope === undefined) return !!source.facts.nonBlocking?.includes(object);
+    const classIndex = functions[scope]!.classIndex!;
+    const attribute = object.slice(head.length);
+    const inMethod = (method: FunctionFact): boolean => method.classIndex === classIndex && method.selfName !== undefined && method.calls.some((call) => makesNonBlocking(call, method.selfName + attribute));
+    if (functions.some(inMethod)) return true;
+    // Methods not parsed yet (typically `__init__`): their text, with `self` as the class's methods name it.
+    const lazy = classes[classIndex]!.lazyMembers ?? {};
+    return Object.values(lazy).some((block) => nonBlockingObjects(this.resolver.blockText(source, block)).includes(head + attribute));
   }
 
   /**
