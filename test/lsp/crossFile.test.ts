@@ -150,3 +150,41 @@ describe('cross-file analysis', () => {
     await client.nextDiagnostics(app, seen, (ds) => !ds.some((d) => d.range.start.line === 6));
   });
 });
+
+describe('a # noqa edited in a helper module', () => {
+  // Only the comment changes: the helper's calls, spans and bindings stay the same.
+  const HELPER = 'import time\n\n\ndef pause():\n    time.sleep(1)\n';
+  const CALLER = 'from helper import pause\n\n\nasync def handler():\n    pause()\n';
+  const workspace = makeWorkspace({ 'helper.py': HELPER, 'caller.py': CALLER });
+  const helper = workspace.uri('helper.py');
+  const caller = workspace.uri('caller.py');
+  let client: LspClient;
+
+  before(async () => {
+    client = await LspClient.start(coroutineLensServer(), { root: workspace.root });
+    await client.progressEnded();
+    await client.open(caller, CALLER, 1);
+    await client.open(helper, HELPER, 1);
+  });
+  after(async () => {
+    await client.stop();
+    workspace.remove();
+  });
+
+  it("updates the caller's CORO120 in the other open file as the noqa comes and goes", async () => {
+    const flagged = (ds: { code?: string | number; range: { start: { line: number } } }[]): boolean => ds.some((d) => d.code === 'CORO120' && d.range.start.line === 4);
+    assert.ok(flagged(await client.diagnosticsFor(caller, 1)), 'pause() blocks through time.sleep');
+    const endOfSleep = { line: 4, character: '    time.sleep(1)'.length };
+    let seen = client.publications(caller);
+    await client.change(helper, 2, [{ range: { start: endOfSleep, end: endOfSleep }, text: '  # noqa: ASYNC251' }]);
+    await client.nextDiagnostics(caller, seen, (ds) => !flagged(ds));
+    const noqaEnd = { line: 4, character: endOfSleep.character + '  # noqa: ASYNC251'.length };
+    seen = client.publications(caller);
+    await client.change(helper, 3, [{ range: { start: endOfSleep, end: noqaEnd }, text: '' }]);
+    await client.nextDiagnostics(caller, seen, flagged);
+    // A noqa naming another code leaves the chain: the caller, edited after it, is still flagged.
+    await client.change(helper, 4, [{ range: { start: endOfSleep, end: endOfSleep }, text: '  # noqa: CORO101' }]);
+    await client.change(caller, 2, [{ text: CALLER + '\n' }]);
+    assert.ok(flagged(await client.diagnosticsFor(caller, 2)), 'a noqa for another code does not cut the chain');
+  });
+});
