@@ -56,6 +56,17 @@ const CALLEE_HEAD_NAME = /^[^.([]*/;
 /** Signs in a block's text that it may iterate something (a `for`, a comprehension, a consuming builtin). */
 const ITERATION = /\bfor\b|\b(?:list|tuple|set|frozenset|dict|sorted|next|sum|min|max|any|all)\s*\(/;
 
+/** The last call in `fn` before `span` that sets `object`'s blocking mode (`object.setblocking(…)`, `object.settimeout(…)`). */
+function lastModeSetBefore(fn: FunctionFact, object: string, span: Span): CallFact | undefined {
+  let last: CallFact | undefined;
+  for (const call of fn.calls) {
+    if (call.callee !== `${object}.setblocking` && call.callee !== `${object}.settimeout`) continue;
+    const [row, column] = call.span;
+    if ((row < span[0] || (row === span[0] && column < span[1])) && (!last || row > last.span[0] || (row === last.span[0] && column > last.span[1]))) last = call;
+  }
+  return last;
+}
+
 export class Checker {
   readonly summaries: TransitiveSummaries;
   /** While set, receives every file a finding depends on through a memoised summary. */
@@ -111,25 +122,31 @@ export class Checker {
     const value = this.resolver.resolve(source, fn, call.callee);
     const target = value && this.classifyValue(value);
     // A socket made non-blocking raises BlockingIOError instead of waiting (trio's and anyio's own sockets).
-    if (target?.kind === 'blocking' && target.name.startsWith(SOCKET_METHOD) && this.madeNonBlocking(source, fn, call.callee.slice(0, call.callee.lastIndexOf('.')))) return undefined;
+    if (target?.kind === 'blocking' && target.name.startsWith(SOCKET_METHOD) && this.madeNonBlocking(source, fn, call)) return undefined;
     return target;
   }
 
   /**
-   * Whether the object `object` (a call's callee without its method) is made non-blocking: a local
-   * by a call in its own function (or an enclosing one); an attribute of the instance (`self.sock`)
-   * by a call in any method of its class, parsed or not; a module global anywhere in the file (the
-   * facts' lexical `nonBlocking`). Told by names, so only where a name means one object: a local of
-   * another function, or another class's attribute of the same name, does not count.
+   * Whether the object `call` is made on (its callee without the method) is made non-blocking: a
+   * local by the last call setting its mode before `call` in its own function (a socket made
+   * non-blocking after the call, or blocking again before it, blocked there), else by a call in an
+   * enclosing function; an attribute of the instance (`self.sock`) by a call in another method of
+   * its class, parsed or not; a module global anywhere in the file (the facts' lexical
+   * `nonBlocking`). Told by names, so only where a name means one object: a local of another
+   * function, or another class's attribute of the same name, does not count.
    */
-  private madeNonBlocking(source: ModuleSource, fn: number, object: string): boolean {
+  private madeNonBlocking(source: ModuleSource, fn: number, call: CallFact): boolean {
+    const object = call.callee.slice(0, call.callee.lastIndexOf('.'));
     if (!object || object.includes('(') || object.includes('[')) return false;
     const { functions, classes } = source.facts;
     const head = object.slice(0, (object.indexOf('.') + 1 || object.length + 1) - 1);
     let scope: number | undefined = fn;
     for (; scope !== undefined; scope = functions[scope]!.parent) {
       const fact = functions[scope]!;
-      if (fact.calls.some((call) => makesNonBlocking(call, object))) return true;
+      if (scope === fn) {
+        const lastSet = lastModeSetBefore(fact, object, call.span);
+        if (lastSet) return makesNonBlocking(lastSet, object);
+      } else if (fact.calls.some((other) => makesNonBlocking(other, object))) return true;
       if (Object.hasOwn(fact.locals, head)) return false;
       if (fact.selfName === head && fact.classIndex !== undefined) break;
     }
@@ -137,7 +154,7 @@ export class Checker {
     const classIndex = functions[scope]!.classIndex!;
     const attribute = object.slice(head.length);
     const inMethod = (method: FunctionFact): boolean => method.classIndex === classIndex && method.selfName !== undefined && method.calls.some((call) => makesNonBlocking(call, method.selfName + attribute));
-    if (functions.some(inMethod)) return true;
+    if (functions.some((method, index) => index !== fn && inMethod(method))) return true;
     // Methods not parsed yet (typically `__init__`): their text, with `self` as the class's methods name it.
     const lazy = classes[classIndex]!.lazyMembers ?? {};
     return Object.values(lazy).some((block) => nonBlockingObjects(this.resolver.blockText(source, block)).includes(head + attribute));
