@@ -485,7 +485,9 @@ export class Checker {
           // A coroutine object has neither `__enter__` nor `__aenter__`: the `with` raises TypeError
           // and the coroutine never runs. An async generator (`@asynccontextmanager`) is no coroutine.
           const statement = call.asyncWithItem ? 'async with' : 'with';
-          report('CORO200', call.span, `coroutine ${written} is entered by \`${statement}\` but never awaited: a coroutine is no ${call.asyncWithItem ? 'async ' : ''}context manager (TypeError) and never runs; write \`${statement} await ${written}\` if it returns one`);
+          // A generator coroutine has no `await`: `with (yield make())` (only `with`: `async with` needs `async def`).
+          const awaited = awaitKeyword === 'await' ? `await ${written}` : `(${awaitKeyword} ${written})`;
+          report('CORO200', call.span, `coroutine ${written} is entered by \`${statement}\` but never awaited: a coroutine is no ${call.asyncWithItem ? 'async ' : ''}context manager (TypeError) and never runs; write \`${statement} ${awaited}\` if it returns one`);
         }
         if (!target || !call.dropped) continue;
         if ((target.kind === 'coroutine' && target.runsOnlyAwaited) || target.kind === 'libraryCoroutine') {
