@@ -20,10 +20,24 @@ export function registerCoroutineCommands(view: CoroutinesView): vscode.Disposab
     return current;
   };
   /** Turns recording of where each task is created on or off in the running program (not a setting: the next launch starts as its configuration says). */
+  /**
+   * A custom request of the view's commands; a refusal (the program ended meanwhile, the agent said
+   * no) is shown as what it is, in our words, and the command ends quietly.
+   */
+  const request = async <T>(debugSession: vscode.DebugSession, command: string, args: object, action: string): Promise<{ body: T } | undefined> => {
+    try {
+      return { body: (await debugSession.customRequest(command, args)) as T };
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Coroutine Lens: could not ${action}: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  };
+  /** Turns recording of where each task is created on or off in the running program (not a setting: the next launch starts as its configuration says). */
   const recordCreationStacks = async (enabled: boolean) => {
     const debugSession = session();
     if (!debugSession) return;
-    await debugSession.customRequest('setTaskCreationStacks', { enabled });
+    const action = enabled ? 'turn task creation stacks on' : 'turn task creation stacks off';
+    if (!(await request(debugSession, 'setTaskCreationStacks', { enabled }, action))) return;
     vscode.window.setStatusBarMessage(
       enabled ? 'Coroutine Lens: recording where each task is created, from now on' : 'Coroutine Lens: task creation stacks off',
       5000,
@@ -60,8 +74,9 @@ export function registerCoroutineCommands(view: CoroutinesView): vscode.Disposab
     vscode.commands.registerCommand('coroutineLens.cancelTask', async (node: TreeNode) => {
       const debugSession = session();
       if (node.kind !== 'task' || !debugSession) return;
-      const { cancelled } = (await debugSession.customRequest('cancelTask', { taskId: node.task.id })) as { cancelled: boolean };
-      if (!cancelled) void vscode.window.showInformationMessage(`Coroutine Lens: ${nodeLabel(node)} could not be cancelled (already finished?).`);
+      const answer = await request<{ cancelled: boolean }>(debugSession, 'cancelTask', { taskId: node.task.id }, `cancel ${nodeLabel(node)}`);
+      if (!answer) return;
+      if (!answer.body.cancelled) void vscode.window.showInformationMessage(`Coroutine Lens: ${nodeLabel(node)} could not be cancelled (already finished?).`);
       await view.refresh();
     }),
     vscode.commands.registerCommand('coroutineLens.showCreationStack', async (node: TreeNode) => {
