@@ -55,6 +55,8 @@ const SOCKET_METHOD = 'socket.socket.';
 const CALLEE_HEAD_NAME = /^[^.([]*/;
 /** Signs in a block's text that it may iterate something (a `for`, a comprehension, a consuming builtin). */
 const ITERATION = /\bfor\b|\b(?:list|tuple|set|frozenset|dict|sorted|next|sum|min|max|any|all)\s*\(/;
+/** A name and its attributes as written in a block's text (`db.everyone`, `self.cursor`). */
+const DOTTED_NAME = /\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*/g;
 
 /** The last call in `fn` before `span` that sets `object`'s blocking mode (`object.setblocking(…)`, `object.settimeout(…)`). */
 function lastModeSetBefore(fn: FunctionFact, object: string, span: Span): CallFact | undefined {
@@ -208,8 +210,9 @@ export class Checker {
     const chains = callChains(text);
     if (!chains) return undefined;
     // Iterating a modelled cursor blocks, and only the parse records what a block iterates: a block
-    // that may iterate in a module that imports such a library (an annotated parameter) goes to the parse.
-    if (ITERATION.test(text) && this.importsIterableLibrary(source)) return undefined;
+    // that may iterate goes to the parse when its module imports such a library (an annotated
+    // parameter) or its text names such an object or type (a cursor imported from another module).
+    if (ITERATION.test(text) && (this.importsIterableLibrary(source) || this.namesBlockingIterable(source, classIndex, text))) return undefined;
     const entersContexts = WITH_STATEMENT.test(text);
     const files = new Set([source.path]);
     for (const callee of chains) {
@@ -352,6 +355,31 @@ export class Checker {
     if (value?.kind !== 'instance') return undefined;
     const entry = lookupIterating(value.type, this.extraBlocking);
     return entry && { name: `${value.type}.__next__`, entry };
+  }
+
+  /**
+   * Whether a lazy block's text names, at module level or on the instance, an object whose
+   * iteration blocks or its type, as the parse would resolve it: `everyone` imported from a module
+   * that sets it to `users.find()`, `self.cursor`, an annotation `Cursor` imported through a
+   * workspace module. Any occurrence counts (a shadowed name too): it only costs a parse.
+   */
+  private namesBlockingIterable(source: ModuleSource, classIndex: number | undefined, text: string): boolean {
+    const { imports, globals } = source.facts;
+    const resolved = new Set<string>();
+    for (const [name] of text.matchAll(DOTTED_NAME)) {
+      const parts = name.split('.');
+      const onInstance = classIndex !== undefined && parts[0] === 'self';
+      if (!onInstance && !Object.hasOwn(imports, parts[0]!) && !Object.hasOwn(globals, parts[0]!)) continue;
+      for (let length = onInstance ? 2 : 1; length <= parts.length; length++) {
+        const expr = parts.slice(0, length).join('.');
+        if (resolved.has(expr)) continue;
+        resolved.add(expr);
+        const value = onInstance ? this.resolver.resolveOnInstance(source, classIndex, expr) : this.resolver.resolve(source, undefined, expr);
+        if (value?.kind === 'instance' && lookupIterating(value.type, this.extraBlocking)) return true;
+        if (value?.kind === 'external' && makesBlockingIterable(value.name, this.extraBlocking)) return true;
+      }
+    }
+    return false;
   }
 
   /** Whether the module imports a library whose objects block when iterated (`pymongo`). */
