@@ -47,7 +47,7 @@ export interface CallFact {
  * A binding's value: a dotted expression (`requests.Session()`), `:T` for an annotation,
  * `#f<index>` for a function and `#c<index>` for a class defined in this file, `=q` for a
  * function-level import of the qualified name `q` (`~q` when written relative), `>e` for the target of `with e as x`,
- * `:T=e` for an annotated assignment `x: T = e` (the annotation first, the value when it types nothing).
+ * `:T=e` for an annotated assignment `x: T = e` (which of the two types it: see Resolver).
  */
 export type Bindings = Record<string, string>;
 

@@ -227,10 +227,14 @@ export class Resolver {
     if (value.startsWith('=')) return this.qualified(this.workspace.importedName(source, value.slice(1)), hops + 1);
     if (value.startsWith('~')) return this.qualified(value.slice(1), hops + 1);
     if (value.startsWith(':')) {
-      // `x: T = e`: the annotation when it names a type the engine knows, else the value.
       const assigned = value.indexOf('=');
-      const type = this.instanceOf(this.resolve(source, fn, assigned < 0 ? value.slice(1) : value.slice(1, assigned), hops + 1));
-      return type ?? (assigned < 0 ? undefined : this.resolve(source, fn, value.slice(assigned + 1), hops + 1));
+      if (assigned < 0) return this.instanceOf(this.resolve(source, fn, value.slice(1), hops + 1));
+      // `x: T = e`: the value when it is an object the engine types (it is what runs: `s: HttpClient =
+      // requests.Session()` with a workspace Protocol), else the annotation when it names such a type
+      // (`db: Database = get_db()`), else the value.
+      const assignedValue = this.resolve(source, fn, value.slice(assigned + 1), hops + 1);
+      if (assignedValue?.kind === 'instance' || assignedValue?.kind === 'object') return assignedValue;
+      return this.instanceOf(this.resolve(source, fn, value.slice(1, assigned), hops + 1)) ?? assignedValue;
     }
     if (value.startsWith('>')) return this.entered(source, fn, value.slice(1), hops + 1);
     // A binding that refers to its own name (`x = x.y`, `x = x[k]`) reads the enclosing scope's `x`.
