@@ -777,9 +777,15 @@ function noqaComments(text: string): Record<number, string[]> {
 
 const FRAMEWORKS: ReadonlySet<string> = new Set(['asyncio', 'trio', 'anyio', 'tornado']);
 
+/** The first name of a dotted name: `a` of `a.b.c` (a top-level module, a variable whose attribute is read). */
+export function firstName(dotted: string): string {
+  const dot = dotted.indexOf('.');
+  return dot < 0 ? dotted : dotted.slice(0, dot);
+}
+
 /** The framework `qualified` (an imported name) belongs to, if any. */
 function frameworkModule(qualified: string): Framework | undefined {
-  const root = qualified.slice(0, (qualified.indexOf('.') + 1 || qualified.length + 1) - 1);
+  const root = firstName(qualified);
   return FRAMEWORKS.has(root) ? (root as Framework) : undefined;
 }
 

@@ -5,7 +5,7 @@
  * regular-expression scan is ~50× cheaper than a parse, so only files that pass are parsed up
  * front; the modules their calls lead into are parsed on demand.
  */
-import { absoluteModule } from './facts';
+import { absoluteModule, firstName } from './facts';
 import { libraryCoroutineFunctions } from './rules/catalogue';
 
 export function prefilterFor(extraDecorators: string[]): (text: string) => boolean {
@@ -71,7 +71,7 @@ export function statementCalls(text: string): StatementCalls | undefined {
   if (!calls.size || !imports.size) return undefined;
   // Only a call through an imported name can be linked lexically to another module's coroutine.
   const locals = new Set([...imports].map((binding) => binding.slice(0, binding.indexOf('='))));
-  const reachable = [...calls].filter((call) => locals.has(call.slice(0, (call.indexOf('.') + 1 || call.length + 1) - 1)));
+  const reachable = [...calls].filter((call) => locals.has(firstName(call)));
   return reachable.length ? { calls: reachable.sort(), imports: [...imports].sort() } : undefined;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { ChainHop, Finding, RuleCode } from '../api';
 import { callChains, headInBlock, type LazyBlock } from '../chunks';
-import { coroutineFramework, makesNonBlocking, nonBlockingObjects, shownCallee, type CallFact, type FunctionFact, type Span } from '../facts';
+import { coroutineFramework, firstName, makesNonBlocking, nonBlockingObjects, shownCallee, type CallFact, type FunctionFact, type Span } from '../facts';
 import type { ModuleSource, Resolver, Value } from '../resolve';
 import { effectiveSeverity, type Configuration } from '../config';
 import {
@@ -141,7 +141,7 @@ export class Checker {
     const object = call.callee.slice(0, call.callee.lastIndexOf('.'));
     if (!object || object.includes('(') || object.includes('[')) return false;
     const { functions, classes } = source.facts;
-    const head = object.slice(0, (object.indexOf('.') + 1 || object.length + 1) - 1);
+    const head = firstName(object);
     let scope: number | undefined = fn;
     for (; scope !== undefined; scope = functions[scope]!.parent) {
       const fact = functions[scope]!;
@@ -385,7 +385,7 @@ export class Checker {
   /** Whether the module imports a library whose objects block when iterated (`pymongo`). */
   private importsIterableLibrary(source: ModuleSource): boolean {
     const modules = iterableTypeModules(this.extraBlocking);
-    const imported = (name: string): boolean => modules.has(name.slice(0, (name.indexOf('.') + 1 || name.length + 1) - 1));
+    const imported = (name: string): boolean => modules.has(firstName(name));
     return Object.values(source.facts.imports).some(imported) || source.facts.starImports.some(imported);
   }
 
