@@ -81,7 +81,8 @@ export interface FunctionFact {
   /**
    * What it iterates right there, in dotted form: the iterable of a (synchronous) `for`, of a list,
    * set or dict comprehension, and the argument of a builtin that consumes an iterator (`list(cur)`,
-   * `next(cur)`, also `list(d for d in cur)`). A generator expression alone iterates nothing yet.
+   * `next(cur)`, also `list(d for d in cur)`), and what such an iterable passes through
+   * (`enumerate(cur)`, `zip(keys, cur)`, `map(f, cur)` …). A generator expression alone iterates nothing yet.
    */
   iterated?: EnteredObject[];
 }
@@ -374,6 +375,29 @@ function consumedIterable(callee: Node): Node | undefined {
   return first && first.type !== 'keyword_argument' && first.type !== 'list_splat' && first.type !== 'dictionary_splat' ? first : undefined;
 }
 
+/**
+ * Builtins that return an iterator advancing what they are given as it is advanced, by the index of
+ * their first such argument (`map(f, cur)`: 1).
+ */
+const PASSING_THROUGH: ReadonlyMap<string, number> = new Map([
+  ['enumerate', 0],
+  ['iter', 0],
+  ['reversed', 0],
+  ['zip', 0],
+  ['map', 1],
+  ['filter', 1],
+]);
+
+/** What iterating `node` iterates when it is a call of such a builtin (`enumerate(cur)`: `cur`); else undefined. */
+function passedThrough(node: Node): Node[] | undefined {
+  const callee = node.type === 'call' ? node.childForFieldName('function') : null;
+  const from = callee?.type === 'identifier' ? PASSING_THROUGH.get(callee.text) : undefined;
+  if (from === undefined) return undefined;
+  const args = node.childForFieldName('arguments')?.namedChildren.filter((arg): arg is Node => !!arg && arg.type !== 'keyword_argument' && arg.type !== 'list_splat' && arg.type !== 'dictionary_splat' && arg.type !== 'comment') ?? [];
+  // `zip(a, b)` and `map(f, a, b)` advance every iterable they are given, the others just one.
+  return callee!.text === 'zip' || callee!.text === 'map' ? args.slice(from) : args.slice(from, from + 1);
+}
+
 /** Whether the callee `node` of a `with` item's call belongs to an `async with`. */
 function isAsyncWith(node: Node): boolean {
   let statement = node.parent;
@@ -564,6 +588,11 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
   };
 
   const recordIterated = (fn: FunctionFact, node: Node): void => {
+    const passed = passedThrough(node);
+    if (passed) {
+      for (const iterable of passed) recordIterated(fn, iterable);
+      return;
+    }
     const value = dottedFast(node);
     if (value) (fn.iterated ??= []).push({ value, span: spanFromText(node, node.text) });
   };
