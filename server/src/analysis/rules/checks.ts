@@ -58,6 +58,18 @@ const ITERATION = /\bfor\b|\b(?:list|tuple|set|frozenset|dict|sorted|next|sum|mi
 /** A name and its attributes as written in a block's text (`db.everyone`, `self.cursor`). */
 const DOTTED_NAME = /\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*/g;
 
+/** Decorators that leave the function they decorate as it is (a method's kind, a type checker's mark). */
+const TRANSPARENT_DECORATOR = /(?:^|\.)(?:staticmethod|classmethod|abstractmethod|override)$/;
+
+/**
+ * Whether calling the `async def` `fn` surely gives a coroutine object: not an async generator
+ * (`@asynccontextmanager` over one makes a context manager), and under no decorator that may
+ * return something else (a workspace decorator wrapping it into a context manager).
+ */
+function returnsCoroutine(fn: FunctionFact): boolean {
+  return !fn.hasYield && fn.decorators.every((decorator) => TRANSPARENT_DECORATOR.test(decorator));
+}
+
 /** The last call in `fn` before `span` that sets `object`'s blocking mode (`object.setblocking(…)`, `object.settimeout(…)`). */
 function lastModeSetBefore(fn: FunctionFact, object: string, span: Span): CallFact | undefined {
   let last: CallFact | undefined;
@@ -509,9 +521,9 @@ export class Checker {
             }
           }
         }
-        if (style && (call.withItem || call.asyncWithItem) && target?.kind === 'coroutine' && target.style === 'async' && !target.source.facts.functions[target.index]!.hasYield) {
+        if (style && (call.withItem || call.asyncWithItem) && target?.kind === 'coroutine' && target.style === 'async' && returnsCoroutine(target.source.facts.functions[target.index]!)) {
           // A coroutine object has neither `__enter__` nor `__aenter__`: the `with` raises TypeError
-          // and the coroutine never runs. An async generator (`@asynccontextmanager`) is no coroutine.
+          // and the coroutine never runs.
           const statement = call.asyncWithItem ? 'async with' : 'with';
           // A generator coroutine has no `await`: `with (yield make())` (only `with`: `async with` needs `async def`).
           const awaited = awaitKeyword === 'await' ? `await ${written}` : `(${awaitKeyword} ${written})`;
