@@ -5,7 +5,8 @@
  */
 import type { ChainHop, Finding, RuleCode } from '../api';
 import { callChains, headInBlock, type LazyBlock } from '../chunks';
-import { coroutineFramework, firstName, makesNonBlocking, nonBlockingObjects, shownCallee, type CallFact, type FunctionFact, type Span } from '../facts';
+import { firstName, makesNonBlocking, nonBlockingObjects, shownCallee, type CallFact, type FunctionFact, type Span } from '../facts';
+import { coroutineFramework } from '../frameworks';
 import type { ModuleSource, Resolver, Value } from '../resolve';
 import { effectiveSeverity, type Configuration } from '../config';
 import {

@@ -15,7 +15,8 @@
  * function, the call has no plain argument list, or the keyword is not allowed where the call sits.
  */
 import type { Fix, Framework, Position, RuleCode, TextEdit } from '../api';
-import { coroutineFramework, shownCallee, type CallFact, type FunctionFact, type ModuleFacts, type Span } from '../facts';
+import { shownCallee, type CallFact, type FunctionFact, type ModuleFacts, type Span } from '../facts';
+import { coroutineFramework } from '../frameworks';
 import type { ModuleSource } from '../resolve';
 
 export type CoroutineStyle = 'async' | 'generator';
