@@ -4,9 +4,11 @@ import json
 import os
 import queue
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import zipfile
@@ -36,6 +38,29 @@ def run_plain(args, cwd=None, timeout=DEFAULT_TIMEOUT):
     env.pop('PYTHONPATH', None)
     done = subprocess.run([sys.executable] + list(args), cwd=cwd, env=env, capture_output=True, timeout=timeout)
     return done.returncode, done.stdout.decode('utf-8', 'replace'), done.stderr.decode('utf-8', 'replace')
+
+
+def listening_agent(test, program_path):
+    """Starts `program_path` (which takes a stop file as its argument) under an agent that waits with
+    --listen for an adapter to attach, as a user starts it by hand, and waits until the agent has
+    written its token file and the program has had a moment to start. Returns (process, port, token,
+    stop file): the program runs until the stop file exists; `test` kills it at cleanup if not."""
+    folder = tempfile.mkdtemp()
+    test.addCleanup(shutil.rmtree, folder, True)
+    token_file, stop_file = os.path.join(folder, 'token'), os.path.join(folder, 'stop')
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, AGENT_DIR, '--listen', '127.0.0.1:%d' % port, '--token-file', token_file,
+                                program_path, stop_file], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    test.addCleanup(lambda: process.poll() is None and process.kill())
+    deadline = time.monotonic() + 10
+    while not os.path.exists(token_file):
+        test.assertLess(time.monotonic(), deadline, 'the agent wrote no token file')
+        time.sleep(0.05)
+    time.sleep(0.2)  # the program has started (imports, first tasks)
+    with open(token_file) as handle:
+        return process, port, handle.read().strip(), stop_file
 
 
 def _agent_entry(agent_dir, args, cwd):

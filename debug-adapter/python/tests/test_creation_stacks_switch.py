@@ -5,17 +5,11 @@ on and off while the program runs. Each check is made with creation stacks on to
 fail."""
 import contextlib
 import io
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 import unittest
 
 from coroutine_lens_agent import command_line
-from tests.agent_client import AGENT_DIR, AgentClient, marker_line, program, tasks_by_name
+from tests.agent_client import AgentClient, listening_agent, marker_line, program, tasks_by_name
 from tests.test_tree import expand
 
 # Which hook records creations: a sys.monitoring tool of ours (3.12+) or a wrapper (3.9-3.11).
@@ -190,22 +184,7 @@ class AttachedSessions(unittest.TestCase):
     program runs on without paying for records nobody asked for; records made stay."""
 
     def test_a_session_s_switch_ends_with_it(self):
-        folder = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, folder, True)
-        token_file, stop_file = os.path.join(folder, 'token'), os.path.join(folder, 'stop')
-        with socket.socket() as probe:
-            probe.bind(('127.0.0.1', 0))
-            port = probe.getsockname()[1]
-        process = subprocess.Popen([sys.executable, AGENT_DIR, '--listen', '127.0.0.1:%d' % port, '--token-file', token_file,
-                                    program('creation_ticker.py'), stop_file], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.addCleanup(lambda: process.poll() is None and process.kill())
-        deadline = time.monotonic() + 10
-        while not os.path.exists(token_file):
-            self.assertLess(time.monotonic(), deadline, 'the agent wrote no token file')
-            time.sleep(0.05)
-        time.sleep(0.2)  # asyncio imported, tasks made
-        with open(token_file) as handle:
-            token = handle.read().strip()
+        process, port, token, stop_file = listening_agent(self, program('creation_ticker.py'))
 
         def session():
             client = AgentClient.attach(process, port, token)

@@ -1,15 +1,11 @@
 """The program's end while the debugger holds it, disconnects in launch and attach, and the agent's
 own failure paths: none of them may hang, change the exit code or raise into the program."""
 import os
-import shutil
 import socket
-import subprocess
-import sys
-import tempfile
 import time
 import unittest
 
-from tests.agent_client import AGENT_DIR, AgentClient, marker_line, program
+from tests.agent_client import AgentClient, listening_agent, marker_line, program
 
 PAUSED = program('simple_loop.py')
 
@@ -115,23 +111,8 @@ class Disconnect(unittest.TestCase):
         self.assertIsNotNone(client.process.returncode)
 
     def test_attach_break_detach_and_the_program_runs_on(self):
-        directory = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, directory, True)
-        token_file, stop_file = os.path.join(directory, 'token'), os.path.join(directory, 'stop')
-        with socket.socket() as probe:
-            probe.bind(('127.0.0.1', 0))
-            port = probe.getsockname()[1]
         path = program('ticker.py')
-        process = subprocess.Popen([sys.executable, AGENT_DIR, '--listen', '127.0.0.1:%d' % port,
-                                    '--token-file', token_file, path, stop_file],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.addCleanup(lambda: process.poll() is None and process.kill())
-        deadline = time.time() + 10
-        while not os.path.exists(token_file) and time.time() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.2)
-        with open(token_file) as handle:
-            token = handle.read().strip()
+        process, port, token, stop_file = listening_agent(self, path)
         client = AgentClient.attach(process, port, token)
         self.assertEqual(client.hello['role'], 'agent')
         client.start(breakpoints={path: [marker_line(path, 'TICK')]})
