@@ -169,6 +169,19 @@ describe('coroutine-lens check', () => {
     assert.match(broken.stderr, /^quiet\/pyproject\.toml:2: configuration error: .*selekt/m);
   });
 
+  test('--select and --ignore apply to every path given, not only to the first one\'s project', () => {
+    const parent = mkdtempSync(path.join(scratch, 'select-every-path-'));
+    for (const name of ['first', 'second']) {
+      mkdirSync(path.join(parent, name));
+      // ASYNC251 and CORO200 in each folder, neither of which holds a pyproject.toml.
+      writeFileSync(path.join(parent, name, 'app.py'), 'import time\n\nasync def job():\n    pass\n\nasync def f():\n    time.sleep(1)\n    job()\n');
+    }
+    const selected = run(['check', '--no-cache', '--select', 'ASYNC', 'first', 'second'], { cwd: parent });
+    assert.deepEqual(selected.stdout.match(/^\S+: [A-Z]+\d+ /gm), ['first/app.py:7:5: ASYNC251 ', 'second/app.py:7:5: ASYNC251 '], selected.stdout);
+    const ignored = run(['check', '--no-cache', '--ignore', 'ASYNC', 'first', 'second'], { cwd: parent });
+    assert.deepEqual(ignored.stdout.match(/^\S+: [A-Z]+\d+ /gm), ['first/app.py:8:5: CORO200 ', 'second/app.py:8:5: CORO200 '], ignored.stdout);
+  });
+
   test('a cache folder that cannot be made is a note, never a hang or a crash: the findings are still printed', { skip: process.platform === 'win32' }, () => {
     const folder = mkdtempSync(path.join(scratch, 'cache-fail-'));
     writeFileSync(path.join(folder, 'app.py'), 'import time\n\nasync def f():\n    time.sleep(1)\n');
