@@ -5,6 +5,8 @@ imports) and leaves no trace on the module (its __loader__ and __spec__.loader a
 import sys
 import threading
 
+import _frozen_importlib  # importlib's core, loaded before any program runs: importing it changes nothing
+
 from . import filters
 
 
@@ -27,6 +29,11 @@ class _HookedLoader:
             self._report_error(error)
 
 
+def _being_imported(module):
+    """Whether importlib is still running the module's body (it sets this around exec_module)."""
+    return getattr(getattr(module, '__spec__', None), '_initializing', False) is True
+
+
 def _spec_from_others(finder, name, path, target):
     """The spec the finders after `finder` give for `name`, or None."""
     for other in sys.meta_path:
@@ -41,13 +48,20 @@ def _spec_from_others(finder, name, path, target):
 class PostImportHooks:
     """A sys.meta_path finder that hands back the real spec with a loader that calls the hook."""
 
-    def __init__(self, report_error):
+    def __init__(self, report_error, start_thread):
         self._hooks = {}
         self._resolving = set()
         self._report_error = report_error
+        self._start_thread = start_thread
 
     def add(self, module_name, on_loaded):
         module = sys.modules.get(module_name)
+        if module is not None and _being_imported(module):
+            # Another thread is running the module's body (a session turned recording on while the
+            # program imports asyncio): what it has defined so far is of no use, and the finder's
+            # moment is gone. Its import holds the module's import lock until it ends.
+            self._start_thread(self._add_after_import, module_name, on_loaded)
+            return
         if module is not None:
             try:
                 on_loaded(module)
@@ -57,6 +71,11 @@ class PostImportHooks:
         self._hooks[module_name] = on_loaded
         if self not in sys.meta_path:
             sys.meta_path.insert(0, self)
+
+    def _add_after_import(self, module_name, on_loaded):
+        with _frozen_importlib._ModuleLockManager(module_name):
+            pass
+        self.add(module_name, on_loaded)  # imported: runs now; the import failed: at the next one
 
     def find_spec(self, name, path=None, target=None):
         on_loaded = self._hooks.get(name)

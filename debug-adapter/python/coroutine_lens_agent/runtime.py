@@ -65,7 +65,7 @@ class Agent:
         # Whether task creations are recorded when no session says otherwise (the command line).
         self._task_creation_stacks_at_start = task_creation_stacks
         asyncio_was_imported = 'asyncio.events' in sys.modules
-        self.hooks = PostImportHooks(self.report_error)
+        self.hooks = PostImportHooks(self.report_error, self.start_thread)
         self.hooks.add('asyncio.events', self.loops.patch_asyncio)
         self._set_task_creation_stacks(task_creation_stacks)
         self.hooks.add('tornado.gen', self.runners.patch_tornado)

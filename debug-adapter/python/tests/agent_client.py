@@ -23,11 +23,11 @@ def program(name):
     return os.path.join(PROGRAMS, name)
 
 
-def marker_line(path, marker):
-    """The line of `path` that carries the comment `# MARKER`."""
+def marker_line(path, marker, prefix=False):
+    """The line of `path` that carries the comment `# MARKER` (prefix: the first line that starts with `marker`)."""
     with open(path, encoding='utf-8') as source:
         for number, text in enumerate(source, 1):
-            if text.rstrip().endswith('# ' + marker):
+            if text.startswith(marker) if prefix else text.rstrip().endswith('# ' + marker):
                 return number
     raise LookupError('%s has no line marked %s' % (path, marker))
 

@@ -3,6 +3,7 @@
 taskCreationStack say that creation is not recorded, and why; setTaskCreationStacks turns recording
 on and off while the program runs. Each check is made with creation stacks on too, so that it can
 fail."""
+import asyncio.base_events
 import contextlib
 import io
 import time
@@ -176,6 +177,35 @@ class SwitchedBeforeAsyncioIsImported(unittest.TestCase):
         self.assertFalse(created['success'])
         self.assertIn('task creation stacks are off', created['message'])
         self.assertTrue(recorder.startswith('(False,') and 'coroutine-lens-creations' not in recorder, recorder)
+
+
+class SwitchedWhileAsyncioIsImported(unittest.TestCase):
+    """Turned on while the program is inside asyncio.base_events' body (paused at a breakpoint there:
+    the few milliseconds of a real import, made to last): the agent waits for the import to end and
+    records from then on, where it once patched the half-built module and failed (agentError, and
+    "on" with nothing recorded)."""
+
+    def test_on_records_once_the_import_ends(self):
+        base_events = asyncio.base_events.__file__  # the program's: it runs on this Python
+        path = program('creation_before_asyncio.py')
+        client = AgentClient([path])
+        self.addCleanup(client.close)
+        client.start(breakpoints={base_events: [marker_line(base_events, '_MIN_SCHEDULED_TIMER_HANDLES =', prefix=True)],
+                                  path: [marker_line(path, 'IMPORTED'), marker_line(path, 'AFTER')]})
+        body, _ = client.stopped()
+        self.assertEqual(client.stack(body['threadId'])[0]['path'], base_events)
+        client.request('setTaskCreationStacks', {'enabled': True})
+        client.request('continue')
+        client.stopped()  # IMPORTED: asyncio's import has ended, no task made yet
+        client.request('continue')
+        client.stopped()  # AFTER
+        task = tasks_by_name(expand(client.request('coroutineTree')))['late']
+        created = client.request('taskCreationStack', {'taskId': task['id']}, check=False)
+        client.request('continue')
+        self.assertEqual(client.finish(), (0, 'asyncio imported: False\n', ''))
+        self.assertEqual([e['body'] for e in client.events if e['event'] == 'agentError'], [])
+        self.assertTrue(created['success'], created)
+        self.assertEqual(created['body']['frames'][0]['name'], 'main')
 
 
 class AttachedSessions(unittest.TestCase):

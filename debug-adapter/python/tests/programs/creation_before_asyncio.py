@@ -1,12 +1,12 @@
 """Stops before it imports asyncio, so that the test can turn task creation stacks on and off while
-asyncio is not imported yet; then makes one task and stops again."""
+asyncio is not imported yet (or while it is half imported); then makes one task and stops again."""
 import sys
 
 print('asyncio imported:', 'asyncio' in sys.modules)  # BEFORE
 import asyncio  # noqa: E402
 
 
-async def worker():
+async def worker():  # IMPORTED
     await asyncio.sleep(3600)
 
 
