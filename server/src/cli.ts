@@ -14,9 +14,11 @@ import {
   loadPyprojectConfiguration,
   mergeConfiguration,
   parseConfiguration,
+  type ConfigError,
   type Configuration,
   type Finding,
   type Note,
+  type PyprojectConfiguration,
 } from './analysis';
 import { isFactsWorker, runFactsWorker } from './analysis/pool';
 import { formatReport, FORMATS, type Format } from './analysis/report/format';
@@ -24,8 +26,10 @@ import { formatReport, FORMATS, type Format } from './analysis/report/format';
 const USAGE = `usage: coroutine-lens check [options] [PATH...]
        coroutine-lens --version
 
-Checks Python files for calls that block the event loop inside coroutines. Each PATH is
-checked with [tool.coroutine-lens] of the pyproject.toml nearest at or above it.
+Checks Python files for calls that block the event loop inside coroutines. Each file is
+checked with the [tool.coroutine-lens] table of the nearest pyproject.toml at or above it
+that has one (a sub-project's own table replaces its parent's, nothing is merged; its exclude
+globs are relative to its folder). --select and --ignore apply over every such table.
 
 options:
   --format FORMAT          text (default), json, sarif, github
@@ -104,17 +108,41 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-/** The project root: the nearest folder at or above `start` with a pyproject.toml, else the nearest existing folder at or above `start`. */
-function projectRoot(start: string): string {
-  // From the nearest existing folder: the cache is made in the root, and an unsaved --stdin-filename
-  // (or its folder) must not be made a folder of it.
-  let dir = start;
-  while (!statIsDir(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  for (let d = dir; ; d = path.dirname(d)) {
-    if (existsSync(path.join(d, 'pyproject.toml'))) return d;
-    if (path.dirname(d) === d) break;
+/** Each folder's pyproject.toml, read once however many paths and walks meet it. */
+class Projects {
+  private readonly loaded = new Map<string, Promise<PyprojectConfiguration>>();
+
+  load(folder: string): Promise<PyprojectConfiguration> {
+    let loading = this.loaded.get(folder);
+    if (!loading) this.loaded.set(folder, (loading = loadPyprojectConfiguration(folder)));
+    return loading;
   }
-  return dir;
+
+  /**
+   * The project root of `start`: the nearest folder at or above it whose pyproject.toml configures
+   * coroutine-lens (as a walk from above would find it), else the nearest with any pyproject.toml,
+   * else the nearest existing folder.
+   */
+  async rootOf(start: string): Promise<string> {
+    // From the nearest existing folder: the cache is made in the root, and an unsaved --stdin-filename
+    // (or its folder) must not be made a folder of it.
+    let dir = start;
+    while (!statIsDir(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+    let nearest: string | undefined;
+    for (let d = dir; ; d = path.dirname(d)) {
+      if (existsSync(path.join(d, 'pyproject.toml'))) {
+        nearest ??= d;
+        if ((await this.load(d)).configures) return d;
+      }
+      if (path.dirname(d) === d) break;
+    }
+    return nearest ?? dir;
+  }
+
+  /** Every error of the pyproject.toml files read so far. */
+  async errors(): Promise<ConfigError[]> {
+    return (await Promise.all(this.loaded.values())).flatMap((loaded) => loaded.errors);
+  }
 }
 
 function statIsDir(p: string): boolean {
@@ -132,24 +160,34 @@ async function check(options: Options): Promise<number> {
   for (const target of targets) if (!existsSync(target) && target !== path.resolve(options.stdinFilename ?? '')) throw new UsageError(`no such file or folder: ${path.relative(cwd, target) || target}`);
   // Each target is checked with its own project's pyproject.toml (the nearest at or above it), as
   // the language server does per workspace folder; the first target's root holds the cache.
-  const roots = [...new Set((options.stdinFilename ? [path.resolve(options.stdinFilename)] : targets).map(projectRoot))];
+  const projects = new Projects();
+  const roots = [...new Set(await Promise.all((options.stdinFilename ? [path.resolve(options.stdinFilename)] : targets).map((target) => projects.rootOf(target))))];
   const root = roots[0]!;
   const cliErrors = parseConfiguration({ ...(options.select ? { select: options.select } : {}), ...(options.ignore ? { ignore: options.ignore } : {}) }, { path: 'command line' });
-  const errors = [...cliErrors.errors];
+  /** A project's configuration with the command line's --select / --ignore over it (one object per folder). */
   const configs = new Map<string, Configuration>();
-  for (const projectFolder of roots) {
-    const loaded = await loadPyprojectConfiguration(projectFolder);
-    errors.push(...loaded.errors);
-    const overrides: Partial<Configuration> = {};
-    if (options.select) overrides.select = cliErrors.config.select;
-    if (options.ignore) overrides.ignore = [...loaded.config.ignore, ...cliErrors.config.ignore];
-    configs.set(projectFolder, mergeConfiguration(loaded.config, overrides));
-  }
-  if (errors.length) {
+  const configurationOf = async (projectFolder: string): Promise<Configuration> => {
+    const loaded = await projects.load(projectFolder);
+    let config = configs.get(projectFolder);
+    if (!config) {
+      const overrides: Partial<Configuration> = {};
+      if (options.select) overrides.select = cliErrors.config.select;
+      if (options.ignore) overrides.ignore = [...loaded.config.ignore, ...cliErrors.config.ignore];
+      configs.set(projectFolder, (config = mergeConfiguration(loaded.config, overrides)));
+    }
+    return config;
+  };
+  for (const projectFolder of roots) await configurationOf(projectFolder);
+  const configurationErrors = async (): Promise<boolean> => {
+    const errors = [...cliErrors.errors, ...(await projects.errors())];
     for (const e of errors) process.stderr.write(`${path.relative(cwd, e.path) || e.path}${e.line ? `:${e.line}` : ''}: configuration error: ${e.message}\n`);
-    return 2;
-  }
+    return errors.length > 0;
+  };
+  if (await configurationErrors()) return 2;
   const config = configs.get(root)!;
+  // A folder met while walking whose pyproject.toml configures coroutine-lens is a project of its own.
+  const nestedConfiguration = async (folder: string): Promise<Configuration | undefined> =>
+    (await projects.load(folder)).configures ? configurationOf(folder) : undefined;
 
   const cacheDir = options.cache ? path.resolve(options.cacheDir ?? path.join(root, '.coroutine_lens_cache')) : undefined;
   const engine = await AnalysisEngine.create({
@@ -173,19 +211,21 @@ async function check(options: Options): Promise<number> {
       reported = [];
       skipped = 1;
     } else {
-      await engine.indexWorkspace(folderToIndexFor(file, root));
+      await engine.indexWorkspace(folderToIndexFor(file, root), { nestedConfiguration });
       engine.updateFile(file, decoded.text);
       reported = [file];
     }
   } else {
     reported = [];
     for (const target of targets) {
-      await engine.indexWorkspace(target);
+      await engine.indexWorkspace(target, { nestedConfiguration });
       notes.push(...engine.workspaceNotes(target));
       reported.push(...engine.indexedFiles(target));
     }
     reported = [...new Set(reported)].sort();
   }
+  // A sub-project's pyproject.toml is read during the walk: its errors stop the run as the top one's do.
+  if (await configurationErrors()) return 2;
 
   // One batch first, shared out to the worker threads in a large workspace; the loop below reads its results.
   const candidates = new Set(reported.filter((file) => engine.mayHaveFindings(file)));

@@ -189,20 +189,34 @@ export function parseConfiguration(
   return { config, errors };
 }
 
-/** Reads `root/pyproject.toml`; a missing file is the default configuration, a broken one an error. */
-export async function loadPyprojectConfiguration(
-  root: string,
-  reader: SourceReader = nodeReader,
-): Promise<{ config: Configuration; errors: ConfigError[] }> {
+/** What `folder/pyproject.toml` says to coroutine-lens. */
+export interface PyprojectConfiguration {
+  config: Configuration;
+  errors: ConfigError[];
+  /**
+   * Whether the file configures coroutine-lens: it holds a `[tool.coroutine-lens]` table (or names
+   * it and cannot be read as TOML, or cannot be read at all: then an error says why). Only such a
+   * file makes its folder a project of its own inside another (see configurationRootOf).
+   */
+  configures: boolean;
+}
+
+/**
+ * Reads `root/pyproject.toml`; a missing file, or one that never names coroutine-lens, is the
+ * default configuration (no TOML parse: a template's pyproject.toml with `{{ … }}` placeholders
+ * is none of our business); a broken one an error.
+ */
+export async function loadPyprojectConfiguration(root: string, reader: SourceReader = nodeReader): Promise<PyprojectConfiguration> {
   const file = path.join(root, 'pyproject.toml');
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(await reader.readFile(file));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { config: defaultConfiguration(), errors: [] };
-    return { config: defaultConfiguration(), errors: [{ path: file, message: `cannot read: ${(error as Error).message}` }] };
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { config: defaultConfiguration(), errors: [], configures: false };
+    return { config: defaultConfiguration(), errors: [{ path: file, message: `cannot read: ${(error as Error).message}` }], configures: true };
   }
+  if (!text.includes(TABLE_NAME)) return { config: defaultConfiguration(), errors: [], configures: false };
   let document: Record<string, unknown>;
   // smol-toml ships as an ES module; a dynamic import keeps this CommonJS build able to load it.
   const { parse: parseToml } = await import('smol-toml');
@@ -211,11 +225,13 @@ export async function loadPyprojectConfiguration(
   } catch (error) {
     const line = (error as { line?: number }).line;
     const message = (error as Error).message.split('\n')[0] ?? 'invalid TOML';
-    return { config: defaultConfiguration(), errors: [{ path: file, line, message: `invalid TOML: ${message}` }] };
+    return { config: defaultConfiguration(), errors: [{ path: file, line, message: `invalid TOML: ${message}` }], configures: true };
   }
-  const tool = document.tool as Record<string, unknown> | undefined;
-  return parseConfiguration(tool?.['coroutine-lens'], { path: file, lineOf: pyprojectLineOf(text) });
+  const table = (document.tool as Record<string, unknown> | undefined)?.[TABLE_NAME];
+  return { ...parseConfiguration(table, { path: file, lineOf: pyprojectLineOf(text) }), configures: table !== undefined };
 }
+
+const TABLE_NAME = 'coroutine-lens';
 
 /** `override` wins key by key; lists replace (not extend) so a setting can narrow a pyproject list. */
 export function mergeConfiguration(base: Configuration, override: Partial<Configuration>): Configuration {

@@ -173,6 +173,13 @@ export class AnalysisEngine {
     this.invalidate();
   }
 
+  /** `root` no longer has a configuration of its own (its pyproject.toml was deleted, or no longer configures us): the enclosing one applies. */
+  removeConfiguration(root: string): void {
+    if (!this.configs.delete(path.resolve(root))) return;
+    this.renameModules();
+    this.invalidate();
+  }
+
   /** The configuration that applies to `file`: the one of the innermost configured root. */
   configurationFor(file: string): Configuration {
     const root = this.configurationRoot(file);
@@ -188,14 +195,21 @@ export class AnalysisEngine {
     return best;
   }
 
-  /** Walks root (skipping excluded paths, .git, venvs, node_modules), indexes every .py file. */
-  async indexWorkspace(root: string, options: { onProgress?(done: number, total: number): void; signal?: AbortSignal } = {}): Promise<void> {
+  /**
+   * Walks root (skipping excluded paths, .git, venvs, node_modules), indexes every .py file.
+   * `nestedConfiguration` is asked for each folder below root holding a pyproject.toml: the
+   * configuration of the project it starts (a root of its own, as if set with setConfiguration), if any.
+   */
+  async indexWorkspace(
+    root: string,
+    options: { onProgress?(done: number, total: number): void; signal?: AbortSignal; nestedConfiguration?(folder: string): Promise<Configuration | undefined> } = {},
+  ): Promise<void> {
     root = path.resolve(root);
     const config = this.configurationFor(root);
     const stat = await fs.promises.stat(root).catch(() => undefined);
     if (stat?.isFile()) {
       this.packageDirsAbove(root);
-      await this.loadFiles(root, [{ path: root, size: stat.size, mtimeMs: stat.mtimeMs }], config, options);
+      await this.loadFiles(root, [{ path: root, size: stat.size, mtimeMs: stat.mtimeMs }], options);
       return;
     }
     if (stat && !stat.isDirectory()) {
@@ -204,10 +218,28 @@ export class AnalysisEngine {
       return;
     }
     // Exclude globs are relative to the configuration's folder, whichever folder below it is walked.
-    const walked = await walkPython(root, config.exclude, options.signal, this.configurationRoot(root));
+    const nested = new Map<string, Configuration>();
+    const { nestedConfiguration } = options;
+    const walked = await walkPython(root, {
+      exclude: config.exclude,
+      excludeBase: this.configurationRoot(root),
+      signal: options.signal,
+      nestedProject:
+        nestedConfiguration &&
+        (async (folder) => {
+          const found = await nestedConfiguration(folder);
+          if (found) nested.set(folder, found);
+          return found?.exclude;
+        }),
+    });
+    // Set together, after the walk: a new root renames the files under it, once for all of them.
+    const newRoot = [...nested.keys()].some((folder) => !this.configs.has(folder));
+    for (const [folder, found] of nested) this.configs.set(folder, found);
+    if (newRoot) this.renameModules();
+    if (nested.size) this.invalidate();
     for (const dir of walked.packages) this.packageDirs.add(dir);
     this.walkNotes.set(root, walked.problems.map((p) => ({ path: p.path, message: p.message })));
-    await this.loadFiles(root, walked.files, config, options);
+    await this.loadFiles(root, walked.files, options);
   }
 
   /** Problems met while walking a root (symlink loops, unreadable folders). */
@@ -656,21 +688,33 @@ export class AnalysisEngine {
     return cache;
   }
 
-  /** What facts and prefilter verdicts under `root` depend on besides the bytes: lazy parsing, and the extra coroutine decorators of every configuration that applies there. */
+  /**
+   * What facts and prefilter verdicts under `root` depend on besides the bytes: lazy parsing, and of
+   * every configuration that applies there the extra coroutine decorators and the size limit (a file
+   * over it is recorded as skipped).
+   */
   private factsKey(root: string): string {
     const applying = [...this.configs].filter(([configured]) => configured === root || configured.startsWith(root + path.sep) || root.startsWith(configured + path.sep));
-    const decorators = applying.map(([configured, config]) => [configured, [...config.extraCoroutineDecorators].sort()] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const decorators = applying
+      .map(([configured, config]) => [configured, [...config.extraCoroutineDecorators].sort(), config.maxFileBytes] as const)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return JSON.stringify({ lazyParsing: this.options.lazyParsing !== false, decorators });
   }
 
   private async loadFiles(
     root: string,
     files: Array<{ path: string; size: number; mtimeMs: number }>,
-    config: Configuration,
     options: { onProgress?(done: number, total: number): void; signal?: AbortSignal },
   ): Promise<void> {
     const cache = await this.cacheFor(root);
-    const relevant = prefilterFor(config.extraCoroutineDecorators);
+    // Each file with its own project's configuration (a project may hold others): their prefilters, made once each.
+    const prefilters = new Map<Configuration, ReturnType<typeof prefilterFor>>();
+    const configured = (file: string): { config: Configuration; relevant: ReturnType<typeof prefilterFor> } => {
+      const config = this.configurationFor(file);
+      let relevant = prefilters.get(config);
+      if (!relevant) prefilters.set(config, (relevant = prefilterFor(config.extraCoroutineDecorators)));
+      return { config, relevant };
+    };
     // Started at the first file to parse, so a warm run (everything from the cache) starts no worker.
     let pool: WorkerPool | undefined;
     const parsing: Array<Promise<void>> = [];
@@ -708,6 +752,7 @@ export class AnalysisEngine {
             cache?.set(file.path, { ...cached, mtimeMs: file.mtimeMs, size: file.size });
             return;
           }
+          const { config, relevant } = configured(file.path);
           const decoded = decodeSource(bytes, config.maxFileBytes);
           const fresh: CachedFile = { mtimeMs: file.mtimeMs, size: file.size, hash, relevant: false };
           if ('problem' in decoded) {

@@ -7,7 +7,7 @@ export type { SourceReader } from './reader';
 export { nodeReader } from './reader';
 export type { EngineOptions } from './engine';
 export { AnalysisEngine } from './engine';
-export type { Configuration, ConfigError, ExtraBlocking } from './config';
+export type { Configuration, ConfigError, ExtraBlocking, PyprojectConfiguration } from './config';
 export {
   defaultConfiguration,
   parseConfiguration,

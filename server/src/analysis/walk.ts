@@ -2,6 +2,8 @@
  * Finds the Python files under a folder: skips version-control folders, virtual environments
  * (any folder with a `pyvenv.cfg`, and the usual names), caches, `node_modules` and the configured
  * exclude globs; follows symbolic links but never into a folder it has already entered (loops).
+ * A folder below the root may start a project of its own (a pyproject.toml that configures us):
+ * below it, its exclude globs apply instead of the enclosing project's.
  */
 import { promises as fs, type Dirent, type Stats } from 'node:fs';
 import * as path from 'node:path';
@@ -46,19 +48,45 @@ async function list(dir: string): Promise<Listing> {
   return listing;
 }
 
-/** `exclude` globs are matched against paths relative to `excludeBase` (the configuration's folder; default `root`). */
-export async function walkPython(root: string, exclude: string[], signal?: AbortSignal, excludeBase = root): Promise<WalkResult> {
+export interface WalkOptions {
+  /** Globs of paths never walked, relative to `excludeBase` (the configuration's folder; default: the root). */
+  exclude: string[];
+  excludeBase?: string;
+  signal?: AbortSignal;
+  /**
+   * Asked for each folder below the root that holds a `pyproject.toml` (and is not excluded): the
+   * exclude globs of the project it starts (relative to it), or undefined when it starts none.
+   */
+  nestedProject?(folder: string): Promise<string[] | undefined>;
+}
+
+/** The exclude globs that apply in a part of the walk, and the folder they are relative to. */
+interface ExcludeScope {
+  base: string;
+  any: boolean;
+  matches(relative: string): boolean;
+}
+
+function excludeScope(exclude: string[], base: string): ExcludeScope {
+  return { base, any: exclude.length > 0, matches: globMatcher(exclude) };
+}
+
+export async function walkPython(root: string, options: WalkOptions): Promise<WalkResult> {
+  const { signal, nestedProject } = options;
   const result: WalkResult = { files: [], packages: new Set(), problems: [] };
-  const excluded = globMatcher(exclude);
   const visited = new Set<string>();
   // A folder is listed as soon as it is found, so the file system works on many at once; the walk
   // still takes them in depth-first order, so what it decides (which path of a loop wins) is unchanged.
-  const pending: Array<{ dir: string; listing: Promise<Listing> }> = [{ dir: root, listing: list(root) }];
+  const pending: Array<{ dir: string; listing: Promise<Listing>; scope: ExcludeScope }> = [
+    { dir: root, listing: list(root), scope: excludeScope(options.exclude, options.excludeBase ?? root) },
+  ];
   // The files of each folder, stat'ed while the walk goes on.
   const statting: Array<{ at: number; files: string[]; stats: Promise<Array<Stats | Error>> }> = [];
   while (pending.length) {
     if (signal?.aborted) break;
-    const { dir, listing } = pending.pop()!;
+    const next = pending.pop()!;
+    const { dir, listing } = next;
+    let { scope } = next;
     const { real, entries, error } = await listing;
     if (real !== undefined && visited.has(real)) {
       result.problems.push({ path: dir, message: `skipped: symbolic link loop (already visited ${real})` });
@@ -70,10 +98,14 @@ export async function walkPython(root: string, exclude: string[], signal?: Abort
       continue;
     }
     if (dir !== root && entries.some((e) => e.name === 'pyvenv.cfg')) continue;
+    if (nestedProject && dir !== root && entries.some((e) => e.name === 'pyproject.toml' && !e.isDirectory())) {
+      const exclude = await nestedProject(dir);
+      if (exclude) scope = excludeScope(exclude, dir);
+    }
     const files: string[] = [];
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
-      if (exclude.length && excluded(path.relative(excludeBase, full))) continue;
+      if (scope.any && scope.matches(path.relative(scope.base, full))) continue;
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
@@ -87,7 +119,7 @@ export async function walkPython(root: string, exclude: string[], signal?: Abort
         }
       }
       if (isDir) {
-        if (!SKIPPED.has(entry.name)) pending.push({ dir: full, listing: list(full) });
+        if (!SKIPPED.has(entry.name)) pending.push({ dir: full, listing: list(full), scope });
       } else if (isFile && entry.name.endsWith('.py')) {
         files.push(full);
         if (entry.name === '__init__.py') result.packages.add(dir);
