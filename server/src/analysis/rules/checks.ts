@@ -359,6 +359,27 @@ export class Checker {
   }
 
   /**
+   * Whether `expr` (written in function `fn`) is a call that blocks by itself (`coll.aggregate([])`):
+   * advancing the cursor it returns right there is the same round trip — the command's reply holds
+   * the first batch — so the call's finding is the one at that place (docs/rules/CORO102.md).
+   */
+  private madeByBlockingCall(source: ModuleSource, fn: number, expr: string): boolean {
+    if (!expr.endsWith('()')) return false;
+    const maker = this.resolver.resolve(source, fn, expr.slice(0, -2));
+    return maker?.kind === 'external' && lookupBlocking(maker.name, this.extraBlocking) !== undefined;
+  }
+
+  /**
+   * Whether `call`, the blocking method `name` of a cursor type (one whose iteration blocks), is made
+   * directly on the call that ran the cursor's command (`coll.aggregate([]).to_list()`): see madeByBlockingCall.
+   */
+  private advancesFreshCursor(source: ModuleSource, fn: number, call: CallFact, name: string): boolean {
+    const receiver = call.callee.slice(0, call.callee.lastIndexOf('.'));
+    const type = name.slice(0, name.lastIndexOf('.'));
+    return lookupIterating(type, this.extraBlocking) !== undefined && this.madeByBlockingCall(source, fn, receiver);
+  }
+
+  /**
    * When iterating what `expr` (written in function `fn`) gives blocks — an instance of a modelled
    * type with a catalogue `__next__` entry, such as a pymongo cursor — that entry, by name. Anything
    * else (a workspace iterator, an unmodelled object) is never guessed.
@@ -458,6 +479,7 @@ export class Checker {
           if (entering) reportEntering(item.span, shownCallee(item.value), entering);
         }
         for (const item of fn.iterated ?? []) {
+          if (this.madeByBlockingCall(source, index, item.value)) continue;
           const iterating = this.iteratingBlocks(source, index, item.value);
           if (!iterating) continue;
           const shown = shownCallee(item.value);
@@ -481,7 +503,7 @@ export class Checker {
         if (entering) reportEntering(call.span, written, entering);
         if (style && !call.awaited) {
           if (target?.kind === 'blocking') {
-            const code = this.blockingCode(source, index, call, target.entry);
+            const code = this.advancesFreshCursor(source, index, call, target.name) ? undefined : this.blockingCode(source, index, call, target.entry);
             if (code) {
               const suggestion = suggestionFor(target.entry.alternatives, framework, shownCallee(call.callee), genCoroutine);
               const named = target.name.replace(/^builtins\./, '');
