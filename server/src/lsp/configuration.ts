@@ -1,6 +1,9 @@
 /**
  * The configuration of each workspace folder: `coroutineLens.*` settings (pulled per folder with
  * `workspace/configuration`) merged over `[tool.coroutine-lens]` of the folder's pyproject.toml.
+ * A sub-project inside a folder — a folder the index's walk reaches whose pyproject.toml configures
+ * coroutine-lens — is a configuration root of its own: the folder's settings merged over *its*
+ * table (the CLI's rule: the nearest table wins, nothing is inherited from the folder's).
  * Errors are shown to the user (a message, and diagnostics on pyproject.toml) and never stop the
  * server: what is valid still applies.
  */
@@ -18,21 +21,46 @@ export interface Folder {
   path: string;
 }
 
-interface FolderState extends Folder {
-  enabled: boolean;
+/** What was last applied to a configuration root. */
+interface Applied {
   /** The serialized effective configuration: tells a real change from a repeated notification. */
   key: string;
   /** The part of it that decides which files are indexed and how (a change means indexing again). */
   indexKey: string;
 }
 
+interface FolderState extends Folder, Applied {
+  enabled: boolean;
+  /** The folder's settings, which apply over its sub-projects' tables too. */
+  override: Partial<Configuration>;
+  /** What was last applied (undefined until the first refresh). */
+  config?: Configuration;
+}
+
+/** A sub-project: a folder inside a workspace folder whose pyproject.toml configures coroutine-lens. */
+interface SubProject extends Applied {
+  /** The workspace folder it lies in. */
+  folder: string;
+  /** Its pyproject.toml's configuration, before the folder's settings are merged over it. */
+  pyproject: Configuration;
+}
+
+/** A workspace folder whose configuration changed (its own, or a sub-project's in it). */
 export interface ConfigurationChange {
   root: string;
   reindex: boolean;
 }
 
+/** What a root's configuration is applied as; `undefined` takes a sub-project's away (the enclosing one applies again). */
+export type ApplyConfiguration = (root: string, config: Configuration | undefined) => void;
+
+function applied(config: Configuration): Applied {
+  return { key: JSON.stringify(config), indexKey: JSON.stringify([config.exclude, config.extraCoroutineDecorators, config.maxFileBytes]) };
+}
+
 export class FolderConfigurations {
   private readonly folders = new Map<string, FolderState>();
+  private readonly subProjects = new Map<string, SubProject>();
   /** Settings pushed with didChangeConfiguration, for clients that do not answer workspace/configuration. */
   private pushedSettings: unknown;
   /** What was last shown per source (settings, each pyproject.toml), so a refresh does not repeat it. */
@@ -43,14 +71,15 @@ export class FolderConfigurations {
     private readonly connection: Connection,
     private readonly paths: PathMap,
     private readonly pullsSettings: boolean,
-    private readonly apply: (root: string, config: Configuration) => void,
+    private readonly apply: ApplyConfiguration,
   ) {}
 
   setFolders(folders: readonly Folder[]): void {
     const wanted = new Set(folders.map((folder) => folder.path));
     for (const root of [...this.folders.keys()]) if (!wanted.has(root)) this.folders.delete(root);
+    for (const [dir, sub] of [...this.subProjects]) if (!wanted.has(sub.folder)) this.subProjects.delete(dir);
     for (const folder of folders) {
-      if (!this.folders.has(folder.path)) this.folders.set(folder.path, { ...folder, enabled: true, key: '', indexKey: '' });
+      if (!this.folders.has(folder.path)) this.folders.set(folder.path, { ...folder, enabled: true, key: '', indexKey: '', override: {} });
     }
   }
 
@@ -80,9 +109,14 @@ export class FolderConfigurations {
     return folder ? this.folders.get(folder.path)!.enabled : true;
   }
 
-  /** Re-reads settings and pyproject.toml of the given folders (all by default); returns the folders whose effective configuration changed. */
+  /**
+   * Re-reads settings and pyproject.toml of the given folders (all by default), and the pyproject.toml
+   * of the given folders inside them (a sub-project's, made, changed or deleted); returns the
+   * workspace folders whose effective configuration changed.
+   */
   async refresh(roots: readonly string[] = this.roots()): Promise<ConfigurationChange[]> {
     const states = roots.map((root) => this.folders.get(root)).filter((state): state is FolderState => state !== undefined);
+    const inside = roots.filter((root) => !this.folders.has(root));
     const rawSettings = await this.readSettings(states);
     const changed: ConfigurationChange[] = [];
     const settingsErrors: string[] = [];
@@ -95,13 +129,88 @@ export class FolderConfigurations {
       const key = JSON.stringify([settings.enabled, config]);
       if (!this.folders.has(state.path)) continue; // removed while we were reading
       if (key === state.key) continue;
-      const indexKey = JSON.stringify([config.exclude, config.extraCoroutineDecorators, config.maxFileBytes]);
-      changed.push({ root: state.path, reindex: indexKey !== state.indexKey });
-      Object.assign(state, { enabled: settings.enabled, key, indexKey });
+      const { indexKey } = applied(config);
+      let reindex = indexKey !== state.indexKey;
+      Object.assign(state, { enabled: settings.enabled, key, indexKey, override: settings.override, config });
       this.apply(state.path, config);
+      // The folder's settings apply over its sub-projects' tables too.
+      for (const [dir, sub] of this.subProjects) if (sub.folder === state.path && this.applySubProject(dir, sub)) reindex = true;
+      changed.push({ root: state.path, reindex });
     }
     this.showNew('settings', settingsErrors.map((error) => `Coroutine Lens: invalid setting ${error}. The rest of the configuration applies.`));
+    for (const dir of inside) {
+      const change = await this.subProjectChanged(dir);
+      if (change) changed.push(change);
+    }
     return changed;
+  }
+
+  /**
+   * The index's walk met `dir` holding a pyproject.toml (a folder inside `root`, the workspace
+   * folder being indexed): the configuration of the sub-project it starts, undefined when its
+   * pyproject.toml does not configure coroutine-lens. Only folders the walk reaches (not excluded,
+   * no virtual environment …) become sub-projects, as in the CLI.
+   */
+  async subProjectAt(root: string, dir: string): Promise<Configuration | undefined> {
+    // A workspace folder inside another keeps its own configuration (its settings, its pyproject.toml).
+    const nestedFolder = this.folders.get(dir);
+    if (nestedFolder) return nestedFolder.config;
+    const loaded = await loadPyprojectConfiguration(dir);
+    this.reportPyprojectErrors(dir, loaded.errors);
+    const folder = this.folders.get(root);
+    if (!loaded.configures || !folder) {
+      if (this.subProjects.delete(dir)) this.apply(dir, undefined);
+      return undefined;
+    }
+    const config = mergeConfiguration(loaded.config, folder.override);
+    this.subProjects.set(dir, { folder: root, pyproject: loaded.config, ...applied(config) });
+    return config;
+  }
+
+  /** A deleted folder takes its sub-projects with it (the deletion of their pyproject.toml is not reported on its own). */
+  forgetSubProjectsIn(deleted: string): void {
+    for (const dir of [...this.subProjects.keys()]) {
+      if (!isInside(dir, deleted)) continue;
+      this.subProjects.delete(dir);
+      this.reportPyprojectErrors(dir, []);
+      this.apply(dir, undefined);
+    }
+  }
+
+  /** Applies a sub-project's table with its folder's settings over it; true when what is indexed changed. */
+  private applySubProject(dir: string, sub: SubProject): boolean {
+    const folder = this.folders.get(sub.folder)!;
+    const config = mergeConfiguration(sub.pyproject, folder.override);
+    const now = applied(config);
+    if (now.key === sub.key) return false;
+    const reindex = now.indexKey !== sub.indexKey;
+    Object.assign(sub, now);
+    this.apply(dir, config);
+    return reindex;
+  }
+
+  /**
+   * The pyproject.toml of `dir`, a folder inside a workspace folder, was made, changed or deleted.
+   * A sub-project already known is updated (or taken away); a new one is left to the walk of the
+   * index this asks for, which decides whether the folder is reached at all.
+   */
+  private async subProjectChanged(dir: string): Promise<ConfigurationChange | undefined> {
+    const folder = this.folderOf(dir);
+    if (!folder) return undefined;
+    const known = this.subProjects.get(dir);
+    const loaded = await loadPyprojectConfiguration(dir);
+    if (!known) return loaded.configures ? { root: folder.path, reindex: true } : undefined;
+    this.reportPyprojectErrors(dir, loaded.errors);
+    if (!loaded.configures) {
+      this.subProjects.delete(dir);
+      this.apply(dir, undefined);
+      // Its exclude globs no longer apply, and its files are named from the folder again.
+      return { root: folder.path, reindex: true };
+    }
+    known.pyproject = loaded.config;
+    const before = known.key;
+    const reindex = this.applySubProject(dir, known);
+    return known.key === before ? undefined : { root: folder.path, reindex };
   }
 
   private async readSettings(states: FolderState[]): Promise<unknown[]> {

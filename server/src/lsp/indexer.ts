@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver/node';
-import type { AnalysisEngine } from '../analysis';
+import type { AnalysisEngine, Configuration } from '../analysis';
 import { STATUS_NOTIFICATION, type StatusParams } from '../protocol';
 import { IndexProgress } from './progress';
 
@@ -22,6 +22,8 @@ export class WorkspaceIndexer {
     private readonly allDisabled: () => boolean,
     /** A folder's index is complete (or stopped): its open documents deserve another look. */
     private readonly indexed: (root: string) => void,
+    /** The configuration of a sub-project the walk of `root` meets at `folder` (configuration.ts subProjectAt). */
+    private readonly subProjectAt: (root: string, folder: string) => Promise<Configuration | undefined>,
   ) {}
 
   /** Indexes `root`, stopping an index of it already running. */
@@ -35,6 +37,7 @@ export class WorkspaceIndexer {
     try {
       await this.engine.indexWorkspace(root, {
         signal: controller.signal,
+        nestedConfiguration: (folder) => this.subProjectAt(root, folder),
         onProgress: (done, total) => {
           files = total;
           if (progress.report(done, total)) this.status({ state: 'indexing', files: done, total });

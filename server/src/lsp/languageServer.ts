@@ -125,7 +125,7 @@ export class CoroutineLensServer {
     this.support = clientSupport(params.capabilities);
     this.results = new Results(this.connection, this.support.pullDiagnostics ? 'pull' : 'push');
     this.configurations = new FolderConfigurations(this.connection, this.paths, this.support.configuration, (root, config) =>
-      this.engine?.setConfiguration(root, config),
+      config ? this.engine?.setConfiguration(root, config) : this.engine?.removeConfiguration(root),
     );
     this.configurations.setFolders(this.foldersOf(params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: '' }] : [])));
     const options = (params.initializationOptions ?? {}) as CoroutineLensInitializationOptions;
@@ -143,6 +143,7 @@ export class CoroutineLensServer {
         this.engine,
         () => this.configurations.roots().length > 0 && !this.configurations.anyEnabled(),
         (root) => this.markOpenDocuments((file) => this.configurations.folderOf(file)?.path === root),
+        (root, folder) => this.configurations.subProjectAt(root, folder),
       );
     } catch (error) {
       const message = `Coroutine Lens could not start its analysis engine: ${(error as Error).message}`;
@@ -339,7 +340,8 @@ export class CoroutineLensServer {
       const file = this.paths.pathOf(change.uri);
       if (!file) continue;
       if (path.basename(file) === 'pyproject.toml') {
-        if (this.configurations.roots().includes(path.dirname(file))) configRoots.add(path.dirname(file));
+        // A workspace folder's own, or a sub-project's inside one.
+        if (this.configurations.folderOf(file)) configRoots.add(path.dirname(file));
       } else if (file.endsWith('.py')) {
         if (!this.documents.get(change.uri)) await this.fileChangedOnDisk(file, change.type);
       } else if (change.type === FileChangeType.Deleted) {
@@ -353,6 +355,7 @@ export class CoroutineLensServer {
   private folderDeleted(folder: string): void {
     const engine = this.engine;
     if (!engine) return;
+    this.configurations.forgetSubProjectsIn(folder);
     const gone = engine.indexedFiles(folder).filter((file) => file !== folder && !this.documents.get(this.paths.uriOf(file)));
     for (const file of gone) engine.removeFile(file);
     if (gone.length > 0) this.markOpenDocuments(() => true);

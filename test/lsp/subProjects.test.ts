@@ -1,0 +1,94 @@
+// A sub-project inside a workspace folder — a folder whose pyproject.toml has a [tool.coroutine-lens]
+// table — is configured by its own table (not the folder's), with the folder's VS Code settings
+// merged over it; making, editing and deleting such a pyproject.toml takes effect without a reload.
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DiagnosticSeverity, FileChangeType, type Diagnostic } from 'vscode-languageserver-protocol/node';
+import { coroutineLensServer, LspClient, makeWorkspace } from '../support/lspClient';
+
+/** ASYNC251 on line 7 (0-based 6), CORO200 on line 8. */
+const BOTH = 'import time\n\nasync def job():\n    pass\n\nasync def f():\n    time.sleep(1)\n    job()\n';
+
+const codes = (ds: Diagnostic[]): string[] => ds.map((d) => String(d.code)).sort();
+
+describe('sub-projects inside a workspace folder', () => {
+  const workspace = makeWorkspace({
+    'pyproject.toml': '[tool.coroutine-lens]\nignore = ["ASYNC251"]\n',
+    'app.py': BOTH,
+    'api/pyproject.toml': '[project]\nname = "api"\n\n[tool.coroutine-lens]\nselect = ["ASYNC"]\n',
+    'api/handlers.py': BOTH,
+    'worker/task.py': BOTH,
+  });
+  const app = workspace.uri('app.py');
+  const handlers = workspace.uri('api/handlers.py');
+  const task = workspace.uri('worker/task.py');
+  const apiPyproject = workspace.file('api/pyproject.toml');
+  let client: LspClient;
+
+  /** Waits until the latest diagnostics of `uri` have exactly these codes. */
+  const settles = (uri: string, expected: string[], what: string): Promise<Diagnostic[]> =>
+    client.waitFor(() => {
+      const latest = client.latestDiagnostics(uri)?.diagnostics;
+      return latest && JSON.stringify(codes(latest)) === JSON.stringify(expected) ? latest : undefined;
+    }, `${what}: ${expected.join(', ') || 'no diagnostics'} on ${path.basename(uri)}`);
+
+  before(async () => {
+    client = await LspClient.start(coroutineLensServer(), { root: workspace.root, settings: { select: [], severity: {} } });
+    await client.open(app, BOTH, 1);
+    await client.open(handlers, BOTH, 1);
+    await client.open(task, BOTH, 1);
+  });
+  after(async () => {
+    await client.stop();
+    workspace.remove();
+  });
+
+  it('applies the sub-project\'s own table to its files, the folder\'s elsewhere', async () => {
+    await settles(handlers, ['ASYNC251'], 'the sub-project selects ASYNC');
+    await settles(app, ['CORO200'], 'the folder ignores ASYNC251');
+    await settles(task, ['CORO200'], 'a folder without pyproject.toml');
+  });
+
+  it('merges the folder\'s settings over the sub-project\'s table', async () => {
+    await client.changeSettings({ severity: { ASYNC251: 'error' } });
+    const [diagnostic] = await client.waitFor(() => {
+      const latest = client.latestDiagnostics(handlers)?.diagnostics;
+      return latest?.[0]?.severity === DiagnosticSeverity.Error ? latest : undefined;
+    }, 'ASYNC251 as an error in the sub-project');
+    assert.equal(diagnostic!.code, 'ASYNC251');
+    await client.changeSettings({ severity: {} });
+    await client.waitFor(() => client.latestDiagnostics(handlers)?.diagnostics[0]?.severity === DiagnosticSeverity.Warning, 'the default severity again');
+  });
+
+  it('an edit of the sub-project\'s pyproject.toml takes effect, and its errors are shown on its line', async () => {
+    writeFileSync(apiPyproject, '[tool.coroutine-lens]\nselect = ["ASYNC", "CORO200"]\ntransitive = "yes"\n');
+    await client.filesChanged([{ uri: workspace.uri('api/pyproject.toml'), type: FileChangeType.Changed }]);
+    await settles(handlers, ['ASYNC251', 'CORO200'], 'the edited select');
+    const [error] = await client.waitFor(() => client.latestDiagnostics(workspace.uri('api/pyproject.toml'))?.diagnostics, 'the sub-project pyproject diagnostics');
+    assert.equal(error!.range.start.line, 2, 'the line of `transitive = "yes"` (0-based)');
+    assert.match(String(error!.message), /transitive/);
+    assert.deepEqual(codes(client.latestDiagnostics(app)!.diagnostics), ['CORO200'], 'the folder\'s files keep the folder\'s table');
+  });
+
+  it('deleting the sub-project\'s pyproject.toml gives its files the folder\'s table again and clears its diagnostics', async () => {
+    rmSync(apiPyproject);
+    await client.filesChanged([{ uri: workspace.uri('api/pyproject.toml'), type: FileChangeType.Deleted }]);
+    await settles(handlers, ['CORO200'], 'the folder ignores ASYNC251');
+    await client.waitFor(() => client.latestDiagnostics(workspace.uri('api/pyproject.toml'))?.diagnostics.length === 0, 'the pyproject diagnostics to clear');
+  });
+
+  it('a pyproject.toml made in a folder starts a sub-project; one without our table does not', async () => {
+    writeFileSync(workspace.file('worker/pyproject.toml'), '[project]\nname = "worker"\n');
+    await client.filesChanged([{ uri: workspace.uri('worker/pyproject.toml'), type: FileChangeType.Created }]);
+    // Nothing is inherited: a table that only turns CORO120 off brings back what the folder ignores.
+    writeFileSync(apiPyproject, '[tool.coroutine-lens]\ntransitive = false\n');
+    await client.filesChanged([{ uri: workspace.uri('api/pyproject.toml'), type: FileChangeType.Created }]);
+    writeFileSync(workspace.file('worker/pyproject.toml'), '[project]\nname = "worker"\n\n[tool.coroutine-lens]\nselect = ["ASYNC"]\n');
+    await client.filesChanged([{ uri: workspace.uri('worker/pyproject.toml'), type: FileChangeType.Changed }]);
+    await settles(handlers, ['ASYNC251', 'CORO200'], 'the new api sub-project\'s defaults');
+    await settles(task, ['ASYNC251'], 'the worker sub-project selects ASYNC');
+    assert.deepEqual(codes(client.latestDiagnostics(app)!.diagnostics), ['CORO200']);
+  });
+});
