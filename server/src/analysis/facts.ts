@@ -42,6 +42,11 @@ export interface CallFact {
   withItem?: boolean;
   /** The call is an item of an `async with`: what it returns must be an async context manager. */
   asyncWithItem?: boolean;
+  /**
+   * The call is in the body of a `try` with an `except` that catches `BlockingIOError`: the code
+   * expects the object it is made on to be non-blocking (a blocking socket waits, never raises it).
+   */
+  wouldBlockHandled?: boolean;
 }
 
 /**
@@ -328,6 +333,7 @@ const FACTS_QUERY = `
 (for_statement right: (_) @iterated)
 (for_in_clause right: (_) @iterated)
 (return_statement) @return
+(except_clause value: (_) @except.caught)
 (yield) @yield
 `;
 
@@ -397,6 +403,25 @@ function passedThrough(node: Node): Node[] | undefined {
   const args = node.childForFieldName('arguments')?.namedChildren.filter((arg): arg is Node => !!arg && arg.type !== 'keyword_argument' && arg.type !== 'list_splat' && arg.type !== 'dictionary_splat' && arg.type !== 'comment') ?? [];
   // `zip(a, b)` and `map(f, a, b)` advance every iterable they are given, the others just one.
   return callee!.text === 'zip' || callee!.text === 'map' ? args.slice(from) : args.slice(from, from + 1);
+}
+
+/** An `except` clause's exception (or tuple of them) that names `BlockingIOError`. */
+const WOULD_BLOCK = /\bBlockingIOError\b/;
+
+/**
+ * Marks the calls `fn` makes in `body` (a `try` body whose handlers catch `BlockingIOError`) as
+ * wouldBlockHandled. The handler comes after the body, so its calls are the last ones recorded.
+ */
+function markWouldBlockHandled(fn: FunctionFact, body: Node | null | undefined): void {
+  if (!body) return;
+  const start = body.startPosition;
+  const end = body.endPosition;
+  for (let i = fn.calls.length - 1; i >= 0; i--) {
+    const call = fn.calls[i]!;
+    const [row, column] = call.span;
+    if (row < start.row || (row === start.row && column < start.column)) break;
+    if (row < end.row || (row === end.row && column < end.column)) call.wouldBlockHandled = true;
+  }
 }
 
 /** Whether the callee `node` of a `with` item's call belongs to an `async with`. */
@@ -713,6 +738,10 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         (fn.returns ??= []).push((value && dottedFast(value)) ?? '');
         break;
       }
+      case 'except.caught':
+        if (scope.fn === undefined || scope.classBody || scope.lambda || !WOULD_BLOCK.test(node.text)) break;
+        markWouldBlockHandled(facts.functions[scope.fn]!, node.parent?.parent?.childForFieldName('body'));
+        break;
       case 'yield':
         if (scope.fn !== undefined && !scope.classBody && !scope.lambda) facts.functions[scope.fn]!.hasYield = true;
         break;

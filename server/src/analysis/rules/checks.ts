@@ -136,8 +136,9 @@ export class Checker {
   classify(source: ModuleSource, fn: number, call: CallFact): Target | undefined {
     const value = this.resolver.resolve(source, fn, call.callee);
     const target = value && this.classifyValue(value);
-    // A socket made non-blocking raises BlockingIOError instead of waiting (trio's and anyio's own sockets).
-    if (target?.kind === 'blocking' && target.name.startsWith(SOCKET_METHOD) && this.madeNonBlocking(source, fn, call)) return undefined;
+    // A socket made non-blocking raises BlockingIOError instead of waiting (trio's and anyio's own
+    // sockets); code that catches it around the call says the socket is one (anyio's sockets passed in).
+    if (target?.kind === 'blocking' && target.name.startsWith(SOCKET_METHOD) && (call.wouldBlockHandled || this.madeNonBlocking(source, fn, call))) return undefined;
     return target;
   }
 
