@@ -18,4 +18,5 @@ export {
 } from './config';
 export { ruleCatalogue } from './rules/catalogue';
 export { decodeSource } from './source';
+export { rebaseGlobs } from './walk';
 export { ENGINE_VERSION } from './version';

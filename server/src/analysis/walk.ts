@@ -34,6 +34,33 @@ export function globMatcher(patterns: string[]): (relative: string) => boolean {
   return (relative) => regexes.some((r) => r.test(relative.replace(/\\/g, '/')));
 }
 
+/**
+ * Globs written relative to `from` as seen from `to`, a folder below it (a sub-project given the
+ * workspace folder's globs): a glob without a slash matches at any depth and stays as it is; an
+ * anchored one keeps what is left of it once its leading segments have matched the path from `from`
+ * to `to` (`**` matching any part of that path), and is dropped when they cannot (`docs/**` below
+ * `api/`). Everything below `to` when the glob covers `to` itself.
+ */
+export function rebaseGlobs(globs: string[], from: string, to: string): string[] {
+  const steps = path.relative(from, to).split(path.sep).filter(Boolean);
+  const rebased = new Set<string>();
+  const follow = (segments: string[], i: number, j: number): void => {
+    if (i === segments.length) rebased.add('**');
+    else if (j === steps.length) rebased.add(segments.slice(i).join('/'));
+    else if (segments[i] === '**') {
+      rebased.add(segments.slice(i).join('/')); // the rest of the path, and more, below `to`
+      follow(segments, i + 1, j); // `**` matches nothing of it
+      follow(segments, i, j + 1); // or one more step of it
+    } else if (globMatcher([segments[i]!])(steps[j]!)) follow(segments, i + 1, j + 1);
+  };
+  for (const glob of globs) {
+    const normal = glob.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/$/, '');
+    if (!normal.includes('/')) rebased.add(glob);
+    else follow(normal.split('/'), 0, 0);
+  }
+  return [...rebased];
+}
+
 /** A folder's real path and its entries, or why either could not be read. */
 type Listing = { real?: string; entries?: Dirent[]; error?: Error };
 

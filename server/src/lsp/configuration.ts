@@ -9,7 +9,7 @@
  */
 import * as path from 'node:path';
 import { MessageType, type Connection } from 'vscode-languageserver/node';
-import { loadPyprojectConfiguration, mergeConfiguration, type ConfigError, type Configuration } from '../analysis';
+import { loadPyprojectConfiguration, mergeConfiguration, rebaseGlobs, type ConfigError, type Configuration } from '../analysis';
 import { SETTINGS_SECTION } from '../protocol';
 import { configErrorDiagnostic } from './diagnostics';
 import { tellUser } from './notify';
@@ -162,7 +162,7 @@ export class FolderConfigurations {
       if (this.subProjects.delete(dir)) this.apply(dir, undefined);
       return undefined;
     }
-    const config = mergeConfiguration(loaded.config, folder.override);
+    const config = mergeConfiguration(loaded.config, settingsIn(folder, dir));
     this.subProjects.set(dir, { folder: root, pyproject: loaded.config, ...applied(config) });
     return config;
   }
@@ -180,7 +180,7 @@ export class FolderConfigurations {
   /** Applies a sub-project's table with its folder's settings over it; true when what is indexed changed. */
   private applySubProject(dir: string, sub: SubProject): boolean {
     const folder = this.folders.get(sub.folder)!;
-    const config = mergeConfiguration(sub.pyproject, folder.override);
+    const config = mergeConfiguration(sub.pyproject, settingsIn(folder, dir));
     const now = applied(config);
     if (now.key === sub.key) return false;
     const reindex = now.indexKey !== sub.indexKey;
@@ -245,6 +245,12 @@ export class FolderConfigurations {
     }
     this.shown.set(source, new Set(messages));
   }
+}
+
+/** The folder's settings as they apply in its sub-project at `dir`: the `exclude` setting's globs are written relative to the workspace folder. */
+function settingsIn(folder: FolderState, dir: string): Partial<Configuration> {
+  const { exclude } = folder.override;
+  return exclude ? { ...folder.override, exclude: rebaseGlobs(exclude, folder.path, dir) } : folder.override;
 }
 
 function isInside(file: string, folder: string): boolean {

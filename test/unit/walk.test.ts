@@ -1,0 +1,72 @@
+/** The walk's exclude globs in a project holding sub-projects, and globs carried into a sub-project. */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { globMatcher, rebaseGlobs, walkPython } from '../../server/src/analysis/walk';
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'coroutine-lens-walk-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('walkPython with sub-projects', () => {
+  const root = path.join(scratch, 'repo');
+  for (const file of ['app.py', 'gen/a.py', 'api/pyproject.toml', 'api/h.py', 'api/gen/b.py', 'api/local.py', 'vendor/pyproject.toml', 'vendor/v.py', 'venv/pyvenv.cfg', 'venv/pyproject.toml', 'venv/x.py', 'plain/pyproject.toml', 'plain/gen/c.py']) {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    writeFileSync(path.join(root, file), '');
+  }
+  const relative = (files: Array<{ path: string }>): string[] => files.map((f) => path.relative(root, f.path).split(path.sep).join('/'));
+
+  test('below a sub-project its own exclude globs apply, relative to it, instead of the enclosing ones', async () => {
+    const asked: string[] = [];
+    const walked = await walkPython(root, {
+      exclude: ['gen', 'vendor'],
+      nestedProject: async (folder) => {
+        asked.push(path.relative(root, folder));
+        return folder.endsWith('api') ? ['local.py'] : undefined;
+      },
+    });
+    assert.deepEqual(relative(walked.files), ['api/gen/b.py', 'api/h.py', 'app.py']);
+    // `vendor` is excluded before its pyproject.toml is read; a virtual environment is never entered;
+    // `plain` starts no project, so the enclosing `gen` glob still applies in it.
+    assert.deepEqual(asked.sort(), ['api', 'plain']);
+  });
+
+  test('without the question, a pyproject.toml changes nothing', async () => {
+    const walked = await walkPython(root, { exclude: ['gen'] });
+    assert.deepEqual(relative(walked.files), ['api/h.py', 'api/local.py', 'app.py', 'vendor/v.py']);
+  });
+});
+
+describe('rebaseGlobs: a workspace folder\'s globs as seen from a sub-project', () => {
+  const from = path.join(scratch, 'ws');
+  const to = path.join(from, 'services', 'api');
+  const excludedBelow = (globs: string[], relativeToSubProject: string): boolean => globMatcher(rebaseGlobs(globs, from, to))(relativeToSubProject);
+
+  test('a glob without a slash matches at any depth, unchanged', () => {
+    assert.deepEqual(rebaseGlobs(['generated', '*.pyi'], from, to), ['generated', '*.pyi']);
+  });
+
+  test('an anchored glob keeps what lies below the sub-project, or is dropped', () => {
+    assert.deepEqual(rebaseGlobs(['services/api/generated/**'], from, to), ['generated/**']);
+    assert.deepEqual(rebaseGlobs(['services/*/migrations'], from, to), ['migrations']);
+    assert.deepEqual(rebaseGlobs(['docs/**', 'services/web/x.py'], from, to), []);
+    assert.deepEqual(rebaseGlobs(['./services/api/gen/'], from, to), ['gen']);
+  });
+
+  test('`**` may match any part of the path to the sub-project', () => {
+    for (const [glob, inside, outside] of [
+      ['**/migrations/*.py', 'migrations/0001.py', 'x.py'],
+      ['**/api/gen', 'gen/a.py', 'src/gen.py'],
+      ['services/**/tests', 'tests/t.py', 'src/t.py'],
+    ] as const) {
+      assert.ok(excludedBelow([glob], inside), `${glob} excludes ${inside}`);
+      assert.ok(!excludedBelow([glob], outside), `${glob} keeps ${outside}`);
+    }
+  });
+
+  test('a glob that covers the sub-project itself covers everything in it', () => {
+    assert.ok(excludedBelow(['services/api'], 'any/file.py'));
+    assert.ok(excludedBelow(['services/**'], 'any/file.py'));
+  });
+});
