@@ -20,7 +20,7 @@ export class WorkspaceIndexer {
     private readonly engine: AnalysisEngine,
     /** Analysis is switched off everywhere: the status says so instead of "ready". */
     private readonly allDisabled: () => boolean,
-    /** A folder's index is complete (or stopped): its open documents deserve another look. */
+    /** A folder's index is complete (or stopped), or its walk found sub-projects: its open documents deserve another look. */
     private readonly indexed: (root: string) => void,
     /** The configuration of a sub-project the walk of `root` meets at `folder` (configuration.ts subProjectAt). */
     private readonly subProjectAt: (root: string, folder: string) => Promise<Configuration | undefined>,
@@ -33,13 +33,24 @@ export class WorkspaceIndexer {
     this.running.set(root, controller);
     const started = Date.now();
     let files = 0;
+    /** Whether the walk found a sub-project, whose open files were checked with the folder's configuration until then. */
+    let subProjects = false;
     const progress = await IndexProgress.begin(this.connection, `Coroutine Lens: indexing ${path.basename(root)}`, controller);
     try {
       await this.engine.indexWorkspace(root, {
         signal: controller.signal,
-        nestedConfiguration: (folder) => this.subProjectAt(root, folder),
+        nestedConfiguration: async (folder) => {
+          const config = await this.subProjectAt(root, folder);
+          subProjects ||= config !== undefined;
+          return config;
+        },
         onProgress: (done, total) => {
           files = total;
+          // The first report comes after the walk, which has set the sub-projects' configurations.
+          if (subProjects) {
+            subProjects = false;
+            this.indexed(root);
+          }
           if (progress.report(done, total)) this.status({ state: 'indexing', files: done, total });
         },
       });
