@@ -60,6 +60,11 @@ describe('sub-projects inside a workspace folder', () => {
     assert.equal(diagnostic!.code, 'ASYNC251');
     await client.changeSettings({ severity: {} });
     await client.waitFor(() => client.latestDiagnostics(handlers)?.diagnostics[0]?.severity === DiagnosticSeverity.Warning, 'the default severity again');
+    // The same list as the folder's own table: nothing changes in the folder, but the sub-project ignores it now.
+    await client.changeSettings({ ignore: ['ASYNC251'] });
+    await settles(handlers, [], 'the ignore setting over the sub-project\'s table');
+    await client.changeSettings({ ignore: [] });
+    await settles(handlers, ['ASYNC251'], 'the sub-project\'s own table again');
   });
 
   it('an edit of the sub-project\'s pyproject.toml takes effect, and its errors are shown on its line', async () => {

@@ -128,13 +128,22 @@ export class FolderConfigurations {
       const config = mergeConfiguration(pyproject.config, settings.override);
       const key = JSON.stringify([settings.enabled, config]);
       if (!this.folders.has(state.path)) continue; // removed while we were reading
-      if (key === state.key) continue;
-      const { indexKey } = applied(config);
-      let reindex = indexKey !== state.indexKey;
-      Object.assign(state, { enabled: settings.enabled, key, indexKey, override: settings.override, config });
-      this.apply(state.path, config);
-      // The folder's settings apply over its sub-projects' tables too.
-      for (const [dir, sub] of this.subProjects) if (sub.folder === state.path && this.applySubProject(dir, sub)) reindex = true;
+      // The folder's settings apply over its sub-projects' tables too (even a setting that changes nothing in the folder's own).
+      state.override = settings.override;
+      let subProjectsChanged = false;
+      let reindex = false;
+      for (const [dir, sub] of this.subProjects) {
+        if (sub.folder !== state.path) continue;
+        const change = this.applySubProject(dir, sub);
+        subProjectsChanged ||= change !== 'same';
+        reindex ||= change === 'reindex';
+      }
+      if (key !== state.key) {
+        const { indexKey } = applied(config);
+        reindex ||= indexKey !== state.indexKey;
+        Object.assign(state, { enabled: settings.enabled, key, indexKey, config });
+        this.apply(state.path, config);
+      } else if (!subProjectsChanged) continue;
       changed.push({ root: state.path, reindex });
     }
     this.showNew('settings', settingsErrors.map((error) => `Coroutine Lens: invalid setting ${error}. The rest of the configuration applies.`));
@@ -177,16 +186,16 @@ export class FolderConfigurations {
     }
   }
 
-  /** Applies a sub-project's table with its folder's settings over it; true when what is indexed changed. */
-  private applySubProject(dir: string, sub: SubProject): boolean {
+  /** Applies a sub-project's table with its folder's settings over it: whether it changed, and what is indexed too. */
+  private applySubProject(dir: string, sub: SubProject): 'same' | 'applied' | 'reindex' {
     const folder = this.folders.get(sub.folder)!;
     const config = mergeConfiguration(sub.pyproject, settingsIn(folder, dir));
     const now = applied(config);
-    if (now.key === sub.key) return false;
+    if (now.key === sub.key) return 'same';
     const reindex = now.indexKey !== sub.indexKey;
     Object.assign(sub, now);
     this.apply(dir, config);
-    return reindex;
+    return reindex ? 'reindex' : 'applied';
   }
 
   /**
@@ -208,9 +217,8 @@ export class FolderConfigurations {
       return { root: folder.path, reindex: true };
     }
     known.pyproject = loaded.config;
-    const before = known.key;
-    const reindex = this.applySubProject(dir, known);
-    return known.key === before ? undefined : { root: folder.path, reindex };
+    const change = this.applySubProject(dir, known);
+    return change === 'same' ? undefined : { root: folder.path, reindex: change === 'reindex' };
   }
 
   private async readSettings(states: FolderState[]): Promise<unknown[]> {
