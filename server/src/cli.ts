@@ -158,8 +158,9 @@ async function check(options: Options): Promise<number> {
   // A --stdin-filename alone names the file, which (an unsaved buffer) need not exist, nor its folder.
   const targets = (options.paths.length ? options.paths : options.stdinFilename ? [] : ['.']).map((p) => path.resolve(p));
   for (const target of targets) if (!existsSync(target) && target !== path.resolve(options.stdinFilename ?? '')) throw new UsageError(`no such file or folder: ${path.relative(cwd, target) || target}`);
-  // Each target is checked with its own project's pyproject.toml (the nearest at or above it), as
-  // the language server does per workspace folder; the first target's root holds the cache.
+  // Each target is checked with its own project's pyproject.toml (Projects.rootOf), as the language
+  // server does per workspace folder, and sub-projects met by the walk with theirs; the first
+  // target's root holds the cache.
   const projects = new Projects();
   const roots = [...new Set(await Promise.all((options.stdinFilename ? [path.resolve(options.stdinFilename)] : targets).map((target) => projects.rootOf(target))))];
   const root = roots[0]!;
