@@ -15,6 +15,7 @@ import type { LazyBlock } from './chunks';
 import type { Framework } from './api';
 import { callShape, importAnchor, nameClashes, type CallShape, type ImportAnchor } from './fixFacts';
 import { fileFramework } from './frameworks';
+import { annotationType } from './annotations';
 
 /** [startLine, startColumn, endLine, endColumn], 0-based, UTF-16 columns. */
 export type Span = [number, number, number, number];
@@ -50,8 +51,9 @@ export interface CallFact {
 }
 
 /**
- * A binding's value: a dotted expression (`requests.Session()`), `:T` for an annotation,
- * `#f<index>` for a function and `#c<index>` for a class defined in this file, `=q` for a
+ * A binding's value: a dotted expression (`requests.Session()`), `:T` for an annotation (in the
+ * form annotations.ts gives it: `:Optional[T]`), `#f<index>` for a function and `#c<index>` for a
+ * class defined in this file, `=q` for a
  * function-level import of the qualified name `q` (`~q` when written relative), `>e` for the target of `with e as x`,
  * `:T=e` for an annotated assignment `x: T = e` (which of the two types it: see Resolver).
  */
@@ -564,7 +566,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
       if (first && fact.classIndex !== undefined && !decorators.some((d) => d.endsWith('staticmethod'))) fact.selfName = paramName.text;
       first = false;
       const typeNode = param.childForFieldName('type')?.namedChild(0);
-      const annotation = typeNode ? dottedFast(typeNode) : undefined;
+      const annotation = typeNode ? annotationType(typeNode.text) : undefined;
       if (annotation) setName(fact.locals, paramName.text, `:${annotation}`);
     }
     facts.functions.push(fact);
@@ -693,7 +695,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         break;
       case 'assign.type':
       case 'assign.right': {
-        const value = dottedFast(node);
+        const value = name === 'assign.type' ? annotationType(node.text) : dottedFast(node);
         if (name === 'assign.type') annotation = value === undefined ? undefined : { assignment: node.parent?.parent?.id, type: value };
         if (!assignLeft || !value) break;
         // `x: T = e`: the annotation says what the value is when the value alone says nothing (`db: Database = get_db()`).

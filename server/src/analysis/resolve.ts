@@ -5,7 +5,8 @@
  * and the types of variables assigned from workspace classes or known factories.
  * Anything it cannot follow is `undefined`: never guessed.
  */
-import { isCatalogued, knownTypes, memberType, modelsMembers, returnTypes } from './rules/catalogue';
+import { isCatalogued, knownTypes, memberType, modelsMembers, returnTypes, typeWrappers } from './rules/catalogue';
+import { wrappedType } from './annotations';
 import type { LazyBlock } from './chunks';
 import type { Bindings, FunctionFact, ModuleFacts } from './facts';
 
@@ -228,13 +229,13 @@ export class Resolver {
     if (value.startsWith('~')) return this.qualified(value.slice(1), hops + 1);
     if (value.startsWith(':')) {
       const assigned = value.indexOf('=');
-      if (assigned < 0) return this.instanceOf(this.resolve(source, fn, value.slice(1), hops + 1));
+      if (assigned < 0) return this.annotated(source, fn, value.slice(1), hops + 1);
       // `x: T = e`: the value when it is an object the engine types (it is what runs: `s: HttpClient =
       // requests.Session()` with a workspace Protocol), else the annotation when it names such a type
       // (`db: Database = get_db()`), else the value.
       const assignedValue = this.resolve(source, fn, value.slice(assigned + 1), hops + 1);
       if (assignedValue?.kind === 'instance' || assignedValue?.kind === 'object') return assignedValue;
-      return this.instanceOf(this.resolve(source, fn, value.slice(1, assigned), hops + 1)) ?? assignedValue;
+      return this.annotated(source, fn, value.slice(1, assigned), hops + 1) ?? assignedValue;
     }
     if (value.startsWith('>')) return this.entered(source, fn, value.slice(1), hops + 1);
     // A binding that refers to its own name (`x = x.y`, `x = x[k]`) reads the enclosing scope's `x`.
@@ -242,6 +243,17 @@ export class Resolver {
     if (head !== name) return this.resolve(source, fn, value, hops + 1);
     if (fn === undefined) return undefined;
     return this.resolve(source, source.facts.functions[fn]!.parent, value, hops + 1);
+  }
+
+  /**
+   * What the annotation `type` (see annotations.ts) makes a variable: an instance of its class,
+   * also through typing's `Optional[T]` / `Union[T, None]` / `Annotated[T, …]` (under any import alias).
+   */
+  private annotated(source: ModuleSource, fn: number | undefined, type: string, hops: number): Value | undefined {
+    const wrapped = wrappedType(type);
+    if (!wrapped) return this.instanceOf(this.resolve(source, fn, type, hops));
+    const wrapper = this.resolve(source, fn, wrapped[0], hops);
+    return wrapper?.kind === 'external' && typeWrappers.has(wrapper.name) ? this.annotated(source, fn, wrapped[1], hops + 1) : undefined;
   }
 
   /** What an annotation's class makes a variable. */

@@ -411,6 +411,14 @@ export function memberType(type: string, name?: string): string | undefined {
  */
 export const knownTypes: ReadonlySet<string> = new Set([...returnTypes.values(), ...[...memberTable.values()].filter(Boolean)]);
 
+/**
+ * typing's wrappers of one type: a variable annotated `Optional[T]`, `Union[T, None]` or
+ * `Annotated[T, …]` holds a T wherever it is used as one (see annotations.ts).
+ */
+export const typeWrappers: ReadonlySet<string> = new Set(
+  ['typing', 'typing_extensions'].flatMap((module) => ['Optional', 'Union', 'Annotated'].map((name) => `${module}.${name}`)),
+);
+
 /** Decorators that make a generator function a coroutine (plus the configured ones). */
 export const coroutineDecorators: ReadonlySet<string> = new Set([
   'tornado.gen.coroutine',
@@ -542,7 +550,7 @@ const isOpaque = (name: string): boolean => opaqueModules.some((m) => name === m
 
 /** True when `name` or a prefix of it is a catalogue name: resolution stops there, it never descends into the library's source. */
 export function isCatalogued(name: string): boolean {
-  return isOpaque(name) || blockingCalls.has(name) || returnTypes.has(name) || taskSpawners.has(name) || libraryCoroutineFunctions.has(name) || libraryCoroutineMethods.has(name) || coroutineDecorators.has(name) || offloadingDecorators.has(name);
+  return isOpaque(name) || typeWrappers.has(name) || blockingCalls.has(name) || returnTypes.has(name) || taskSpawners.has(name) || libraryCoroutineFunctions.has(name) || libraryCoroutineMethods.has(name) || coroutineDecorators.has(name) || offloadingDecorators.has(name);
 }
 
 /** The alternative to suggest; `inGenCoroutine`: the call is in a Tornado `@gen.coroutine`. */
