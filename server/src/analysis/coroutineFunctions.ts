@@ -14,3 +14,15 @@ export function countsAsCoroutine(fn: FunctionFact): boolean {
 export function coroutineFunctionNames(facts: ModuleFacts): string[] {
   return [...new Set(facts.functions.filter(countsAsCoroutine).map((fn) => fn.name))];
 }
+
+/** Decorators that leave the function they decorate as it is (a method's kind, a type checker's mark). */
+const TRANSPARENT_DECORATOR = /(?:^|\.)(?:staticmethod|classmethod|abstractmethod|override)$/;
+
+/**
+ * Whether calling the `async def` `fn` surely gives a coroutine object: not an async generator
+ * (`@asynccontextmanager` over one makes a context manager), and under no decorator that may
+ * return something else (a workspace decorator wrapping it into a context manager).
+ */
+export function returnsCoroutine(fn: FunctionFact): boolean {
+  return fn.isAsync && !fn.hasYield && fn.decorators.every((decorator) => TRANSPARENT_DECORATOR.test(decorator));
+}

@@ -76,10 +76,12 @@ export interface FunctionFact {
   locals: Bindings;
   calls: CallFact[];
   /**
-   * Of a function that is not `async`: the dotted form of what each `return` statement gives (''
-   * for a bare `return` or a value with no dotted form), so `with make_client() as c` can type `c`.
+   * The dotted form of what each `return` statement gives ('' for a bare `return` or a value with
+   * no dotted form), so `with make_client() as c` and `lock = await get_lock()` can type their target.
    */
   returns?: string[];
+  /** Its return annotation (`-> threading.Lock`) in the form annotations.ts gives. */
+  returnType?: string;
   /**
    * Items of its synchronous `with` statements that are no calls (`with lock:`, `with self._lock
    * as held:`; a parenthesised one even when it holds a call, `with (get_lock()):`, which calls do
@@ -327,11 +329,11 @@ const FACTS_QUERY = `
 (import_statement) @import
 (import_from_statement) @import
 (assignment left: [(identifier) (attribute)] @assign.left type: (type (_) @assign.type))
-(assignment left: [(identifier) (attribute)] @assign.left right: [(call) (attribute) (identifier) (subscript)] @assign.right)
+(assignment left: [(identifier) (attribute)] @assign.left right: [(call) (attribute) (identifier) (subscript) (await)] @assign.right)
 (with_item value: (as_pattern (_) @with.value alias: (as_pattern_target (identifier) @with.target)))
 (with_item value: [(call function: [(identifier) (attribute)] @call.entered) (as_pattern (call function: [(identifier) (attribute)] @call.entered))])
-(with_item value: [(identifier) (attribute) (subscript) (parenthesized_expression)] @with.object)
-(with_item value: (as_pattern [(identifier) (attribute) (subscript) (parenthesized_expression)] @with.object))
+(with_item value: [(identifier) (attribute) (subscript) (parenthesized_expression) (await)] @with.object)
+(with_item value: (as_pattern [(identifier) (attribute) (subscript) (parenthesized_expression) (await)] @with.object))
 (for_statement right: (_) @iterated)
 (for_in_clause right: (_) @iterated)
 (return_statement) @return
@@ -440,6 +442,17 @@ function dottedFast(node: Node): string | undefined {
   const text = node.text;
   if (SIMPLE_DOTTED.test(text) && !text.includes('..')) return text;
   return dotted(node);
+}
+
+/** Written before the dotted form of an awaited call (`await get_lock()`): what awaiting it gives. */
+export const AWAITED = 'await ';
+
+/** The dotted form of a value: also `await f()` (`AWAITED` + the call's dotted form), the result of awaiting a call. */
+function valueForm(node: Node): string | undefined {
+  if (node.type !== 'await') return dottedFast(node);
+  const awaited = node.namedChild(0);
+  const call = awaited?.type === 'call' ? dottedFast(awaited) : undefined;
+  return call === undefined ? undefined : AWAITED + call;
 }
 
 function spanFromText(node: Node, text: string): Span {
@@ -555,6 +568,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
       locals: nameRecord(),
       calls: [],
       returns: undefined,
+      returnType: undefined,
       entered: undefined,
       iterated: undefined,
     };
@@ -569,6 +583,8 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
       const annotation = typeNode ? annotationType(typeNode.text) : undefined;
       if (annotation) setName(fact.locals, paramName.text, `:${annotation}`);
     }
+    const returnType = node.childForFieldName('return_type');
+    if (returnType) fact.returnType = annotationType(returnType.text);
     facts.functions.push(fact);
     bind(scope, name, `#f${index}`);
     return scopeOf(undefined, { fn: index, prefix: `${fact.qualname}.`, end: node.endIndex, ...header(node, scope) });
@@ -621,7 +637,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
       for (const iterable of passed) recordIterated(fn, iterable);
       return;
     }
-    const value = dottedFast(node);
+    const value = valueForm(node);
     if (value) (fn.iterated ??= []).push({ value, span: spanFromText(node, node.text) });
   };
 
@@ -695,7 +711,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         break;
       case 'assign.type':
       case 'assign.right': {
-        const value = name === 'assign.type' ? annotationType(node.text) : dottedFast(node);
+        const value = name === 'assign.type' ? annotationType(node.text) : valueForm(node);
         if (name === 'assign.type') annotation = value === undefined ? undefined : { assignment: node.parent?.parent?.id, type: value };
         if (!assignLeft || !value) break;
         // `x: T = e`: the annotation says what the value is when the value alone says nothing (`db: Database = get_db()`).
@@ -713,7 +729,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         break;
       }
       case 'with.value':
-        withValue = dottedFast(node);
+        withValue = valueForm(node);
         break;
       case 'with.target':
         // `>`: the object the `with` entered for this item (its `__enter__`'s result, taken to be the object itself).
@@ -722,7 +738,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         break;
       case 'with.object': {
         if (scope.fn === undefined || scope.classBody || scope.lambda || isAsyncWith(node)) break;
-        const value = dottedFast(node);
+        const value = valueForm(node);
         const fn = facts.functions[scope.fn]!;
         if (value) (fn.entered ??= []).push({ value, span: spanFromText(node, node.text) });
         break;
@@ -734,10 +750,8 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         break;
       case 'return': {
         if (scope.fn === undefined || scope.classBody || scope.lambda) break;
-        const fn = facts.functions[scope.fn]!;
-        if (fn.isAsync) break;
         const value = node.namedChild(0);
-        (fn.returns ??= []).push((value && dottedFast(value)) ?? '');
+        (facts.functions[scope.fn]!.returns ??= []).push((value && valueForm(value)) ?? '');
         break;
       }
       case 'except.caught':

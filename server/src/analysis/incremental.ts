@@ -251,8 +251,9 @@ export class BufferFindings {
 
 /**
  * The indices of the functions that differ between two versions of a module's facts, when each
- * is a coroutine or generator and differs only in its calls, span, `with` objects, iterables, returns and
- * (without nested functions) local bindings; undefined when anything else differs.
+ * is a coroutine or generator and differs only in its calls, span, `with` objects, iterables and, when
+ * no other function may read them (see withoutBody), returns and (without nested functions) local
+ * bindings; undefined when anything else differs.
  */
 export function changedCoroutines(before: ModuleFacts, after: ModuleFacts): Set<number> | undefined {
   if (before.functions.length !== after.functions.length || before.classes.length !== after.classes.length) return undefined;
@@ -280,12 +281,15 @@ export function changedCoroutines(before: ModuleFacts, after: ModuleFacts): Set<
 }
 
 /**
- * What, besides its own findings, may depend on a function's facts: all but its calls, span, local
- * bindings, `with` objects and iterables (only its own findings read them) and returns (a coroutine's or
- * generator's are never a `with` helper's: see Resolver.returned).
+ * What, besides its own findings, may depend on a function's facts: all but its calls, span, `with`
+ * objects and iterables (only its own findings read them), and the returns of a generator (what
+ * calling one gives is no `with` helper's nor an awaited value: see Resolver.returned) with the local
+ * bindings they would be read with. A coroutine's returns, and its locals when it has returns, tell
+ * what awaiting it gives elsewhere (`lock = await get_lock()`).
  */
 function withoutBody(fn: FunctionFact): Partial<FunctionFact> {
-  return { ...fn, calls: undefined, span: undefined, locals: undefined, entered: undefined, iterated: undefined, returns: undefined };
+  const returnsMatter = !fn.hasYield && !!fn.returns?.length;
+  return { ...fn, calls: undefined, span: undefined, entered: undefined, iterated: undefined, locals: returnsMatter ? fn.locals : undefined, returns: returnsMatter ? fn.returns : undefined };
 }
 
 /** The same names bound to the same strings (a module's imports or globals: thousands in a large file, not worth serialising). */

@@ -7,8 +7,9 @@
  */
 import { isCatalogued, knownTypes, memberType, modelsMembers, returnTypes, typeWrappers } from './rules/catalogue';
 import { wrappedType } from './annotations';
+import { returnsCoroutine } from './coroutineFunctions';
+import { AWAITED, type Bindings, type FunctionFact, type ModuleFacts } from './facts';
 import type { LazyBlock } from './chunks';
-import type { Bindings, FunctionFact, ModuleFacts } from './facts';
 
 export interface ModuleSource {
   path: string;
@@ -81,6 +82,7 @@ export class Resolver {
   /** The value of the dotted expression `expr` written inside function `fn` (or at module level). */
   resolve(source: ModuleSource, fn: number | undefined, expr: string, hops = 0): Value | undefined {
     if (hops > MAX_HOPS) return undefined;
+    if (expr.startsWith(AWAITED)) return this.awaited(source, fn, expr.slice(AWAITED.length), hops);
     const ops = expr.split('.');
     const head = ops[0]!;
     if (head === 'super()' && ops.length > 1) {
@@ -97,22 +99,34 @@ export class Resolver {
    */
   entered(source: ModuleSource, fn: number | undefined, expr: string, hops = 0): Value | undefined {
     const value = this.resolve(source, fn, expr, hops);
-    if (value || !expr.endsWith('()')) return value;
+    if (value || !expr.endsWith('()') || expr.startsWith(AWAITED)) return value;
     const helper = this.resolve(source, fn, expr.slice(0, -2), hops);
-    return helper && this.returned(helper, hops);
+    return helper && this.returned(helper, false, hops);
+  }
+
+  /** What awaiting the call `expr` (`get_lock()`, written in function `fn`) gives: see returned(). */
+  private awaited(source: ModuleSource, fn: number | undefined, expr: string, hops: number): Value | undefined {
+    if (!expr.endsWith('()')) return undefined;
+    const coroutine = this.resolve(source, fn, expr.slice(0, -2), hops + 1);
+    return coroutine && this.returned(coroutine, true, hops);
   }
 
   /**
-   * What calling the workspace function `helper` returns, when every `return` statement in it gives
-   * an instance of the same modelled type (`return requests.Session()`, `return self._lock`);
-   * undefined for anything else (a coroutine or generator function, a bare return, two types, an
-   * unmodelled or workspace object, a value returned by another helper).
+   * What calling the synchronous workspace function `helper` returns or, `awaited`, what awaiting
+   * a call of the `async def` `helper` gives: the type its return annotation names (`->
+   * threading.Lock`, also `Optional[…]`), else the modelled type every `return` statement gives
+   * (`return requests.Session()`, `return self._lock`, `return await get_lock()`); undefined for
+   * anything else (a generator function, a decorated coroutine, a bare return, two types, an
+   * unmodelled or workspace object, a value returned by a synchronous helper).
    */
-  private returned(helper: Value, hops: number): Value | undefined {
+  private returned(helper: Value, awaited: boolean, hops: number): Value | undefined {
     const fn = this.force(helper);
     if (fn?.kind !== 'function') return undefined;
     const fact = fn.source.facts.functions[fn.index]!;
-    if (fact.isAsync || fact.hasYield || !fact.returns?.length) return undefined;
+    if (fact.isAsync !== awaited || fact.hasYield || (awaited && !returnsCoroutine(fact))) return undefined;
+    const annotated = fact.returnType === undefined ? undefined : this.annotated(fn.source, fact.parent, fact.returnType, hops + 1);
+    if (annotated?.kind === 'instance') return annotated;
+    if (!fact.returns?.length) return undefined;
     let type: string | undefined;
     for (const expr of fact.returns) {
       const value = expr ? this.resolve(fn.source, fn.index, expr, hops + 1) : undefined;

@@ -31,6 +31,7 @@ import {
 import { libraryCoroutineNames } from '../prefilter';
 import { blockingCallFixes, blockingHelperFixes, isTornadoGenCoroutine, missingAwaitFixes } from './fixes';
 import { TransitiveSummaries, type Summary } from './transitive';
+import { returnsCoroutine } from '../coroutineFunctions';
 
 export type Target =
   | { kind: 'blocking'; name: string; entry: BlockingCall }
@@ -58,18 +59,6 @@ const CALLEE_HEAD_NAME = /^[^.([]*/;
 const ITERATION = /\bfor\b|\b(?:list|tuple|set|frozenset|dict|sorted|next|sum|min|max|any|all)\s*\(/;
 /** A name and its attributes as written in a block's text (`db.everyone`, `self.cursor`). */
 const DOTTED_NAME = /\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*/g;
-
-/** Decorators that leave the function they decorate as it is (a method's kind, a type checker's mark). */
-const TRANSPARENT_DECORATOR = /(?:^|\.)(?:staticmethod|classmethod|abstractmethod|override)$/;
-
-/**
- * Whether calling the `async def` `fn` surely gives a coroutine object: not an async generator
- * (`@asynccontextmanager` over one makes a context manager), and under no decorator that may
- * return something else (a workspace decorator wrapping it into a context manager).
- */
-function returnsCoroutine(fn: FunctionFact): boolean {
-  return !fn.hasYield && fn.decorators.every((decorator) => TRANSPARENT_DECORATOR.test(decorator));
-}
 
 /** The last call in `fn` before `span` that sets `object`'s blocking mode (`object.setblocking(…)`, `object.settimeout(…)`). */
 function lastModeSetBefore(fn: FunctionFact, object: string, span: Span): CallFact | undefined {
