@@ -97,6 +97,18 @@ describe('coroutine-lens check in a project holding sub-projects', () => {
     assert.deepEqual(found(ignored.stdout), EXPECTED.filter((line) => !line.endsWith('ASYNC251')));
   });
 
+  test('a pyproject.toml that names coroutine-lens only in a comment, or not at all in another encoding, configures nothing and is not read', () => {
+    const root = tree('comment', {
+      ...MONOREPO,
+      'templates/pyproject.toml': '[project]\nname = "{{ cookiecutter.name }}"\n# CI runs coroutine-lens check on the generated project\n{% if cookiecutter.ruff %}\n',
+    });
+    // Latin-1, as an old vendored project may have it: no UTF-8, and none of our business.
+    writeFileSync(path.join(root, 'services/worker/pyproject.toml'), Buffer.from('[project]\nname = "worker"\nauthors = [{ name = "Jos\xe9" }]\n', 'latin1'));
+    const { code, stdout, stderr } = run(['check', '--no-cache', '.'], root);
+    assert.equal(code, 1, stderr);
+    assert.deepEqual(found(stdout), EXPECTED, stdout + stderr);
+  });
+
   test('a malformed sub-project configuration is an error with its file and line: exit 2, as for the top one', () => {
     const root = tree('malformed', { ...MONOREPO, 'services/api/pyproject.toml': '[project]\nname = "api"\n\n[tool.coroutine-lens]\nselect = ["ASYNC"]\nseverity = { ASYNC251 = "loud" }\n' });
     const bad = run(['check', '--no-cache', '.'], root);

@@ -202,21 +202,28 @@ export interface PyprojectConfiguration {
 }
 
 /**
- * Reads `root/pyproject.toml`; a missing file, or one that never names coroutine-lens, is the
- * default configuration (no TOML parse: a template's pyproject.toml with `{{ … }}` placeholders
- * is none of our business); a broken one an error.
+ * Reads `root/pyproject.toml`; a missing file, or one that never names coroutine-lens outside a
+ * comment, is the default configuration (no TOML parse, nor even UTF-8: a template's pyproject.toml
+ * with `{{ … }}` placeholders is none of our business); a broken one an error.
  */
 export async function loadPyprojectConfiguration(root: string, reader: SourceReader = nodeReader): Promise<PyprojectConfiguration> {
   const file = path.join(root, 'pyproject.toml');
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(await reader.readFile(file));
+    bytes = await reader.readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { config: defaultConfiguration(), errors: [], configures: false };
     return { config: defaultConfiguration(), errors: [{ path: file, message: `cannot read: ${(error as Error).message}` }], configures: true };
   }
-  if (!text.includes(TABLE_NAME)) return { config: defaultConfiguration(), errors: [], configures: false };
+  // The table's name is ASCII: looked for in any bytes, so a pyproject.toml in another encoding that is not ours stays unread.
+  if (!namesTable(new TextDecoder('latin1').decode(bytes))) return { config: defaultConfiguration(), errors: [], configures: false };
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (error) {
+    return { config: defaultConfiguration(), errors: [{ path: file, message: `cannot read: ${(error as Error).message}` }], configures: true };
+  }
   let document: Record<string, unknown>;
   // smol-toml ships as an ES module; a dynamic import keeps this CommonJS build able to load it.
   const { parse: parseToml } = await import('smol-toml');
@@ -232,6 +239,18 @@ export async function loadPyprojectConfiguration(root: string, reader: SourceRea
 }
 
 const TABLE_NAME = 'coroutine-lens';
+
+/**
+ * Whether some line names the table before any `#` on it: a comment ("CI runs coroutine-lens") in a
+ * template's pyproject.toml that is no TOML yet must not make it an invalid configuration.
+ */
+function namesTable(text: string): boolean {
+  for (let at = text.indexOf(TABLE_NAME); at >= 0; at = text.indexOf(TABLE_NAME, at + 1)) {
+    const lineStart = text.lastIndexOf('\n', at) + 1;
+    if (!text.slice(lineStart, at).includes('#')) return true;
+  }
+  return false;
+}
 
 /** `override` wins key by key; lists replace (not extend) so a setting can narrow a pyproject list. */
 export function mergeConfiguration(base: Configuration, override: Partial<Configuration>): Configuration {
