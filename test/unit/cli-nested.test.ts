@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -95,6 +95,26 @@ describe('coroutine-lens check in a project holding sub-projects', () => {
     assert.deepEqual(found(selected.stdout), ['app.py:8 CORO200', 'scratch.py:8 CORO200', 'services/api/generated/stub.py:8 CORO200', 'services/api/handlers.py:8 CORO200', 'services/worker/task.py:8 CORO200', 'templates/hello.py:8 CORO200']);
     const ignored = run(['check', '--no-cache', '--ignore', 'ASYNC', '.'], root);
     assert.deepEqual(found(ignored.stdout), EXPECTED.filter((line) => !line.endsWith('ASYNC251')));
+  });
+
+  test('a sub-project\'s modules keep the names they have from the enclosing project\'s folder: its callers there still resolve them', () => {
+    const root = tree('imports', {
+      'pyproject.toml': '[tool.coroutine-lens]\n',
+      'shared/__init__.py': '',
+      'shared/io.py': 'import time\n\ndef slow():\n    time.sleep(1)\n',
+      'services/api/pyproject.toml': '[tool.coroutine-lens]\nselect = ["CORO1"]\n',
+      'services/api/app/__init__.py': '',
+      'services/api/app/util.py': 'import subprocess\n\ndef block():\n    subprocess.run(["ls"])\n',
+      'services/api/app/views.py': 'from shared.io import slow\nfrom .util import block\n\nasync def view():\n    slow()\n    block()\n',
+      // A test beside the sub-project imports it through the namespace packages `services` and `services.api`.
+      'tests/test_api.py': 'from services.api.app import util\nimport services.api.app.views as views\n\nasync def test_it():\n    util.block()\n    views.slow()\n',
+    });
+    const expected = ['services/api/app/views.py:5 CORO120', 'services/api/app/views.py:6 CORO120', 'tests/test_api.py:5 CORO120', 'tests/test_api.py:6 CORO120'];
+    const { stdout, stderr } = run(['check', '--no-cache', '.'], root);
+    assert.deepEqual(found(stdout), expected, stdout + stderr);
+    const test = path.join(root, 'tests/test_api.py');
+    const piped = spawnSync(process.execPath, [cli, 'check', '--no-cache', '--stdin-filename', 'tests/test_api.py'], { cwd: root, encoding: 'utf8', input: readFileSync(test) });
+    assert.deepEqual(found(piped.stdout), expected.filter((line) => line.startsWith('tests/')), piped.stdout + piped.stderr);
   });
 
   test('a pyproject.toml that names coroutine-lens only in a comment, or not at all in another encoding, configures nothing and is not read', () => {

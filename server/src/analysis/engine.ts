@@ -533,9 +533,20 @@ export class AnalysisEngine {
     return entry;
   }
 
-  /** The module names of `file` from the sys.path folders Python would have: see modules.ts. */
+  /**
+   * The module names of `file` from the sys.path folders Python would have (see modules.ts): named
+   * from its innermost configured root, and also, as aliases, from each root enclosing that one (a
+   * monorepo's tests import a sub-project's modules as `services.api.app.util`).
+   */
   private namesFor(file: string): ReturnType<typeof moduleNamesOf> {
-    return moduleNamesOf(file, (dir) => this.packageDirs.has(dir) || fs.existsSync(path.join(dir, '__init__.py')), this.configurationRoot(file));
+    const isPackageDir = (dir: string): boolean => this.packageDirs.has(dir) || fs.existsSync(path.join(dir, '__init__.py'));
+    const roots = [...this.configs.keys()].filter((root) => file.startsWith(root + path.sep)).sort((a, b) => b.length - a.length);
+    const names = moduleNamesOf(file, isPackageDir, roots[0]);
+    for (const outer of roots.slice(1)) {
+      const more = moduleNamesOf(file, isPackageDir, outer);
+      for (const name of [more.module, ...more.aliases]) if (name !== names.module && !names.aliases.includes(name)) names.aliases.push(name);
+    }
+    return names;
   }
 
   /**
