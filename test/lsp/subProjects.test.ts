@@ -97,3 +97,28 @@ describe('sub-projects inside a workspace folder', () => {
     assert.deepEqual(codes(client.latestDiagnostics(app)!.diagnostics), ['CORO200']);
   });
 });
+
+describe('a sub-project\'s file opened before the index\'s walk has found the sub-project', () => {
+  it('is never shown with the folder\'s table (no finding that comes and goes)', async () => {
+    const files: Record<string, string> = {
+      'pyproject.toml': '[tool.coroutine-lens]\nignore = ["ASYNC251"]\n',
+      'api/pyproject.toml': '[tool.coroutine-lens]\nselect = ["ASYNC"]\n',
+      'api/handlers.py': BOTH,
+    };
+    // Enough files that the walk is still going when the document is opened.
+    for (let i = 0; i < 300; i++) files[`lib/m${i}.py`] = `import time\n\ndef f${i}():\n    time.sleep(1)\n`;
+    const workspace = makeWorkspace(files);
+    const handlers = workspace.uri('api/handlers.py');
+    const client = await LspClient.start(coroutineLensServer(), { root: workspace.root, settings: {} });
+    try {
+      await client.open(handlers, BOTH, 1);
+      await client.progressEnded();
+      await client.waitFor(() => client.latestDiagnostics(handlers), 'the diagnostics of the sub-project\'s file');
+      const shown = client.diagnostics.get(handlers)!.map((publication) => codes(publication.diagnostics).join(' '));
+      assert.deepEqual([...new Set(shown)], ['ASYNC251'], `every publication with the sub-project's table: ${JSON.stringify(shown)}`);
+    } finally {
+      await client.stop();
+      workspace.remove();
+    }
+  });
+});

@@ -7,6 +7,7 @@
  * Errors are shown to the user (a message, and diagnostics on pyproject.toml) and never stop the
  * server: what is valid still applies.
  */
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { MessageType, type Connection } from 'vscode-languageserver/node';
 import { loadPyprojectConfiguration, mergeConfiguration, rebaseGlobs, type ConfigError, type Configuration } from '../analysis';
@@ -98,6 +99,19 @@ export class FolderConfigurations {
       if (isInside(file, folder.path) && (!best || folder.path.length > best.path.length)) best = folder;
     }
     return best;
+  }
+
+  /**
+   * Whether a folder between `file` and its workspace folder holds a pyproject.toml and is no known
+   * sub-project: the walk of an index has yet to tell whether it starts one (whose table the file gets).
+   */
+  mayStartSubProject(file: string): boolean {
+    const folder = this.folderOf(file);
+    if (!folder) return false;
+    for (let dir = path.dirname(file); dir !== folder.path && isInside(dir, folder.path); dir = path.dirname(dir)) {
+      if (!this.subProjects.has(dir) && existsSync(path.join(dir, 'pyproject.toml'))) return true;
+    }
+    return false;
   }
 
   anyEnabled(): boolean {

@@ -11,6 +11,8 @@ import { IndexProgress } from './progress';
 
 export class WorkspaceIndexer {
   private readonly running = new Map<string, AbortController>();
+  /** The indexes whose walk is still going (it finds the sub-projects), each with what resolves when it ends. */
+  private readonly walking = new Map<AbortController, { ended: Promise<void>; end(): void }>();
   /** What the status item shows when no index runs (again after `enable` is switched back on). */
   private readyStatus: StatusParams = { state: 'ready', files: 0 };
   private cacheWritten: Promise<void> = Promise.resolve();
@@ -20,7 +22,7 @@ export class WorkspaceIndexer {
     private readonly engine: AnalysisEngine,
     /** Analysis is switched off everywhere: the status says so instead of "ready". */
     private readonly allDisabled: () => boolean,
-    /** A folder's index is complete (or stopped), or its walk found sub-projects: its open documents deserve another look. */
+    /** A folder's index is complete (or stopped), or its walk has ended: its open documents deserve another look. */
     private readonly indexed: (root: string) => void,
     /** The configuration of a sub-project the walk of `root` meets at `folder` (configuration.ts subProjectAt). */
     private readonly subProjectAt: (root: string, folder: string) => Promise<Configuration | undefined>,
@@ -33,24 +35,26 @@ export class WorkspaceIndexer {
     this.running.set(root, controller);
     const started = Date.now();
     let files = 0;
-    /** Whether the walk found a sub-project, whose open files were checked with the folder's configuration until then. */
-    let subProjects = false;
+    let end!: () => void;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    this.walking.set(controller, { ended, end });
+    /** The walk has set the sub-projects' configurations: the open files that waited for it are checked. */
+    const walked = (): void => {
+      const walk = this.walking.get(controller);
+      if (!walk) return;
+      this.walking.delete(controller);
+      walk.end();
+      this.indexed(root);
+    };
     const progress = await IndexProgress.begin(this.connection, `Coroutine Lens: indexing ${path.basename(root)}`, controller);
     try {
       await this.engine.indexWorkspace(root, {
         signal: controller.signal,
-        nestedConfiguration: async (folder) => {
-          const config = await this.subProjectAt(root, folder);
-          subProjects ||= config !== undefined;
-          return config;
-        },
+        nestedConfiguration: (folder) => this.subProjectAt(root, folder),
         onProgress: (done, total) => {
           files = total;
-          // The first report comes after the walk, which has set the sub-projects' configurations.
-          if (subProjects) {
-            subProjects = false;
-            this.indexed(root);
-          }
+          // The first report comes after the walk.
+          walked();
           if (progress.report(done, total)) this.status({ state: 'indexing', files: done, total });
         },
       });
@@ -70,8 +74,16 @@ export class WorkspaceIndexer {
     } finally {
       progress.done();
       if (this.running.get(root) === controller) this.running.delete(root);
+      this.walking.get(controller)?.end();
+      this.walking.delete(controller);
     }
     this.indexed(root);
+  }
+
+  /** When the walk of `root`'s index is going: a promise of its end (undefined when none is going). */
+  walkOf(root: string): Promise<void> | undefined {
+    const controller = this.running.get(root);
+    return controller && this.walking.get(controller)?.ended;
   }
 
   stop(root: string): void {

@@ -68,7 +68,13 @@ export class CoroutineLensServer {
   private results!: Results;
   private configurations!: FolderConfigurations;
   private readonly paths = new PathMap();
-  private readonly scheduler = new CoalescingScheduler((uris, priority) => this.analyze(uris, priority === 'dependent'));
+  private readonly scheduler = new CoalescingScheduler((uris, priority) =>
+    // A document left out here is marked again when the walk ends (WorkspaceIndexer's `indexed`).
+    this.analyze(
+      uris.filter((uri) => !this.walkDeciding(uri)),
+      priority === 'dependent',
+    ),
+  );
   /** Until the first configuration is in, analysing would show findings the configuration may turn off. */
   private isConfigured = false;
   /** The document version the engine last received for each open document. */
@@ -203,6 +209,17 @@ export class CoroutineLensServer {
     });
   }
 
+  /**
+   * The running walk of the document's folder when it may yet find a sub-project above the document:
+   * checked before then, the document would show the folder's table's findings for a moment.
+   */
+  private walkDeciding(uri: string): Promise<void> | undefined {
+    const file = this.paths.pathOf(uri);
+    const folder = file && this.configurations.folderOf(file);
+    const walk = folder ? this.indexer?.walkOf(folder.path) : undefined;
+    return walk && this.configurations.mayStartSubProject(file!) ? walk : undefined;
+  }
+
   private markOpenDocuments(filter: (file: string) => boolean): void {
     for (const document of this.documents.all()) {
       const file = this.paths.pathOf(document.uri);
@@ -305,6 +322,8 @@ export class CoroutineLensServer {
   /** The document and its analysis at its current version, for a request about it. */
   private async current(uri: string, token: CancellationToken): Promise<{ document: TextDocument; result: DocumentResult } | undefined> {
     await this.configured;
+    if (token.isCancellationRequested) throw cancelled();
+    await this.walkDeciding(uri);
     if (token.isCancellationRequested) throw cancelled();
     this.scheduler.flushKey(uri);
     const document = this.documents.get(uri);
