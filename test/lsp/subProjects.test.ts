@@ -96,6 +96,12 @@ describe('sub-projects inside a workspace folder', () => {
     await settles(task, ['ASYNC251'], 'the worker sub-project selects ASYNC');
     assert.deepEqual(codes(client.latestDiagnostics(app)!.diagnostics), ['CORO200']);
   });
+
+  it('deleting the sub-project\'s folder (one event, for the folder) gives its files still open the folder\'s table', async () => {
+    rmSync(workspace.file('worker'), { recursive: true });
+    await client.filesChanged([{ uri: workspace.uri('worker'), type: FileChangeType.Deleted }]);
+    await settles(task, ['CORO200'], 'the folder ignores ASYNC251');
+  });
 });
 
 describe('a sub-project\'s file opened before the index\'s walk has found the sub-project', () => {

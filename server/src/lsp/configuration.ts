@@ -190,14 +190,20 @@ export class FolderConfigurations {
     return config;
   }
 
-  /** A deleted folder takes its sub-projects with it (the deletion of their pyproject.toml is not reported on its own). */
-  forgetSubProjectsIn(deleted: string): void {
+  /**
+   * A deleted folder takes its sub-projects with it (the deletion of their pyproject.toml is not
+   * reported on its own); whether it held any (its files still open get the enclosing configuration).
+   */
+  forgetSubProjectsIn(deleted: string): boolean {
+    let forgot = false;
     for (const dir of [...this.subProjects.keys()]) {
       if (!isInside(dir, deleted)) continue;
       this.subProjects.delete(dir);
       this.reportPyprojectErrors(dir, []);
       this.apply(dir, undefined);
+      forgot = true;
     }
+    return forgot;
   }
 
   /** Applies a sub-project's table with its folder's settings over it: whether it changed, and what is indexed too. */

@@ -374,10 +374,10 @@ export class CoroutineLensServer {
   private folderDeleted(folder: string): void {
     const engine = this.engine;
     if (!engine) return;
-    this.configurations.forgetSubProjectsIn(folder);
+    const hadSubProjects = this.configurations.forgetSubProjectsIn(folder);
     const gone = engine.indexedFiles(folder).filter((file) => file !== folder && !this.documents.get(this.paths.uriOf(file)));
     for (const file of gone) engine.removeFile(file);
-    if (gone.length > 0) this.markOpenDocuments(() => true);
+    if (gone.length > 0 || hadSubProjects) this.markOpenDocuments(() => true);
   }
 
   /** A file that is not open changed on disk (an open one: the buffer wins, nothing to do). */
