@@ -94,14 +94,21 @@ export class Resolver {
   }
 
   /**
-   * The object a `with` enters for the item `expr` written in function `fn`: its value, or, for a
-   * call of a workspace helper (`with make_client() as c`), what the helper returns — see returned().
+   * The object the expression `expr` written in function `fn` gives where it is used whole — the
+   * item a `with` enters, what a `for` iterates: its value, or, for a call of a workspace helper
+   * (`with make_client() as c`, `for d in recent()`), what the helper returns — see returned().
+   * Not its attributes: `recent().sort()` is not followed.
    */
-  entered(source: ModuleSource, fn: number | undefined, expr: string, hops = 0): Value | undefined {
+  given(source: ModuleSource, fn: number | undefined, expr: string, hops = 0): Value | undefined {
     const value = this.resolve(source, fn, expr, hops);
     if (value || !expr.endsWith('()') || expr.startsWith(AWAITED)) return value;
     const helper = this.resolve(source, fn, expr.slice(0, -2), hops);
     return helper && this.returned(helper, false, hops);
+  }
+
+  /** What calling the synchronous workspace function `helper` returns: see returned(). */
+  returnedBy(helper: Value): Value | undefined {
+    return this.returned(helper, false, 0);
   }
 
   /** What awaiting the call `expr` (`get_lock()`, written in function `fn`) gives: see returned(). */
@@ -251,7 +258,7 @@ export class Resolver {
       if (assignedValue?.kind === 'instance' || assignedValue?.kind === 'object') return assignedValue;
       return this.annotated(source, fn, value.slice(1, assigned), hops + 1) ?? assignedValue;
     }
-    if (value.startsWith('>')) return this.entered(source, fn, value.slice(1), hops + 1);
+    if (value.startsWith('>')) return this.given(source, fn, value.slice(1), hops + 1);
     // A binding that refers to its own name (`x = x.y`, `x = x[k]`) reads the enclosing scope's `x`.
     const [head] = splitLinks(value.split('.')[0]!);
     if (head !== name) return this.resolve(source, fn, value, hops + 1);

@@ -182,6 +182,10 @@ const table: Array<[RuleCode, Alternatives, string]> = [
   // lookupIterating), `to_list`; `explain` / `distinct` run a command, `close` / `rewind` may send killCursors.
   ['CORO102', DATABASE, 'pymongo.cursor.Cursor.next pymongo.cursor.Cursor.__next__ pymongo.cursor.Cursor.to_list pymongo.cursor.Cursor.explain pymongo.cursor.Cursor.distinct pymongo.cursor.Cursor.close pymongo.cursor.Cursor.rewind'],
   ['CORO102', DATABASE, 'pymongo.command_cursor.CommandCursor.next pymongo.command_cursor.CommandCursor.__next__ pymongo.command_cursor.CommandCursor.try_next pymongo.command_cursor.CommandCursor.to_list pymongo.command_cursor.CommandCursor.close'],
+  // A change stream's `next` / iteration waits for the next change (a getMore each time), `try_next` sends one.
+  ['CORO102', DATABASE, 'pymongo.change_stream.ChangeStream.next pymongo.change_stream.ChangeStream.__next__ pymongo.change_stream.ChangeStream.try_next pymongo.change_stream.ChangeStream.close'],
+  // Leaving `with cursor:` closes it (see lookupEntering): killCursors while the server still holds it open.
+  ['CORO102', DATABASE, 'pymongo.cursor.Cursor.__exit__ pymongo.command_cursor.CommandCursor.__exit__ pymongo.change_stream.ChangeStream.__exit__'],
   ['CORO103', SYNC, 'threading.Lock.acquire threading.RLock.acquire threading.Semaphore.acquire threading.BoundedSemaphore.acquire threading.Condition.acquire threading.Condition.wait threading.Condition.wait_for'],
   ['CORO103', SYNC, 'threading.Event.wait threading.Barrier.wait threading.Thread.join'],
   // `with lock:` acquires the lock on entry (see lookupEntering: only exact `__enter__` entries count).
@@ -317,6 +321,13 @@ export const returnTypes: ReadonlyMap<string, string> = new Map(
       ['pymongo.MongoClient.list_databases', 'pymongo.command_cursor.CommandCursor'],
       ['pymongo.command_cursor.CommandCursor', 'pymongo.command_cursor.CommandCursor'],
       ['pymongo.command_cursor.CommandCursor.batch_size', 'pymongo.command_cursor.CommandCursor'],
+      ['pymongo.MongoClient.watch', 'pymongo.change_stream.ChangeStream'],
+      ['pymongo.database.Database.watch', 'pymongo.change_stream.ChangeStream'],
+      ['pymongo.collection.Collection.watch', 'pymongo.change_stream.ChangeStream'],
+      ['pymongo.change_stream.ChangeStream', 'pymongo.change_stream.ChangeStream'],
+      ['pymongo.change_stream.CollectionChangeStream', 'pymongo.change_stream.ChangeStream'],
+      ['pymongo.change_stream.DatabaseChangeStream', 'pymongo.change_stream.ChangeStream'],
+      ['pymongo.change_stream.ClusterChangeStream', 'pymongo.change_stream.ChangeStream'],
       ['threading.Lock', 'threading.Lock'],
       ['threading.RLock', 'threading.RLock'],
       ['threading.Semaphore', 'threading.Semaphore'],
@@ -502,12 +513,17 @@ export function lookupBlocking(name: string, extra: ReadonlyMap<string, Blocking
 }
 
 /**
- * Catalogue entry for entering an instance of `type` in a `with`: an exact `Type.__enter__` entry
- * only — a `Type.*` entry means its methods called, and entering most clients does no I/O.
+ * Catalogue entry, by name, for a `with` of an instance of `type`: an exact `Type.__enter__` entry
+ * (a lock acquired), else an exact `Type.__exit__` one (a cursor closed) — a `Type.*` entry means its
+ * methods called, and entering or leaving most clients does no I/O.
  */
-export function lookupEntering(type: string, extra: ReadonlyMap<string, BlockingCall>): BlockingCall | undefined {
-  const name = `${type}.__enter__`;
-  return extra.get(name) ?? blockingCalls.get(name);
+export function lookupEntering(type: string, extra: ReadonlyMap<string, BlockingCall>): { name: string; entry: BlockingCall } | undefined {
+  for (const method of ['__enter__', '__exit__']) {
+    const name = `${type}.${method}`;
+    const entry = extra.get(name) ?? blockingCalls.get(name);
+    if (entry) return { name, entry };
+  }
+  return undefined;
 }
 
 /**

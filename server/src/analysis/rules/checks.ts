@@ -337,15 +337,13 @@ export class Checker {
   }
 
   /**
-   * When entering what the `with` item `expr` (written in function `fn`) gives blocks — an
-   * instance of a modelled type with a catalogue `__enter__` entry, such as a threading lock,
-   * however it was made (see Resolver.entered) — that entry, by name.
+   * When entering or leaving what the `with` item `expr` (written in function `fn`) gives blocks —
+   * an instance of a modelled type with a catalogue `__enter__` entry, such as a threading lock, or
+   * `__exit__` entry, such as a pymongo cursor, however it was made (see Resolver.given) — that entry, by name.
    */
   enteringBlocks(source: ModuleSource, fn: number, expr: string): { name: string; entry: BlockingCall } | undefined {
-    const value = this.resolver.entered(source, fn, expr);
-    if (value?.kind !== 'instance') return undefined;
-    const entry = lookupEntering(value.type, this.extraBlocking);
-    return entry && { name: `${value.type}.__enter__`, entry };
+    const value = this.resolver.given(source, fn, expr);
+    return value?.kind === 'instance' ? lookupEntering(value.type, this.extraBlocking) : undefined;
   }
 
   /**
@@ -371,11 +369,12 @@ export class Checker {
 
   /**
    * When iterating what `expr` (written in function `fn`) gives blocks — an instance of a modelled
-   * type with a catalogue `__next__` entry, such as a pymongo cursor — that entry, by name. Anything
-   * else (a workspace iterator, an unmodelled object) is never guessed.
+   * type with a catalogue `__next__` entry, such as a pymongo cursor, also one a workspace helper
+   * returns (`for d in recent()`, see Resolver.given) — that entry, by name. Anything else (a
+   * workspace iterator, an unmodelled object) is never guessed.
    */
   iteratingBlocks(source: ModuleSource, fn: number, expr: string): { name: string; entry: BlockingCall } | undefined {
-    const value = this.resolver.resolve(source, fn, expr);
+    const value = this.resolver.given(source, fn, expr);
     if (value?.kind !== 'instance') return undefined;
     const entry = lookupIterating(value.type, this.extraBlocking);
     return entry && { name: `${value.type}.__next__`, entry };
@@ -401,9 +400,21 @@ export class Checker {
         const value = onInstance ? this.resolver.resolveOnInstance(source, classIndex, expr) : this.resolver.resolve(source, undefined, expr);
         if (value?.kind === 'instance' && lookupIterating(value.type, this.extraBlocking)) return true;
         if (value?.kind === 'external' && makesBlockingIterable(value.name, this.extraBlocking)) return true;
+        if (value && this.returnsBlockingIterable(value)) return true;
       }
     }
     return false;
+  }
+
+  /**
+   * Whether `value` is a workspace helper that returns an object whose iteration blocks (`def
+   * recent(): return coll.find()`). Asked only of helpers whose module imports such a library: no
+   * other can make one, and the answer may parse the helper.
+   */
+  private returnsBlockingIterable(value: Value): boolean {
+    if ((value.kind !== 'function' && value.kind !== 'lazyFunction') || !this.importsIterableLibrary(value.source)) return false;
+    const returned = this.resolver.returnedBy(value);
+    return returned?.kind === 'instance' && lookupIterating(returned.type, this.extraBlocking) !== undefined;
   }
 
   /** Whether the module imports a library whose objects block when iterated (`pymongo`). */
@@ -461,7 +472,8 @@ export class Checker {
       const awaitKeyword = style !== 'generator' ? 'await' : this.decoratedWith(source, fn, awaitedGeneratorDecorators) ? 'yield from' : 'yield';
       const reportEntering = (span: Span, shown: string, entering: { name: string; entry: BlockingCall }): void => {
         const suggestion = suggestionFor(entering.entry.alternatives, framework, shown, genCoroutine);
-        report(entering.entry.code, span, `\`with ${shown}\` (${entering.name}) blocks the event loop in coroutine ${fn.name}() as it enters; alternative: ${suggestion}`, { suggestion });
+        const when = entering.name.endsWith('__exit__') ? 'exits' : 'enters';
+        report(entering.entry.code, span, `\`with ${shown}\` (${entering.name}) blocks the event loop in coroutine ${fn.name}() as it ${when}; alternative: ${suggestion}`, { suggestion });
       };
       if (style) {
         for (const item of fn.entered ?? []) {
