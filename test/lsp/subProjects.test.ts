@@ -128,3 +128,31 @@ describe('a sub-project\'s file opened before the index\'s walk has found the su
     }
   });
 });
+
+describe('a workspace folder inside another', () => {
+  it('once removed from the workspace, is a sub-project of the enclosing folder: that folder\'s settings reach it', async () => {
+    const workspace = makeWorkspace({
+      'pyproject.toml': '[tool.coroutine-lens]\nignore = ["ASYNC251"]\n',
+      'app.py': BOTH,
+      'api/pyproject.toml': '[tool.coroutine-lens]\nselect = ["ASYNC"]\n',
+      'api/handlers.py': BOTH,
+    });
+    const handlers = workspace.uri('api/handlers.py');
+    const client = await LspClient.start(coroutineLensServer(), { root: workspace.file('api'), settings: {} });
+    const settles = (expected: string[], what: string): Promise<unknown> =>
+      client.waitFor(() => JSON.stringify(codes(client.latestDiagnostics(handlers)?.diagnostics ?? [])) === JSON.stringify(expected), what);
+    try {
+      await client.open(handlers, BOTH, 1);
+      await settles(['ASYNC251'], 'the api folder\'s table');
+      await client.changeFolders([workspace.root]);
+      await client.waitFor(() => client.logs.some((log) => log.message.startsWith(`indexed ${workspace.root}:`)), 'the enclosing folder\'s index');
+      await client.changeFolders([], [workspace.file('api')]);
+      await settles(['ASYNC251'], 'the api sub-project\'s table');
+      await client.changeSettings({ select: ['CORO200'] });
+      await settles(['CORO200'], 'the enclosing folder\'s select setting over the sub-project\'s table');
+    } finally {
+      await client.stop();
+      workspace.remove();
+    }
+  });
+});

@@ -75,13 +75,29 @@ export class FolderConfigurations {
     private readonly apply: ApplyConfiguration,
   ) {}
 
-  setFolders(folders: readonly Folder[]): void {
+  /**
+   * The workspace folders are these now. Returns the folders to index again: each that held a
+   * removed one, whose walk decides whether it is a sub-project now (until then the enclosing
+   * configuration applies there, not the removed folder's own settings).
+   */
+  setFolders(folders: readonly Folder[]): string[] {
     const wanted = new Set(folders.map((folder) => folder.path));
-    for (const root of [...this.folders.keys()]) if (!wanted.has(root)) this.folders.delete(root);
+    const removed = [...this.folders.keys()].filter((root) => !wanted.has(root));
+    for (const root of removed) this.folders.delete(root);
     for (const [dir, sub] of [...this.subProjects]) if (!wanted.has(sub.folder)) this.subProjects.delete(dir);
     for (const folder of folders) {
       if (!this.folders.has(folder.path)) this.folders.set(folder.path, { ...folder, enabled: true, key: '', indexKey: '', override: {} });
+      // A folder of its own now: its settings and its pyproject.toml apply, no longer the enclosing folder's settings.
+      this.subProjects.delete(folder.path);
     }
+    const enclosing = new Set<string>();
+    for (const root of removed) {
+      const outer = this.folderOf(root);
+      if (!outer) continue;
+      this.apply(root, undefined);
+      enclosing.add(outer.path);
+    }
+    return [...enclosing];
   }
 
   roots(): string[] {

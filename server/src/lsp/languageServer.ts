@@ -190,9 +190,10 @@ export class CoroutineLensServer {
         const removed = new Set(this.foldersOf(event.removed).map((folder) => folder.path));
         for (const root of removed) this.indexer?.stop(root);
         const kept = this.configurations.roots().filter((root) => !removed.has(root));
-        this.configurations.setFolders([...kept.map((root) => ({ uri: this.paths.uriOf(root), path: root })), ...this.foldersOf(event.added)]);
+        const enclosing = this.configurations.setFolders([...kept.map((root) => ({ uri: this.paths.uriOf(root), path: root })), ...this.foldersOf(event.added)]);
         const changed = await this.configurations.refresh(this.foldersOf(event.added).map((folder) => folder.path));
-        for (const { root } of changed) void this.indexer?.index(root);
+        for (const root of new Set([...changed.map((change) => change.root), ...enclosing])) void this.indexer?.index(root);
+        if (enclosing.length > 0) this.markOpenDocuments((file) => enclosing.includes(this.configurations.folderOf(file)?.path ?? ''));
       });
     }
     await this.configurations.refresh();
