@@ -233,8 +233,8 @@ export class AnalysisEngine {
         }),
     });
     // Set together, after the walk: a new root renames the files under it, once for all of them.
-    // Not from a stopped walk: what it found may be gone already (the index that replaced it walks again).
-    if (options.signal?.aborted) nested.clear();
+    // Not a sub-project deleted since the walk met it (the language server has forgotten it already).
+    for (const folder of [...nested.keys()]) if (!fs.existsSync(path.join(folder, 'pyproject.toml'))) nested.delete(folder);
     const newRoot = [...nested.keys()].some((folder) => !this.configs.has(folder));
     for (const [folder, found] of nested) this.configs.set(folder, found);
     if (newRoot) this.renameModules();

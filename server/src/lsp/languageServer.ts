@@ -376,9 +376,6 @@ export class CoroutineLensServer {
     const engine = this.engine;
     if (!engine) return;
     const hadSubProjects = this.configurations.forgetSubProjectsIn(folder);
-    // A walk going on may have met a sub-project in it before the deletion, and would set it again when it ends.
-    const root = this.configurations.folderOf(folder)?.path;
-    if (root && this.indexer?.walkOf(root)) void this.indexer.index(root);
     const gone = engine.indexedFiles(folder).filter((file) => file !== folder && !this.documents.get(this.paths.uriOf(file)));
     for (const file of gone) engine.removeFile(file);
     if (gone.length > 0 || hadSubProjects) this.markOpenDocuments(() => true);
