@@ -71,6 +71,7 @@ describe('configuration', () => {
     );
     assert.deepEqual(await lines('[project]\nname = "x"\n[tool]\ncoroutine-lens = { bogus = 1 }\n'), [[4, 'bogus']]);
     assert.deepEqual(await lines('tool.coroutine-lens.transitive = "yes"\n'), [[1, 'transitive']]);
+    assert.deepEqual(await lines('[project]\nname = "x"\n[tool]\ncoroutine-lens = 5\n'), [[4, 'the coroutine-lens configuration must be a table']]);
     assert.deepEqual(
       await lines('[tool.coroutine-lens]\nselect = []\n[tool.ruff]\nline-length = 99\n[tool.coroutine-lens.severity]\nFOO1 = "error"\n'),
       [[6, 'severity.FOO1']],

@@ -82,7 +82,7 @@ export function parseConfiguration(
   };
   if (raw === undefined || raw === null) return { config, errors };
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    errors.push({ path: source.path, message: 'the coroutine-lens configuration must be a table' });
+    errors.push({ path: source.path, line: source.lineOf?.(''), message: 'the coroutine-lens configuration must be a table' });
     return { config, errors };
   }
   const stringList = (key: string, value: unknown, check?: (s: string) => string | undefined): string[] | undefined => {
