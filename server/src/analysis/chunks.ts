@@ -371,6 +371,7 @@ export function shiftedFacts(facts: ModuleFacts, rows: number): ModuleFacts {
       calls: fn.calls.map((call) => ({ ...call, span: shift(call.span) })),
       entered: fn.entered?.map((item) => ({ ...item, span: shift(item.span) })),
       iterated: fn.iterated?.map((item) => ({ ...item, span: shift(item.span) })),
+      indexed: fn.indexed?.map((item) => ({ ...item, span: shift(item.span) })),
     })),
     classes: facts.classes.map((cls) => ({ ...cls, span: shift(cls.span) })),
     problems: facts.problems.map((problem) => (problem.span ? { ...problem, span: shift(problem.span) } : problem)),

@@ -95,6 +95,12 @@ export interface FunctionFact {
    * (`enumerate(cur)`, `zip(keys, cur)`, `map(f, cur)` …). A generator expression alone iterates nothing yet.
    */
   iterated?: EnteredObject[];
+  /**
+   * Of a coroutine candidate (`async def`, or decorated): what it reads an item of by an index right
+   * there, in dotted form (`cursor` of `cursor[0]`, `cursor[i]`, `cursor[-1]`; a string key or a slice
+   * is no index), outside generator expressions: a pymongo cursor runs a query for that document.
+   */
+  indexed?: EnteredObject[];
 }
 
 export interface EnteredObject {
@@ -337,6 +343,7 @@ const FACTS_QUERY = `
 (for_statement right: (_) @iterated)
 (for_in_clause right: (_) @iterated)
 (return_statement) @return
+(subscript value: (_) @indexed subscript: [(integer) (identifier) (unary_operator)])
 (except_clause value: (_) @except.caught)
 (yield) @yield
 `;
@@ -571,6 +578,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
       returnType: undefined,
       entered: undefined,
       iterated: undefined,
+      indexed: undefined,
     };
     let first = true;
     for (const param of node.childForFieldName('parameters')?.namedChildren ?? []) {
@@ -748,6 +756,14 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         if (scope.fn === undefined || scope.classBody || scope.lambda || scope.comprehension === 'generator' || isAsyncFor(node)) break;
         recordIterated(facts.functions[scope.fn]!, node);
         break;
+      case 'indexed': {
+        if (scope.fn === undefined || scope.classBody || scope.lambda || scope.comprehension === 'generator') break;
+        const fn = facts.functions[scope.fn]!;
+        if (!fn.isAsync && !fn.decorators.length) break;
+        const value = valueForm(node);
+        if (value) (fn.indexed ??= []).push({ value, span: spanOf(node.parent!) });
+        break;
+      }
       case 'return': {
         if (scope.fn === undefined || scope.classBody || scope.lambda) break;
         const value = node.namedChild(0);

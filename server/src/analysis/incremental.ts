@@ -251,7 +251,7 @@ export class BufferFindings {
 
 /**
  * The indices of the functions that differ between two versions of a module's facts, when each
- * is a coroutine or generator and differs only in its calls, span, `with` objects, iterables and, when
+ * is a coroutine or generator and differs only in its calls, span, `with` objects, iterables, indexed objects and, when
  * no other function may read them (see withoutBody), returns and (without nested functions) local
  * bindings; undefined when anything else differs.
  */
@@ -282,14 +282,14 @@ export function changedCoroutines(before: ModuleFacts, after: ModuleFacts): Set<
 
 /**
  * What, besides its own findings, may depend on a function's facts: all but its calls, span, `with`
- * objects and iterables (only its own findings read them), and the returns of a generator (what
+ * objects, iterables and indexed objects (only its own findings read them), and the returns of a generator (what
  * calling one gives is no `with` helper's nor an awaited value: see Resolver.returned) with the local
  * bindings they would be read with. A coroutine's returns, and its locals when it has returns, tell
  * what awaiting it gives elsewhere (`lock = await get_lock()`).
  */
 function withoutBody(fn: FunctionFact): Partial<FunctionFact> {
   const returnsMatter = !fn.hasYield && !!fn.returns?.length;
-  return { ...fn, calls: undefined, span: undefined, entered: undefined, iterated: undefined, locals: returnsMatter ? fn.locals : undefined, returns: returnsMatter ? fn.returns : undefined };
+  return { ...fn, calls: undefined, span: undefined, entered: undefined, iterated: undefined, indexed: undefined, locals: returnsMatter ? fn.locals : undefined, returns: returnsMatter ? fn.returns : undefined };
 }
 
 /** The same names bound to the same strings (a module's imports or globals: thousands in a large file, not worth serialising). */

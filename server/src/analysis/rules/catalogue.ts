@@ -184,6 +184,8 @@ const table: Array<[RuleCode, Alternatives, string]> = [
   ['CORO102', DATABASE, 'pymongo.command_cursor.CommandCursor.next pymongo.command_cursor.CommandCursor.__next__ pymongo.command_cursor.CommandCursor.try_next pymongo.command_cursor.CommandCursor.to_list pymongo.command_cursor.CommandCursor.close'],
   // A change stream's `next` / iteration waits for the next change (a getMore each time), `try_next` sends one.
   ['CORO102', DATABASE, 'pymongo.change_stream.ChangeStream.next pymongo.change_stream.ChangeStream.__next__ pymongo.change_stream.ChangeStream.try_next pymongo.change_stream.ChangeStream.close'],
+  // `cursor[i]` runs a query for that document (see lookupIndexing); a slice only builds a cursor.
+  ['CORO102', DATABASE, 'pymongo.cursor.Cursor.__getitem__'],
   // Leaving `with cursor:` closes it (see lookupEntering): killCursors while the server still holds it open.
   ['CORO102', DATABASE, 'pymongo.cursor.Cursor.__exit__ pymongo.command_cursor.CommandCursor.__exit__ pymongo.change_stream.ChangeStream.__exit__'],
   ['CORO103', SYNC, 'threading.Lock.acquire threading.RLock.acquire threading.Semaphore.acquire threading.BoundedSemaphore.acquire threading.Condition.acquire threading.Condition.wait threading.Condition.wait_for'],
@@ -533,6 +535,12 @@ export function lookupEntering(type: string, extra: ReadonlyMap<string, Blocking
  */
 export function lookupIterating(type: string, extra: ReadonlyMap<string, BlockingCall>): BlockingCall | undefined {
   const name = `${type}.__next__`;
+  return extra.get(name) ?? blockingCalls.get(name);
+}
+
+/** Catalogue entry for reading an item of an instance of `type` by an index (`cursor[0]`): an exact `Type.__getitem__` entry only. */
+export function lookupIndexing(type: string, extra: ReadonlyMap<string, BlockingCall>): BlockingCall | undefined {
+  const name = `${type}.__getitem__`;
   return extra.get(name) ?? blockingCalls.get(name);
 }
 

@@ -18,6 +18,7 @@ import {
   libraryCoroutineMethods,
   lookupBlocking,
   lookupEntering,
+  lookupIndexing,
   lookupIterating,
   makesBlockingIterable,
   iterableTypeModules,
@@ -488,6 +489,15 @@ export class Checker {
           const suggestion = suggestionFor(iterating.entry.alternatives, framework, shown, genCoroutine);
           const type = iterating.name.slice(0, -'.__next__'.length);
           report(iterating.entry.code, item.span, `iterating \`${shown}\` (${type}) blocks the event loop in coroutine ${fn.name}(): each step may wait for the server; alternative: ${suggestion}`, { suggestion });
+        }
+        for (const item of fn.indexed ?? []) {
+          const value = this.resolver.given(source, index, item.value);
+          const type = value?.kind === 'instance' ? value.type : undefined;
+          const entry = type === undefined ? undefined : lookupIndexing(type, this.extraBlocking);
+          if (!entry) continue;
+          const shown = `${shownCallee(item.value)}[…]`;
+          const suggestion = suggestionFor(entry.alternatives, framework, shown, genCoroutine);
+          report(entry.code, item.span, `indexing \`${shown}\` (${type}.__getitem__) blocks the event loop in coroutine ${fn.name}(): it runs a query for that item; alternative: ${suggestion}`, { suggestion });
         }
       }
       for (const call of fn.calls) {
