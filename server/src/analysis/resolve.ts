@@ -259,8 +259,8 @@ export class Resolver {
       return this.annotated(source, fn, value.slice(1, assigned), hops + 1) ?? assignedValue;
     }
     if (value.startsWith('>')) return this.given(source, fn, value.slice(1), hops + 1);
-    // A binding that refers to its own name (`x = x.y`, `x = x[k]`) reads the enclosing scope's `x`.
-    const [head] = splitLinks(value.split('.')[0]!);
+    // A binding that refers to its own name (`x = x.y`, `x = x[k]`, `x = await x.f()`) reads the enclosing scope's `x`.
+    const [head] = splitLinks((value.startsWith(AWAITED) ? value.slice(AWAITED.length) : value).split('.')[0]!);
     if (head !== name) return this.resolve(source, fn, value, hops + 1);
     if (fn === undefined) return undefined;
     return this.resolve(source, source.facts.functions[fn]!.parent, value, hops + 1);
