@@ -96,9 +96,9 @@ export interface FunctionFact {
    */
   iterated?: EnteredObject[];
   /**
-   * Of a coroutine candidate (`async def`, or decorated): what it reads an item of by an index right
-   * there, in dotted form (`cursor` of `cursor[0]`, `cursor[i]`, `cursor[-1]`; a string key or a slice
-   * is no index), outside generator expressions: a pymongo cursor runs a query for that document.
+   * What it reads an item of by an index right there, in dotted form (`cursor` of `cursor[0]`,
+   * `cursor[i]`, `cursor[-1]`; a string key or a slice is no index), outside generator expressions:
+   * a pymongo cursor runs a query for that document.
    */
   indexed?: EnteredObject[];
 }
@@ -758,10 +758,8 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         break;
       case 'indexed': {
         if (scope.fn === undefined || scope.classBody || scope.lambda || scope.comprehension === 'generator') break;
-        const fn = facts.functions[scope.fn]!;
-        if (!fn.isAsync && !fn.decorators.length) break;
         const value = valueForm(node);
-        if (value) (fn.indexed ??= []).push({ value, span: spanOf(node.parent!) });
+        if (value) (facts.functions[scope.fn]!.indexed ??= []).push({ value, span: spanOf(node.parent!) });
         break;
       }
       case 'return': {

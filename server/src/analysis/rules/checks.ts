@@ -56,8 +56,11 @@ const NO_TARGETS: readonly Target[] = [];
 const SOCKET_METHOD = 'socket.socket.';
 /** The name a dotted callee starts with, without its links: `f` of `f().g`, `d` of `d[].g`. */
 const CALLEE_HEAD_NAME = /^[^.([]*/;
-/** Signs in a block's text that it may iterate something (a `for`, a comprehension, a consuming builtin). */
-const ITERATION = /\bfor\b|\b(?:list|tuple|set|frozenset|dict|sorted|next|sum|min|max|any|all)\s*\(/;
+/**
+ * Signs in a block's text that it may iterate something (a `for`, a comprehension, a consuming
+ * builtin) or read an item by an index (`x[0]`, `f()[i]`, `x[-1]`).
+ */
+const ITERATION = /\bfor\b|\b(?:list|tuple|set|frozenset|dict|sorted|next|sum|min|max|any|all)\s*\(|[\w)\]]\[\s*-?\s*\w/;
 /** A name and its attributes as written in a block's text (`db.everyone`, `self.cursor`). */
 const DOTTED_NAME = /\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*/g;
 
@@ -213,7 +216,7 @@ export class Checker {
   private judge(source: ModuleSource, classIndex: number | undefined, text: string): Set<string> | undefined {
     const chains = callChains(text);
     if (!chains) return undefined;
-    // Iterating a modelled cursor blocks, and only the parse records what a block iterates: a block
+    // Iterating (or indexing) a modelled cursor blocks, and only the parse records what a block iterates: a block
     // that may iterate goes to the parse when its module imports such a library (an annotated
     // parameter) or its text names such an object or type (a cursor imported from another module).
     if (ITERATION.test(text) && (this.importsIterableLibrary(source) || this.namesBlockingIterable(source, classIndex, text))) return undefined;
@@ -382,6 +385,17 @@ export class Checker {
   }
 
   /**
+   * When reading an item of what `expr` (written in function `fn`) gives by an index blocks — an
+   * instance of a modelled type with a catalogue `__getitem__` entry, a pymongo cursor — that entry, by name.
+   */
+  indexingBlocks(source: ModuleSource, fn: number, expr: string): { name: string; entry: BlockingCall } | undefined {
+    const value = this.resolver.given(source, fn, expr);
+    if (value?.kind !== 'instance') return undefined;
+    const entry = lookupIndexing(value.type, this.extraBlocking);
+    return entry && { name: `${value.type}.__getitem__`, entry };
+  }
+
+  /**
    * Whether a lazy block's text names, at module level or on the instance, an object whose
    * iteration blocks or its type, as the parse would resolve it: `everyone` imported from a module
    * that sets it to `users.find()`, `self.cursor`, an annotation `Cursor` imported through a
@@ -491,13 +505,11 @@ export class Checker {
           report(iterating.entry.code, item.span, `iterating \`${shown}\` (${type}) blocks the event loop in coroutine ${fn.name}(): each step may wait for the server; alternative: ${suggestion}`, { suggestion });
         }
         for (const item of fn.indexed ?? []) {
-          const value = this.resolver.given(source, index, item.value);
-          const type = value?.kind === 'instance' ? value.type : undefined;
-          const entry = type === undefined ? undefined : lookupIndexing(type, this.extraBlocking);
-          if (!entry) continue;
+          const indexing = this.indexingBlocks(source, index, item.value);
+          if (!indexing) continue;
           const shown = `${shownCallee(item.value)}[…]`;
-          const suggestion = suggestionFor(entry.alternatives, framework, shown, genCoroutine);
-          report(entry.code, item.span, `indexing \`${shown}\` (${type}.__getitem__) blocks the event loop in coroutine ${fn.name}(): it runs a query for that item; alternative: ${suggestion}`, { suggestion });
+          const suggestion = suggestionFor(indexing.entry.alternatives, framework, shown, genCoroutine);
+          report(indexing.entry.code, item.span, `indexing \`${shown}\` (${indexing.name}) blocks the event loop in coroutine ${fn.name}(): it runs a query for that item; alternative: ${suggestion}`, { suggestion });
         }
       }
       for (const call of fn.calls) {

@@ -9,7 +9,8 @@
  * never changes a finding).
  */
 import type { RuleCode } from '../api';
-import type { CallFact, Span } from '../facts';
+import type { CallFact, EnteredObject, Span } from '../facts';
+import type { BlockingCall } from './catalogue';
 import type { ModuleSource } from '../resolve';
 import type { Checker } from './checks';
 
@@ -39,6 +40,17 @@ const keyOf = (source: ModuleSource, index: number): string => `${source.path}#$
 function cutByNoqa(source: ModuleSource, span: Span, code?: RuleCode): boolean {
   const codes = source.facts.noqa[span[0]];
   return !!codes && (codes.includes('*') || codes.includes('CORO120') || (code !== undefined && codes.includes(code)));
+}
+
+/** The first of `items` (objects a function iterates or indexes) whose reading `blocks`, as a direct summary. */
+function blockingRead(source: ModuleSource, items: EnteredObject[] | undefined, blocks: (expr: string) => { name: string; entry: BlockingCall } | undefined): Summary | undefined {
+  for (const item of items ?? []) {
+    const blocking = blocks(item.value);
+    if (!blocking || cutByNoqa(source, item.span, blocking.entry.code)) continue;
+    const call: CallFact = { callee: item.value, span: item.span, awaited: false, dropped: false };
+    return { call, source, next: { kind: 'blocking', name: blocking.name, code: blocking.entry.code }, depth: 0 };
+  }
+  return undefined;
 }
 
 export class TransitiveSummaries {
@@ -99,13 +111,10 @@ export class TransitiveSummaries {
           stack.push([entered.source, entered.index]);
         }
       }
-      // Iterating a modelled cursor (`for d in coll.find()`) blocks right here.
-      for (const item of node.direct ? [] : (src.facts.functions[idx]!.iterated ?? [])) {
-        const iterating = this.checker.iteratingBlocks(src, idx, item.value);
-        if (!iterating || cutByNoqa(src, item.span, iterating.entry.code)) continue;
-        const call: CallFact = { callee: item.value, span: item.span, awaited: false, dropped: false };
-        node.direct = { call, source: src, next: { kind: 'blocking', name: iterating.name, code: iterating.entry.code }, depth: 0 };
-        break;
+      // Iterating a modelled cursor (`for d in coll.find()`), or reading a document of it by index (`cursor[0]`), blocks right here.
+      if (!node.direct) {
+        const fact = src.facts.functions[idx]!;
+        node.direct = blockingRead(src, fact.iterated, (expr) => this.checker.iteratingBlocks(src, idx, expr)) ?? blockingRead(src, fact.indexed, (expr) => this.checker.indexingBlocks(src, idx, expr));
       }
     }
     const found = new Map<string, Summary>();
