@@ -190,7 +190,7 @@ const table: Array<[RuleCode, Alternatives, string]> = [
   ['CORO102', DATABASE, 'pymongo.cursor.Cursor.__exit__ pymongo.command_cursor.CommandCursor.__exit__ pymongo.change_stream.ChangeStream.__exit__'],
   ['CORO103', SYNC, 'threading.Lock.acquire threading.RLock.acquire threading.Semaphore.acquire threading.BoundedSemaphore.acquire threading.Condition.acquire threading.Condition.wait threading.Condition.wait_for'],
   ['CORO103', SYNC, 'threading.Event.wait threading.Barrier.wait threading.Thread.join'],
-  // `with lock:` acquires the lock on entry (see lookupEntering: only exact `__enter__` entries count).
+  // `with lock:` acquires the lock on entry (see lookupEntering: only exact `__enter__` / `__exit__` entries count).
   ['CORO103', ENTERED_LOCK, 'threading.Lock.__enter__ threading.RLock.__enter__ threading.Semaphore.__enter__ threading.BoundedSemaphore.__enter__ threading.Condition.__enter__'],
   ['CORO103', SYNC, 'queue.Queue.get queue.Queue.put queue.Queue.join queue.LifoQueue.get queue.LifoQueue.put queue.PriorityQueue.get queue.PriorityQueue.put queue.SimpleQueue.get'],
   ['CORO103', SYNC, 'concurrent.futures.Future.result concurrent.futures.Future.exception concurrent.futures.wait concurrent.futures.as_completed'],
