@@ -195,8 +195,14 @@ export function emptyFacts(): ModuleFacts {
  */
 const MAX_DOTTED_LINKS = 64;
 
-/** The dotted form of an expression, or undefined when it is not a name / attribute / call / subscript chain. */
-export function dotted(node: Node | null): string | undefined {
+/** How many awaited calls a dotted form may hold one inside another (`(await (await f()).g()).h`). */
+const MAX_AWAIT_NESTING = 8;
+
+/**
+ * The dotted form of an expression, or undefined when it is not a name / attribute / call / subscript
+ * chain; such a chain may start with an awaited call in parentheses, `(await f()).g` (see valueForm).
+ */
+export function dotted(node: Node | null, awaits = 0): string | undefined {
   // A loop, not recursion: one level per link would overflow the stack on a long chain.
   const suffixes: string[] = [];
   for (let current = node; current && suffixes.length <= MAX_DOTTED_LINKS; ) {
@@ -224,6 +230,14 @@ export function dotted(node: Node | null): string | undefined {
         suffixes.push('');
         current = current.namedChild(0);
         break;
+      case 'await': {
+        // Only right inside the parentheses that start a chain (the '' just pushed).
+        if (suffixes[suffixes.length - 1] !== '' || awaits >= MAX_AWAIT_NESTING) return undefined;
+        const call = dotted(current.namedChild(0), awaits + 1);
+        if (!call?.endsWith('()')) return undefined;
+        suffixes[suffixes.length - 1] = `${AWAITED}${call})`;
+        return suffixes.reverse().join('');
+      }
       default:
         return undefined;
     }
@@ -451,15 +465,18 @@ function dottedFast(node: Node): string | undefined {
   return dotted(node);
 }
 
-/** Written before the dotted form of an awaited call (`await get_lock()`): what awaiting it gives. */
-export const AWAITED = 'await ';
+/**
+ * Opens the dotted form of an awaited call, what awaiting it gives: `(await get_lock())`, closed by
+ * its `)`; a chain may go on from it (`(await get_lock()).acquire`).
+ */
+export const AWAITED = '(await ';
 
-/** The dotted form of a value: also `await f()` (`AWAITED` + the call's dotted form), the result of awaiting a call. */
+/** The dotted form of a value: also `await f()`, written `(await f())` (see AWAITED). */
 function valueForm(node: Node): string | undefined {
   if (node.type !== 'await') return dottedFast(node);
   const awaited = node.namedChild(0);
   const call = awaited?.type === 'call' ? dottedFast(awaited) : undefined;
-  return call === undefined ? undefined : AWAITED + call;
+  return call?.endsWith('()') ? `${AWAITED}${call})` : undefined;
 }
 
 function spanFromText(node: Node, text: string): Span {

@@ -82,7 +82,13 @@ export class Resolver {
   /** The value of the dotted expression `expr` written inside function `fn` (or at module level). */
   resolve(source: ModuleSource, fn: number | undefined, expr: string, hops = 0): Value | undefined {
     if (hops > MAX_HOPS) return undefined;
-    if (expr.startsWith(AWAITED)) return this.awaited(source, fn, expr.slice(AWAITED.length), hops);
+    if (expr.startsWith(AWAITED)) {
+      // `(await f()).g…`: what awaiting `f()` gives, then the links after it.
+      const close = closingParenthesis(expr);
+      if (close < 0) return undefined;
+      const ops = expr.slice(close + 1).split('.');
+      return this.attributes(this.follow(this.awaited(source, fn, expr.slice(AWAITED.length, close), hops), ops[0]!), ops, hops);
+    }
     const ops = expr.split('.');
     const head = ops[0]!;
     if (head === 'super()' && ops.length > 1) {
@@ -392,6 +398,16 @@ export class Resolver {
 /** `record[key]` when it is the record's own: a Python name such as `constructor` must not find Object.prototype's. */
 function ownValue<T>(record: Record<string, T> | undefined, key: string): T | undefined {
   return record && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** Where the parenthesis that opens `expr` closes; -1 when it does not. */
+function closingParenthesis(expr: string): number {
+  let depth = 0;
+  for (let i = 0; i < expr.length; i++) {
+    if (expr[i] === '(') depth++;
+    else if (expr[i] === ')' && --depth === 0) return i;
+  }
+  return -1;
 }
 
 /** `name()[]` → [`name`, `()[]`]: a link's name and the calls and subscripts written after it. */
