@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import {
   AnalysisEngine,
+  blockingNodeReader,
   decodeSource,
   ENGINE_VERSION,
   loadPyprojectConfiguration,
@@ -196,6 +197,7 @@ async function check(options: Options): Promise<number> {
     cacheDir,
     workers: options.workers,
     workerScript: __filename,
+    reader: blockingNodeReader,
   });
   for (const [projectFolder, projectConfig] of configs) engine.setConfiguration(projectFolder, projectConfig);
 

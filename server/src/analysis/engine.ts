@@ -362,7 +362,7 @@ export class AnalysisEngine {
       return !stored;
     });
     // Replicas read files through node's fs and have no editor buffers: a custom reader or an open buffer keeps the work here.
-    const replicable = this.reader === nodeReader && ![...this.files.values()].some((entry) => entry.text !== undefined);
+    const replicable = this.reader.disk === true && ![...this.files.values()].some((entry) => entry.text !== undefined);
     const pool = pending.length > 1 && replicable && (this.options.workers ?? 0) >= SHARE_MIN_WORKERS ? this.workerPool(this.files.size) : undefined;
     if (pool) await this.analyzeShared(pending, pool);
     return resolved.map((file) => this.analyzeFile(file));
@@ -784,6 +784,9 @@ export class AnalysisEngine {
         }),
       );
       options.onProgress?.(Math.min(files.length, start + batch), files.length);
+      // A reader that blocks never lets the event loop run by itself: the workers' replies (and
+      // with them their next jobs) would wait until every file was read.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     // Everything is read: this thread parses what the workers have not taken yet.
     await pool?.drain();

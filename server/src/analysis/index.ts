@@ -4,7 +4,7 @@
  */
 export * from './api';
 export type { SourceReader } from './reader';
-export { nodeReader } from './reader';
+export { blockingNodeReader, nodeReader } from './reader';
 export type { EngineOptions } from './engine';
 export { AnalysisEngine } from './engine';
 export type { Configuration, ConfigError, ExtraBlocking, PyprojectConfiguration } from './config';
