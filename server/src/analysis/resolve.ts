@@ -87,23 +87,22 @@ export class Resolver {
       const close = closingParenthesis(expr);
       if (close < 0) return undefined;
       const ops = expr.slice(close + 1).split('.');
-      return this.attributes(this.follow(this.awaited(source, fn, expr.slice(AWAITED.length, close), hops), ops[0]!), ops, hops);
+      return this.attributes(this.follow(this.awaited(source, fn, expr.slice(AWAITED.length, close), hops), ops[0]!, hops), ops, hops);
     }
     const ops = expr.split('.');
     const head = ops[0]!;
     if (head === 'super()' && ops.length > 1) {
       const [member, links] = splitLinks(ops[1]!);
-      return this.attributes(this.follow(this.superMember(source, fn, member, hops), links), ops.slice(1), hops);
+      return this.attributes(this.follow(this.superMember(source, fn, member, hops), links, hops), ops.slice(1), hops);
     }
     const [name, links] = splitLinks(head);
-    return this.attributes(this.follow(this.lookupName(source, fn, name, hops), links), ops, hops);
+    return this.attributes(this.follow(this.lookupName(source, fn, name, hops), links, hops), ops, hops);
   }
 
   /**
    * The object the expression `expr` written in function `fn` gives where it is used whole — the
    * item a `with` enters, what a `for` iterates: its value, or, for a call of a workspace helper
    * (`with make_client() as c`, `for d in recent()`), what the helper returns — see returned().
-   * Not its attributes: `recent().sort()` is not followed.
    */
   given(source: ModuleSource, fn: number | undefined, expr: string, hops = 0): Value | undefined {
     const value = this.resolve(source, fn, expr, hops);
@@ -127,10 +126,11 @@ export class Resolver {
   /**
    * What calling the synchronous workspace function `helper` returns or, `awaited`, what awaiting
    * a call of the `async def` `helper` gives: the type its return annotation names (`->
-   * threading.Lock`, also `Optional[…]`), else the modelled type every `return` statement gives
-   * (`return requests.Session()`, `return self._lock`, `return await get_lock()`); undefined for
+   * threading.Lock`, also `Optional[…]`), else the one type every `return` statement gives: a
+   * modelled type's instance (`return requests.Session()`, `return self._lock`, `return await
+   * get_lock()`, another helper's result) or a workspace class's (`return Store()`); undefined for
    * anything else (a generator function, a decorated coroutine, a bare return, two types, an
-   * unmodelled or workspace object, a value returned by a synchronous helper).
+   * unmodelled object).
    */
   private returned(helper: Value, awaited: boolean, hops: number): Value | undefined {
     const fn = this.force(helper);
@@ -140,13 +140,13 @@ export class Resolver {
     const annotated = fact.returnType === undefined ? undefined : this.annotated(fn.source, fact.parent, fact.returnType, hops + 1);
     if (annotated?.kind === 'instance') return annotated;
     if (!fact.returns?.length) return undefined;
-    let type: string | undefined;
+    let returned: TypedValue | undefined;
     for (const expr of fact.returns) {
       const value = expr ? this.resolve(fn.source, fn.index, expr, hops + 1) : undefined;
-      if (value?.kind !== 'instance' || (type !== undefined && value.type !== type)) return undefined;
-      type = value.type;
+      if (!value || !isTyped(value) || (returned && !sameType(returned, value))) return undefined;
+      returned = value;
     }
-    return type === undefined ? undefined : { kind: 'instance', type };
+    return returned;
   }
 
   /** The value of `self.a.b` (no calls) written in a method of class `classIndex` whose `self` is the instance. */
@@ -158,14 +158,14 @@ export class Resolver {
   private attributes(value: Value | undefined, ops: string[], hops: number): Value | undefined {
     for (let i = 1; i < ops.length && value; i++) {
       const [name, links] = splitLinks(ops[i]!);
-      value = this.follow(this.attribute(value, name, hops), links);
+      value = this.follow(this.attribute(value, name, hops), links, hops);
     }
     return value;
   }
 
   /** `value` called (`()`) or indexed (`[]`) as `links` says, left to right. */
-  private follow(value: Value | undefined, links: string): Value | undefined {
-    for (let at = 0; at < links.length && value; at += 2) value = links[at] === '(' ? this.call(value) : this.item(value);
+  private follow(value: Value | undefined, links: string, hops: number): Value | undefined {
+    for (let at = 0; at < links.length && value; at += 2) value = links[at] === '(' ? this.call(value, hops) : this.item(value);
     return value;
   }
 
@@ -381,8 +381,12 @@ export class Resolver {
     return member ? { kind: 'instance', type: member } : undefined;
   }
 
-  private call(value: Value): Value | undefined {
+  private call(value: Value, hops: number): Value | undefined {
     switch (value.kind) {
+      // A workspace helper's call gives what it returns (`s = make_session()`, `open_store().load()`).
+      case 'function':
+      case 'lazyFunction':
+        return this.returned(value, false, hops + 1);
       case 'class':
         return { kind: 'object', source: value.source, index: value.index };
       case 'external': {
@@ -393,6 +397,18 @@ export class Resolver {
         return undefined;
     }
   }
+}
+
+/** An object whose type the engine knows: a modelled type's instance, or a workspace class's. */
+type TypedValue = Extract<Value, { kind: 'instance' | 'object' }>;
+
+function isTyped(value: Value): value is TypedValue {
+  return value.kind === 'instance' || value.kind === 'object';
+}
+
+function sameType(a: TypedValue, b: TypedValue): boolean {
+  if (a.kind === 'instance') return b.kind === 'instance' && b.type === a.type;
+  return b.kind === 'object' && b.source === a.source && b.index === a.index;
 }
 
 /** `record[key]` when it is the record's own: a Python name such as `constructor` must not find Object.prototype's. */
