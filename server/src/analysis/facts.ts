@@ -80,6 +80,12 @@ export interface FunctionFact {
    * no dotted form), so `with make_client() as c` and `lock = await get_lock()` can type their target.
    */
   returns?: string[];
+  /**
+   * `raise E(v)` statements (one argument with a dotted form): the callee and `v`. `raise
+   * gen.Return(v)` is a `@gen.coroutine` generator's way to return on Python 2 (under any alias, so
+   * the resolver tells which callee is Tornado's).
+   */
+  raisedReturns?: Array<{ raiser: string; value: string }>;
   /** Its return annotation (`-> threading.Lock`) in the form annotations.ts gives. */
   returnType?: string;
   /**
@@ -349,7 +355,7 @@ const FACTS_QUERY = `
 (import_statement) @import
 (import_from_statement) @import
 (assignment left: [(identifier) (attribute)] @assign.left type: (type (_) @assign.type))
-(assignment left: [(identifier) (attribute)] @assign.left right: [(call) (attribute) (identifier) (subscript) (await)] @assign.right)
+(assignment left: [(identifier) (attribute)] @assign.left right: [(call) (attribute) (identifier) (subscript) (await) (yield)] @assign.right)
 (with_item value: (as_pattern (_) @with.value alias: (as_pattern_target (identifier) @with.target)))
 (with_item value: [(call function: [(identifier) (attribute)] @call.entered) (as_pattern (call function: [(identifier) (attribute)] @call.entered))])
 (with_item value: [(identifier) (attribute) (subscript) (parenthesized_expression) (await)] @with.object)
@@ -357,6 +363,7 @@ const FACTS_QUERY = `
 (for_statement right: (_) @iterated)
 (for_in_clause right: (_) @iterated)
 (return_statement) @return
+(raise_statement (call function: [(identifier) (attribute)] @raise.callee arguments: (argument_list . (_) @raise.value .)))
 (subscript value: (_) @indexed subscript: [(integer) (identifier) (unary_operator)])
 (except_clause value: (_) @except.caught)
 (yield) @yield
@@ -470,13 +477,20 @@ function dottedFast(node: Node): string | undefined {
  * its `)`; a chain may go on from it (`(await get_lock()).acquire`).
  */
 export const AWAITED = '(await ';
+/**
+ * The same for a yielded call, `(yield make_session())`: in a `@gen.coroutine` generator, Tornado's
+ * runner sends back what the yielded coroutine gives (the resolver checks the generator is one).
+ * As long as AWAITED, so the two forms are taken apart the same way.
+ */
+export const YIELDED = '(yield ';
 
-/** The dotted form of a value: also `await f()`, written `(await f())` (see AWAITED). */
+/** The dotted form of a value: also `await f()` and `yield f()`, written `(await f())` and `(yield f())`. */
 function valueForm(node: Node): string | undefined {
-  if (node.type !== 'await') return dottedFast(node);
+  if (node.type !== 'await' && node.type !== 'yield') return dottedFast(node);
+  if (node.type === 'yield' && node.child(1)?.type === 'from') return undefined;
   const awaited = node.namedChild(0);
   const call = awaited?.type === 'call' ? dottedFast(awaited) : undefined;
-  return call?.endsWith('()') ? `${AWAITED}${call})` : undefined;
+  return call?.endsWith('()') ? `${node.type === 'await' ? AWAITED : YIELDED}${call})` : undefined;
 }
 
 function spanFromText(node: Node, text: string): Span {
@@ -517,6 +531,8 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
   let pendingClass: { node: Node; scope: Scope } | undefined;
   let assignLeft: string | undefined;
   let withValue: string | undefined;
+  /** The callee of the call a `raise` statement raises, for its argument (`gen.Return` of `raise gen.Return(v)`). */
+  let raiser: string | undefined;
   /** The annotation of the assignment being read (`x: T = …`), until its value arrives. */
   let annotation: { assignment: number | undefined; type: string } | undefined;
 
@@ -783,6 +799,17 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         if (scope.fn === undefined || scope.classBody || scope.lambda) break;
         const value = node.namedChild(0);
         (facts.functions[scope.fn]!.returns ??= []).push((value && valueForm(value)) ?? '');
+        break;
+      }
+      case 'raise.callee':
+        raiser = dottedFast(node);
+        break;
+      case 'raise.value': {
+        const callee = raiser;
+        raiser = undefined;
+        const value = valueForm(node);
+        if (scope.fn === undefined || scope.classBody || scope.lambda || !callee || !value) break;
+        (facts.functions[scope.fn]!.raisedReturns ??= []).push({ raiser: callee, value });
         break;
       }
       case 'except.caught':

@@ -5,10 +5,10 @@
  * and the types of variables assigned from workspace classes or known factories.
  * Anything it cannot follow is `undefined`: never guessed.
  */
-import { isCatalogued, knownTypes, memberType, modelsMembers, returnTypes, typeWrappers } from './rules/catalogue';
+import { generatorReturnExceptions, isCatalogued, knownTypes, memberType, modelsMembers, returnTypes, typeWrappers, valueGeneratorDecorators } from './rules/catalogue';
 import { wrappedType } from './annotations';
 import { returnsCoroutine } from './coroutineFunctions';
-import { AWAITED, type Bindings, type FunctionFact, type ModuleFacts } from './facts';
+import { AWAITED, YIELDED, type Bindings, type FunctionFact, type ModuleFacts } from './facts';
 import type { LazyBlock } from './chunks';
 
 export interface ModuleSource {
@@ -82,10 +82,12 @@ export class Resolver {
   /** The value of the dotted expression `expr` written inside function `fn` (or at module level). */
   resolve(source: ModuleSource, fn: number | undefined, expr: string, hops = 0): Value | undefined {
     if (hops > MAX_HOPS) return undefined;
-    if (expr.startsWith(AWAITED)) {
-      // `(await f()).g…`: what awaiting `f()` gives, then the links after it.
+    if (isAwaitedForm(expr)) {
+      // `(await f()).g…`: what awaiting `f()` gives, then the links after it. `(yield f())` gives the
+      // same in a `@gen.coroutine` generator; in any other, what the consumer sends back.
       const close = closingParenthesis(expr);
       if (close < 0) return undefined;
+      if (expr.startsWith(YIELDED) && (fn === undefined || !this.isValueGenerator(source, source.facts.functions[fn]!, hops))) return undefined;
       const ops = expr.slice(close + 1).split('.');
       return this.attributes(this.follow(this.awaited(source, fn, expr.slice(AWAITED.length, close), hops), ops[0]!, hops), ops, hops);
     }
@@ -106,7 +108,7 @@ export class Resolver {
    */
   given(source: ModuleSource, fn: number | undefined, expr: string, hops = 0): Value | undefined {
     const value = this.resolve(source, fn, expr, hops);
-    if (value || !expr.endsWith('()') || expr.startsWith(AWAITED)) return value;
+    if (value || !expr.endsWith('()') || isAwaitedForm(expr)) return value;
     const helper = this.resolve(source, fn, expr.slice(0, -2), hops);
     return helper && this.returned(helper, false, hops);
   }
@@ -125,7 +127,8 @@ export class Resolver {
 
   /**
    * What calling the synchronous workspace function `helper` returns or, `awaited`, what awaiting
-   * a call of the `async def` `helper` gives: the type its return annotation names (`->
+   * a call of the `async def` `helper` gives (or yielding one of a `@gen.coroutine` generator, whose
+   * `raise gen.Return(v)` counts as `return v`): the type its return annotation names (`->
    * threading.Lock`, also `Optional[…]`), else the one type every `return` statement gives: a
    * modelled type's instance (`return requests.Session()`, `return self._lock`, `return await
    * get_lock()`, another helper's result) or a workspace class's (`return Store()`); undefined for
@@ -136,17 +139,32 @@ export class Resolver {
     const fn = this.force(helper);
     if (fn?.kind !== 'function') return undefined;
     const fact = fn.source.facts.functions[fn.index]!;
-    if (fact.isAsync !== awaited || fact.hasYield || (awaited && !returnsCoroutine(fact))) return undefined;
+    const valueGenerator = awaited && this.isValueGenerator(fn.source, fact, hops);
+    if (!valueGenerator && (fact.isAsync !== awaited || fact.hasYield || (awaited && !returnsCoroutine(fact)))) return undefined;
     const annotated = fact.returnType === undefined ? undefined : this.annotated(fn.source, fact.parent, fact.returnType, hops + 1);
     if (annotated?.kind === 'instance') return annotated;
-    if (!fact.returns?.length) return undefined;
+    const returns = [...(fact.returns ?? [])];
+    for (const { raiser, value } of (valueGenerator && fact.raisedReturns) || []) {
+      const raised = this.resolve(fn.source, fn.index, raiser, hops + 1);
+      if (raised?.kind === 'external' && generatorReturnExceptions.has(raised.name)) returns.push(value);
+    }
+    if (!returns.length) return undefined;
     let returned: TypedValue | undefined;
-    for (const expr of fact.returns) {
+    for (const expr of returns) {
       const value = expr ? this.resolve(fn.source, fn.index, expr, hops + 1) : undefined;
       if (!value || !isTyped(value) || (returned && !sameType(returned, value))) return undefined;
       returned = value;
     }
     return returned;
+  }
+
+  /** A generator decorated `@gen.coroutine` (any import alias): yielding (or awaiting) its call gives what it returns. */
+  private isValueGenerator(source: ModuleSource, fact: FunctionFact, hops: number): boolean {
+    if (fact.isAsync || !fact.hasYield) return false;
+    return fact.decorators.some((decorator) => {
+      const value = decorator ? this.resolve(source, fact.parent, decorator, hops + 1) : undefined;
+      return value?.kind === 'external' && valueGeneratorDecorators.has(value.name);
+    });
   }
 
   /** The value of `self.a.b` (no calls) written in a method of class `classIndex` whose `self` is the instance. */
@@ -266,7 +284,7 @@ export class Resolver {
     }
     if (value.startsWith('>')) return this.given(source, fn, value.slice(1), hops + 1);
     // A binding that refers to its own name (`x = x.y`, `x = x[k]`, `x = await x.f()`) reads the enclosing scope's `x`.
-    const [head] = splitLinks((value.startsWith(AWAITED) ? value.slice(AWAITED.length) : value).split('.')[0]!);
+    const [head] = splitLinks((isAwaitedForm(value) ? value.slice(AWAITED.length) : value).split('.')[0]!);
     if (head !== name) return this.resolve(source, fn, value, hops + 1);
     if (fn === undefined) return undefined;
     return this.resolve(source, source.facts.functions[fn]!.parent, value, hops + 1);
@@ -414,6 +432,11 @@ function sameType(a: TypedValue, b: TypedValue): boolean {
 /** `record[key]` when it is the record's own: a Python name such as `constructor` must not find Object.prototype's. */
 function ownValue<T>(record: Record<string, T> | undefined, key: string): T | undefined {
   return record && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** `(await f())…` or `(yield f())…` (see AWAITED, YIELDED). */
+function isAwaitedForm(expr: string): boolean {
+  return expr.startsWith(AWAITED) || expr.startsWith(YIELDED);
 }
 
 /** Where the parenthesis that opens `expr` closes; -1 when it does not. */

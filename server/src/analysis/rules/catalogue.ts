@@ -446,6 +446,14 @@ export const coroutineDecorators: ReadonlySet<string> = new Set([
  */
 export const awaitedGeneratorDecorators: ReadonlySet<string> = new Set(['types.coroutine', 'asyncio.coroutine']);
 
+/**
+ * Generator coroutine decorators whose coroutine gives what the generator returns, to `x = yield
+ * f()` in another one (Tornado's runner sends it back): `return v`, or on Python 2 `raise
+ * gen.Return(v)`, the exceptions below.
+ */
+export const valueGeneratorDecorators: ReadonlySet<string> = new Set(['tornado.gen.coroutine']);
+export const generatorReturnExceptions: ReadonlySet<string> = new Set(['tornado.gen.Return']);
+
 /** Decorators that make a generator function a context manager: `with f():` runs its body around the block. */
 export const contextManagerDecorators: ReadonlySet<string> = new Set(['contextlib.contextmanager']);
 
@@ -574,7 +582,7 @@ const isOpaque = (name: string): boolean => opaqueModules.some((m) => name === m
 
 /** True when `name` or a prefix of it is a catalogue name: resolution stops there, it never descends into the library's source. */
 export function isCatalogued(name: string): boolean {
-  return isOpaque(name) || typeWrappers.has(name) || blockingCalls.has(name) || returnTypes.has(name) || taskSpawners.has(name) || libraryCoroutineFunctions.has(name) || libraryCoroutineMethods.has(name) || coroutineDecorators.has(name) || offloadingDecorators.has(name);
+  return isOpaque(name) || typeWrappers.has(name) || blockingCalls.has(name) || returnTypes.has(name) || taskSpawners.has(name) || libraryCoroutineFunctions.has(name) || libraryCoroutineMethods.has(name) || coroutineDecorators.has(name) || generatorReturnExceptions.has(name) || offloadingDecorators.has(name);
 }
 
 /** The alternative to suggest; `inGenCoroutine`: the call is in a Tornado `@gen.coroutine`. */
