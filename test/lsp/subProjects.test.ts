@@ -129,6 +129,37 @@ describe('a sub-project\'s file opened before the index\'s walk has found the su
   });
 });
 
+describe('a file below a folder the workspace folder\'s table excludes', () => {
+  it('gets the table of the nearest pyproject.toml above it, as `check <file>` does; with none there, the folder\'s', async () => {
+    const workspace = makeWorkspace({
+      'pyproject.toml': '[tool.coroutine-lens]\nignore = ["ASYNC251"]\nexclude = ["vendor/**"]\n',
+      'vendor/x/pyproject.toml': '[tool.coroutine-lens]\nselect = ["ASYNC"]\n',
+      'vendor/x/pkg/a.py': BOTH,
+      'vendor/y/pyproject.toml': '[project]\nname = "y"\n',
+      'vendor/y/b.py': BOTH,
+    });
+    const inSubProject = workspace.uri('vendor/x/pkg/a.py');
+    const withoutTable = workspace.uri('vendor/y/b.py');
+    const client = await LspClient.start(coroutineLensServer(), { root: workspace.root, settings: {} });
+    try {
+      await client.progressEnded();
+      await client.open(inSubProject, BOTH, 1);
+      await client.open(withoutTable, BOTH, 1);
+      await client.waitFor(() => client.latestDiagnostics(inSubProject) && client.latestDiagnostics(withoutTable), 'the diagnostics of both files');
+      const shown = client.diagnostics.get(inSubProject)!.map((publication) => codes(publication.diagnostics).join(' '));
+      assert.deepEqual([...new Set(shown)], ['ASYNC251'], `every publication with vendor/x's table: ${JSON.stringify(shown)}`);
+      assert.deepEqual(codes(client.latestDiagnostics(withoutTable)!.diagnostics), ['CORO200'], 'vendor/y configures nothing: the folder\'s table');
+      // The adopted sub-project's pyproject.toml is watched like any other.
+      writeFileSync(workspace.file('vendor/x/pyproject.toml'), '[tool.coroutine-lens]\nselect = ["CORO200"]\n');
+      await client.filesChanged([{ uri: workspace.uri('vendor/x/pyproject.toml'), type: FileChangeType.Changed }]);
+      await client.waitFor(() => JSON.stringify(codes(client.latestDiagnostics(inSubProject)?.diagnostics ?? [])) === '["CORO200"]', 'vendor/x\'s edited table');
+    } finally {
+      await client.stop();
+      workspace.remove();
+    }
+  });
+});
+
 describe('a workspace folder inside another', () => {
   it('once removed from the workspace, is a sub-project of the enclosing folder: that folder\'s settings reach it', async () => {
     const workspace = makeWorkspace({

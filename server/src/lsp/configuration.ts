@@ -62,6 +62,11 @@ function applied(config: Configuration): Applied {
 export class FolderConfigurations {
   private readonly folders = new Map<string, FolderState>();
   private readonly subProjects = new Map<string, SubProject>();
+  /**
+   * Folders whose pyproject.toml was read as a possible sub-project's, by a walk or for an open file
+   * (see tableAbove): a document waits for none of them again until its pyproject.toml changes.
+   */
+  private readonly examined = new Set<string>();
   /** Settings pushed with didChangeConfiguration, for clients that do not answer workspace/configuration. */
   private pushedSettings: unknown;
   /** What was last shown per source (settings, each pyproject.toml), so a refresh does not repeat it. */
@@ -90,6 +95,7 @@ export class FolderConfigurations {
       // A folder of its own now: its settings and its pyproject.toml apply, no longer the enclosing folder's settings.
       this.subProjects.delete(folder.path);
     }
+    for (const dir of [...this.examined]) if (!this.folderOf(dir) || this.folders.has(dir)) this.examined.delete(dir);
     const enclosing = new Set<string>();
     for (const root of removed) {
       const outer = this.folderOf(root);
@@ -118,16 +124,38 @@ export class FolderConfigurations {
   }
 
   /**
-   * Whether a folder between `file` and its workspace folder holds a pyproject.toml and is no known
-   * sub-project: the walk of an index has yet to tell whether it starts one (whose table the file gets).
+   * Whether a folder between `file` and the nearer of its workspace folder and its known sub-project
+   * holds a pyproject.toml not read yet: a walk, or tableAbove, has yet to tell whether it starts a
+   * sub-project (whose table the file gets).
    */
   mayStartSubProject(file: string): boolean {
+    return this.unreadPyprojectsAbove(file).length > 0;
+  }
+
+  /**
+   * For an open file the walk of its folder did not reach (below an excluded folder): reads the
+   * pyproject.toml files above it not read yet, nearest first, until one configures coroutine-lens;
+   * that folder starts a sub-project, as `coroutine-lens check <file>` uses the nearest table.
+   */
+  async tableAbove(file: string): Promise<void> {
     const folder = this.folderOf(file);
-    if (!folder) return false;
-    for (let dir = path.dirname(file); dir !== folder.path && isInside(dir, folder.path); dir = path.dirname(dir)) {
-      if (!this.subProjects.has(dir) && existsSync(path.join(dir, 'pyproject.toml'))) return true;
+    if (!folder) return;
+    for (const dir of this.unreadPyprojectsAbove(file)) {
+      // The walk gives what subProjectAt returns to the engine; here it is applied directly.
+      const config = await this.subProjectAt(folder.path, dir);
+      if (config) return this.apply(dir, config);
     }
-    return false;
+  }
+
+  /** The folders between `file` and the nearer of its workspace folder and its known sub-project whose pyproject.toml is not read yet, nearest first. */
+  private unreadPyprojectsAbove(file: string): string[] {
+    const folder = this.folderOf(file);
+    const unread: string[] = [];
+    if (!folder) return unread;
+    for (let dir = path.dirname(file); dir !== folder.path && isInside(dir, folder.path) && !this.subProjects.has(dir); dir = path.dirname(dir)) {
+      if (!this.examined.has(dir) && existsSync(path.join(dir, 'pyproject.toml'))) unread.push(dir);
+    }
+    return unread;
   }
 
   anyEnabled(): boolean {
@@ -194,6 +222,7 @@ export class FolderConfigurations {
     // A workspace folder inside another keeps its own configuration (its settings, its pyproject.toml).
     const nestedFolder = this.folders.get(dir);
     if (nestedFolder) return nestedFolder.config;
+    this.examined.add(dir);
     const loaded = await loadPyprojectConfiguration(dir);
     this.reportPyprojectErrors(dir, loaded.errors);
     const folder = this.folders.get(root);
@@ -212,6 +241,7 @@ export class FolderConfigurations {
    */
   forgetSubProjectsIn(deleted: string): boolean {
     let forgot = false;
+    for (const dir of [...this.examined]) if (isInside(dir, deleted)) this.examined.delete(dir);
     for (const dir of [...this.subProjects.keys()]) {
       if (!isInside(dir, deleted)) continue;
       this.subProjects.delete(dir);
@@ -242,6 +272,8 @@ export class FolderConfigurations {
   private async subProjectChanged(dir: string): Promise<ConfigurationChange | undefined> {
     const folder = this.folderOf(dir);
     if (!folder) return undefined;
+    // Read again by the walk this may ask for, or for an open file below it.
+    this.examined.delete(dir);
     const known = this.subProjects.get(dir);
     const loaded = await loadPyprojectConfiguration(dir);
     if (!known) return loaded.configures ? { root: folder.path, reindex: true } : undefined;

@@ -69,9 +69,9 @@ export class CoroutineLensServer {
   private configurations!: FolderConfigurations;
   private readonly paths = new PathMap();
   private readonly scheduler = new CoalescingScheduler((uris, priority) =>
-    // A document left out here is marked again when the walk ends (WorkspaceIndexer's `indexed`).
+    // A document left out here is marked again when the walk ends (WorkspaceIndexer's `indexed`), or when the tables above it are read.
     this.analyze(
-      uris.filter((uri) => !this.walkDeciding(uri)),
+      uris.filter((uri) => !this.walkDeciding(uri) && !this.tablesBeingRead(uri)),
       priority === 'dependent',
     ),
   );
@@ -87,6 +87,8 @@ export class CoroutineLensServer {
   /** Open documents over the size limit: not given to the engine. */
   private readonly oversized = new Set<string>();
   private indexer: WorkspaceIndexer | undefined;
+  /** Documents waiting for the pyproject.toml files above them to be read (see tablesBeingRead). */
+  private readonly tableReads = new Map<string, Promise<void>>();
   private configured!: Promise<void>;
   private markConfigured!: () => void;
 
@@ -221,6 +223,29 @@ export class CoroutineLensServer {
     return walk && this.configurations.mayStartSubProject(file!) ? walk : undefined;
   }
 
+  /**
+   * The reading of pyproject.toml files above the document that no walk reached (it lies below an
+   * excluded folder) for the nearest table (FolderConfigurations.tableAbove), started if need be;
+   * undefined when none is left unread. The document is marked again once they are read. Asked
+   * only when no walk is deciding for the document.
+   */
+  private tablesBeingRead(uri: string): Promise<void> | undefined {
+    const file = this.paths.pathOf(uri);
+    if (!file || !this.configurations.mayStartSubProject(file)) return undefined;
+    let read = this.tableReads.get(uri);
+    if (!read) {
+      read = this.configurations
+        .tableAbove(file)
+        .catch((error: Error) => this.connection.console.error(`reading the pyproject.toml files above ${file} failed: ${error.message}`))
+        .finally(() => {
+          this.tableReads.delete(uri);
+          this.scheduler.mark(uri, 'dependent');
+        });
+      this.tableReads.set(uri, read);
+    }
+    return read;
+  }
+
   private markOpenDocuments(filter: (file: string) => boolean): void {
     for (const document of this.documents.all()) {
       const file = this.paths.pathOf(document.uri);
@@ -325,6 +350,7 @@ export class CoroutineLensServer {
     await this.configured;
     if (token.isCancellationRequested) throw cancelled();
     await this.walkDeciding(uri);
+    await this.tablesBeingRead(uri);
     if (token.isCancellationRequested) throw cancelled();
     this.scheduler.flushKey(uri);
     const document = this.documents.get(uri);
