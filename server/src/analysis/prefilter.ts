@@ -10,7 +10,7 @@ import { libraryCoroutineFunctions } from './rules/catalogue';
 
 export function prefilterFor(extraDecorators: string[]): (text: string) => boolean {
   const extra = extraDecorators.map((d) => d.split('.').pop()!.replace(/[^\w]/g, ''));
-  const pattern = new RegExp(`async\\s+def|coroutine|gen\\.engine|create_task|ensure_future${extra.map((e) => `|${e}`).join('')}`);
+  const pattern = new RegExp(`async\\s+def|coroutine|gen\\.engine|gen_test|create_task|ensure_future${extra.map((e) => `|${e}`).join('')}`);
   return (text) => pattern.test(text);
 }
 
@@ -21,7 +21,7 @@ export function prefilterFor(extraDecorators: string[]): (text: string) => boole
  * co`, `from fw import task as job`) —, or a task spawn.
  */
 export function blockFilterFor(extraDecorators: string[], fileText: string): (block: string) => boolean {
-  const named = ['coroutine', 'engine', ...extraDecorators.map((d) => d.split('.').pop()!.replace(/[^\w]/g, ''))];
+  const named = ['coroutine', 'engine', 'gen_test', ...extraDecorators.map((d) => d.split('.').pop()!.replace(/[^\w]/g, ''))];
   const aliased = new RegExp(`\\b(?:${named.join('|')})\\s+as\\s+([A-Za-z_]\\w*)`, 'g');
   const aliases = [...fileText.matchAll(aliased)].map((m) => m[1]!);
   const decorators = [...named, ...aliases];

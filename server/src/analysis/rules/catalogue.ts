@@ -432,13 +432,25 @@ export const typeWrappers: ReadonlySet<string> = new Set(
   ['typing', 'typing_extensions'].flatMap((module) => ['Optional', 'Union', 'Annotated'].map((name) => `${module}.${name}`)),
 );
 
-/** Decorators that make a generator function a coroutine (plus the configured ones). */
+/**
+ * Decorators that make a generator function a coroutine (plus the configured ones); each of
+ * `loopRunningDecorators` too, whose coroutine runs on the loop while the decorated function is
+ * synchronous.
+ */
 export const coroutineDecorators: ReadonlySet<string> = new Set([
   'tornado.gen.coroutine',
   'tornado.gen.engine',
   'types.coroutine',
   'asyncio.coroutine',
+  'tornado.testing.gen_test',
 ]);
+
+/**
+ * Decorators that turn a coroutine function (`async def`, or a generator they make a coroutine)
+ * into a synchronous function that runs it to completion on an event loop: Tornado's test methods
+ * (`IOLoop.run_sync`). The body is coroutine code; a call of the function leaves no coroutine to await.
+ */
+export const loopRunningDecorators: ReadonlySet<string> = new Set(['tornado.testing.gen_test']);
 
 /**
  * Generator coroutine decorators of asyncio: like `async def`, such a coroutine runs only when

@@ -7,6 +7,7 @@ import type { ChainHop, Finding, RuleCode } from '../api';
 import { callChains, headInBlock, type LazyBlock } from '../chunks';
 import { firstName, makesNonBlocking, nonBlockingObjects, shownCallee, type CallFact, type FunctionFact, type Span } from '../facts';
 import { coroutineFramework } from '../frameworks';
+import { inDeadBranch } from '../guards';
 import type { ModuleSource, Resolver, Value } from '../resolve';
 import { effectiveSeverity, type Configuration } from '../config';
 import {
@@ -24,6 +25,7 @@ import {
   iterableTypeModules,
   offloadAlternatives,
   offloadingDecorators,
+  loopRunningDecorators,
   safeWrappers,
   suggestionFor,
   taskSpawners,
@@ -257,6 +259,8 @@ export class Checker {
         const fact = value.source.facts.functions[value.index]!;
         const style = this.coroutineStyle(value.source, fact);
         if (style) {
+          // Such a function runs its coroutine to completion itself: calling it makes no coroutine.
+          if (fact.decorators.length && this.decoratedWith(value.source, fact, loopRunningDecorators)) return undefined;
           const runsOnlyAwaited = style === 'async' || this.decoratedWith(value.source, fact, awaitedGeneratorDecorators);
           return { kind: 'coroutine', style, runsOnlyAwaited, source: value.source, index: value.index };
         }
@@ -516,6 +520,7 @@ export class Checker {
         // Only calls made in a coroutine, or whose result is dropped, can be findings: resolving
         // the others would parse modules for nothing.
         if (!(style && !call.awaited) && !(call.dropped && this.dropRules)) continue;
+        if (inDeadBranch(source.facts, call)) continue;
         const classified = this.classify(source, index, call);
         // A lazy function's body is parsed only when CORO120 will follow it.
         const target = classified?.kind === 'lazySync' && style && !call.awaited && this.transitive ? this.forced(classified, this.dependencySink) : classified;
