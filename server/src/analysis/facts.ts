@@ -16,6 +16,7 @@ import type { Framework } from './api';
 import { callShape, importAnchor, nameClashes, type CallShape, type ImportAnchor } from './fixFacts';
 import { fileFramework } from './frameworks';
 import { annotationType } from './annotations';
+import { guardRegions, guardsAt, moduleConstants, type Guard, type GuardRegion } from './guards';
 
 /** [startLine, startColumn, endLine, endColumn], 0-based, UTF-16 columns. */
 export type Span = [number, number, number, number];
@@ -48,6 +49,11 @@ export interface CallFact {
    * expects the object it is made on to be non-blocking (a blocking socket waits, never raises it).
    */
   wouldBlockHandled?: boolean;
+  /**
+   * The conditions the call runs under, from the `if` / `elif` branches around it, when they name
+   * something a file can fix (see guards.ts): `_IS_SYNC`, `!True`, `typing.TYPE_CHECKING`.
+   */
+  guards?: Guard[];
 }
 
 /**
@@ -156,6 +162,8 @@ export interface ModuleFacts {
    * as written: `sock`. Read for module globals (a local's own function tells, a `self` attribute its class).
    */
   nonBlocking?: string[];
+  /** Module constants: names bound once, to `True` or `False`, at module level (see guards.ts). */
+  constants?: Record<string, boolean>;
   /** Where quick fixes add imports. */
   importAt?: ImportAnchor;
   /** Names quick fixes must not import: the module uses them otherwise (see fixFacts.ts). */
@@ -367,6 +375,8 @@ const FACTS_QUERY = `
 (subscript value: (_) @indexed subscript: [(integer) (identifier) (unary_operator)])
 (except_clause value: (_) @except.caught)
 (yield) @yield
+(if_statement condition: [(identifier) (true) (false) (not_operator) (boolean_operator) (attribute) (parenthesized_expression)] @guard)
+(elif_clause condition: [(identifier) (true) (false) (not_operator) (boolean_operator) (attribute) (parenthesized_expression)] @guard)
 `;
 
 /** Calls whose first argument decides what they do: `os.spawn*`'s mode, a socket's blocking mode. */
@@ -535,6 +545,9 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
   let raiser: string | undefined;
   /** The annotation of the assignment being read (`x: T = …`), until its value arrives. */
   let annotation: { assignment: number | undefined; type: string } | undefined;
+  /** Branches of constant-looking conditions around what comes next (see guards.ts). */
+  const guarded: GuardRegion[] = [];
+  const boundNames = new Map<string, boolean>();
 
   const bind = (scope: Scope, name: string, value: string): void => {
     if (scope.classBody && scope.cls !== undefined) setName(facts.classes[scope.cls]!.members, name, value);
@@ -659,6 +672,10 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         const outer = dotted(list.parent.childForFieldName('function'));
         if (outer) call.argumentOf = outer;
       }
+    }
+    if (guarded.length) {
+      const guards = guardsAt(guarded, node.startIndex);
+      if (guards) call.guards = guards;
     }
     const fn = facts.functions[scope.fn]!;
     if (fn.isAsync || fn.decorators.length) maybeFixed.push({ call, node, comprehension: scope.comprehension });
@@ -819,6 +836,9 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
       case 'yield':
         if (scope.fn !== undefined && !scope.classBody && !scope.lambda) facts.functions[scope.fn]!.hasYield = true;
         break;
+      case 'guard':
+        if (scope.fn !== undefined) guarded.push(...guardRegions(node, boundNames));
+        break;
     }
   }
   for (const { call, node, comprehension } of maybeFixed) {
@@ -837,6 +857,8 @@ export function completeModuleFacts(facts: ModuleFacts, tree: Tree, text: string
   facts.noqa = noqaComments(text);
   const nonBlocking = nonBlockingObjects(text);
   if (nonBlocking.length) facts.nonBlocking = nonBlocking;
+  const constants = moduleConstants(tree, text);
+  if (constants) facts.constants = constants;
   const syntax = syntaxProblem(tree);
   if (syntax) facts.problems.push(syntax);
   facts.framework = fileFramework(facts);

@@ -13,6 +13,7 @@ import type { CallFact, EnteredObject, Span } from '../facts';
 import type { BlockingCall } from './catalogue';
 import type { ModuleSource } from '../resolve';
 import type { Checker } from './checks';
+import { inDeadBranch } from '../guards';
 
 export interface Summary {
   /** The call in this function that leads to blocking. */
@@ -94,7 +95,7 @@ export class TransitiveSummaries {
       const node: Node = { source: src, index: idx, edges: [] };
       nodes.set(key, node);
       for (const call of src.facts.functions[idx]!.calls) {
-        if (call.awaited) continue;
+        if (call.awaited || inDeadBranch(src.facts, call)) continue;
         const target = this.checker.forced(this.checker.classify(src, idx, call), files);
         if (target?.kind === 'blocking') {
           const code = node.direct ? undefined : this.checker.blockingCode(src, idx, call, target.entry);
