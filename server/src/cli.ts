@@ -3,21 +3,24 @@
  * Exit codes: 0 clean, 1 findings, 2 usage or configuration error.
  * The same script is the worker of its own thread pool (see analysis/pool.ts).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import {
   AnalysisEngine,
+  applyEdits,
   blockingNodeReader,
   decodeSource,
   ENGINE_VERSION,
   loadPyprojectConfiguration,
   mergeConfiguration,
+  mergeFixes,
   parseConfiguration,
   type ConfigError,
   type Configuration,
   type Finding,
+  type Fix,
   type Note,
   type PyprojectConfiguration,
 } from './analysis';
@@ -38,6 +41,10 @@ options:
   --ignore CODES           never these codes or prefixes
   --stdin-filename PATH    read the source of PATH from standard input
   --statistics             print the number of findings per code
+  --fix                    apply the safe fixes (await a coroutine called without it; time.sleep
+                           to the framework's sleep) to the files, then report what remains
+  --unsafe-fixes           with --fix, also apply fixes that change how code runs (a blocking
+                           call moved to a thread); review them
   --no-cache               do not read or write the cache
   --cache-dir DIR          where the cache lives (default: .coroutine_lens_cache in the first PATH's project root)
   --workers N              worker threads for cold runs (default: cores - 1)
@@ -53,13 +60,15 @@ interface Options {
   ignore?: string[];
   stdinFilename?: string;
   statistics: boolean;
+  fix: boolean;
+  unsafeFixes: boolean;
   cache: boolean;
   cacheDir?: string;
   workers: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { paths: [], format: 'text', statistics: false, cache: true, workers: Math.max(0, os.availableParallelism() - 1) };
+  const options: Options = { paths: [], format: 'text', statistics: false, fix: false, unsafeFixes: false, cache: true, workers: Math.max(0, os.availableParallelism() - 1) };
   const value = (i: number, flag: string): string => {
     const v = argv[i];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -89,6 +98,12 @@ function parseArgs(argv: string[]): Options {
       case '--statistics':
         options.statistics = true;
         break;
+      case '--fix':
+        options.fix = true;
+        break;
+      case '--unsafe-fixes':
+        options.unsafeFixes = true;
+        break;
       case '--no-cache':
         options.cache = false;
         break;
@@ -106,6 +121,8 @@ function parseArgs(argv: string[]): Options {
         options.paths.push(arg);
     }
   }
+  if (options.unsafeFixes && !options.fix) throw new UsageError('--unsafe-fixes works with --fix only');
+  if (options.fix && options.stdinFilename !== undefined) throw new UsageError('--fix rewrites files: it cannot be used with --stdin-filename');
   return options;
 }
 
@@ -231,18 +248,16 @@ async function check(options: Options): Promise<number> {
   if (await configurationErrors()) return 2;
 
   // One batch first, shared out to the worker threads in a large workspace; the loop below reads its results.
-  const candidates = new Set(reported.filter((file) => engine.mayHaveFindings(file)));
-  await engine.analyzeFiles([...candidates]);
-  const findings: Finding[] = [];
-  for (const file of reported) {
-    if (!candidates.has(file)) {
-      notes.push(...engine.fileNotes(file));
-      continue;
-    }
-    const result = engine.analyzeFile(file);
-    findings.push(...result.findings);
-    notes.push(...result.notes);
+  await engine.analyzeFiles(reported.filter((file) => engine.mayHaveFindings(file)));
+  let { findings, notes: fileNotes } = collectResults(engine, reported);
+  let fixes: FixesApplied | undefined;
+  if (options.fix) {
+    fixes = applyFixes(engine, findings, options.unsafeFixes);
+    // The fixed files' texts are the engine's now: what remains is their findings (and their dependents').
+    if (fixes.fixed) ({ findings, notes: fileNotes } = collectResults(engine, reported));
+    notes.push(...fixes.notes);
   }
+  notes.push(...fileNotes);
   if (cacheDir) {
     // A cache that cannot be written costs the next run time, not this run's results.
     await engine.flushCache().catch((error: Error) => notes.push({ path: cacheDir, message: `cannot write the cache: ${error.message}` }));
@@ -254,7 +269,79 @@ async function check(options: Options): Promise<number> {
   const output = formatReport(options.format, { findings, notes: uniqueNotes, files: reported.length + skipped, cwd, statistics: options.statistics });
   process.stdout.write(output.stdout);
   process.stderr.write(output.stderr);
+  if (fixes) {
+    // Machine-readable output stays a document of its own: the count goes to stderr then.
+    const summary = `Fixed ${fixes.fixed} ${fixes.fixed === 1 ? 'finding' : 'findings'} in ${fixes.files} ${fixes.files === 1 ? 'file' : 'files'}.\n`;
+    (options.format === 'text' ? process.stdout : process.stderr).write(summary);
+  }
   return findings.length ? 1 : 0;
+}
+
+/** The findings of the files `check` reports, and their notes (a file no finding can be in: its notes only). */
+function collectResults(engine: AnalysisEngine, files: readonly string[]): { findings: Finding[]; notes: Note[] } {
+  const findings: Finding[] = [];
+  const notes: Note[] = [];
+  for (const file of files) {
+    if (!engine.mayHaveFindings(file)) {
+      notes.push(...engine.fileNotes(file));
+      continue;
+    }
+    const result = engine.analyzeFile(file);
+    findings.push(...result.findings);
+    notes.push(...result.notes);
+  }
+  return { findings, notes };
+}
+
+interface FixesApplied {
+  fixed: number;
+  files: number;
+  /** Files with fixes left alone, and why. */
+  notes: Note[];
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * `--fix`: for each file with a fix to apply — a safe one (Fix.preferred), or, `unsafe`, a
+ * finding's first — reads the file again, analyses exactly that text (the file may have changed
+ * since the run read it), merges the fixes of its findings (mergeFixes leaves out one that would
+ * touch what another changes) and writes the result back; the engine takes the new text, so what
+ * is reported afterwards is what remains. Only UTF-8 files are rewritten: writing back another
+ * coding's text byte for byte is not guaranteed.
+ */
+function applyFixes(engine: AnalysisEngine, findings: readonly Finding[], unsafe: boolean): FixesApplied {
+  const chosen = (finding: Finding): Fix | undefined => finding.fixes.find((fix) => fix.preferred) ?? (unsafe ? finding.fixes[0] : undefined);
+  const applied: FixesApplied = { fixed: 0, files: 0, notes: [] };
+  for (const file of new Set(findings.filter((finding) => chosen(finding)).map((finding) => finding.path))) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch (error) {
+      applied.notes.push({ path: file, message: `not fixed: cannot read the file again (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });
+      continue;
+    }
+    const decoded = decodeSource(bytes, engine.configurationFor(file).maxFileBytes);
+    const bom = bytes.subarray(0, 3).equals(UTF8_BOM) ? UTF8_BOM : Buffer.alloc(0);
+    if ('problem' in decoded || !Buffer.concat([bom, Buffer.from(decoded.text)]).equals(bytes)) {
+      applied.notes.push({ path: file, message: 'not fixed: only UTF-8 files are rewritten' });
+      continue;
+    }
+    engine.updateFile(file, decoded.text);
+    const { edits, applied: count } = mergeFixes(file, engine.analyzeFile(file).findings.flatMap((finding) => chosen(finding) ?? []));
+    if (count === 0) continue;
+    const fixed = applyEdits(decoded.text, edits);
+    try {
+      writeFileSync(file, Buffer.concat([bom, Buffer.from(fixed)]));
+    } catch (error) {
+      applied.notes.push({ path: file, message: `not fixed: cannot write the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });
+      continue;
+    }
+    engine.updateFile(file, fixed);
+    applied.fixed += count;
+    applied.files++;
+  }
+  return applied;
 }
 
 /**

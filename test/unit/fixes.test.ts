@@ -5,14 +5,14 @@
  * finding gone and nothing new.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Parser } from 'web-tree-sitter';
-import { AnalysisEngine, defaultConfiguration, type Finding, type Fix, type TextEdit } from '../../server/src/analysis';
+import { AnalysisEngine, applyEdits, defaultConfiguration, type Finding, type Fix } from '../../server/src/analysis';
 import { createParser } from '../../server/src/analysis/parser';
+import { PYTHON, pythonAvailable, pythonCompileError } from '../support/cpython';
 import { wasmDir } from './engineHarness';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'coroutine-lens-fixes-'));
@@ -34,21 +34,6 @@ async function engineFor(source: string): Promise<{ engine: AnalysisEngine; file
   engine.setConfiguration(root, defaultConfiguration());
   await engine.indexWorkspace(root);
   return { engine, file };
-}
-
-/** Applies edits as LSP clients do: all positions refer to the original text; insertions at one point keep their order. */
-function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  const lineStarts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-  const offset = (p: { line: number; column: number }): number => {
-    assert.ok(p.line < lineStarts.length, `edit position ${p.line}:${p.column} is beyond the text`);
-    return lineStarts[p.line]! + p.column;
-  };
-  const ordered = edits.map((edit, index) => ({ edit, index, from: offset(edit.range.start), to: offset(edit.range.end) }));
-  ordered.sort((a, b) => b.from - a.from || b.index - a.index);
-  let result = text;
-  for (const { edit, from, to } of ordered) result = result.slice(0, from) + edit.newText + result.slice(to);
-  return result;
 }
 
 interface Case {
@@ -97,14 +82,6 @@ async function fixesOf(source: string, code: string): Promise<Fix[]> {
 
 const lines = (...text: string[]): string => text.join('\n') + '\n';
 
-/** CPython's own compiler: catches what a tree-sitter parse accepts (`yield` in a comprehension, `await` outside async def). */
-const PYTHON = process.env.PYTHON ?? 'python3';
-const pythonAvailable = !spawnSync(PYTHON, ['--version']).error;
-
-function pythonCompileError(text: string): string | undefined {
-  const result = spawnSync(PYTHON, ['-c', 'import sys; compile(sys.stdin.buffer.read(), "main.py", "exec")'], { input: text, encoding: 'utf8' });
-  return result.status === 0 ? undefined : result.stderr || `exit ${result.status}`;
-}
 
 describe('time.sleep → the framework sleep', () => {
   const cases: Case[] = [

@@ -18,5 +18,6 @@ export {
 } from './config';
 export { ruleCatalogue } from './rules/catalogue';
 export { decodeSource } from './source';
+export { applyEdits, mergeFixes } from './applyFixes';
 export { rebaseGlobs } from './walk';
 export { ENGINE_VERSION } from './version';

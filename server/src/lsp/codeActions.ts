@@ -11,9 +11,9 @@ import {
   type WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { Finding, Fix } from '../analysis';
+import { mergeFixes, type Finding, type Fix, type TextEdit as EngineTextEdit } from '../analysis';
 import { toLspRange } from './diagnostics';
-import { mergeFixes, noqaEdit } from './edits';
+import { noqaEdit } from './edits';
 import type { PathMap } from './paths';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.coroutine-lens`;
@@ -72,11 +72,15 @@ function workspaceEdit(context: CodeActionContext, editsByPath: Map<string, Text
   return { changes: Object.fromEntries([...editsByPath].map(([path, edits]) => [paths.uriOf(path), edits])) };
 }
 
+function lspEdit(edit: EngineTextEdit): TextEdit {
+  return { range: toLspRange(edit.range), newText: edit.newText };
+}
+
 function editsOf(fix: Fix): Map<string, TextEdit[]> {
   const byPath = new Map<string, TextEdit[]>();
   for (const edit of fix.edits) {
     const list = byPath.get(edit.path) ?? [];
-    list.push({ range: toLspRange(edit.range), newText: edit.newText });
+    list.push(lspEdit(edit));
     byPath.set(edit.path, list);
   }
   return byPath;
@@ -89,10 +93,9 @@ function mainFix(finding: Finding): Fix | undefined {
 
 /** One edit list for the current document made of many fixes (edits to other files are not merged). */
 function mergedEdit(context: CodeActionContext, path: string, fixes: Fix[]): { edit: WorkspaceEdit; applied: number } | undefined {
-  const perFix = fixes.filter((fix) => fix.edits.every((edit) => edit.path === path)).map((fix) => editsOf(fix).get(path) ?? []);
-  const { edits, applied } = mergeFixes(perFix);
+  const { edits, applied } = mergeFixes(path, fixes);
   if (applied === 0) return undefined;
-  return { edit: workspaceEdit(context, new Map([[path, edits]])), applied };
+  return { edit: workspaceEdit(context, new Map([[path, edits.map(lspEdit)]])), applied };
 }
 
 function quickFixes(params: CodeActionParams, context: CodeActionContext, path: string): CodeAction[] {

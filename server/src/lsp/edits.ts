@@ -1,43 +1,5 @@
-/**
- * Text edits the server builds itself: merging several fixes into one edit (fix-all) and the
- * `# noqa: CODE` suppression comment.
- */
-import type { Position, Range, TextEdit } from 'vscode-languageserver/node';
-
-function compare(a: Position, b: Position): number {
-  return a.line - b.line || a.character - b.character;
-}
-
-function sameEdit(a: TextEdit, b: TextEdit): boolean {
-  return compare(a.range.start, b.range.start) === 0 && compare(a.range.end, b.range.end) === 0 && a.newText === b.newText;
-}
-
-/** Whether two edits touch the same text (two insertions at one point do not: both apply, in order). */
-function overlaps(a: Range, b: Range): boolean {
-  const aEmpty = compare(a.start, a.end) === 0;
-  const bEmpty = compare(b.start, b.end) === 0;
-  if (aEmpty && bEmpty) return false;
-  return compare(a.start, b.end) < 0 && compare(b.start, a.end) < 0;
-}
-
-/**
- * Merges fixes (each a list of edits to one document) into one edit list. Edits repeated across
- * fixes (the same import added by two fixes) are kept once; a fix that would touch text another
- * accepted fix already changes is left out whole, so the result is always valid to apply.
- */
-export function mergeFixes(fixes: readonly (readonly TextEdit[])[]): { edits: TextEdit[]; applied: number } {
-  const accepted: TextEdit[] = [];
-  let applied = 0;
-  for (const fix of fixes) {
-    const fresh = fix.filter((edit) => !accepted.some((other) => sameEdit(edit, other)));
-    if (fresh.some((edit) => accepted.some((other) => overlaps(edit.range, other.range)))) continue;
-    accepted.push(...fresh);
-    applied++;
-  }
-  // Stable sort: insertions at the same point keep the order of the fixes they came from.
-  accepted.sort((a, b) => compare(a.range.start, b.range.start));
-  return { edits: accepted, applied };
-}
+/** The text edit the server builds itself: the `# noqa: CODE` suppression comment (fixes come from the engine). */
+import type { TextEdit } from 'vscode-languageserver/node';
 
 /** `# noqa` as flake8 and ruff read it: bare (suppresses everything) or with a list of codes. */
 const NOQA = /#\s*noqa(?::[\s]?(?<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?/i;

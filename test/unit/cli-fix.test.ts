@@ -1,0 +1,116 @@
+/** `coroutine-lens check --fix` on real files: what it rewrites, what it leaves, what it reports afterwards. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, beforeEach, describe, test } from 'node:test';
+import { pythonAvailable, pythonCompileError } from '../support/cpython';
+import { repoRoot } from './engineHarness';
+
+const cli = path.join(repoRoot, 'dist', 'cli.js');
+const scratch = mkdtempSync(path.join(tmpdir(), 'coroutine-lens-fix-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+const lines = (...text: string[]): string => text.join('\n') + '\n';
+
+/** Three safe fixes (two sleeps, which need one import between them; the missing await) and one that moves a call to a thread (unsafe). */
+const APP = lines(
+  'import time',
+  '',
+  'import requests',
+  '',
+  '',
+  'async def job():',
+  '    pass',
+  '',
+  '',
+  'async def main(url):',
+  '    time.sleep(1)',
+  '    job()',
+  '    time.sleep(2)',
+  '    return requests.get(url).text',
+);
+
+const TORNADO = lines('import time', '', 'from tornado import gen', '', '', '@gen.coroutine', 'def legacy():', '    time.sleep(1)', '    yield gen.sleep(0)');
+
+let project: string;
+const file = (name: string): string => path.join(project, name);
+
+function check(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [cli, 'check', '--no-cache', ...args], { cwd: project, encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('coroutine-lens check --fix', () => {
+  beforeEach(() => {
+    project = path.join(scratch, `p${Math.random().toString(36).slice(2)}`);
+    mkdirSync(project);
+    writeFileSync(file('app.py'), APP);
+    writeFileSync(file('legacy.py'), TORNADO);
+  });
+
+  test('applies the safe fixes in place, in the framework of each file, and reports what remains', () => {
+    const { code, stdout } = check('--fix', '.');
+    assert.equal(code, 1, 'requests.get has no safe fix: a finding remains');
+    const app = readFileSync(file('app.py'), 'utf8');
+    assert.equal(
+      app,
+      lines('import time', '', 'import requests', 'import asyncio', '', '', 'async def job():', '    pass', '', '', 'async def main(url):', '    await asyncio.sleep(1)', '    await job()', '    await asyncio.sleep(2)', '    return requests.get(url).text'),
+    );
+    assert.equal(readFileSync(file('legacy.py'), 'utf8'), TORNADO.replace('    time.sleep(1)', '    yield gen.sleep(1)'));
+    if (pythonAvailable) for (const name of ['app.py', 'legacy.py']) assert.equal(pythonCompileError(readFileSync(file(name), 'utf8')), undefined, name);
+    assert.match(stdout, /^app\.py:15:12: ASYNC210 /m, 'reported where it is in the fixed file (one import line more)');
+    assert.doesNotMatch(stdout, /ASYNC251|CORO200/);
+    assert.match(stdout, /^Found 1 finding in 2 files\.\nFixed 4 findings in 2 files\.$/m);
+  });
+
+  test('--unsafe-fixes also moves blocking calls to a thread; nothing remains, exit 0', () => {
+    const { code, stdout } = check('--fix', '--unsafe-fixes', 'app.py');
+    assert.equal(code, 0, stdout);
+    assert.match(readFileSync(file('app.py'), 'utf8'), /^ {4}return \(await asyncio\.to_thread\(requests\.get, url\)\)\.text$/m);
+    if (pythonAvailable) assert.equal(pythonCompileError(readFileSync(file('app.py'), 'utf8')), undefined);
+    assert.match(stdout, /^All checks passed \(1 file\)\.\nFixed 4 findings in 1 file\.$/m);
+  });
+
+  test('machine-readable output stays one document: the count goes to stderr', () => {
+    const { stdout, stderr } = check('--fix', '--format', 'json', '.');
+    const report = JSON.parse(stdout) as { findings: Array<{ code: string }> };
+    assert.deepEqual(
+      report.findings.map((f) => f.code),
+      ['ASYNC210'],
+    );
+    assert.match(stderr, /^Fixed 4 findings in 2 files\.$/m);
+  });
+
+  test('a file in another coding is left as it is, with a note; a file with nothing to fix is not written', () => {
+    const latin = Buffer.from(lines('# -*- coding: latin-1 -*-', 'import time', '', '', 'async def f():', '    time.sleep(1)  # café'), 'latin1');
+    writeFileSync(file('latin.py'), latin);
+    writeFileSync(file('clean.py'), lines('async def f():', '    pass'));
+    const before = readFileSync(file('clean.py'));
+    const { code, stdout, stderr } = check('--fix', 'latin.py', 'clean.py');
+    assert.equal(code, 1);
+    assert.deepEqual(readFileSync(file('latin.py')), latin);
+    assert.deepEqual(readFileSync(file('clean.py')), before);
+    assert.match(stderr, /^latin\.py: note: not fixed: only UTF-8 files are rewritten$/m);
+    assert.match(stdout, /^latin\.py:6:5: ASYNC251 /m);
+    assert.match(stdout, /^Fixed 0 findings in 0 files\.$/m);
+  });
+
+  test('a UTF-8 byte order mark and CRLF line ends are kept', () => {
+    writeFileSync(file('crlf.py'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('import time\r\n\r\n\r\nasync def f():\r\n    time.sleep(1)\r\n')]));
+    assert.equal(check('--fix', 'crlf.py').code, 0);
+    assert.deepEqual(
+      readFileSync(file('crlf.py')),
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('import time\r\nimport asyncio\r\n\r\n\r\nasync def f():\r\n    await asyncio.sleep(1)\r\n')]),
+    );
+  });
+
+  test('--unsafe-fixes without --fix, and --fix with --stdin-filename, are usage errors', () => {
+    assert.equal(check('--unsafe-fixes', '.').code, 2);
+    const stdin = check('--fix', '--stdin-filename', 'app.py');
+    assert.equal(stdin.code, 2);
+    assert.match(stdin.stderr, /--fix rewrites files/);
+    assert.equal(readFileSync(file('app.py'), 'utf8'), APP);
+  });
+});
