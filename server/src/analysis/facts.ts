@@ -16,6 +16,7 @@ import type { Framework } from './api';
 import { callShape, importAnchor, nameClashes, type CallShape, type ImportAnchor } from './fixFacts';
 import { fileFramework } from './frameworks';
 import { annotationType } from './annotations';
+import { keepsArguments, keptArguments } from './callArguments';
 import { guardRegions, guardsAt, moduleConstants, type Guard, type GuardRegion } from './guards';
 
 /** [startLine, startColumn, endLine, endColumn], 0-based, UTF-16 columns. */
@@ -49,6 +50,11 @@ export interface CallFact {
    * expects the object it is made on to be non-blocking (a blocking socket waits, never raises it).
    */
   wouldBlockHandled?: boolean;
+  /**
+   * Arguments that may make the call return at once (`block=False`, `0`, `os.WNOHANG`), by position
+   * or keyword, for the calls the catalogue's `noWaitArguments` names (see callArguments.ts).
+   */
+  arguments?: Record<string, string>;
   /**
    * The conditions the call runs under, from the `if` / `elif` branches around it, when they name
    * something a file can fix (see guards.ts): `_IS_SYNC`, `!True`, `typing.TYPE_CHECKING`.
@@ -665,6 +671,10 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
       const first = node.parent?.childForFieldName('arguments')?.namedChild(0);
       const firstArg = first && (first.type === 'identifier' || first.type === 'attribute') ? dotted(first) : first && LITERAL_ARGUMENTS.has(first.type) ? first.text : undefined;
       if (firstArg) call.firstArg = firstArg;
+    }
+    if (keepsArguments(callee)) {
+      const kept = keptArguments(node.parent?.childForFieldName('arguments'), dotted);
+      if (kept) call.arguments = kept;
     }
     if (checkWrappers) {
       const list = node.parent?.parent;

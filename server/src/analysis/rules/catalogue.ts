@@ -523,6 +523,60 @@ export const libraryCoroutineMethods: ReadonlySet<string> = new Set([
  */
 export const safeWrappers: ReadonlySet<string> = new Set(['trio.wrap_file', 'anyio.wrap_file']);
 
+/**
+ * A parameter of a blocking call that, given one of `values`, makes the call return at once: a
+ * literal as the facts keep it (`False`, `0` for any zero) or a constant's qualified name, which
+ * may be one of several `|`-ed together (`os.WNOHANG | os.WUNTRACED`). By position (not counting
+ * `self`) or by keyword.
+ */
+export interface NoWaitParameter {
+  position: number;
+  keyword: string;
+  values: readonly string[];
+}
+
+const noWait = (position: number, keyword: string, ...values: string[]): NoWaitParameter => ({ position, keyword, values });
+const nonBlockingFlag = noWait(0, 'blocking', 'False', '0');
+const zeroTimeout = (position: number): NoWaitParameter => noWait(position, 'timeout', '0');
+const queueGet = [noWait(0, 'block', 'False', '0'), zeroTimeout(1)];
+const queuePut = [noWait(1, 'block', 'False', '0'), zeroTimeout(2)];
+const lockAcquire = [nonBlockingFlag, zeroTimeout(1)];
+
+/**
+ * Blocking calls that some arguments make return at once: `q.get(block=False)` is `get_nowait()`,
+ * `lock.acquire(False)` only tries, a zero timeout polls (`event.wait(0)`, `select.select(r, w, x,
+ * 0)`), `os.waitpid(pid, os.WNOHANG)` reaps a child only if it has exited, and
+ * `socket.getaddrinfo(…, flags=socket.AI_NUMERICHOST)` parses an address and never asks a resolver.
+ */
+export const noWaitArguments: ReadonlyMap<string, readonly NoWaitParameter[]> = new Map<string, readonly NoWaitParameter[]>([
+  ...['queue.Queue', 'queue.LifoQueue', 'queue.PriorityQueue', 'queue.SimpleQueue'].map((type) => [`${type}.get`, queueGet] as const),
+  ...['queue.Queue', 'queue.LifoQueue', 'queue.PriorityQueue'].map((type) => [`${type}.put`, queuePut] as const),
+  ...['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore', 'Condition'].map((type) => [`threading.${type}.acquire`, lockAcquire] as const),
+  ['threading.Condition.wait', [zeroTimeout(0)]],
+  ['threading.Condition.wait_for', [zeroTimeout(1)]],
+  ['threading.Event.wait', [zeroTimeout(0)]],
+  ['threading.Barrier.wait', [zeroTimeout(0)]],
+  ['threading.Thread.join', [zeroTimeout(0)]],
+  ['concurrent.futures.Future.result', [zeroTimeout(0)]],
+  ['concurrent.futures.Future.exception', [zeroTimeout(0)]],
+  ['select.select', [zeroTimeout(3)]],
+  ['select.poll.poll', [zeroTimeout(0)]],
+  ['select.epoll.poll', [zeroTimeout(0)]],
+  ['selectors.DefaultSelector.select', [zeroTimeout(0)]],
+  ['selectors.SelectSelector.select', [zeroTimeout(0)]],
+  ['os.waitpid', [noWait(1, 'options', 'os.WNOHANG')]],
+  ['os.wait3', [noWait(0, 'options', 'os.WNOHANG')]],
+  ['os.wait4', [noWait(1, 'options', 'os.WNOHANG')]],
+  ['os.waitid', [noWait(2, 'options', 'os.WNOHANG')]],
+  ['socket.getaddrinfo', [noWait(5, 'flags', 'socket.AI_NUMERICHOST')]],
+]);
+
+/** The constants `noWaitArguments` names: resolution stops at them (`os.WNOHANG`, not posix's). */
+const noWaitConstants: ReadonlySet<string> = new Set([...noWaitArguments.values()].flatMap((parameters) => parameters.flatMap((p) => p.values.filter((v) => v.includes('.')))));
+
+/** The last names of the calls `noWaitArguments` lists: the facts keep these calls' arguments. */
+export const noWaitMethodNames: ReadonlySet<string> = new Set([...noWaitArguments.keys()].map((name) => name.slice(name.lastIndexOf('.') + 1)));
+
 /** Catalogue entry of a resolved qualified name: exact, else `Type.*` unless the method is one that does no I/O. */
 export function lookupBlocking(name: string, extra: ReadonlyMap<string, BlockingCall>): BlockingCall | undefined {
   const exact = extra.get(name) ?? blockingCalls.get(name);
@@ -594,7 +648,7 @@ const isOpaque = (name: string): boolean => opaqueModules.some((m) => name === m
 
 /** True when `name` or a prefix of it is a catalogue name: resolution stops there, it never descends into the library's source. */
 export function isCatalogued(name: string): boolean {
-  return isOpaque(name) || typeWrappers.has(name) || blockingCalls.has(name) || returnTypes.has(name) || taskSpawners.has(name) || libraryCoroutineFunctions.has(name) || libraryCoroutineMethods.has(name) || coroutineDecorators.has(name) || generatorReturnExceptions.has(name) || offloadingDecorators.has(name);
+  return isOpaque(name) || typeWrappers.has(name) || blockingCalls.has(name) || returnTypes.has(name) || taskSpawners.has(name) || libraryCoroutineFunctions.has(name) || libraryCoroutineMethods.has(name) || coroutineDecorators.has(name) || generatorReturnExceptions.has(name) || offloadingDecorators.has(name) || noWaitConstants.has(name);
 }
 
 /** The alternative to suggest; `inGenCoroutine`: the call is in a Tornado `@gen.coroutine`. */

@@ -26,6 +26,7 @@ import {
   offloadAlternatives,
   offloadingDecorators,
   loopRunningDecorators,
+  noWaitArguments,
   safeWrappers,
   suggestionFor,
   taskSpawners,
@@ -134,7 +135,22 @@ export class Checker {
     // A socket made non-blocking raises BlockingIOError instead of waiting (trio's and anyio's own
     // sockets); code that catches it around the call says the socket is one (anyio's sockets passed in).
     if (target?.kind === 'blocking' && target.name.startsWith(SOCKET_METHOD) && (call.wouldBlockHandled || this.madeNonBlocking(source, fn, call))) return undefined;
+    if (target?.kind === 'blocking' && call.arguments && this.returnsAtOnce(source, fn, call.arguments, target.name)) return undefined;
     return target;
+  }
+
+  /** Whether `args` make the blocking call `name` return at once (`q.get(block=False)`, see `noWaitArguments`). */
+  private returnsAtOnce(source: ModuleSource, fn: number, args: Readonly<Record<string, string>>, name: string): boolean {
+    return (noWaitArguments.get(name) ?? []).some((parameter) => {
+      const value = args[parameter.keyword] ?? args[String(parameter.position)];
+      if (value === undefined) return false;
+      if (parameter.values.includes(value)) return true;
+      // Flags `|`-ed together: one of them is enough (WNOHANG makes any waitpid return at once).
+      return value.split('|').some((part) => {
+        const resolved = this.resolver.resolve(source, fn, part);
+        return resolved?.kind === 'external' && parameter.values.includes(resolved.name);
+      });
+    });
   }
 
   /**
