@@ -1,7 +1,10 @@
 /**
  * `npm run bench:cli`: the CLI against ruff's ASYNC rules on the same corpus, side by side.
- * Corpus: a venv with tornado, aiohttp, trio, anyio, httpx, requests (+ ruff) installed by pip,
- * plus that Python's standard library — built the same way on any machine.
+ * Corpus (the issue's): a venv with tornado, aiohttp, trio, anyio, httpx, requests (+ ruff)
+ * installed by pip, plus that Python's standard library — built the same way on any machine.
+ * `npm run bench:cli -- --corpus=applications`: a second one, the site-packages of a venv with
+ * applications and drivers built on those frameworks (Jupyter, Bokeh, Starlette, database clients
+ * …), where the engine's precision was checked again on code it was not tuned on.
  * Prints wall time, peak RSS, files, lines and findings for: this CLI cold (no cache), warm (cache
  * filled by a previous run), and `ruff check --select ASYNC --no-cache --isolated`; the ratios;
  * and where the two disagree on the codes both implement. A report, never a pass/fail.
@@ -14,7 +17,30 @@ import { pathToFileURL } from 'node:url';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const cli = path.join(repoRoot, 'dist', 'cli.js');
-const PACKAGES = ['tornado', 'aiohttp', 'trio', 'anyio', 'httpx', 'requests', 'ruff'];
+interface Corpus {
+  /** What pip installs into the corpus venv (ruff included: the peer runs from it). */
+  packages: string[];
+  /** The venv's name under `.cache/venvs/`. */
+  venv: string;
+  /** The Python standard library is part of it too. */
+  stdlib: boolean;
+}
+
+const CORPORA: Record<string, Corpus> = {
+  libraries: { packages: ['tornado', 'aiohttp', 'trio', 'anyio', 'httpx', 'requests', 'ruff'], venv: 'bench', stdlib: true },
+  applications: {
+    packages: ['bokeh', 'jupyter-server', 'jupyter-client', 'ipykernel', 'terminado', 'pyzmq', 'motor', 'starlette', 'uvicorn', 'websockets', 'redis', 'asyncpg', 'aiomysql', 'aiosqlite', 'fastapi', 'nats-py', 'sqlalchemy', 'aiofiles', 'psycopg', 'sse-starlette', 'ruff'],
+    venv: 'bench-applications',
+    stdlib: false,
+  },
+};
+
+function chosenCorpus(): Corpus {
+  const name = /^--corpus=(.+)$/.exec(process.argv.find((arg) => arg.startsWith('--corpus=')) ?? '')?.[1] ?? 'libraries';
+  const corpus = CORPORA[name];
+  if (!corpus) throw new Error(`unknown corpus '${name}' (known: ${Object.keys(CORPORA).join(', ')})`);
+  return corpus;
+}
 /** The codes both tools implement (ruff's ASYNC1xx rules are about other things). */
 const SHARED = ['ASYNC210', 'ASYNC212', 'ASYNC220', 'ASYNC221', 'ASYNC222', 'ASYNC230', 'ASYNC240', 'ASYNC250', 'ASYNC251'];
 const RUNS = 3;
@@ -82,7 +108,7 @@ async function median(command: string, args: string[], before?: () => void): Pro
   return results[Math.floor(RUNS / 2)]!;
 }
 
-async function corpusPython(): Promise<string> {
+async function corpusPython({ packages, venv }: Corpus): Promise<string> {
   const envs = (await import(pathToFileURL(path.join(repoRoot, 'scripts', 'python-envs.mjs')).href)) as {
     findInterpreters(): Record<string, string>;
     ensureVenvs(packages: string[], name: string, versions?: string[]): Record<string, string>;
@@ -91,12 +117,12 @@ async function corpusPython(): Promise<string> {
   const preferred = ['3.11', '3.12', '3.13', '3.10', '3.9'].filter((v) => v in envs.findInterpreters());
   for (const version of preferred) {
     try {
-      return envs.ensureVenvs(PACKAGES, 'bench', [version])[version]!;
+      return envs.ensureVenvs(packages, venv, [version])[version]!;
     } catch (error) {
       console.error(`[bench] Python ${version}: ${(error as Error).message.split('\n')[0]}`);
     }
   }
-  throw new Error(`no Python could install ${PACKAGES.join(', ')}`);
+  throw new Error(`no Python could install ${packages.join(', ')}`);
 }
 
 function countLines(files: string[]): number {
@@ -112,12 +138,13 @@ type Key = string; // path:line:code
 
 async function main(): Promise<void> {
   if (!existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` first');
-  const python = await corpusPython();
-  const paths = JSON.parse(execFileSync(python, ['-c', 'import json, sysconfig; p = sysconfig.get_paths(); print(json.dumps([p["purelib"], p["stdlib"]]))'], { encoding: 'utf8' })) as string[];
+  const corpus = chosenCorpus();
+  const python = await corpusPython(corpus);
+  const paths = (JSON.parse(execFileSync(python, ['-c', 'import json, sysconfig; p = sysconfig.get_paths(); print(json.dumps([p["purelib"], p["stdlib"]]))'], { encoding: 'utf8' })) as string[]).slice(0, corpus.stdlib ? 2 : 1);
   const ruff = path.join(path.dirname(python), 'ruff');
   const version = execFileSync(python, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { encoding: 'utf8' }).trim();
   const ruffVersion = execFileSync(ruff, ['--version'], { encoding: 'utf8' }).trim();
-  console.log(`corpus: site-packages of a venv with ${PACKAGES.join(', ')} + the standard library of Python ${version}`);
+  console.log(`corpus: site-packages of a venv with ${corpus.packages.join(', ')}${corpus.stdlib ? ` + the standard library of Python ${version}` : ` (Python ${version})`}`);
   for (const p of paths) console.log(`  ${p}`);
 
   const ruffFiles = execFileSync(ruff, ['check', '--select', 'ASYNC', '--no-cache', '--isolated', '--show-files', ...paths], { encoding: 'utf8', maxBuffer: 64 << 20 })
