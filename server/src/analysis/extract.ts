@@ -2,6 +2,7 @@
 import type { Parser } from 'web-tree-sitter';
 import { lazySource, mergeLazy, prepareLazy, shiftedFacts, type LazyBlock } from './chunks';
 import { extractFacts, mentionsWrappers, setName, syntaxProblem, type ModuleFacts } from './facts';
+import { guardNames } from './guards';
 import { scanPython } from './lexical';
 import { blockFilterFor } from './prefilter';
 
@@ -42,6 +43,14 @@ function replaceWithWholeFileSyntaxProblem(parser: Parser, text: string, facts: 
   }
 }
 
+/** The guardNames of a file's whole text, by its lines as materialize gets them (a block's own text shows no module constant). */
+const guardNamesByLines = new WeakMap<string[], ReadonlySet<string> | undefined>();
+
+function fileGuardNames(lines: string[]): ReadonlySet<string> | undefined {
+  if (!guardNamesByLines.has(lines)) guardNamesByLines.set(lines, guardNames(lines.join('\n')));
+  return guardNamesByLines.get(lines);
+}
+
 /** Parses lazy blocks of `facts`' file (split into `lines`) in one go and merges them in; false when none was left. */
 export function materialize(parser: Parser, facts: ModuleFacts, lines: string[], module: string, isPackage: boolean, classIndex: number | undefined, names: string[]): boolean {
   const table = classIndex === undefined ? facts.lazy : facts.classes[classIndex]!.lazyMembers;
@@ -59,7 +68,7 @@ export function materialize(parser: Parser, facts: ModuleFacts, lines: string[],
   if (!tree) return true;
   try {
     // As a statement of its own: what belongs to the whole file (noqa, syntax problems, fix anchors) is not merged anyway.
-    const part = shiftedFacts(extractFacts(tree, module, isPackage, source.text, { node: tree.rootNode, wrappers: mentionsWrappers(source.text) }), source.firstLine);
+    const part = shiftedFacts(extractFacts(tree, module, isPackage, source.text, { node: tree.rootNode, wrappers: mentionsWrappers(source.text), guardNames: fileGuardNames(lines) }), source.firstLine);
     const classesBefore = facts.classes.length;
     mergeLazy(facts, part, classIndex);
     // Classes that came in lazily carry their own lazy members.

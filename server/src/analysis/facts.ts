@@ -17,7 +17,7 @@ import { callShape, importAnchor, nameClashes, type CallShape, type ImportAnchor
 import { fileFramework } from './frameworks';
 import { annotationType } from './annotations';
 import { keepsArguments, keptArguments } from './callArguments';
-import { guardRegions, guardsAt, moduleConstants, type Guard, type GuardRegion } from './guards';
+import { guardNames, guardRegions, guardsAt, moduleConstants, type Guard, type GuardRegion } from './guards';
 
 /** [startLine, startColumn, endLine, endColumn], 0-based, UTF-16 columns. */
 export type Span = [number, number, number, number];
@@ -381,6 +381,10 @@ const FACTS_QUERY = `
 (subscript value: (_) @indexed subscript: [(integer) (identifier) (unary_operator)])
 (except_clause value: (_) @except.caught)
 (yield) @yield
+`;
+
+/** Conditions that may be constants (guards.ts): queried only in files whose text shows one may be (guardNames). */
+const GUARD_PATTERNS = `
 (if_statement condition: [(identifier) (true) (false) (not_operator) (boolean_operator) (attribute) (parenthesized_expression)] @guard)
 (elif_clause condition: [(identifier) (true) (false) (not_operator) (boolean_operator) (attribute) (parenthesized_expression)] @guard)
 `;
@@ -402,12 +406,15 @@ const CONSUMERS = new Set(['list', 'tuple', 'set', 'frozenset', 'dict', 'sorted'
 const MAX_QUERY_DEPTH = 1000;
 
 const queries = new WeakMap<Language, Query>();
+const guardedQueries = new WeakMap<Language, Query>();
 
-function factsQuery(language: Language): Query {
-  let query = queries.get(language);
+/** The facts query; `guarded`, with the guard patterns too (they cost a capture for most `if` statements). */
+function factsQuery(language: Language, guarded: boolean): Query {
+  const cache = guarded ? guardedQueries : queries;
+  let query = cache.get(language);
   if (!query) {
-    query = new Query(language, FACTS_QUERY);
-    queries.set(language, query);
+    query = new Query(language, guarded ? FACTS_QUERY + GUARD_PATTERNS : FACTS_QUERY);
+    cache.set(language, query);
   }
   return query;
 }
@@ -521,6 +528,8 @@ export interface Statement {
   node: Node;
   /** The file's mentionsWrappers(). */
   wrappers: boolean;
+  /** The file's guardNames(). */
+  guardNames: ReadonlySet<string> | undefined;
 }
 
 /** Whether calls' enclosing calls are recorded (`argumentOf`): the file mentions `wrap_file`. */
@@ -543,6 +552,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
   const maybeFixed: Array<{ call: CallFact; node: Node; comprehension: Scope['comprehension'] }> = [];
   const pendingFlags = new Map<number, { awaited?: boolean; dropped?: boolean; withItem?: boolean; asyncWithItem?: boolean }>();
   const checkWrappers = statement ? statement.wrappers : mentionsWrappers(text);
+  const guardable = statement ? statement.guardNames : guardNames(text);
   let pendingFunction: { node: Node; scope: Scope } | undefined;
   let pendingClass: { node: Node; scope: Scope } | undefined;
   let assignLeft: string | undefined;
@@ -716,7 +726,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
     else pendingFlags.set(node.id, { ...pendingFlags.get(node.id), [key]: true });
   };
 
-  const query = factsQuery(tree.language);
+  const query = factsQuery(tree.language, guardable !== undefined);
   for (const { name, node } of query.captures(statement?.node ?? tree.rootNode, { maxStartDepth: MAX_QUERY_DEPTH })) {
     const start = node.startIndex;
     while (stack.length > 1 && start >= stack[stack.length - 1]!.end) stack.pop();
@@ -847,7 +857,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
         if (scope.fn !== undefined && !scope.classBody && !scope.lambda) facts.functions[scope.fn]!.hasYield = true;
         break;
       case 'guard':
-        if (scope.fn !== undefined) guarded.push(...guardRegions(node, boundNames));
+        if (scope.fn !== undefined && guardable) guarded.push(...guardRegions(node, guardable, boundNames));
         break;
     }
   }
@@ -867,7 +877,7 @@ export function completeModuleFacts(facts: ModuleFacts, tree: Tree, text: string
   facts.noqa = noqaComments(text);
   const nonBlocking = nonBlockingObjects(text);
   if (nonBlocking.length) facts.nonBlocking = nonBlocking;
-  const constants = moduleConstants(tree, text);
+  const constants = moduleConstants(tree, text, guardNames(text));
   if (constants) facts.constants = constants;
   const syntax = syntaxProblem(tree);
   if (syntax) facts.problems.push(syntax);
@@ -928,14 +938,26 @@ export function makesNonBlocking(call: CallFact, object: string): boolean {
   return call.callee === `${object}.settimeout` && /^0(?:\.0*)?$/.test(call.firstArg);
 }
 
+/**
+ * A type checker's own suppression of its unused-coroutine check — mypy's `# type:
+ * ignore[unused-coroutine]`, pyright's `# pyright: ignore[reportUnusedCoroutine]` — says what
+ * `# noqa: CORO200` says: the coroutine is left unawaited on purpose (sqlalchemy calls a driver
+ * cursor's `close()` so where the driver's is synchronous, whatever the protocol it is typed with declares).
+ */
+const UNUSED_COROUTINE_IGNORED = /#\s*(?:type|pyright):\s*ignore\[[^\]]*\b(?:unused-coroutine|reportUnusedCoroutine)\b/;
+
 /** noqa comments, found lexically (a `#` outside a string on the line is close enough for suppression). */
 function noqaComments(text: string): Record<number, string[]> {
   const result: Record<number, string[]> = {};
-  if (!/noqa/i.test(text)) return result;
+  const noqa = /noqa/i.test(text);
+  const ignored = text.includes('unused-coroutine') || text.includes('reportUnusedCoroutine');
+  if (!noqa && !ignored) return result;
   const lines = text.split('\n');
   lines.forEach((line, row) => {
-    const match = NOQA.exec(line);
-    if (match) result[row] = match[1] ? match[1].split(',').map((c) => c.trim().toUpperCase()) : ['*'];
+    const match = noqa ? NOQA.exec(line) : null;
+    const codes = match ? (match[1] ? match[1].split(',').map((c) => c.trim().toUpperCase()) : ['*']) : [];
+    if (ignored && !codes.includes('*') && UNUSED_COROUTINE_IGNORED.test(line)) codes.push('CORO200');
+    if (codes.length) result[row] = codes;
   });
   return result;
 }

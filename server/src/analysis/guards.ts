@@ -7,9 +7,11 @@
  *
  * The facts record, per call, the conditions it runs under (`guards`: the literals of the `if` /
  * `elif` branches around it); whether one is false is told later, from the whole module's facts
- * (`neverRuns`), because the constant's binding lies in another top-level statement. Only names
- * written as constants (PEP 8 capitals, `True` / `False`, `TYPE_CHECKING`) are recorded: checking
- * that a name is bound once costs a look at the code that could bind it, worth it only for those.
+ * (`neverRuns`), because the constant's binding lies in another top-level statement. Only what the
+ * file's text shows may be such a constant is recorded (`guardNames`: a line `NAME = True` /
+ * `NAME = False` at column 0 for a name written as a constant, `TYPE_CHECKING`, `if True` /
+ * `if False`), so a file without any reads its conditions not at all (the facts query without the
+ * guard patterns); checking that a name is bound once costs a look at the code that could bind it.
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { CallFact, ModuleFacts } from './facts';
@@ -26,6 +28,10 @@ export interface GuardRegion {
 
 /** Names written as constants: capitals, digits, underscores, possibly private (`_IS_SYNC`). */
 const CONSTANT_STYLE = /^_*[A-Z][A-Z0-9_]*$/;
+/** A module-level line binding such a name to a literal (`_IS_SYNC = False`, `DEBUG: bool = True  # …`). */
+const CONSTANT_LINE = /^(_*[A-Z][A-Z0-9_]*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:True|False)[ \t]*(?:#.*)?$/gm;
+/** A branch on a literal: `if True:`, `elif not False`, `if (True)`. */
+const LITERAL_CONDITION = /\b(?:if|elif)[ \t]+(?:not[ \t]+)?\(?[ \t]*(?:True|False)\b/;
 const TYPE_CHECKING = 'TYPE_CHECKING';
 const TYPING_MODULES: ReadonlySet<string> = new Set(['typing', 'typing_extensions']);
 
@@ -33,25 +39,37 @@ function negate(guard: Guard): Guard {
   return guard.startsWith('!') ? guard.slice(1) : `!${guard}`;
 }
 
-/** The literal a condition (or a part of an `and`) is, when it is one the engine can know; else undefined. */
-function literalOf(node: Node): Guard | undefined {
+/**
+ * What of a file's text may fix a condition (see the top of this file): undefined when nothing, so
+ * the file's facts are read without the guard patterns.
+ */
+export function guardNames(text: string): ReadonlySet<string> | undefined {
+  let names: Set<string> | undefined;
+  if (text.includes(TYPE_CHECKING)) (names ??= new Set()).add(TYPE_CHECKING);
+  if (LITERAL_CONDITION.test(text)) (names ??= new Set()).add('True').add('False');
+  for (const match of text.matchAll(CONSTANT_LINE)) (names ??= new Set()).add(match[1]!);
+  return names;
+}
+
+/** The literal a condition (or a part of an `and`) is, when it is one `names` (guardNames) allows; else undefined. */
+function literalOf(node: Node, names: ReadonlySet<string>): Guard | undefined {
   switch (node.type) {
     case 'true':
-      return 'True';
+      return names.has('True') ? 'True' : undefined;
     case 'false':
-      return 'False';
+      return names.has('False') ? 'False' : undefined;
     case 'identifier':
-      return CONSTANT_STYLE.test(node.text) ? node.text : undefined;
+      return names.has(node.text) ? node.text : undefined;
     case 'attribute':
       // `typing.TYPE_CHECKING`, `t.TYPE_CHECKING`: which module the head is, the imports tell.
       return node.childForFieldName('attribute')?.text === TYPE_CHECKING && node.childForFieldName('object')?.type === 'identifier' ? node.text : undefined;
     case 'not_operator': {
       const inner = node.childForFieldName('argument');
-      const literal = inner ? literalOf(inner) : undefined;
+      const literal = inner ? literalOf(inner, names) : undefined;
       return literal === undefined ? undefined : negate(literal);
     }
     case 'parenthesized_expression':
-      return node.namedChildCount === 1 ? literalOf(node.namedChild(0)!) : undefined;
+      return node.namedChildCount === 1 ? literalOf(node.namedChild(0)!, names) : undefined;
     default:
       return undefined;
   }
@@ -62,14 +80,14 @@ function literalOf(node: Node): Guard | undefined {
  * know is left out: the branch needs it too, so leaving it out only makes the guard weaker), and
  * whether the condition is exactly one literal (only then does the `else` get its negation).
  */
-function conjunction(node: Node): { literals: Guard[]; exact: boolean } {
+function conjunction(node: Node, names: ReadonlySet<string>): { literals: Guard[]; exact: boolean } {
   if (node.type === 'boolean_operator' && node.childForFieldName('operator')?.type === 'and') {
-    const left = conjunction(node.childForFieldName('left')!);
-    const right = conjunction(node.childForFieldName('right')!);
+    const left = conjunction(node.childForFieldName('left')!, names);
+    const right = conjunction(node.childForFieldName('right')!, names);
     return { literals: [...left.literals, ...right.literals], exact: false };
   }
-  if (node.type === 'parenthesized_expression' && node.namedChildCount === 1 && node.namedChild(0)!.type === 'boolean_operator') return conjunction(node.namedChild(0)!);
-  const literal = literalOf(node);
+  if (node.type === 'parenthesized_expression' && node.namedChildCount === 1 && node.namedChild(0)!.type === 'boolean_operator') return conjunction(node.namedChild(0)!, names);
+  const literal = literalOf(node, names);
   return literal === undefined ? { literals: [], exact: false } : { literals: [literal], exact: true };
 }
 
@@ -78,10 +96,10 @@ function conjunction(node: Node): { literals: Guard[]; exact: boolean } {
  * literal, every clause after it (`elif`, `else`) under the negation. A literal naming something an
  * enclosing function binds (a parameter, a local) is the function's, not the module's: left out.
  */
-export function guardRegions(condition: Node, bound: Map<string, boolean>): GuardRegion[] {
+export function guardRegions(condition: Node, names: ReadonlySet<string>, bound: Map<string, boolean>): GuardRegion[] {
   const clause = condition.parent;
   if (!clause) return [];
-  let { literals, exact } = conjunction(condition);
+  let { literals, exact } = conjunction(condition, names);
   const local = literals.filter((literal) => boundInEnclosingFunction(clause, literal.replace(/^!/, '').split('.')[0]!, bound));
   if (local.length) {
     literals = literals.filter((literal) => !local.includes(literal));
@@ -161,7 +179,8 @@ function onlyRead(identifier: Node): boolean {
  * `global` statement anywhere, in a module without `from m import *`. `tree` may have lazy blocks blanked (only `def` / `class` blocks are:
  * a function binding the name is a local of its own, or says `global`, which `text` shows).
  */
-export function moduleConstants(tree: Tree, text: string): Record<string, boolean> | undefined {
+export function moduleConstants(tree: Tree, text: string, names: ReadonlySet<string> | undefined): Record<string, boolean> | undefined {
+  if (!names || ![...names].some((name) => name !== 'True' && name !== 'False' && name !== TYPE_CHECKING)) return undefined;
   const statements = tree.rootNode.namedChildren.filter((node): node is Node => !!node);
   // `from m import *` may bind any name.
   if (statements.some((statement) => statement.type === 'import_from_statement' && statement.namedChildren.some((c) => c?.type === 'wildcard_import'))) return undefined;
@@ -171,7 +190,7 @@ export function moduleConstants(tree: Tree, text: string): Record<string, boolea
     if (assignment?.type !== 'assignment') continue;
     const left = assignment.childForFieldName('left');
     const right = assignment.childForFieldName('right');
-    if (left?.type !== 'identifier' || !CONSTANT_STYLE.test(left.text) || (right?.type !== 'true' && right?.type !== 'false')) continue;
+    if (left?.type !== 'identifier' || !names.has(left.text) || !CONSTANT_STYLE.test(left.text) || (right?.type !== 'true' && right?.type !== 'false')) continue;
     candidates.set(left.text, candidates.has(left.text) ? null : { value: right.type === 'true', statement });
   }
   let constants: Record<string, boolean> | undefined;

@@ -17,6 +17,7 @@ import type { Tree } from 'web-tree-sitter';
 import type { Finding } from './api';
 import { appendRenumbered, renumber, shiftedFacts, type Renumbered } from './chunks';
 import { commonPrefix, commonSuffix } from './textChange';
+import { guardNames } from './guards';
 import { completeModuleFacts, emptyFacts, extractFacts, markRelative, mentionsWrappers, type FunctionFact, type ModuleFacts } from './facts';
 import type { ModuleSource } from './resolve';
 import type { Checker } from './rules/checks';
@@ -46,6 +47,8 @@ export class BufferFacts {
   private last?: { facts: ModuleFacts; parts: Renumbered[] };
   /** Whether the previous version mentioned wrappers: statement facts depend on it (mentionsWrappers). */
   private wrappers = false;
+  /** The previous version's guardNames, joined: statement facts depend on them too. */
+  private guards = '';
 
   constructor(
     private readonly module: string,
@@ -63,11 +66,14 @@ export class BufferFacts {
    */
   extract(tree: Tree, text: string): ModuleFacts {
     const wrappers = mentionsWrappers(text);
-    if (wrappers !== this.wrappers) {
+    const names = guardNames(text);
+    const guards = names ? [...names].sort().join(' ') : '';
+    if (wrappers !== this.wrappers || guards !== this.guards) {
       this.text = '';
       this.order = [];
       this.last = undefined;
       this.wrappers = wrappers;
+      this.guards = guards;
     }
     const before = this.text;
     const previous = this.order;
@@ -113,7 +119,7 @@ export class BufferFacts {
       }
       if (!known || known.column !== column) {
         // The same text at another column (statements sharing a line) has other first-line columns.
-        known = this.extracted(extractFacts(tree, this.module, this.isPackage, text, { node, wrappers }), row, column, order.length);
+        known = this.extracted(extractFacts(tree, this.module, this.isPackage, text, { node, wrappers, guardNames: names }), row, column, order.length);
       } else if (known.row !== row) {
         known = { facts: shiftedFacts(known.facts, row - known.row), row, column };
       }
