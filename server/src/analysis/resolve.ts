@@ -337,18 +337,28 @@ export class Resolver {
     }
   }
 
-  /** A method or attribute of a workspace class, searching its bases (workspace or catalogued). */
+  /** A method or attribute of a workspace class, searching its bases (workspace or catalogued) in Python's order. */
   classMember(source: ModuleSource, classIndex: number, name: string, hops: number): Value | undefined {
     if (hops > MAX_HOPS) return undefined;
+    const own = this.ownMember(source, classIndex, name, hops);
+    return own ? own.value : this.baseMember(source, classIndex, name, hops);
+  }
+
+  /**
+   * A member the class itself defines (a method, a class attribute, `self.x = …` in a method), as
+   * `{ value }` — undefined inside when it is there but cannot be resolved, which ends the search as
+   * the class's own member would at run time; undefined when the class does not define it.
+   */
+  private ownMember(source: ModuleSource, classIndex: number, name: string, hops: number): { value: Value | undefined } | undefined {
     const { facts } = source;
     const lazyMember = ownValue(facts.classes[classIndex]!.lazyMembers, name);
-    if (lazyMember?.kind === 'def') return { kind: 'lazyFunction', source, classIndex, name };
+    if (lazyMember?.kind === 'def') return { value: { kind: 'lazyFunction', source, classIndex, name } };
     if (lazyMember) this.workspace.materialize(source, classIndex, [name]);
     let method: number | undefined;
     facts.functions.forEach((f, i) => {
       if (f.classIndex === classIndex && f.name === name) method = i;
     });
-    if (method !== undefined) return { kind: 'function', source, index: method };
+    if (method !== undefined) return { value: { kind: 'function', source, index: method } };
     const members = facts.classes[classIndex]!.members;
     // `self.x = …` may sit in a method not parsed yet (typically `__init__`): parse the ones that assign `x`.
     const lazy = facts.classes[classIndex]!.lazyMembers;
@@ -356,11 +366,10 @@ export class Resolver {
       const setters = Object.keys(lazy).filter((m) => lazy[m]!.assigns?.includes(name));
       if (setters.length) {
         this.workspace.materialize(source, classIndex, setters);
-        return this.classMember(source, classIndex, name, hops + 1);
+        return this.ownMember(source, classIndex, name, hops + 1);
       }
     }
-    if (Object.hasOwn(members, name)) return this.binding(source, undefined, members, name, hops + 1);
-    return this.baseMember(source, classIndex, name, hops);
+    return Object.hasOwn(members, name) ? { value: this.binding(source, undefined, members, name, hops + 1) } : undefined;
   }
 
   /**
@@ -375,21 +384,68 @@ export class Resolver {
     return classIndex === undefined ? undefined : this.baseMember(source, classIndex, name, hops + 1);
   }
 
-  /** A member of the bases of a workspace class, in order (workspace or catalogued). */
+  /**
+   * A member of the bases of a workspace class (workspace or catalogued), in the order of its method
+   * resolution order (C3, as Python builds it): with `class C(A, B)` and `class A(Base)`, `B`'s member
+   * comes before `Base`'s when `B` derives from `Base` too (a mixin's override). Bases that do not resolve
+   * are left out, as before; an order C3 cannot build (Python raises at class creation) is searched depth first.
+   */
   private baseMember(source: ModuleSource, classIndex: number, name: string, hops: number): Value | undefined {
     if (hops > MAX_HOPS) return undefined;
-    const { facts } = source;
-    for (const base of facts.classes[classIndex]!.bases) {
-      const resolved = this.resolve(source, undefined, base, hops + 1);
-      if (resolved?.kind === 'class') {
-        const found = this.classMember(resolved.source, resolved.index, name, hops + 1);
-        if (found) return found;
-      } else if (resolved?.kind === 'external' && isCatalogued(resolved.name)) {
-        const type = returnTypes.get(resolved.name) ?? resolved.name;
-        return { kind: 'external', name: `${type}.${name}`, owner: type };
+    const { bases } = source.facts.classes[classIndex]!;
+    if (bases.length === 1) {
+      // One base B: the order is the class, then B's own order, searched as it is built.
+      const base = this.resolve(source, undefined, bases[0]!, hops + 1);
+      if (base?.kind === 'class') return this.classMember(base.source, base.index, name, hops + 1);
+      return base?.kind === 'external' ? externalMember(base.name, name) : undefined;
+    }
+    if (!bases.length) return undefined;
+    const order = this.linearization(source, classIndex, hops + 1) ?? this.depthFirst(source, classIndex, hops + 1);
+    for (const entry of order.slice(1)) {
+      if ('external' in entry) {
+        const member = externalMember(entry.external, name);
+        if (member) return member;
+        continue;
       }
+      const own = this.ownMember(entry.source, entry.index, name, hops + 1);
+      if (own) return own.value;
     }
     return undefined;
+  }
+
+  /** The bases of a workspace class that resolve, as linearization entries. */
+  private resolvedBases(source: ModuleSource, classIndex: number, hops: number): LinearEntry[] {
+    const bases: LinearEntry[] = [];
+    for (const base of source.facts.classes[classIndex]!.bases) {
+      const resolved = this.resolve(source, undefined, base, hops + 1);
+      if (resolved?.kind === 'class') bases.push({ source: resolved.source, index: resolved.index });
+      else if (resolved?.kind === 'external') bases.push({ external: resolved.name });
+    }
+    return bases;
+  }
+
+  /** C3: the class, then the merge of its bases' linearizations and the bases themselves; undefined when they conflict. */
+  private linearization(source: ModuleSource, classIndex: number, hops: number): LinearEntry[] | undefined {
+    const self: LinearEntry = { source, index: classIndex };
+    if (hops > MAX_HOPS) return [self];
+    const bases = this.resolvedBases(source, classIndex, hops);
+    const sequences: LinearEntry[][] = [];
+    for (const base of bases) {
+      const line = 'external' in base ? [base] : this.linearization(base.source, base.index, hops + 1);
+      if (!line) return undefined;
+      sequences.push(line);
+    }
+    sequences.push(bases);
+    const merged = c3Merge(sequences);
+    return merged && [self, ...merged];
+  }
+
+  /** The order the engine searched before: each base, then its bases, depth first. */
+  private depthFirst(source: ModuleSource, classIndex: number, hops: number): LinearEntry[] {
+    const order: LinearEntry[] = [{ source, index: classIndex }];
+    if (hops > MAX_HOPS) return order;
+    for (const base of this.resolvedBases(source, classIndex, hops)) order.push(...('external' in base ? [base] : this.depthFirst(base.source, base.index, hops + 1)));
+    return order;
   }
 
   /** An item of `value` (`value[key]`, any key): typed only for modelled types whose members the catalogue knows. */
@@ -415,6 +471,38 @@ export class Resolver {
         return undefined;
     }
   }
+}
+
+/** `name` of an instance of the external class `base` when the catalogue models the class; else undefined. */
+function externalMember(base: string, name: string): Value | undefined {
+  if (!isCatalogued(base)) return undefined;
+  const type = returnTypes.get(base) ?? base;
+  return { kind: 'external', name: `${type}.${name}`, owner: type };
+}
+
+/** A class in a method resolution order: a workspace class, or a base that resolves outside the workspace. */
+type LinearEntry = { source: ModuleSource; index: number } | { external: string };
+
+function entryKey(entry: LinearEntry): string {
+  return 'external' in entry ? `=${entry.external}` : `${entry.source.path}#${entry.index}`;
+}
+
+/** C3's merge: repeatedly the first head that is in no other sequence's tail; undefined when none is. */
+function c3Merge(sequences: LinearEntry[][]): LinearEntry[] | undefined {
+  const lists = sequences.map((sequence) => sequence.slice()).filter((list) => list.length);
+  const merged: LinearEntry[] = [];
+  while (lists.length) {
+    const head = lists.map((list) => list[0]!).find((candidate) => {
+      const key = entryKey(candidate);
+      return !lists.some((list) => list.slice(1).some((entry) => entryKey(entry) === key));
+    });
+    if (!head) return undefined;
+    merged.push(head);
+    const key = entryKey(head);
+    for (const list of lists) if (entryKey(list[0]!) === key) list.shift();
+    for (let i = lists.length - 1; i >= 0; i--) if (!lists[i]!.length) lists.splice(i, 1);
+  }
+  return merged;
 }
 
 /** An object whose type the engine knows: a modelled type's instance, or a workspace class's. */
