@@ -11,9 +11,9 @@ import { test } from 'node:test';
 import { AnalysisEngine, defaultConfiguration } from '../../server/src/analysis';
 import { fixturesRoot, repoRoot, wasmDir } from './engineHarness';
 
-async function findings(root: string, lazyParsing: boolean): Promise<string[]> {
+async function findings(root: string, lazyParsing: boolean, config = defaultConfiguration()): Promise<string[]> {
   const engine = await AnalysisEngine.create({ wasmDir, lazyParsing });
-  engine.setConfiguration(root, defaultConfiguration());
+  engine.setConfiguration(root, config);
   await engine.indexWorkspace(root);
   const lines: string[] = [];
   for (const file of engine.indexedFiles(root)) {
@@ -179,6 +179,22 @@ test('a helper judged from its text finds what its parse finds', async () => {
     // the clean ones.
     const main = LEXICAL_HELPERS.split('\n').findIndex((l) => l.startsWith('async def main')) + 1;
     assert.deepEqual(flaggedLines.map((l) => l - main), [3, 4, 5, 6, 7, 9, 10, 12]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a lazy helper that iterates a configured blocking type is parsed, though no file names a library of the catalogue', async () => {
+  // Where no file names pymongo, the text of a lazy helper is not looked at for cursors; a type the
+  // configuration makes block when iterated must still send the helper to the parse.
+  const root = mkdtempSync(path.join(os.tmpdir(), 'coroutine-lens-iterables-'));
+  try {
+    writeFileSync(path.join(root, 'rows.py'), 'from mylib import Rows\n\ndef total(rows: Rows):\n    n = 0\n    for _ in rows:\n        n += 1\n    return n\n');
+    writeFileSync(path.join(root, 'app.py'), 'from rows import total\n\nasync def main(rows):\n    total(rows)\n');
+    const config = { ...defaultConfiguration(), extraBlocking: [{ name: 'mylib.Rows.__next__', code: 'CORO102' as const }] };
+    const lazy = await findings(root, true, config);
+    assert.deepEqual(lazy, await findings(root, false, config));
+    assert.deepEqual(lazy, ['app.py:3:4 CORO120 app.py:3 rows.py:4']);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

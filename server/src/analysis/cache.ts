@@ -32,6 +32,8 @@ export interface CachedFile {
   calls?: StatementCalls;
   /** Present when the facts store holds this file's facts: the names of its coroutine functions. */
   coroutines?: string[];
+  /** The text names a library whose objects block when iterated (catalogue.ts namesIterableLibrary). */
+  namesIterableLibrary?: true;
   problem?: string;
 }
 

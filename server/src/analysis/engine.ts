@@ -22,6 +22,7 @@ import { coroutineHomes, mayDropCoroutine, prefilterFor, statementCalls, type Co
 import { nodeReader, type SourceReader } from './reader';
 import { Resolver, type ModuleSource, type WorkspaceView } from './resolve';
 import { Checker, toRange } from './rules/checks';
+import { configuresIterableType, namesIterableLibrary } from './rules/catalogue';
 import { bufferProblem, decodeSource } from './source';
 import { walkPython } from './walk';
 import { WorkerPool, type AnalyzedFile } from './pool';
@@ -60,6 +61,8 @@ export interface EngineSnapshot {
   packageDirs: string[];
   configs: Array<[string, Configuration]>;
   lazyParsing?: boolean;
+  /** The calling engine's WorkspaceView.mayHoldIterables (a replica has no file texts to tell). */
+  mayHoldIterables: boolean;
 }
 
 interface FileEntry {
@@ -77,6 +80,11 @@ interface FileEntry {
   stored?: { hash: string; coroutines: string[] };
   /** Why the file could not be analysed (read error, encoding, size …). */
   problem?: string;
+  /**
+   * Its text names a library whose objects block when iterated (catalogue.ts namesIterableLibrary);
+   * undefined (a file not read yet) counts as naming one.
+   */
+  namesIterableLibrary?: boolean;
   /** Editor buffer text, overriding the disk. */
   text?: string;
   tree?: Tree;
@@ -116,6 +124,10 @@ export class AnalysisEngine {
   private names: Set<string> | undefined;
   /** Where coroutine functions are defined, by name (for mayHaveFindings); rebuilt after any change. */
   private homes: CoroutineHomes | undefined;
+  /** WorkspaceView.mayHoldIterables, until the next change. */
+  private iterables: boolean | undefined;
+  /** A replica's WorkspaceView.mayHoldIterables: the calling engine's, which read the files. */
+  private replicaIterables: boolean | undefined;
   private moduleSetKey: string | undefined;
   /** Source lines of files whose lazy blocks are being parsed (read once per file, not per block). */
   private readonly linesForLazy = new Map<string, string[]>();
@@ -136,6 +148,11 @@ export class AnalysisEngine {
       materialize: (source, classIndex, name) => this.materialize(source, classIndex, name),
       blockText: (source, block) => this.lazyLines(source.path).slice(block.lines[0], block.lines[1]).join('\n'),
       moduleDepth: () => this.modules.depth(),
+      mayHoldIterables: () =>
+        this.replicaIterables ??
+        (this.iterables ??=
+          [...this.files.values()].some((entry) => entry.namesIterableLibrary !== false) ||
+          [...this.configs.values()].some((config) => configuresIterableType(config.extraBlocking))),
       coroutineNames: () => {
         if (!this.names) {
           // Every coroutine function is in eager facts: the prefilter never leaves `async def` or a
@@ -159,6 +176,7 @@ export class AnalysisEngine {
     for (const [root, config] of snapshot.configs) engine.configs.set(root, config);
     for (const dir of snapshot.packageDirs) engine.packageDirs.add(dir);
     for (const file of snapshot.files) engine.register({ ...file });
+    engine.replicaIterables = snapshot.mayHoldIterables;
     // Which files claim a module name is the calling engine's (a removed file may have claimed it).
     engine.modules = ModuleMap.from(snapshot.modules);
     return engine;
@@ -283,6 +301,7 @@ export class AnalysisEngine {
       this.invalidate();
       return;
     }
+    entry.namesIterableLibrary = namesIterableLibrary(text);
     const old = entry.text;
     let tree: Tree | undefined;
     if (entry.tree && old !== undefined) {
@@ -403,6 +422,7 @@ export class AnalysisEngine {
       packageDirs: [...this.packageDirs],
       configs: [...this.configs],
       lazyParsing: this.options.lazyParsing,
+      mayHoldIterables: this.view.mayHoldIterables(),
     };
   }
 
@@ -501,6 +521,7 @@ export class AnalysisEngine {
         materialize: this.view.materialize,
         blockText: this.view.blockText,
         coroutineNames: this.view.coroutineNames,
+        mayHoldIterables: this.view.mayHoldIterables,
         moduleDepth: this.view.moduleDepth,
         module: (name) => {
           const found = this.view.module(name);
@@ -521,6 +542,7 @@ export class AnalysisEngine {
     this.moduleSetKey = undefined;
     this.names = undefined;
     this.homes = undefined;
+    this.iterables = undefined;
     this.linesForLazy.clear();
   }
 
@@ -627,6 +649,8 @@ export class AnalysisEngine {
           const decoded = decodeSource(bytes, this.configurationFor(file).maxFileBytes);
           if ('problem' in decoded) entry.problem = decoded.problem;
           else text = decoded.text;
+          // A file no walk read (analysed on its own) counted as naming such a library until now.
+          if (text !== undefined && entry.namesIterableLibrary === undefined) entry.namesIterableLibrary = namesIterableLibrary(text);
         } catch (error) {
           entry.problem = `cannot read: ${(error as Error).message}`;
         }
@@ -746,6 +770,8 @@ export class AnalysisEngine {
           entry.stored = undefined;
           entry.parsing = undefined;
           entry.problem = undefined;
+          // Unreadable or undecodable, it can hold nothing resolution reaches.
+          entry.namesIterableLibrary = false;
           const cached = cache?.get(file.path);
           if (cached && cached.mtimeMs === file.mtimeMs && cached.size === file.size && (cached.coroutines || !cached.relevant || cached.problem)) {
             this.adopt(entry, cached);
@@ -772,6 +798,8 @@ export class AnalysisEngine {
             fresh.problem = decoded.problem;
             entry.problem = decoded.problem;
           } else {
+            entry.namesIterableLibrary = namesIterableLibrary(decoded.text);
+            if (entry.namesIterableLibrary) fresh.namesIterableLibrary = true;
             fresh.relevant = relevant(decoded.text);
             entry.relevant = fresh.relevant;
             if (!fresh.relevant) fresh.calls = entry.calls = statementCalls(decoded.text);
@@ -798,6 +826,7 @@ export class AnalysisEngine {
   private adopt(entry: FileEntry, cached: CachedFile): void {
     entry.relevant = cached.relevant;
     entry.calls = cached.calls;
+    entry.namesIterableLibrary = cached.namesIterableLibrary === true;
     // The facts stay in the store until something needs them (loadStored).
     if (cached.coroutines) entry.stored = { hash: cached.hash, coroutines: cached.coroutines };
     if (cached.problem) entry.problem = cached.problem;

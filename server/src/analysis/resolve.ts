@@ -33,6 +33,11 @@ export interface WorkspaceView {
   blockText(source: ModuleSource, block: LazyBlock): string;
   /** Names of every coroutine function in the indexed files (for CORO200 in lazy blocks). */
   coroutineNames(): ReadonlySet<string>;
+  /**
+   * Whether an object whose iteration blocks (a pymongo cursor) can exist at all: some indexed file
+   * names such a library, or the configuration such a type. When not, nothing needs to be looked at as one.
+   */
+  mayHoldIterables(): boolean;
   /** The most parts a workspace module's name has (`a.b.c`: 3): no longer prefix of a name can be one. */
   moduleDepth(): number;
 }
@@ -69,6 +74,10 @@ export class Resolver {
 
   coroutineNames(): ReadonlySet<string> {
     return this.workspace.coroutineNames();
+  }
+
+  mayHoldIterables(): boolean {
+    return this.workspace.mayHoldIterables();
   }
 
   materialize(source: ModuleSource, classIndex: number | undefined, names: string[]): void {

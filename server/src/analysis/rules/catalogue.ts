@@ -638,6 +638,22 @@ export function iterableTypeModules(extra: ReadonlyMap<string, BlockingCall>): R
   return modules;
 }
 
+const catalogueIterableModules = [...iterableTypeModules(new Map())];
+
+/**
+ * Whether `text` names a module of the catalogue's types whose iteration (or index read) blocks
+ * (`pymongo`), anywhere, even in a comment: a workspace where no file does can hold no such object,
+ * so nothing iterated there needs to be looked at as one (Checker.judge).
+ */
+export function namesIterableLibrary(text: string): boolean {
+  return catalogueIterableModules.some((module) => text.includes(module));
+}
+
+/** Whether configured blocking calls name a type whose iteration or index read blocks (`mylib.Rows.__next__`). */
+export function configuresIterableType(extra: ReadonlyArray<{ name: string }>): boolean {
+  return extra.some((entry) => entry.name.endsWith('.__next__') || entry.name.endsWith('.__getitem__'));
+}
+
 /**
  * Modules CORO120 never enters even when their source is in the workspace: their only blocking
  * paths are exceptional (a warning reads the source line it quotes; logging writes to its
