@@ -26,3 +26,8 @@ const TRANSPARENT_DECORATOR = /(?:^|\.)(?:staticmethod|classmethod|abstractmetho
 export function returnsCoroutine(fn: FunctionFact): boolean {
   return fn.isAsync && !fn.hasYield && fn.decorators.every((decorator) => TRANSPARENT_DECORATOR.test(decorator));
 }
+
+/** An `async def` with a `yield`: calling it gives an async generator, iterated with `async for`, never awaited. */
+export function isAsyncGenerator(fn: FunctionFact): boolean {
+  return fn.isAsync && fn.hasYield;
+}

@@ -35,7 +35,7 @@ import {
 import { libraryCoroutineNames } from '../prefilter';
 import { blockingCallFixes, blockingHelperFixes, isTornadoGenCoroutine, missingAwaitFixes } from './fixes';
 import { TransitiveSummaries, type Summary } from './transitive';
-import { returnsCoroutine } from '../coroutineFunctions';
+import { isAsyncGenerator, returnsCoroutine } from '../coroutineFunctions';
 
 export type Target =
   | { kind: 'blocking'; name: string; entry: BlockingCall }
@@ -599,7 +599,10 @@ export class Checker {
           report('CORO200', call.span, `coroutine ${written} is entered by \`${statement}\` but never awaited: a coroutine is no ${call.asyncWithItem ? 'async ' : ''}context manager (TypeError) and never runs; write \`${statement} ${awaited}\` if it returns one`);
         }
         if (!target || !call.dropped) continue;
-        if ((target.kind === 'coroutine' && target.runsOnlyAwaited) || target.kind === 'libraryCoroutine') {
+        if (target.kind === 'coroutine' && isAsyncGenerator(target.source.facts.functions[target.index]!)) {
+          // An async generator is iterated, never awaited (`await` on one is a TypeError): no await fix.
+          report('CORO200', call.span, `async generator ${written} is called but never iterated, so its body never runs; iterate it with \`async for\`, or make it a coroutine (\`await\`, not \`yield\`) if that was meant`);
+        } else if ((target.kind === 'coroutine' && target.runsOnlyAwaited) || target.kind === 'libraryCoroutine') {
           // Synchronous code cannot await: there the coroutine is awaited by a caller or run as a task.
           const remedy = !style ? 'await it from a coroutine, or schedule it as a task and keep the task' : `add \`${awaitKeyword}\`${style === 'async' ? '' : ' (or schedule it as a task and keep the task)'}`;
           report('CORO200', call.span, `coroutine ${written} is called but never awaited, so it never runs; ${remedy}`, {
