@@ -164,6 +164,9 @@ const table: Array<[RuleCode, Alternatives, string]> = [
   ['ASYNC240', PATH, 'os.listdir os.scandir os.walk os.stat os.lstat os.remove os.unlink os.rmdir os.mkdir os.makedirs os.rename os.replace os.removedirs'],
   ['ASYNC240', PATH, 'os.access os.readlink os.chmod os.chown os.lchown os.link os.symlink os.utime os.truncate os.statvfs'],
   ['ASYNC240', PATH, 'shutil.copy shutil.copy2 shutil.copyfile shutil.copytree shutil.move shutil.rmtree shutil.disk_usage shutil.copymode shutil.copystat shutil.chown'],
+  // Loading certificates reads and parses files: the default context the system's whole CA bundle
+  // (tens of milliseconds per context; Home Assistant's blocking-call detector guards load_default_certs).
+  ['ASYNC240', OFFLOAD, 'ssl.create_default_context ssl.SSLContext.load_verify_locations ssl.SSLContext.load_cert_chain ssl.SSLContext.load_default_certs ssl.SSLContext.set_default_verify_paths ssl.SSLContext.load_dh_params'],
   ['ASYNC250', OFFLOAD, 'builtins.input'],
   ['ASYNC251', SLEEP, 'time.sleep'],
   ['CORO101', NETWORK, 'socket.create_connection socket.getaddrinfo socket.gethostbyname socket.gethostbyname_ex socket.gethostbyaddr socket.getfqdn socket.getnameinfo'],
@@ -259,6 +262,8 @@ export const returnTypes: ReadonlyMap<string, string> = new Map(
       ['io.BufferedReader', 'io.BufferedReader'],
       ['io.BufferedWriter', 'io.BufferedWriter'],
       ['io.BufferedRandom', 'io.BufferedRandom'],
+      ['ssl.SSLContext', 'ssl.SSLContext'],
+      ['ssl.create_default_context', 'ssl.SSLContext'],
       ['pathlib.Path', 'pathlib.Path'],
       ['pathlib.PosixPath', 'pathlib.Path'],
       ['pathlib.WindowsPath', 'pathlib.Path'],
