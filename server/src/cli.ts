@@ -142,10 +142,7 @@ class Projects {
    * else the nearest existing folder.
    */
   async rootOf(start: string): Promise<string> {
-    // From the nearest existing folder: the cache is made in the root, and an unsaved --stdin-filename
-    // (or its folder) must not be made a folder of it.
-    let dir = start;
-    while (!statIsDir(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+    const dir = nearestFolder(start);
     let nearest: string | undefined;
     for (let d = dir; ; d = path.dirname(d)) {
       if (existsSync(path.join(d, 'pyproject.toml'))) {
@@ -161,6 +158,16 @@ class Projects {
   async errors(): Promise<ConfigError[]> {
     return (await Promise.all(this.loaded.values())).flatMap((loaded) => loaded.errors);
   }
+}
+
+/**
+ * The nearest existing folder at or above `start`: the cache is made in a project's root, and an
+ * unsaved --stdin-filename (or its folder) must not be made a folder of it.
+ */
+function nearestFolder(start: string): string {
+  let dir = start;
+  while (!statIsDir(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
 }
 
 function statIsDir(p: string): boolean {
@@ -231,16 +238,33 @@ async function check(options: Options): Promise<number> {
       reported = [];
       skipped = 1;
     } else {
-      await engine.indexWorkspace(folderToIndexFor(file, root), { nestedConfiguration });
+      await engine.indexWorkspace(await contextFolderOf(file, projects), { nestedConfiguration });
       engine.updateFile(file, decoded.text);
       reported = [file];
     }
   } else {
     reported = [];
-    for (const target of targets) {
-      await engine.indexWorkspace(target, { nestedConfiguration });
-      notes.push(...engine.workspaceNotes(target));
-      reported.push(...engine.indexedFiles(target));
+    const folders = targets.filter(statIsDir);
+    const files = targets.filter((target) => !statIsDir(target));
+    for (const folder of folders) {
+      await engine.indexWorkspace(folder, { nestedConfiguration });
+      notes.push(...engine.workspaceNotes(folder));
+      reported.push(...engine.indexedFiles(folder));
+    }
+    // A file given on its own is checked with the modules around it indexed too, so the chains
+    // through what it imports are followed as in a check of its folder; only the file is reported.
+    const indexed = [...folders];
+    const within = (inner: string, outer: string): boolean => inner === outer || inner.startsWith(outer + path.sep);
+    for (const context of new Set(await Promise.all(files.map((file) => contextFolderOf(file, projects))))) {
+      if (indexed.some((folder) => within(context, folder))) continue;
+      await engine.indexWorkspace(context, { nestedConfiguration });
+      indexed.push(context);
+    }
+    for (const file of files) {
+      // Excluded, or not named *.py: checked all the same when named, as ruff does.
+      if (!engine.indexedFiles(file).length) await engine.indexWorkspace(file, { nestedConfiguration });
+      notes.push(...engine.workspaceNotes(file));
+      reported.push(...engine.indexedFiles(file));
     }
     reported = [...new Set(reported)].sort();
   }
@@ -361,13 +385,15 @@ function packageVersion(): string | undefined {
 }
 
 /**
- * For --stdin-filename: the folder to index so the file's imports resolve: the folder above its
- * outermost package, or the project root when that folder lies under it (folders without
- * `__init__.py` there are namespace packages, named from the root).
+ * For a file checked on its own (a path, or --stdin-filename): the folder to index with it so the
+ * modules it imports resolve — the folder above its outermost package (its own folder when it is in
+ * none: Python imports a script's siblings from there), or its project's root when that folder lies
+ * under it (folders without `__init__.py` there are namespace packages, named from the root).
  */
-function folderToIndexFor(file: string, root: string): string {
+async function contextFolderOf(file: string, projects: Projects): Promise<string> {
   let dir = path.dirname(file);
   while (existsSync(path.join(dir, '__init__.py')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  const root = await projects.rootOf(file);
   return dir.startsWith(root + path.sep) ? root : dir;
 }
 

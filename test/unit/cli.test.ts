@@ -71,6 +71,27 @@ describe('coroutine-lens check', () => {
     assert.match(stdout, /^::warning file=chains\/app\/server\.py,line=18,col=9,endLine=18,endColumn=24,title=CORO120::CORO120 /m);
   });
 
+  test('a file given alone is checked with the modules around it: the same findings as a check of its folder, only it reported', () => {
+    type Report = { files: number; findings: Array<{ path: string; start: { line: number }; code: string; chain?: unknown[] }> };
+    const shown = (report: Report, file: string): string[] =>
+      report.findings.filter((f) => f.path === file).map((f) => `${f.start.line} ${f.code} ${f.chain?.length ?? 0}`);
+    const folder = JSON.parse(run(['check', '--no-cache', '--format', 'json', 'chains']).stdout) as Report;
+    const alone = JSON.parse(run(['check', '--no-cache', '--format', 'json', path.join('chains', 'app', 'server.py')]).stdout) as Report;
+    assert.equal(alone.files, 1);
+    assert.ok(shown(alone, 'chains/app/server.py').some((f) => f.includes('CORO120 6')), 'the six-hop chain into app/util');
+    assert.deepEqual(shown(alone, 'chains/app/server.py'), shown(folder, 'chains/app/server.py'));
+    assert.deepEqual(new Set(alone.findings.map((f) => f.path)), new Set(['chains/app/server.py']));
+  });
+
+  test('a script in no package and no project is checked with its folder, whence Python imports its siblings', () => {
+    const lone = mkdtempSync(path.join(scratch, 'lone-'));
+    writeFileSync(path.join(lone, 'script.py'), 'from helper import slow\n\nasync def main():\n    slow()\n');
+    writeFileSync(path.join(lone, 'helper.py'), 'import time\n\ndef slow():\n    time.sleep(1)\n');
+    const { code, stdout } = run(['check', '--no-cache', path.join(lone, 'script.py')]);
+    assert.equal(code, 1);
+    assert.match(stdout, /script\.py:4:5: CORO120 slow\(\) .*\n.*\n.*helper\.py:4:5: time\.sleep\(\) \[ASYNC251\]\nFound 1 finding in 1 file\.$/m);
+  });
+
   test('--stdin-filename analyses standard input as that file, resolving its imports', () => {
     const file = path.join(chains, 'app', 'new_module.py');
     const { code, stdout } = run(['check', '--no-cache', '--stdin-filename', file], {
