@@ -325,6 +325,7 @@ interface FixesApplied {
 }
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const LONE_CR = /\r(?!\n)/;
 
 /**
  * `--fix`: for each file with a fix to apply — a safe one (Fix.preferred), or, `unsafe`, a
@@ -349,6 +350,11 @@ function applyFixes(engine: AnalysisEngine, findings: readonly Finding[], unsafe
     const bom = bytes.subarray(0, 3).equals(UTF8_BOM) ? UTF8_BOM : Buffer.alloc(0);
     if ('problem' in decoded || !Buffer.concat([bom, Buffer.from(decoded.text)]).equals(bytes)) {
       applied.notes.push({ path: file, message: 'not fixed: only UTF-8 files are rewritten' });
+      continue;
+    }
+    // Python ends a line at a lone CR, the parse does not: the fixes' lines would not be the file's.
+    if (LONE_CR.test(decoded.text)) {
+      applied.notes.push({ path: file, message: 'not fixed: its lines end in a lone CR, which the analysis does not read as line ends' });
       continue;
     }
     engine.updateFile(file, decoded.text);

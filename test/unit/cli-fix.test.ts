@@ -106,6 +106,18 @@ describe('coroutine-lens check --fix', () => {
     );
   });
 
+  test('a file whose lines end in a lone CR is left as it is, with a note, and the other files are fixed', () => {
+    // Python reads a lone CR as a line end, the parse does not: the fixes' lines and import anchor would not be the file's.
+    const classicMac = 'import time\r\r\rasync def f():\r    time.sleep(1)\r';
+    writeFileSync(file('mac.py'), classicMac);
+    const { code, stderr } = check('--fix', 'mac.py', 'legacy.py');
+    assert.doesNotMatch(stderr, /internal error/);
+    assert.equal(code, 1, stderr);
+    assert.equal(readFileSync(file('mac.py'), 'utf8'), classicMac);
+    assert.match(stderr, /^mac\.py: note: not fixed: its lines end in a lone CR/m);
+    assert.equal(readFileSync(file('legacy.py'), 'utf8'), TORNADO.replace('    time.sleep(1)', '    yield gen.sleep(1)'));
+  });
+
   test('--unsafe-fixes without --fix, and --fix with --stdin-filename, are usage errors', () => {
     assert.equal(check('--unsafe-fixes', '.').code, 2);
     const stdin = check('--fix', '--stdin-filename', 'app.py');
