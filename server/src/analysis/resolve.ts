@@ -167,9 +167,13 @@ export class Resolver {
     return returned;
   }
 
-  /** A generator decorated `@gen.coroutine` (any import alias): yielding (or awaiting) its call gives what it returns. */
+  /**
+   * A function decorated `@gen.coroutine` (any import alias): yielding (or awaiting) its call gives
+   * what it returns. Usually a generator; a plain function is wrapped the same (its return value, or
+   * the Return it raises, becomes the Future's result).
+   */
   private isValueGenerator(source: ModuleSource, fact: FunctionFact, hops: number): boolean {
-    if (fact.isAsync || !fact.hasYield) return false;
+    if (fact.isAsync) return false;
     return fact.decorators.some((decorator) => {
       const value = decorator ? this.resolve(source, fact.parent, decorator, hops + 1) : undefined;
       return value?.kind === 'external' && valueGeneratorDecorators.has(value.name);
