@@ -167,6 +167,8 @@ const table: Array<[RuleCode, Alternatives, string]> = [
   // Loading certificates reads and parses files: the default context the system's whole CA bundle
   // (tens of milliseconds per context; Home Assistant's blocking-call detector guards load_default_certs).
   ['ASYNC240', OFFLOAD, 'ssl.create_default_context ssl.SSLContext.load_verify_locations ssl.SSLContext.load_cert_chain ssl.SSLContext.load_default_certs ssl.SSLContext.set_default_verify_paths ssl.SSLContext.load_dh_params'],
+  // Temporary files and folders are made on disk (a workspace without the standard library knows it only from here).
+  ['ASYNC240', OFFLOAD, 'tempfile.mkstemp tempfile.mkdtemp tempfile.mktemp tempfile.NamedTemporaryFile tempfile.TemporaryFile tempfile.TemporaryDirectory'],
   ['ASYNC250', OFFLOAD, 'builtins.input'],
   ['ASYNC251', SLEEP, 'time.sleep'],
   ['CORO101', NETWORK, 'socket.create_connection socket.getaddrinfo socket.gethostbyname socket.gethostbyname_ex socket.gethostbyaddr socket.getfqdn socket.getnameinfo'],
