@@ -164,6 +164,8 @@ const table: Array<[RuleCode, Alternatives, string]> = [
   ['ASYNC240', PATH, 'os.listdir os.scandir os.walk os.stat os.lstat os.remove os.unlink os.rmdir os.mkdir os.makedirs os.rename os.replace os.removedirs'],
   ['ASYNC240', PATH, 'os.access os.readlink os.chmod os.chown os.lchown os.link os.symlink os.utime os.truncate os.statvfs'],
   ['ASYNC240', PATH, 'shutil.copy shutil.copy2 shutil.copyfile shutil.copytree shutil.move shutil.rmtree shutil.disk_usage shutil.copymode shutil.copystat shutil.chown'],
+  // Searching the disk: `glob` lists folders (`iglob` lazily, so only its iteration would; the call is left out), `which` stats each PATH entry.
+  ['ASYNC240', PATH, 'glob.glob shutil.which'],
   // Loading certificates reads and parses files: the default context the system's whole CA bundle
   // (tens of milliseconds per context; Home Assistant's blocking-call detector guards load_default_certs).
   ['ASYNC240', OFFLOAD, 'ssl.create_default_context ssl.SSLContext.load_verify_locations ssl.SSLContext.load_cert_chain ssl.SSLContext.load_default_certs ssl.SSLContext.set_default_verify_paths ssl.SSLContext.load_dh_params'],
