@@ -158,6 +158,33 @@ describe('a file below a folder the workspace folder\'s table excludes', () => {
       workspace.remove();
     }
   });
+
+  it('two documents opened together below a table not read yet both wait for it: no publication without it', async () => {
+    // A long pyproject.toml keeps its read going while the second document is opened: that one must
+    // wait for the read too, not be analysed with the workspace folder's table meanwhile.
+    const padding = Array.from({ length: 60_000 }, (_, i) => `key${i} = "${'x'.repeat(20)}"`).join('\n');
+    const workspace = makeWorkspace({
+      'pyproject.toml': '[tool.coroutine-lens]\nignore = ["ASYNC251"]\nexclude = ["vendor/**"]\n',
+      'vendor/x/pyproject.toml': `[tool.coroutine-lens]\nselect = ["ASYNC"]\n\n[tool.other]\n${padding}\n`,
+      'vendor/x/a.py': BOTH,
+      'vendor/x/c.py': BOTH,
+    });
+    const documents = [workspace.uri('vendor/x/a.py'), workspace.uri('vendor/x/c.py')];
+    const client = await LspClient.start(coroutineLensServer(), { root: workspace.root, settings: {} });
+    try {
+      await client.progressEnded();
+      for (const uri of documents) await client.open(uri, BOTH, 1);
+      const tabled = (uri: string): boolean => JSON.stringify(codes(client.latestDiagnostics(uri)?.diagnostics ?? [])) === '["ASYNC251"]';
+      await client.waitFor(() => documents.every(tabled), "both documents with vendor/x's table");
+      for (const uri of documents) {
+        const shown = client.diagnostics.get(uri)!.map((publication) => codes(publication.diagnostics).join(' '));
+        assert.deepEqual([...new Set(shown)], ['ASYNC251'], `every publication of ${uri} with vendor/x's table: ${JSON.stringify(shown)}`);
+      }
+    } finally {
+      await client.stop();
+      workspace.remove();
+    }
+  });
 });
 
 describe('a workspace folder inside another', () => {

@@ -222,8 +222,9 @@ export class FolderConfigurations {
     // A workspace folder inside another keeps its own configuration (its settings, its pyproject.toml).
     const nestedFolder = this.folders.get(dir);
     if (nestedFolder) return nestedFolder.config;
-    this.examined.add(dir);
     const loaded = await loadPyprojectConfiguration(dir);
+    // Read only now: until its table is applied, a document below it must still wait (mayStartSubProject).
+    this.examined.add(dir);
     this.reportPyprojectErrors(dir, loaded.errors);
     const folder = this.folders.get(root);
     if (!loaded.configures || !folder) {
