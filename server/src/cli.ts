@@ -3,7 +3,7 @@
  * Exit codes: 0 clean, 1 findings, 2 usage or configuration error.
  * The same script is the worker of its own thread pool (see analysis/pool.ts).
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -238,7 +238,7 @@ async function check(options: Options): Promise<number> {
       reported = [];
       skipped = 1;
     } else {
-      await engine.indexWorkspace(await contextFolderOf(file, projects), { nestedConfiguration });
+      for (const context of await contextOf(file, projects)) await engine.indexWorkspace(context, { nestedConfiguration });
       engine.updateFile(file, decoded.text);
       reported = [file];
     }
@@ -255,7 +255,7 @@ async function check(options: Options): Promise<number> {
     // through what it imports are followed as in a check of its folder; only the file is reported.
     const indexed = [...folders];
     const within = (inner: string, outer: string): boolean => inner === outer || inner.startsWith(outer + path.sep);
-    for (const context of new Set(await Promise.all(files.map((file) => contextFolderOf(file, projects))))) {
+    for (const context of new Set((await Promise.all(files.map((file) => contextOf(file, projects)))).flat())) {
       if (indexed.some((folder) => within(context, folder))) continue;
       await engine.indexWorkspace(context, { nestedConfiguration });
       indexed.push(context);
@@ -391,16 +391,33 @@ function packageVersion(): string | undefined {
 }
 
 /**
- * For a file checked on its own (a path, or --stdin-filename): the folder to index with it so the
- * modules it imports resolve — the folder above its outermost package (its own folder when it is in
- * none: Python imports a script's siblings from there), or its project's root when that folder lies
- * under it (folders without `__init__.py` there are namespace packages, named from the root).
+ * For a file checked on its own (a path, or --stdin-filename): what to index with it so the modules
+ * it imports resolve. In a project (a pyproject.toml at or above the folder above its outermost
+ * package): the project's root, whose folders without `__init__.py` are namespace packages named
+ * from the root. In none: what Python imports from that folder (a script's sys.path[0]) — its
+ * modules and its regular packages, not every folder below it, which may be a home directory.
  */
-async function contextFolderOf(file: string, projects: Projects): Promise<string> {
+async function contextOf(file: string, projects: Projects): Promise<string[]> {
   let dir = path.dirname(file);
   while (existsSync(path.join(dir, '__init__.py')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   const root = await projects.rootOf(file);
-  return dir.startsWith(root + path.sep) ? root : dir;
+  if (dir.startsWith(root + path.sep)) return [root];
+  return existsSync(path.join(dir, 'pyproject.toml')) ? [dir] : importableFrom(dir);
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The modules (`name.py`) and regular packages (`name/__init__.py`) an import finds in `dir`. */
+function importableFrom(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => (name.endsWith('.py') ? IDENTIFIER.test(name.slice(0, -3)) : IDENTIFIER.test(name) && existsSync(path.join(dir, name, '__init__.py'))))
+    .map((name) => path.join(dir, name));
 }
 
 /**

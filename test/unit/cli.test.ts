@@ -92,6 +92,28 @@ describe('coroutine-lens check', () => {
     assert.match(stdout, /script\.py:4:5: CORO120 slow\(\) .*\n.*\n.*helper\.py:4:5: time\.sleep\(\) \[ASYNC251\]\nFound 1 finding in 1 file\.$/m);
   });
 
+  test('a script in no project is checked with what Python imports beside it, not with every folder below its folder', () => {
+    // The folder may be a home directory: its modules and regular packages are indexed, no other folder.
+    const lone = mkdtempSync(path.join(scratch, 'home-'));
+    const write = (name: string, text: string): void => {
+      mkdirSync(path.dirname(path.join(lone, name)), { recursive: true });
+      writeFileSync(path.join(lone, name), text);
+    };
+    write('script.py', 'from helper import slow\nfrom pkg.mod import wait\n\nasync def main():\n    slow()\n    wait()\n');
+    write('helper.py', 'import time\n\ndef slow():\n    time.sleep(1)\n');
+    write('pkg/__init__.py', '');
+    write('pkg/mod.py', 'import time\n\ndef wait():\n    time.sleep(1)\n');
+    write('Downloads/other/project.py', 'x = 1\n');
+    const cacheDir = path.join(lone, 'cache');
+    const { code, stdout } = run(['check', '--cache-dir', cacheDir, path.join(lone, 'script.py')]);
+    assert.equal(code, 1);
+    assert.match(stdout, /script\.py:5:5: CORO120 slow\(\)/);
+    assert.match(stdout, /script\.py:6:5: CORO120 wait\(\)/);
+    const index = readdirSync(cacheDir).filter((name) => name.startsWith('index-')).map((name) => readFileSync(path.join(cacheDir, name), 'utf8')).join('');
+    assert.ok(index.includes(JSON.stringify(path.join(lone, 'pkg', 'mod.py'))), 'the package is indexed');
+    assert.ok(!index.includes('project.py'), `a folder no import reaches is not walked: ${index}`);
+  });
+
   test('--stdin-filename analyses standard input as that file, resolving its imports', () => {
     const file = path.join(chains, 'app', 'new_module.py');
     const { code, stdout } = run(['check', '--no-cache', '--stdin-filename', file], {
