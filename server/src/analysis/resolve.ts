@@ -159,7 +159,10 @@ export class Resolver {
     }
     if (!returns.length) return undefined;
     let returned: TypedValue | undefined;
-    for (const expr of returns) {
+    // Each form once: the facts write calls without their arguments, so `return h(a)` and `return h(b)`
+    // are one form, and resolving it again for each would make helpers returning helpers' results
+    // cost the product of their return counts.
+    for (const expr of new Set(returns)) {
       const value = expr ? this.resolve(fn.source, fn.index, expr, hops + 1) : undefined;
       if (!value || !isTyped(value) || (returned && !sameType(returned, value))) return undefined;
       returned = value;
