@@ -231,3 +231,41 @@ test('typing inside one coroutine re-checks it alone: the other functions keep t
   assert.deepStrictEqual(afterHelper, await fresh(text));
   assert.ok(!afterHelper.findings.some((f) => f.code === 'CORO120' && f.chain?.some((hop) => hop.description === 'read_config()')));
 });
+
+test("editing what a @gen.coroutine generator returns re-checks the coroutines that yield it: x = yield f() is typed by f's returns", async () => {
+  const root = path.join(repoRoot, 'out', 'incremental-yielded-returns');
+  const file = path.join(root, 'handlers.py');
+  const text = [
+    'import requests',
+    'from tornado import gen',
+    '',
+    '',
+    '@gen.coroutine',
+    'def make_session():',
+    '    yield gen.sleep(0)',
+    '    return requests.Session()',
+    '',
+    '',
+    '@gen.coroutine',
+    'def handler():',
+    '    session = yield make_session()',
+    '    session.get("u")',
+    '',
+  ].join('\n');
+  const analysed = async (engine: AnalysisEngine | undefined, source: string) => {
+    const target = engine ?? (await AnalysisEngine.create({ wasmDir }));
+    if (!engine) target.setConfiguration(root, defaultConfiguration());
+    target.updateFile(file, source);
+    return target.analyzeFile(file);
+  };
+  const edited = await AnalysisEngine.create({ wasmDir });
+  edited.setConfiguration(root, defaultConfiguration());
+  const first = await analysed(edited, text);
+  assert.deepEqual(first.findings.map((f) => f.code), ['ASYNC212'], 'session.get() on the requests.Session make_session returns');
+  // A typo in the return: make_session gives nothing typed, so session.get() is no finding any more.
+  const typo = text.replace('return requests.Session()', 'return requess.Session()');
+  const second = await analysed(edited, typo);
+  assert.deepStrictEqual(second, await analysed(undefined, typo));
+  assert.deepEqual(second.findings, []);
+});
+

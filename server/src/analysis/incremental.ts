@@ -288,13 +288,13 @@ export function changedCoroutines(before: ModuleFacts, after: ModuleFacts): Set<
 
 /**
  * What, besides its own findings, may depend on a function's facts: all but its calls, span, `with`
- * objects, iterables and indexed objects (only its own findings read them), and the returns of a generator (what
- * calling one gives is no `with` helper's nor an awaited value: see Resolver.returned) with the local
- * bindings they would be read with. A coroutine's returns, and its locals when it has returns, tell
- * what awaiting it gives elsewhere (`lock = await get_lock()`).
+ * objects, iterables and indexed objects (only its own findings read them). A coroutine's returns,
+ * and its locals when it has returns, tell what awaiting it gives elsewhere (`lock = await
+ * get_lock()`); a generator's too, as a `@gen.coroutine` generator's tell what `x = yield f()` gives
+ * (Resolver.returned; its `raise gen.Return(v)` stay compared with the rest).
  */
 function withoutBody(fn: FunctionFact): Partial<FunctionFact> {
-  const returnsMatter = !fn.hasYield && !!fn.returns?.length;
+  const returnsMatter = !!fn.returns?.length;
   return { ...fn, calls: undefined, span: undefined, entered: undefined, iterated: undefined, indexed: undefined, locals: returnsMatter ? fn.locals : undefined, returns: returnsMatter ? fn.returns : undefined };
 }
 
