@@ -392,18 +392,22 @@ function packageVersion(): string | undefined {
 
 /**
  * For a file checked on its own (a path, or --stdin-filename): what to index with it so the modules
- * it imports resolve. In a project (a pyproject.toml at or above the folder above its outermost
- * package): the project's root, whose folders without `__init__.py` are namespace packages named
- * from the root. In none: what Python imports from that folder (a script's sys.path[0]) — its
- * modules and its regular packages, not every folder below it, which may be a home directory.
+ * it imports resolve. In a project (a pyproject.toml above the folder above its outermost package):
+ * the project's root, whose folders without `__init__.py` are namespace packages named from the
+ * root. That folder itself when it looks like a project's (PROJECT_MARKERS). Else what Python
+ * imports from it (a script's sys.path[0]) — its modules and its regular packages, not every folder
+ * below it, which may be a home directory.
  */
 async function contextOf(file: string, projects: Projects): Promise<string[]> {
   let dir = path.dirname(file);
   while (existsSync(path.join(dir, '__init__.py')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   const root = await projects.rootOf(file);
   if (dir.startsWith(root + path.sep)) return [root];
-  return existsSync(path.join(dir, 'pyproject.toml')) ? [dir] : importableFrom(dir);
+  return PROJECT_MARKERS.some((marker) => existsSync(path.join(dir, marker))) ? [dir] : importableFrom(dir);
 }
+
+/** What makes a folder a project's root, to be walked whole: a repository without a pyproject.toml is one too. */
+const PROJECT_MARKERS = ['pyproject.toml', 'setup.py', 'setup.cfg', '.git'];
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

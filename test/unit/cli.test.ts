@@ -114,6 +114,17 @@ describe('coroutine-lens check', () => {
     assert.ok(!index.includes('project.py'), `a folder no import reaches is not walked: ${index}`);
   });
 
+  test('a script at the root of a repository without a pyproject.toml is checked with all of it, namespace packages too', () => {
+    const repository = mkdtempSync(path.join(scratch, 'repo-'));
+    mkdirSync(path.join(repository, '.git'));
+    mkdirSync(path.join(repository, 'tools'));
+    writeFileSync(path.join(repository, 'script.py'), 'from tools.waiting import wait\n\nasync def main():\n    wait()\n');
+    writeFileSync(path.join(repository, 'tools', 'waiting.py'), 'import time\n\ndef wait():\n    time.sleep(1)\n');
+    const { code, stdout } = run(['check', '--no-cache', path.join(repository, 'script.py')]);
+    assert.equal(code, 1, stdout);
+    assert.match(stdout, /script\.py:4:5: CORO120 wait\(\) .*\n.*\n.*tools\/waiting\.py:4:5: time\.sleep\(\) \[ASYNC251\]/);
+  });
+
   test('--stdin-filename analyses standard input as that file, resolving its imports', () => {
     const file = path.join(chains, 'app', 'new_module.py');
     const { code, stdout } = run(['check', '--no-cache', '--stdin-filename', file], {
