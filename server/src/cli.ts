@@ -402,7 +402,8 @@ async function contextOf(file: string, projects: Projects): Promise<string[]> {
   let dir = path.dirname(file);
   while (existsSync(path.join(dir, '__init__.py')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   const root = await projects.rootOf(file);
-  if (dir.startsWith(root + path.sep)) return [root];
+  // (Without a pyproject.toml, rootOf gives the nearest existing folder: an unsaved file's folder may not exist yet.)
+  if (dir.startsWith(root + path.sep) && existsSync(path.join(root, 'pyproject.toml'))) return [root];
   return PROJECT_MARKERS.some((marker) => existsSync(path.join(dir, marker))) ? [dir] : importableFrom(dir);
 }
 

@@ -114,6 +114,21 @@ describe('coroutine-lens check', () => {
     assert.ok(!index.includes('project.py'), `a folder no import reaches is not walked: ${index}`);
   });
 
+  test('--stdin-filename in a folder not created yet, in no project, walks no folder above it', () => {
+    const lone = mkdtempSync(path.join(scratch, 'unsaved-'));
+    mkdirSync(path.join(lone, 'Downloads'));
+    writeFileSync(path.join(lone, 'Downloads', 'project.py'), 'x = 1\n');
+    const cacheDir = path.join(lone, 'cache');
+    const { code, stdout } = run(['check', '--cache-dir', cacheDir, '--stdin-filename', path.join(lone, 'new', 'app.py')], {
+      input: 'import time\n\nasync def main():\n    time.sleep(1)\n',
+    });
+    assert.equal(code, 1, stdout);
+    assert.match(stdout, /app\.py:4:5: ASYNC251 /);
+    // No cache at all when nothing was indexed.
+    const index = existsSync(cacheDir) ? readdirSync(cacheDir).map((name) => readFileSync(path.join(cacheDir, name), 'utf8')).join('') : '';
+    assert.ok(!index.includes('project.py'), `the nearest existing folder is no project: not walked: ${index}`);
+  });
+
   test('a script at the root of a repository without a pyproject.toml is checked with all of it, namespace packages too', () => {
     const repository = mkdtempSync(path.join(scratch, 'repo-'));
     mkdirSync(path.join(repository, '.git'));
