@@ -6,12 +6,24 @@
  * front; the modules their calls lead into are parsed on demand.
  */
 import { absoluteModule, firstName } from './facts';
-import { libraryCoroutineFunctions } from './rules/catalogue';
+import { libraryCoroutineFunctions, loopHandlerMethods } from './rules/catalogue';
 
 export function prefilterFor(extraDecorators: string[]): (text: string) => boolean {
   const extra = extraDecorators.map((d) => d.split('.').pop()!.replace(/[^\w]/g, ''));
   const pattern = new RegExp(`async\\s+def|coroutine|gen\\.engine|gen_test|create_task|ensure_future${extra.map((e) => `|${e}`).join('')}`);
-  return (text) => pattern.test(text);
+  return (text) => pattern.test(text) || mayDefineLoopHandler(text);
+}
+
+/** A Tornado handler's entry point written as a method (`def get(self`); its class is told by resolution. */
+const HANDLER_METHOD = new RegExp(`^[ \\t]+def[ \\t]+(?:${[...loopHandlerMethods].join('|')})[ \\t]*\\([ \\t]*self\\b`, 'm');
+
+/**
+ * Whether a file without coroutine code may still define a Tornado handler whose synchronous
+ * methods run on the IOLoop: it names a handler class (`RequestHandler`, a project's `BaseHandler`)
+ * and defines a method named like an entry point.
+ */
+function mayDefineLoopHandler(text: string): boolean {
+  return text.includes('Handler') && HANDLER_METHOD.test(text);
 }
 
 /**

@@ -491,6 +491,18 @@ export const contextManagerDecorators: ReadonlySet<string> = new Set(['contextli
 /** Decorators that make a function run elsewhere (an executor) and return a Future: calling one never blocks. */
 export const offloadingDecorators: ReadonlySet<string> = new Set(['tornado.concurrent.run_on_executor']);
 
+/**
+ * Tornado's handler classes: whatever a subclass's entry-point methods (below) do runs on the
+ * IOLoop's thread, synchronous methods too (`def get(self): time.sleep(5)` is the example Tornado's
+ * own FAQ gives of a handler that stalls every other request).
+ */
+export const loopHandlerClasses: ReadonlySet<string> = new Set(['tornado.web.RequestHandler', 'tornado.websocket.WebSocketHandler']);
+/** The methods Tornado calls on a handler (RequestHandler's HTTP verbs and hooks, WebSocketHandler's callbacks). */
+export const loopHandlerMethods: ReadonlySet<string> = new Set([
+  'get', 'head', 'post', 'delete', 'patch', 'put', 'options', 'prepare', 'on_finish', 'on_connection_close', 'data_received',
+  'open', 'on_message', 'on_close', 'on_ping', 'on_pong',
+]);
+
 /** Calls whose result is a Task that must be kept (CORO201 when dropped). */
 export const taskSpawners: ReadonlySet<string> = new Set([
   'asyncio.create_task',

@@ -26,6 +26,8 @@ import {
   offloadAlternatives,
   offloadingDecorators,
   loopRunningDecorators,
+  loopHandlerClasses,
+  loopHandlerMethods,
   noWaitArguments,
   safeWrappers,
   suggestionFor,
@@ -49,6 +51,8 @@ export type Target =
 
 /** Lazy functions judged at once (a chain of lazy callees): beyond this, the parse decides. */
 const MAX_JUDGING = 64;
+/** Bound on the base-class walk that looks for a Tornado handler class (a class cycle ends). */
+const MAX_BASE_DEPTH = 12;
 
 /** What a `with` runs on the object its item made, around the block. */
 const ENTER_EXIT = ['__enter__', '__exit__'] as const;
@@ -116,6 +120,45 @@ export class Checker {
   coroutineStyle(source: ModuleSource, fn: FunctionFact): 'async' | 'generator' | undefined {
     if (fn.isAsync) return 'async';
     return this.decoratedWith(source, fn, this.decorators) ? 'generator' : undefined;
+  }
+
+  /**
+   * Whether the synchronous function `fn` is an entry point of a Tornado handler (`def get(self)` of a
+   * RequestHandler subclass, `def on_message` of a WebSocketHandler's): Tornado calls it on the
+   * IOLoop's thread, so what blocks in it blocks the loop as in a coroutine. A method moved to the
+   * executor (`@run_on_executor`) is not.
+   */
+  isLoopHandlerMethod(source: ModuleSource, fn: FunctionFact): boolean {
+    if (fn.classIndex === undefined || fn.isAsync || fn.hasYield || !loopHandlerMethods.has(fn.name)) return false;
+    if (fn.decorators.length && this.decoratedWith(source, fn, offloadingDecorators)) return false;
+    return this.derivesFromLoopHandler(source, fn.classIndex, 0);
+  }
+
+  /** Whether the workspace class `classIndex` of `source` has a Tornado handler class among its bases, at any depth. */
+  private derivesFromLoopHandler(source: ModuleSource, classIndex: number, depth: number): boolean {
+    const cls = source.facts.classes[classIndex]!;
+    if (depth > MAX_BASE_DEPTH) return false;
+    if (loopHandlerClasses.has(`${source.module}.${cls.qualname}`)) return true;
+    return cls.bases.some((base) => {
+      const value = this.resolver.resolve(source, undefined, base);
+      if (value?.kind === 'external') return loopHandlerClasses.has(value.name);
+      return value?.kind === 'class' && this.derivesFromLoopHandler(value.source, value.index, depth + 1);
+    });
+  }
+
+  /**
+   * Parses the entry-point methods of the Tornado handler classes of `source` that lazy parsing left
+   * out (a handler with only synchronous methods holds no coroutine code), so they are checked too.
+   */
+  private parseLoopHandlerMethods(source: ModuleSource): void {
+    const { facts } = source;
+    const entryPoints = (members: Record<string, LazyBlock> | undefined): string[] => Object.keys(members ?? {}).filter((name) => loopHandlerMethods.has(name));
+    const lazyClasses = Object.entries(facts.lazy ?? {}).filter(([, block]) => block.kind === 'class' && entryPoints(block.members).length);
+    this.resolver.materialize(source, undefined, lazyClasses.map(([name]) => name));
+    facts.classes.forEach((cls, index) => {
+      const names = entryPoints(cls.lazyMembers);
+      if (names.length && this.derivesFromLoopHandler(source, index, 0)) this.resolver.materialize(source, index, names);
+    });
   }
 
   /** Whether one of `fn`'s decorators is (or, under any alias, resolves to) a name of `names`. */
@@ -494,24 +537,30 @@ export class Checker {
     };
 
     if (effectiveSeverity(this.config, 'CORO200') || effectiveSeverity(this.config, 'CORO202')) this.parseBlocksThatMayDropCoroutines(source);
+    this.parseLoopHandlerMethods(source);
     facts.functions.forEach((fn, index) => {
       const reused = known?.(index);
       findings = reused ?? [];
       perFunction.push(findings);
       if (reused) return;
       const style = this.coroutineStyle(source, fn);
+      // A Tornado handler's synchronous entry point runs on the IOLoop too: blocking calls count there
+      // as in a coroutine, but it cannot await (no fix, and CORO200 is judged as in synchronous code).
+      const handler = !style && this.isLoopHandlerMethod(source, fn);
+      const onLoop = style !== undefined || handler;
+      const where = handler ? `Tornado handler method ${fn.qualname}() (synchronous, it runs on the IOLoop; make it \`async def\` to wait)` : `coroutine ${fn.name}()`;
       // A @gen.coroutine runs on Tornado's IOLoop whatever else its file imports (trio, anyio).
       const genCoroutine = style === 'generator' && isTornadoGenCoroutine(facts, fn);
-      const framework = genCoroutine ? 'tornado' : style ? coroutineFramework(facts, fn) : facts.framework;
+      const framework = genCoroutine || handler ? 'tornado' : style ? coroutineFramework(facts, fn) : facts.framework;
       // `await` is a syntax error in a generator coroutine (and `async with` a TaskGroup needs):
       // asyncio's generators wait with `yield from`, Tornado's (and, as theirs, configured ones) with `yield`.
       const awaitKeyword = style !== 'generator' ? 'await' : this.decoratedWith(source, fn, awaitedGeneratorDecorators) ? 'yield from' : 'yield';
       const reportEntering = (span: Span, shown: string, entering: { name: string; entry: BlockingCall }): void => {
         const suggestion = suggestionFor(entering.entry.alternatives, framework, shown, genCoroutine);
         const when = entering.name.endsWith('__exit__') ? 'exits' : 'enters';
-        report(entering.entry.code, span, `\`with ${shown}\` (${entering.name}) blocks the event loop in coroutine ${fn.name}() as it ${when}; alternative: ${suggestion}`, { suggestion });
+        report(entering.entry.code, span, `\`with ${shown}\` (${entering.name}) blocks the event loop in ${where} as it ${when}; alternative: ${suggestion}`, { suggestion });
       };
-      if (style) {
+      if (onLoop) {
         for (const item of fn.entered ?? []) {
           const entering = this.enteringBlocks(source, index, item.value);
           if (entering) reportEntering(item.span, shownCallee(item.value), entering);
@@ -523,31 +572,31 @@ export class Checker {
           const shown = shownCallee(item.value);
           const suggestion = suggestionFor(iterating.entry.alternatives, framework, shown, genCoroutine);
           const type = iterating.name.slice(0, -'.__next__'.length);
-          report(iterating.entry.code, item.span, `iterating \`${shown}\` (${type}) blocks the event loop in coroutine ${fn.name}(): each step may wait for the server; alternative: ${suggestion}`, { suggestion });
+          report(iterating.entry.code, item.span, `iterating \`${shown}\` (${type}) blocks the event loop in ${where}: each step may wait for the server; alternative: ${suggestion}`, { suggestion });
         }
         for (const item of fn.indexed ?? []) {
           const indexing = this.indexingBlocks(source, index, item.value);
           if (!indexing) continue;
           const shown = `${shownCallee(item.value)}[…]`;
           const suggestion = suggestionFor(indexing.entry.alternatives, framework, shown, genCoroutine);
-          report(indexing.entry.code, item.span, `indexing \`${shown}\` (${indexing.name}) blocks the event loop in coroutine ${fn.name}(): it runs a query for that item; alternative: ${suggestion}`, { suggestion });
+          report(indexing.entry.code, item.span, `indexing \`${shown}\` (${indexing.name}) blocks the event loop in ${where}: it runs a query for that item; alternative: ${suggestion}`, { suggestion });
         }
       }
       for (const call of fn.calls) {
         // Only calls made in a coroutine, or whose result is dropped, can be findings: resolving
         // the others would parse modules for nothing.
-        if (!(style && !call.awaited) && !(call.dropped && this.dropRules)) continue;
+        if (!(onLoop && !call.awaited) && !(call.dropped && this.dropRules)) continue;
         if (inDeadBranch(source.facts, call)) continue;
         const classified = this.classify(source, index, call);
         // A lazy function's body is parsed only when CORO120 will follow it.
-        const target = classified?.kind === 'lazySync' && style && !call.awaited && this.transitive ? this.forced(classified, this.dependencySink) : classified;
-        const entered = style && !call.awaited && call.withItem && this.transitive && target?.kind !== 'blocking' ? this.enteredTargets(source, index, call, this.dependencySink) : NO_TARGETS;
+        const target = classified?.kind === 'lazySync' && onLoop && !call.awaited && this.transitive ? this.forced(classified, this.dependencySink) : classified;
+        const entered = onLoop && !call.awaited && call.withItem && this.transitive && target?.kind !== 'blocking' ? this.enteredTargets(source, index, call, this.dependencySink) : NO_TARGETS;
         // `with threading.Lock():`, `with get_lock():` — the object made, or the helper's return, is entered.
-        const entering = style && !call.awaited && call.withItem && target?.kind !== 'blocking' ? this.enteringBlocks(source, index, `${call.callee}()`) : undefined;
+        const entering = onLoop && !call.awaited && call.withItem && target?.kind !== 'blocking' ? this.enteringBlocks(source, index, `${call.callee}()`) : undefined;
         if (!target && !entered.length && !entering) continue;
         const written = `${shownCallee(call.callee)}()`;
         if (entering) reportEntering(call.span, written, entering);
-        if (style && !call.awaited) {
+        if (onLoop && !call.awaited) {
           if (target?.kind === 'blocking') {
             const code = this.advancesFreshCursor(source, index, call, target.name) ? undefined : this.blockingCode(source, index, call, target.entry);
             if (code) {
@@ -555,9 +604,9 @@ export class Checker {
               const named = target.name.replace(/^builtins\./, '');
               const what = named === call.callee ? written : `${written} (${named})`;
               const verb = code === 'CORO110' ? 'starts an event loop inside the running one' : 'blocks the event loop';
-              report(code, call.span, `${what} ${verb} in coroutine ${fn.name}(); alternative: ${suggestion}`, {
+              report(code, call.span, `${what} ${verb} in ${where}; alternative: ${suggestion}`, {
                 suggestion,
-                fixes: blockingCallFixes(source, fn, style, call, target.name, code),
+                fixes: style ? blockingCallFixes(source, fn, style, call, target.name, code) : [],
               });
             }
           } else if (this.transitive) {
@@ -573,15 +622,15 @@ export class Checker {
               const path = chain.map((h) => h.description).join(' → ');
               if (helper === target) {
                 const suggestion = suggestionFor(offloadAlternatives, framework, shownCallee(call.callee), genCoroutine);
-                report('CORO120', call.span, `${written} blocks the event loop in coroutine ${fn.name}(): ${path} (${last.code}); ${suggestion}`, {
+                report('CORO120', call.span, `${written} blocks the event loop in ${where}: ${path} (${last.code}); ${suggestion}`, {
                   chain,
                   suggestion,
-                  fixes: blockingHelperFixes(source, fn, style, call),
+                  fixes: style ? blockingHelperFixes(source, fn, style, call) : [],
                 });
               } else {
                 // No quick fix: offloading the call would not move the `with`'s entry and exit off the loop.
                 const suggestion = suggestionFor(enteredAlternatives, framework, shownCallee(call.callee), genCoroutine);
-                report('CORO120', call.span, `\`with ${written}\` blocks the event loop in coroutine ${fn.name}() as it enters or exits: ${path} (${last.code}); ${suggestion}`, {
+                report('CORO120', call.span, `\`with ${written}\` blocks the event loop in ${where} as it enters or exits: ${path} (${last.code}); ${suggestion}`, {
                   chain,
                   suggestion,
                 });
