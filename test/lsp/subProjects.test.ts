@@ -13,6 +13,9 @@ const BOTH = 'import time\n\nasync def job():\n    pass\n\nasync def f():\n    t
 
 const codes = (ds: Diagnostic[]): string[] => ds.map((d) => String(d.code)).sort();
 
+/** The codes of every diagnostics publication of `uri` so far, one string per publication. */
+const publications = (client: LspClient, uri: string): string[] => client.diagnostics.get(uri)!.map((publication) => codes(publication.diagnostics).join(' '));
+
 describe('sub-projects inside a workspace folder', () => {
   const workspace = makeWorkspace({
     'pyproject.toml': '[tool.coroutine-lens]\nignore = ["ASYNC251"]\n',
@@ -120,7 +123,7 @@ describe('a sub-project\'s file opened before the index\'s walk has found the su
       await client.open(handlers, BOTH, 1);
       await client.progressEnded();
       await client.waitFor(() => client.latestDiagnostics(handlers), 'the diagnostics of the sub-project\'s file');
-      const shown = client.diagnostics.get(handlers)!.map((publication) => codes(publication.diagnostics).join(' '));
+      const shown = publications(client, handlers);
       assert.deepEqual([...new Set(shown)], ['ASYNC251'], `every publication with the sub-project's table: ${JSON.stringify(shown)}`);
     } finally {
       await client.stop();
@@ -146,7 +149,7 @@ describe('a file below a folder the workspace folder\'s table excludes', () => {
       await client.open(inSubProject, BOTH, 1);
       await client.open(withoutTable, BOTH, 1);
       await client.waitFor(() => client.latestDiagnostics(inSubProject) && client.latestDiagnostics(withoutTable), 'the diagnostics of both files');
-      const shown = client.diagnostics.get(inSubProject)!.map((publication) => codes(publication.diagnostics).join(' '));
+      const shown = publications(client, inSubProject);
       assert.deepEqual([...new Set(shown)], ['ASYNC251'], `every publication with vendor/x's table: ${JSON.stringify(shown)}`);
       assert.deepEqual(codes(client.latestDiagnostics(withoutTable)!.diagnostics), ['CORO200'], 'vendor/y configures nothing: the folder\'s table');
       // The adopted sub-project's pyproject.toml is watched like any other.
@@ -177,7 +180,7 @@ describe('a file below a folder the workspace folder\'s table excludes', () => {
       const tabled = (uri: string): boolean => JSON.stringify(codes(client.latestDiagnostics(uri)?.diagnostics ?? [])) === '["ASYNC251"]';
       await client.waitFor(() => documents.every(tabled), "both documents with vendor/x's table");
       for (const uri of documents) {
-        const shown = client.diagnostics.get(uri)!.map((publication) => codes(publication.diagnostics).join(' '));
+        const shown = publications(client, uri);
         assert.deepEqual([...new Set(shown)], ['ASYNC251'], `every publication of ${uri} with vendor/x's table: ${JSON.stringify(shown)}`);
       }
     } finally {
