@@ -250,12 +250,14 @@ export function dotted(node: Node | null, awaits = 0): string | undefined {
         suffixes.push('');
         current = current.namedChild(0);
         break;
-      case 'await': {
-        // Only right inside the parentheses that start a chain (the '' just pushed).
+      case 'await':
+      case 'yield': {
+        // Only right inside the parentheses that start a chain (the '' just pushed); `yield from` delegates, it gives no coroutine's result.
         if (suffixes[suffixes.length - 1] !== '' || awaits >= MAX_AWAIT_NESTING) return undefined;
+        if (current.type === 'yield' && current.child(1)?.type === 'from') return undefined;
         const call = dotted(current.namedChild(0), awaits + 1);
         if (!call?.endsWith('()')) return undefined;
-        suffixes[suffixes.length - 1] = `${AWAITED}${call})`;
+        suffixes[suffixes.length - 1] = `${current.type === 'await' ? AWAITED : YIELDED}${call})`;
         return suffixes.reverse().join('');
       }
       default:
