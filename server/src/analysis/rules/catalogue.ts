@@ -95,6 +95,13 @@ const NETWORK: Alternatives = {
   trio: '`await trio.open_tcp_stream(…)` / `trio.socket`',
   anyio: '`await anyio.connect_tcp(…)` / `anyio.getaddrinfo`',
 };
+/** A synchronous ZeroMQ socket; `zmq.asyncio` sockets await on asyncio's loop, Tornado's too. */
+const ZMQ: Alternatives = {
+  asyncio: 'a `zmq.asyncio` socket (`zmq.asyncio.Context()`), then `await sock.recv()` / `await sock.send(…)`',
+  tornado: 'a `zmq.asyncio` socket (`zmq.asyncio.Context()`, Tornado runs on asyncio), then `await sock.recv()` / `await sock.send(…)`',
+  trio: 'run it in a thread: `await trio.to_thread.run_sync({call}, …)`',
+  anyio: 'run it in a thread: `await anyio.to_thread.run_sync({call}, …)`',
+};
 const DATABASE: Alternatives = {
   asyncio: 'an asyncio driver (aiosqlite, asyncpg, aiomysql, redis.asyncio, motor) or `await asyncio.to_thread(…)`',
   tornado: 'an asyncio driver (aiosqlite, asyncpg, aiomysql, redis.asyncio, motor) or `run_in_executor`',
@@ -177,6 +184,9 @@ const table: Array<[RuleCode, Alternatives, string]> = [
   ['CORO101', NETWORK, 'socket.socket.accept socket.socket.connect socket.socket.recv socket.socket.recvfrom socket.socket.recv_into socket.socket.recvfrom_into socket.socket.send socket.socket.sendall socket.socket.sendto socket.socket.sendfile'],
   ['CORO101', NETWORK, 'select.select select.poll.poll select.epoll.poll selectors.DefaultSelector.select selectors.SelectSelector.select'],
   ['CORO101', NETWORK, 'smtplib.SMTP smtplib.SMTP_SSL smtplib.SMTP.* ftplib.FTP ftplib.FTP.* telnetlib.Telnet telnetlib.Telnet.*'],
+  // pyzmq's synchronous sockets wait for a peer's message (or for room to queue one) unless asked not to (zmq.NOBLOCK, below).
+  ['CORO101', ZMQ, 'zmq.Socket.recv zmq.Socket.recv_multipart zmq.Socket.recv_string zmq.Socket.recv_json zmq.Socket.recv_pyobj zmq.Socket.recv_serialized'],
+  ['CORO101', ZMQ, 'zmq.Socket.send zmq.Socket.send_multipart zmq.Socket.send_string zmq.Socket.send_json zmq.Socket.send_pyobj zmq.Socket.send_serialized zmq.Socket.poll zmq.Poller.poll zmq.proxy zmq.device'],
   ['CORO102', DATABASE, 'sqlite3.connect sqlite3.Connection.execute sqlite3.Connection.executemany sqlite3.Connection.executescript sqlite3.Connection.commit sqlite3.Connection.rollback sqlite3.Connection.backup'],
   ['CORO102', DATABASE, 'sqlite3.Cursor.execute sqlite3.Cursor.executemany sqlite3.Cursor.executescript sqlite3.Cursor.fetchone sqlite3.Cursor.fetchall sqlite3.Cursor.fetchmany'],
   ['CORO102', DATABASE, 'psycopg2.connect psycopg2.extensions.connection.commit psycopg2.extensions.connection.rollback psycopg2.extensions.cursor.*'],
@@ -309,6 +319,13 @@ export const returnTypes: ReadonlyMap<string, string> = new Map(
       ['pymysql.connections.Connection.cursor', 'pymysql.cursors.Cursor'],
       ['MySQLdb.connect', 'MySQLdb.connections.Connection'],
       ['MySQLdb.connections.Connection.cursor', 'MySQLdb.cursors.Cursor'],
+      ['zmq.Context', 'zmq.Context'],
+      ['zmq.Context.instance', 'zmq.Context'],
+      ['zmq.sugar.context.Context', 'zmq.Context'],
+      ['zmq.Context.socket', 'zmq.Socket'],
+      ['zmq.Socket', 'zmq.Socket'],
+      ['zmq.sugar.socket.Socket', 'zmq.Socket'],
+      ['zmq.Poller', 'zmq.Poller'],
       ['redis.Redis', 'redis.Redis'],
       ['redis.StrictRedis', 'redis.Redis'],
       ['redis.client.Redis', 'redis.Redis'],
@@ -571,6 +588,8 @@ const nonBlockingFlag = noWait(0, 'blocking', 'False', '0');
 const zeroTimeout = (position: number): NoWaitParameter => noWait(position, 'timeout', '0');
 const queueGet = [noWait(0, 'block', 'False', '0'), zeroTimeout(1)];
 const queuePut = [noWait(1, 'block', 'False', '0'), zeroTimeout(2)];
+/** A ZeroMQ socket's `flags` (the `position`th argument) asking not to wait. */
+const zmqFlags = (position: number): NoWaitParameter[] => [noWait(position, 'flags', 'zmq.NOBLOCK', 'zmq.DONTWAIT')];
 const lockAcquire = [nonBlockingFlag, zeroTimeout(1)];
 
 /**
@@ -600,6 +619,10 @@ export const noWaitArguments: ReadonlyMap<string, readonly NoWaitParameter[]> = 
   ['os.wait4', [noWait(1, 'options', 'os.WNOHANG')]],
   ['os.waitid', [noWait(2, 'options', 'os.WNOHANG')]],
   ['socket.getaddrinfo', [noWait(5, 'flags', 'socket.AI_NUMERICHOST')]],
+  ...['recv', 'recv_multipart', 'recv_string', 'recv_json', 'recv_pyobj', 'recv_serialized'].map((method) => [`zmq.Socket.${method}`, zmqFlags(0)] as const),
+  ...['send', 'send_multipart', 'send_string', 'send_json', 'send_pyobj', 'send_serialized'].map((method) => [`zmq.Socket.${method}`, zmqFlags(1)] as const),
+  ['zmq.Socket.poll', [zeroTimeout(0)]],
+  ['zmq.Poller.poll', [zeroTimeout(0)]],
 ]);
 
 /** The constants `noWaitArguments` names: resolution stops at them (`os.WNOHANG`, not posix's). */
