@@ -508,17 +508,24 @@ export const contextManagerDecorators: ReadonlySet<string> = new Set(['contextli
 /** Decorators that make a function run elsewhere (an executor) and return a Future: calling one never blocks. */
 export const offloadingDecorators: ReadonlySet<string> = new Set(['tornado.concurrent.run_on_executor']);
 
+const requestHandlerMethods = [
+  'get', 'head', 'post', 'delete', 'patch', 'put', 'options',
+  'initialize', 'prepare', 'on_finish', 'on_connection_close', 'data_received', 'get_current_user', 'get_user_locale', 'write_error',
+];
+
 /**
- * Tornado's handler classes: whatever a subclass's entry-point methods (below) do runs on the
- * IOLoop's thread, synchronous methods too (`def get(self): time.sleep(5)` is the example Tornado's
- * own FAQ gives of a handler that stalls every other request).
+ * Tornado's handler classes, each with the methods Tornado calls on a subclass's instance — on the
+ * IOLoop's thread, synchronous ones too (`def get(self): time.sleep(5)` is the example Tornado's own
+ * FAQ gives of a handler that stalls every other request; `get_current_user` runs for
+ * `self.current_user`, often a database lookup).
  */
-export const loopHandlerClasses: ReadonlySet<string> = new Set(['tornado.web.RequestHandler', 'tornado.websocket.WebSocketHandler']);
-/** The methods Tornado calls on a handler (RequestHandler's HTTP verbs and hooks, WebSocketHandler's callbacks). */
-export const loopHandlerMethods: ReadonlySet<string> = new Set([
-  'get', 'head', 'post', 'delete', 'patch', 'put', 'options', 'prepare', 'on_finish', 'on_connection_close', 'data_received',
-  'open', 'on_message', 'on_close', 'on_ping', 'on_pong',
+export const loopHandlerClasses: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['tornado.web.RequestHandler', new Set(requestHandlerMethods)],
+  ['tornado.websocket.WebSocketHandler', new Set([...requestHandlerMethods, 'open', 'on_message', 'on_close', 'on_ping', 'on_pong', 'select_subprotocol', 'check_origin'])],
 ]);
+
+/** Every method name loopHandlerClasses lists (what the prefilter and lazy parsing look for). */
+export const loopHandlerMethods: ReadonlySet<string> = new Set([...loopHandlerClasses.values()].flatMap((methods) => [...methods]));
 
 /** Calls whose result is a Task that must be kept (CORO201 when dropped). */
 export const taskSpawners: ReadonlySet<string> = new Set([

@@ -53,6 +53,7 @@ export type Target =
 const MAX_JUDGING = 64;
 /** Bound on the base-class walk that looks for a Tornado handler class (a class cycle ends). */
 const MAX_BASE_DEPTH = 12;
+const NO_METHODS: ReadonlySet<string> = new Set();
 
 /** What a `with` runs on the object its item made, around the block. */
 const ENTER_EXIT = ['__enter__', '__exit__'] as const;
@@ -131,19 +132,21 @@ export class Checker {
   isLoopHandlerMethod(source: ModuleSource, fn: FunctionFact): boolean {
     if (fn.classIndex === undefined || fn.isAsync || fn.hasYield || !loopHandlerMethods.has(fn.name)) return false;
     if (fn.decorators.length && this.decoratedWith(source, fn, offloadingDecorators)) return false;
-    return this.derivesFromLoopHandler(source, fn.classIndex, 0);
+    return this.handlerEntryPoints(source, fn.classIndex, 0).has(fn.name);
   }
 
-  /** Whether the workspace class `classIndex` of `source` has a Tornado handler class among its bases, at any depth. */
-  private derivesFromLoopHandler(source: ModuleSource, classIndex: number, depth: number): boolean {
+  /** The methods Tornado calls on the workspace class `classIndex` of `source`: those of the Tornado handler classes among its bases, at any depth. */
+  private handlerEntryPoints(source: ModuleSource, classIndex: number, depth: number): ReadonlySet<string> {
     const cls = source.facts.classes[classIndex]!;
-    if (depth > MAX_BASE_DEPTH) return false;
-    if (loopHandlerClasses.has(`${source.module}.${cls.qualname}`)) return true;
-    return cls.bases.some((base) => {
+    const own = loopHandlerClasses.get(`${source.module}.${cls.qualname}`);
+    if (own || depth > MAX_BASE_DEPTH) return own ?? NO_METHODS;
+    const methods = new Set<string>();
+    for (const base of cls.bases) {
       const value = this.resolver.resolve(source, undefined, base);
-      if (value?.kind === 'external') return loopHandlerClasses.has(value.name);
-      return value?.kind === 'class' && this.derivesFromLoopHandler(value.source, value.index, depth + 1);
-    });
+      const inherited = value?.kind === 'external' ? loopHandlerClasses.get(value.name) : value?.kind === 'class' ? this.handlerEntryPoints(value.source, value.index, depth + 1) : undefined;
+      for (const method of inherited ?? []) methods.add(method);
+    }
+    return methods;
   }
 
   /**
@@ -152,12 +155,14 @@ export class Checker {
    */
   private parseLoopHandlerMethods(source: ModuleSource): void {
     const { facts } = source;
-    const entryPoints = (members: Record<string, LazyBlock> | undefined): string[] => Object.keys(members ?? {}).filter((name) => loopHandlerMethods.has(name));
-    const lazyClasses = Object.entries(facts.lazy ?? {}).filter(([, block]) => block.kind === 'class' && entryPoints(block.members).length);
+    const namedLikeEntryPoints = (members: Record<string, LazyBlock> | undefined): string[] => Object.keys(members ?? {}).filter((name) => loopHandlerMethods.has(name));
+    const lazyClasses = Object.entries(facts.lazy ?? {}).filter(([, block]) => block.kind === 'class' && namedLikeEntryPoints(block.members).length);
     this.resolver.materialize(source, undefined, lazyClasses.map(([name]) => name));
     facts.classes.forEach((cls, index) => {
-      const names = entryPoints(cls.lazyMembers);
-      if (names.length && this.derivesFromLoopHandler(source, index, 0)) this.resolver.materialize(source, index, names);
+      const names = namedLikeEntryPoints(cls.lazyMembers);
+      if (!names.length) return;
+      const entryPoints = this.handlerEntryPoints(source, index, 0);
+      this.resolver.materialize(source, index, names.filter((name) => entryPoints.has(name)));
     });
   }
 
