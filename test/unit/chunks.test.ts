@@ -1,7 +1,7 @@
 /** The lexical chunker behind lazy parsing: statement boundaries, strings and brackets, positions. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { callChains, headInBlock, prepareLazy } from '../../server/src/analysis/chunks';
+import { callChains, headInBlock, prepareLazy, typingNamesOfLocal } from '../../server/src/analysis/chunks';
 import { scanPython } from '../../server/src/analysis/lexical';
 
 const markers = (block: string): boolean => /async\s+def/.test(block);
@@ -216,6 +216,17 @@ test('a statement call head is told without a parse only when the block cannot b
   assert.equal(headInBlock(['    @staticmethod', '    def stop(self):', '        self.close()'].join('\n'), 'self', true), undefined);
   assert.equal(headInBlock(['    def stop(self: Client):', '        self.close()'].join('\n'), 'self', true), undefined, 'an annotated self is typed by its annotation');
   assert.equal(headInBlock(['    def stop(self):', '        def inner(self):', '            self.close()'].join('\n'), 'self', true), undefined);
+});
+
+test('what may type a local is read without a parse: its annotations and the callees it is assigned from', () => {
+  const block = (...lines: string[]): string => ['def run(client: api.Client, n: int = 1):', ...lines.map((l) => `    ${l}`)].join('\n');
+  assert.deepEqual(typingNamesOfLocal(block('client.close()'), 'client'), ['api.Client']);
+  assert.deepEqual(typingNamesOfLocal(block('other = make_client(1)', 'other.close()'), 'other'), ['make_client']);
+  assert.deepEqual(typingNamesOfLocal(block('other: Pool = pools[0]', 'other.close()'), 'other'), ['Pool']);
+  assert.deepEqual(typingNamesOfLocal(block('if (other := svc.connect()):', '    other.close()'), 'other'), ['svc.connect']);
+  for (const untyped of ['other = pools[0]', 'other == make()', 'other.x = make()', 'another = make()', 'for other in make(): pass']) {
+    assert.deepEqual(typingNamesOfLocal(block(untyped, 'other.close()'), 'other'), [], untyped);
+  }
 });
 
 test('the callees of a block are read without a parse, in the dotted form the facts give them', () => {

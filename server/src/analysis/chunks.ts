@@ -66,6 +66,27 @@ export function headInBlock(block: string, head: string, member: boolean): 'modu
   return isSelf ? 'self' : 'module';
 }
 
+/** After a name: an annotation (`: api.Client`), or an assignment from a call (`= Client(`, `:= make(`). */
+const TYPED_BINDING = /[ \t]*(?::[ \t]*([A-Za-z_][\w.]*)|:?=(?!=)[ \t]*([A-Za-z_][\w.]*)[ \t]*\()/y;
+
+/**
+ * The dotted names that may give the local `head` of a block its type, told without parsing it: the
+ * annotation of `head: api.Client` (a parameter or an annotated assignment) and the callee of
+ * `head = Client(…)` / `head = make_client(…)`. These are the only bindings of a local the parse
+ * types (a constructor, a factory, a helper's return, an annotation), so a block where none names
+ * something the module binds cannot give `head.close()` a coroutine.
+ */
+export function typingNamesOfLocal(block: string, head: string): string[] {
+  const names: string[] = [];
+  for (let at = block.indexOf(head); at >= 0; at = block.indexOf(head, at + head.length)) {
+    if (isNameOrDot(block.charCodeAt(at - 1)) || isNameOrDot(block.charCodeAt(at + head.length))) continue;
+    TYPED_BINDING.lastIndex = at + head.length;
+    const match = TYPED_BINDING.exec(block);
+    if (match) names.push((match[1] ?? match[2])!);
+  }
+  return names;
+}
+
 /**
  * The callee of every call in a block's text, in the dotted form facts.ts gives it (`os.path.join`,
  * `open().read`), found without a parse by walking back from each `(`; undefined when some call's

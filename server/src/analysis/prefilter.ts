@@ -42,12 +42,17 @@ export function blockFilterFor(extraDecorators: string[], fileText: string): (bl
 }
 
 /**
- * One pass over a file the prefilter rejects, at line starts only: an import (group 1) or a call made
- * as a statement of its own (group 2: the dotted callee) — a dropped coroutine (CORO200) needs a
- * statement call of its name written through a name bound to its module (or class) by an import.
+ * One pass over a file the prefilter rejects, at line starts only: an import (group 1), a call made
+ * as a statement of its own (group 2: the dotted callee), a name assigned from a call (groups 3 and
+ * 4: `client = Client(`), or a function header (group 5: its parameters) — a dropped coroutine
+ * (CORO200) needs a statement call of its name written through a name bound to its module (or
+ * class) by an import, or through a local whose constructor, factory or annotation is such a name.
  * Kept this simple because it runs over every such file (~0.1 s over 38 MB).
  */
-const STATEMENT_CALL_OR_IMPORT = /^[ \t]*(?:(from|import)[ \t]|([A-Za-z_][\w.]*)[ \t]*\()/gm;
+const STATEMENT_CALL_OR_IMPORT =
+  /^[ \t]*(?:(from|import)[ \t]|([A-Za-z_][\w.]*)[ \t]*\(|([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*([A-Za-z_][\w.]*)[ \t]*\(|(?:async[ \t]+)?def[ \t]+\w+[ \t]*\(([^)]*))/gm;
+/** An annotated parameter in a header's parameter list: `client: api.Client`. */
+const ANNOTATED_PARAMETER = /([A-Za-z_]\w*)[ \t]*:[ \t]*([A-Za-z_][\w.]*)/g;
 const FROM_IMPORT = /from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)/y;
 const IMPORT = /import[ \t]+([^\n#;]+)/y;
 
@@ -63,9 +68,24 @@ export interface StatementCalls {
 export function statementCalls(text: string): StatementCalls | undefined {
   const calls = new Set<string>();
   const imports = new Set<string>();
+  /** Local name → the dotted names that may type it (file-wide: a prefilter may over-approximate). */
+  const typing = new Map<string, Set<string>>();
+  const typedBy = (local: string, name: string): void => {
+    const names = typing.get(local);
+    if (names) names.add(name);
+    else typing.set(local, new Set([name]));
+  };
   for (const match of text.matchAll(STATEMENT_CALL_OR_IMPORT)) {
     if (match[2]) {
       calls.add(match[2]);
+      continue;
+    }
+    if (match[3]) {
+      typedBy(match[3], match[4]!);
+      continue;
+    }
+    if (match[5] !== undefined) {
+      for (const parameter of match[5].matchAll(ANNOTATED_PARAMETER)) typedBy(parameter[1]!, parameter[2]!);
       continue;
     }
     const at = match.index + match[0].length - match[1]!.length - 1;
@@ -81,10 +101,16 @@ export function statementCalls(text: string): StatementCalls | undefined {
     }
   }
   if (!calls.size || !imports.size) return undefined;
-  // Only a call through an imported name can be linked lexically to another module's coroutine.
+  // Only a call through an imported name can be linked lexically to another module's coroutine; one
+  // through a local typed by an imported name is written as through that name (`Client.close`).
   const locals = new Set([...imports].map((binding) => binding.slice(0, binding.indexOf('='))));
-  const reachable = [...calls].filter((call) => locals.has(firstName(call)));
-  return reachable.length ? { calls: reachable.sort(), imports: [...imports].sort() } : undefined;
+  const reachable = new Set<string>();
+  for (const call of calls) {
+    const head = firstName(call);
+    if (locals.has(head)) reachable.add(call);
+    else for (const name of typing.get(head) ?? []) if (locals.has(firstName(name))) reachable.add(name + call.slice(head.length));
+  }
+  return reachable.size ? { calls: [...reachable].sort(), imports: [...imports].sort() } : undefined;
 }
 
 /** `local=module` for one imported name (`a.b as c` → `c=a.b`; `import a.b` binds `a`). */
@@ -121,8 +147,9 @@ export function coroutineHomes(modules: Iterable<{ module: string; coroutines: I
 /**
  * Whether a rejected file (`module`) may drop a coroutine: a statement call of a coroutine's name
  * through a name an import binds to its module, to its module's package (whose `__init__` may
- * re-export it) or to a class or function there. A call through a variable (`client.close()`) or
- * `self` (an inherited coroutine method), or through a re-export from further away, is missed:
+ * re-export it) or to a class or function there (statementCalls writes a call through a typed local
+ * as through its type). A call through an untyped variable (`client.close()` on a parameter without
+ * annotation) or `self` (an inherited coroutine method), or through a re-export from further away, is missed:
  * lexically nothing ties it to the coroutine, and analysing every file with such calls cost more
  * than a tenth of a cold run for no finding on the benchmark corpus.
  */

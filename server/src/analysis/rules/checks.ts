@@ -4,7 +4,7 @@
  * codes follow from the class and from whether the call sits in a coroutine context.
  */
 import type { ChainHop, Finding, RuleCode } from '../api';
-import { callChains, headInBlock, type LazyBlock } from '../chunks';
+import { callChains, headInBlock, typingNamesOfLocal, type LazyBlock } from '../chunks';
 import { firstName, makesNonBlocking, nonBlockingObjects, shownCallee, type CallFact, type FunctionFact, type Span } from '../facts';
 import { coroutineFramework } from '../frameworks';
 import { inDeadBranch } from '../guards';
@@ -706,7 +706,8 @@ export class Checker {
    * may be a dropped call with a finding. When the block does not bind the callee's head (see
    * headInBlock), the head means what it means in the module, or is the class's instance: the call
    * is resolved from there. A head the block binds needs the parse — worth it only for names that
-   * can resolve (the module's, `self`, `cls`).
+   * can resolve: the module's, `self`, `cls`, and a local typed by something the module binds
+   * (`client = api.Client()`, `client: api.Client`; see typingNamesOfLocal).
    */
   private mayDropWithFinding(source: ModuleSource, classIndex: number | undefined, text: string, callee: string): boolean {
     const dot = callee.indexOf('.');
@@ -714,12 +715,21 @@ export class Checker {
     const { imports, globals } = source.facts;
     const moduleName = Object.hasOwn(imports, head) || Object.hasOwn(globals, head);
     const meaning = headInBlock(text, head, classIndex !== undefined);
-    if (!meaning) return moduleName || head === 'self' || head === 'cls';
+    if (!meaning) return moduleName || head === 'self' || head === 'cls' || this.typedByModuleName(source, text, head);
     if (meaning === 'self' && dot < 0) return true;
     if (meaning === 'module' && !moduleName) return false;
     const value = meaning === 'self' ? this.resolver.resolveOnInstance(source, classIndex!, callee) : this.resolver.resolve(source, undefined, callee);
     const kind = value && this.classifyValue(value)?.kind;
     return kind === 'coroutine' || kind === 'libraryCoroutine' || kind === 'spawner';
+  }
+
+  /** Whether the block binds its local `head` by a call or an annotation whose first name the module binds. */
+  private typedByModuleName(source: ModuleSource, text: string, head: string): boolean {
+    const { imports, globals } = source.facts;
+    return typingNamesOfLocal(text, head).some((name) => {
+      const first = name.split('.', 1)[0]!;
+      return Object.hasOwn(imports, first) || Object.hasOwn(globals, first);
+    });
   }
 
   private chain(source: ModuleSource, call: CallFact, target: { source: ModuleSource; index: number }, summary: Summary): ChainHop[] {
