@@ -4,7 +4,9 @@
  * installed by pip, plus that Python's standard library — built the same way on any machine.
  * `npm run bench:cli -- --corpus=applications`: a second one, the site-packages of a venv with
  * applications and drivers built on those frameworks (Jupyter, Bokeh, Starlette, database clients
- * …), where the engine's precision was checked again on code it was not tuned on.
+ * …), where the engine's precision was checked again on code it was not tuned on;
+ * `--corpus=services`, a third: service clients and servers (Streamlit's Tornado server, MCP, the
+ * OpenAI and Anthropic SDKs, Supabase, MQTT, Modbus, Neo4j, Playwright …).
  * Prints wall time, peak RSS, files, lines and findings for: this CLI cold (no cache), warm (cache
  * filled by a previous run), and `ruff check --select ASYNC --no-cache --isolated`; the ratios;
  * and where the two disagree on the codes both implement. A report, never a pass/fail.
@@ -31,6 +33,11 @@ const CORPORA: Record<string, Corpus> = {
   applications: {
     packages: ['bokeh', 'jupyter-server', 'jupyter-client', 'ipykernel', 'terminado', 'pyzmq', 'motor', 'starlette', 'uvicorn', 'websockets', 'redis', 'asyncpg', 'aiomysql', 'aiosqlite', 'fastapi', 'nats-py', 'sqlalchemy', 'aiofiles', 'psycopg', 'sse-starlette', 'ruff'],
     venv: 'bench-applications',
+    stdlib: false,
+  },
+  services: {
+    packages: ['streamlit', 'mcp', 'openai', 'anthropic', 'supabase', 'aiomqtt', 'apscheduler', 'pymodbus', 'neo4j', 'playwright', 'pyee', 'janus', 'trio-websocket', 'async-lru', 'aiofile', 'ruff'],
+    venv: 'bench-services',
     stdlib: false,
   },
 };
