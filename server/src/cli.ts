@@ -3,7 +3,7 @@
  * Exit codes: 0 clean, 1 findings, 2 usage or configuration error.
  * The same script is the worker of its own thread pool (see analysis/pool.ts).
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -362,7 +362,7 @@ function applyFixes(engine: AnalysisEngine, findings: readonly Finding[], unsafe
     if (count === 0) continue;
     const fixed = applyEdits(decoded.text, edits);
     try {
-      writeFileSync(file, Buffer.concat([bom, Buffer.from(fixed)]));
+      replaceContents(file, Buffer.concat([bom, Buffer.from(fixed)]));
     } catch (error) {
       applied.notes.push({ path: file, message: `not fixed: cannot write the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });
       continue;
@@ -372,6 +372,34 @@ function applyFixes(engine: AnalysisEngine, findings: readonly Finding[], unsafe
     applied.files++;
   }
   return applied;
+}
+
+/**
+ * Writes `bytes` as the new contents of `file` so that no moment leaves it cut short (a full disk, a
+ * killed run): a temporary file beside it (the same folder, so the rename stays on one file system)
+ * with the file's permissions, renamed over it. A symbolic link is followed: its target is rewritten
+ * and the link stays. In a folder where no file can be created (the file itself writable), the file
+ * is written in place, as other formatters do.
+ */
+function replaceContents(file: string, bytes: Buffer): void {
+  const target = realpathSync(file);
+  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.coroutine-lens.tmp`);
+  try {
+    writeFileSync(temporary, bytes, { flag: 'wx' });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // Created but cut short (a full disk, a file size limit): removed. One of that name already there is another run's.
+    if (code !== 'EEXIST') rmSync(temporary, { force: true });
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return writeFileSync(target, bytes);
+    throw error;
+  }
+  try {
+    chmodSync(temporary, statSync(target).mode & 0o7777);
+    renameSync(temporary, target);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
 }
 
 /**

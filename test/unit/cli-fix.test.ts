@@ -1,7 +1,7 @@
 /** `coroutine-lens check --fix` on real files: what it rewrites, what it leaves, what it reports afterwards. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, beforeEach, describe, test } from 'node:test';
@@ -116,6 +116,31 @@ describe('coroutine-lens check --fix', () => {
     assert.equal(readFileSync(file('mac.py'), 'utf8'), classicMac);
     assert.match(stderr, /^mac\.py: note: not fixed: its lines end in a lone CR/m);
     assert.equal(readFileSync(file('legacy.py'), 'utf8'), TORNADO.replace('    time.sleep(1)', '    yield gen.sleep(1)'));
+  });
+
+  test('a fixed file keeps its permissions, a symbolic link stays a link to the fixed file, and no temporary file is left', { skip: process.platform === 'win32' && 'symbolic links need privileges there' }, () => {
+    chmodSync(file('legacy.py'), 0o751);
+    mkdirSync(file('real'));
+    renameSync(file('app.py'), file('real/app.py'));
+    symlinkSync(path.join('real', 'app.py'), file('app.py'));
+    assert.equal(check('--fix', 'app.py', 'legacy.py').code, 1);
+    assert.equal(statSync(file('legacy.py')).mode & 0o777, 0o751);
+    assert.ok(lstatSync(file('app.py')).isSymbolicLink(), 'the link is not replaced by a file');
+    assert.match(readFileSync(file('real/app.py'), 'utf8'), /^ {4}await job\(\)$/m, 'its target is fixed');
+    assert.deepEqual(readdirSync(project).sort(), ['app.py', 'legacy.py', 'real']);
+    assert.deepEqual(readdirSync(file('real')), ['app.py']);
+  });
+
+  test('a write that fails part way (here a file size limit) leaves the file as it was, and no temporary file', { skip: process.platform === 'win32' && 'no ulimit there' }, () => {
+    const padded = APP + lines(...Array.from({ length: 600 }, (_, i) => `# padding line ${i} ..........................`));
+    writeFileSync(file('app.py'), padded);
+    // 20 KB (bash counts 1024-byte blocks): the fixed file (~28 KB) cannot be written whole. Node
+    // ignores SIGXFSZ, so the write fails with EFBIG; a write in place had cut the file to 20 KB.
+    const limited = spawnSync('bash', ['-c', 'ulimit -f 20 && exec "$0" "$@"', process.execPath, cli, 'check', '--no-cache', '--fix', 'app.py'], { cwd: project, encoding: 'utf8' });
+    assert.equal(limited.status, 1, limited.stderr);
+    assert.match(limited.stderr, /^app\.py: note: not fixed: cannot write the file \(EFBIG\)$/m);
+    assert.equal(readFileSync(file('app.py'), 'utf8'), padded);
+    assert.deepEqual(readdirSync(project).sort(), ['app.py', 'legacy.py']);
   });
 
   test('--unsafe-fixes without --fix, and --fix with --stdin-filename, are usage errors', () => {
