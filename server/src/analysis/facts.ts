@@ -385,10 +385,10 @@ const FACTS_QUERY = `
 (yield) @yield
 `;
 
-/** Conditions that may be constants (guards.ts): queried only in files whose text shows one may be (guardNames). */
+/** Conditions that may be constants, or coroutine-function tests (guards.ts): queried only in files whose text shows one may be (guardNames). */
 const GUARD_PATTERNS = `
-(if_statement condition: [(identifier) (true) (false) (not_operator) (boolean_operator) (attribute) (parenthesized_expression)] @guard)
-(elif_clause condition: [(identifier) (true) (false) (not_operator) (boolean_operator) (attribute) (parenthesized_expression)] @guard)
+(if_statement condition: [(identifier) (true) (false) (not_operator) (boolean_operator) (attribute) (parenthesized_expression) (call)] @guard)
+(elif_clause condition: [(identifier) (true) (false) (not_operator) (boolean_operator) (attribute) (parenthesized_expression) (call)] @guard)
 `;
 
 /** Calls whose first argument decides what they do: `os.spawn*`'s mode, a socket's blocking mode. */

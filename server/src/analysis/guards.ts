@@ -14,9 +14,13 @@
  * guard patterns); checking that a name is bound once costs a look at the code that could bind it.
  */
 import type { Node, Tree } from 'web-tree-sitter';
+import { COROUTINE_FUNCTION_TEST, coroutineFunctionTest } from './coroutineFunctionTests';
 import type { CallFact, ModuleFacts } from './facts';
 
-/** A condition a call runs under: a name (`_IS_SYNC`, `True`, `typing.TYPE_CHECKING`), `!` before it when negated. */
+/**
+ * A condition a call runs under: a name (`_IS_SYNC`, `True`, `typing.TYPE_CHECKING`), or a test that a callable
+ * is a coroutine function (`inspect.iscoroutinefunction(self.close)`, coroutineFunctionTests.ts); `!` before it when negated.
+ */
 export type Guard = string;
 
 /** A range of the source (UTF-16 indices) whose code runs only when every guard holds. */
@@ -47,6 +51,8 @@ export function guardNames(text: string): ReadonlySet<string> | undefined {
   let names: Set<string> | undefined;
   if (text.includes(TYPE_CHECKING)) (names ??= new Set()).add(TYPE_CHECKING);
   if (LITERAL_CONDITION.test(text)) (names ??= new Set()).add('True').add('False');
+  // Not a constant: a test that a callable is no coroutine function (coroutineFunctionTests.ts).
+  if (text.includes(COROUTINE_FUNCTION_TEST)) (names ??= new Set()).add(COROUTINE_FUNCTION_TEST);
   for (const match of text.matchAll(CONSTANT_LINE)) (names ??= new Set()).add(match[1]!);
   return names;
 }
@@ -70,6 +76,8 @@ function literalOf(node: Node, names: ReadonlySet<string>): Guard | undefined {
     }
     case 'parenthesized_expression':
       return node.namedChildCount === 1 ? literalOf(node.namedChild(0)!, names) : undefined;
+    case 'call':
+      return names.has(COROUTINE_FUNCTION_TEST) ? coroutineFunctionTest(node) : undefined;
     default:
       return undefined;
   }
@@ -180,7 +188,7 @@ function onlyRead(identifier: Node): boolean {
  * a function binding the name is a local of its own, or says `global`, which `text` shows).
  */
 export function moduleConstants(tree: Tree, text: string, names: ReadonlySet<string> | undefined): Record<string, boolean> | undefined {
-  if (!names || ![...names].some((name) => name !== 'True' && name !== 'False' && name !== TYPE_CHECKING)) return undefined;
+  if (!names || ![...names].some((name) => name !== 'True' && name !== 'False' && name !== TYPE_CHECKING && name !== COROUTINE_FUNCTION_TEST)) return undefined;
   const statements = tree.rootNode.namedChildren.filter((node): node is Node => !!node);
   // `from m import *` may bind any name.
   if (statements.some((statement) => statement.type === 'import_from_statement' && statement.namedChildren.some((c) => c?.type === 'wildcard_import'))) return undefined;

@@ -8,6 +8,7 @@ import { callChains, headInBlock, typingNamesOfLocal, type LazyBlock } from '../
 import { firstName, makesNonBlocking, nonBlockingObjects, shownCallee, type CallFact, type FunctionFact, type Span } from '../facts';
 import { coroutineFramework } from '../frameworks';
 import { inDeadBranch } from '../guards';
+import { testedNotCoroutineFunction } from '../coroutineFunctionTests';
 import type { ModuleSource, Resolver, Value } from '../resolve';
 import { effectiveSeverity, type Configuration } from '../config';
 import {
@@ -652,7 +653,8 @@ export class Checker {
           const awaited = awaitKeyword === 'await' ? `await ${written}` : `(${awaitKeyword} ${written})`;
           report('CORO200', call.span, `coroutine ${written} is entered by \`${statement}\` but never awaited: a coroutine is no ${call.asyncWithItem ? 'async ' : ''}context manager (TypeError) and never runs; write \`${statement} ${awaited}\` if it returns one`);
         }
-        if (!target || !call.dropped) continue;
+        // Where the code tested that the callee is no coroutine function, calling it makes no coroutine.
+        if (!target || !call.dropped || testedNotCoroutineFunction(call.guards, call.callee, facts.imports)) continue;
         if (target.kind === 'coroutine' && isAsyncGenerator(target.source.facts.functions[target.index]!)) {
           // An async generator is iterated, never awaited (`await` on one is a TypeError): no await fix.
           report('CORO200', call.span, `async generator ${written} is called but never iterated, so its body never runs; iterate it with \`async for\`, or make it a coroutine (\`await\`, not \`yield\`) if that was meant`);
