@@ -1,6 +1,6 @@
 /** The walk's exclude globs in a project holding sub-projects, and globs carried into a sub-project. */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -68,5 +68,28 @@ describe('rebaseGlobs: a workspace folder\'s globs as seen from a sub-project', 
   test('a glob that covers the sub-project itself covers everything in it', () => {
     assert.ok(excludedBelow(['services/api'], 'any/file.py'));
     assert.ok(excludedBelow(['services/**'], 'any/file.py'));
+  });
+});
+
+describe('walkPython and symbolic links to files', { skip: process.platform === 'win32' && 'symbolic links need privileges there' }, () => {
+  test('a file reached twice through links is walked once: the file itself, else the first link', async () => {
+    const root = path.join(scratch, 'links');
+    const outside = path.join(scratch, 'links-target');
+    mkdirSync(root);
+    mkdirSync(outside);
+    writeFileSync(path.join(root, 'a.py'), '');
+    writeFileSync(path.join(outside, 'one.py'), '');
+    symlinkSync(path.join(root, 'a.py'), path.join(root, 'alias.py'));
+    symlinkSync(path.join(outside, 'one.py'), path.join(root, 'x1.py'));
+    symlinkSync(path.join(outside, 'one.py'), path.join(root, 'x2.py'));
+    const walked = await walkPython(root, { exclude: [] });
+    assert.deepEqual(
+      walked.files.map((f) => path.basename(f.path)),
+      ['a.py', 'x1.py'],
+    );
+    assert.deepEqual(
+      walked.problems.map((p) => `${path.basename(p.path)}: ${p.message}`).sort(),
+      [`alias.py: skipped: symbolic link to ${path.join(root, 'a.py')}, which is checked`, `x2.py: skipped: symbolic link to ${path.join(root, 'x1.py')}, which is checked`],
+    );
   });
 });

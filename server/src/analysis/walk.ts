@@ -1,7 +1,8 @@
 /**
  * Finds the Python files under a folder: skips version-control folders, virtual environments
  * (any folder with a `pyvenv.cfg`, and the usual names), caches, `node_modules` and the configured
- * exclude globs; follows symbolic links but never into a folder it has already entered (loops).
+ * exclude globs; follows symbolic links but never into a folder it has already entered (loops), and
+ * keeps one path per real file.
  * A folder below the root may start a project of its own (a pyproject.toml that configures us):
  * below it, its exclude globs apply instead of the enclosing project's.
  */
@@ -109,6 +110,8 @@ export async function walkPython(root: string, options: WalkOptions): Promise<Wa
   ];
   // The files of each folder, stat'ed while the walk goes on.
   const statting: Array<{ at: number; files: string[]; stats: Promise<Array<Stats | Error>> }> = [];
+  // The real path of every file found: a symbolic link to a file the walk also finds is one file, not two.
+  const realPaths = new Map<string, string | Promise<string>>();
   while (pending.length) {
     if (signal?.aborted) break;
     const next = pending.pop()!;
@@ -149,6 +152,7 @@ export async function walkPython(root: string, options: WalkOptions): Promise<Wa
         if (!SKIPPED.has(entry.name)) pending.push({ dir: full, listing: list(full), scope });
       } else if (isFile && entry.name.endsWith('.py')) {
         files.push(full);
+        realPaths.set(full, entry.isSymbolicLink() ? fs.realpath(full).catch(() => full) : path.join(real!, entry.name));
         if (entry.name === '__init__.py') result.packages.add(dir);
       }
     }
@@ -164,5 +168,30 @@ export async function walkPython(root: string, options: WalkOptions): Promise<Wa
     result.problems.splice(at, 0, ...problems);
   }
   result.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  await dropLinkedTwice(result, realPaths);
   return result;
+}
+
+/**
+ * Keeps one path per real file: a file and a symbolic link to it (or two links to one file) would
+ * report every finding twice. The file itself is kept, else the first link in path order; each other
+ * link is a note, as a folder the walk has already entered is.
+ */
+async function dropLinkedTwice(result: WalkResult, realPaths: Map<string, string | Promise<string>>): Promise<void> {
+  const links = new Map<string, string>();
+  for (const [file, real] of realPaths) if (typeof real !== 'string') links.set(file, await real);
+  if (!links.size) return;
+  const kept = new Map<string, string>();
+  for (const { path: file } of result.files) if (!links.has(file)) kept.set(realPaths.get(file) as string, file);
+  result.files = result.files.filter(({ path: file }) => {
+    const real = links.get(file);
+    if (real === undefined) return true;
+    const other = kept.get(real);
+    if (other === undefined) {
+      kept.set(real, file);
+      return true;
+    }
+    result.problems.push({ path: file, message: `skipped: symbolic link to ${other}, which is checked` });
+    return false;
+  });
 }
