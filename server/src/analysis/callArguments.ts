@@ -1,14 +1,14 @@
 /**
  * The arguments that may make a blocking call return at once, kept in its facts for the calls the
  * catalogue's `noWaitArguments` names (`q.get(block=False)`, `os.waitpid(pid, os.WNOHANG)`): only
- * the values such a parameter can take — `False`, a zero, a constant's name or several `|`-ed
- * together —, so a busy `d.get(key, default)` keeps nothing.
+ * the values such a parameter can take — `False`, a zero, a constant's name or the constants `|`-ed
+ * into a value —, so a busy `d.get(key, default)` keeps nothing.
  */
 import type { Node } from 'web-tree-sitter';
 import { noWaitMethodNames } from './rules/catalogue';
 
-/** A constant's last name, as code spells flags: `WNOHANG`, `AI_NUMERICHOST`. */
-const CONSTANT = /(?:^|\.)[A-Z][A-Z0-9_]*$/;
+/** A constant's last name, as code spells flags: `WNOHANG`, `AI_NUMERICHOST`, a module's private `_NUMERIC_ONLY`. */
+const CONSTANT = /(?:^|\.)_*[A-Z][A-Z0-9_]*$/;
 
 /** Whether the facts keep the arguments of a call of `callee` (its dotted form). */
 export function keepsArguments(callee: string): boolean {
@@ -17,7 +17,7 @@ export function keepsArguments(callee: string): boolean {
 
 /**
  * The kept arguments of a call's argument list, by position (`'0'`, `'1'`, …; `self` not counted)
- * and by keyword: `False`, `0` (any zero), or dotted constant names joined by `|`. Undefined when
+ * and by keyword: `False`, `0` (any zero), or the dotted constant names `|`-ed into it, joined by `|`. Undefined when
  * none is kept, or when a `*args` / `**kwargs` leaves positions or keywords unknown.
  */
 export function keptArguments(list: Node | null | undefined, dotted: (node: Node) => string | undefined): Record<string, string> | undefined {
@@ -51,8 +51,10 @@ function keptValue(node: Node, dotted: (node: Node) => string | undefined): stri
       if (node.childForFieldName('operator')?.type !== '|') return undefined;
       const left = node.childForFieldName('left');
       const right = node.childForFieldName('right');
-      const parts = [left && keptValue(left, dotted), right && keptValue(right, dotted)];
-      return parts.every((part) => part && part !== 'False' && part !== '0') ? parts.join('|') : undefined;
+      // A bit `|`-ed in stays set whatever the other operand holds (`flags | socket.AI_NUMERICHOST`):
+      // the constants are kept, the rest (a parameter, a zero) dropped.
+      const parts = [left && keptValue(left, dotted), right && keptValue(right, dotted)].filter((part) => part && part !== 'False' && part !== '0');
+      return parts.length ? parts.join('|') : undefined;
     }
     case 'identifier':
     case 'attribute': {
