@@ -416,6 +416,8 @@ const memberTable: ReadonlyMap<string, string> = new Map([
   ['pymongo.database.Database.client', 'pymongo.MongoClient'],
   ['pymongo.collection.Collection.*', 'pymongo.collection.Collection'],
   ['pymongo.collection.Collection.database', 'pymongo.database.Database'],
+  // `target.parent.mkdir()`: a path's parent is a path (its other attributes, `name`, `suffix` …, are strings).
+  ['pathlib.Path.parent', 'pathlib.Path'],
   ...plainValues('pymongo.MongoClient', 'address host port nodes options codec_options read_preference write_concern read_concern topology_description primary secondaries arbiters is_primary is_mongos'),
   ...plainValues('pymongo.database.Database', 'name codec_options read_preference write_concern read_concern'),
   ...plainValues('pymongo.collection.Collection', 'name full_name codec_options read_preference write_concern read_concern'),
@@ -725,7 +727,7 @@ const isOpaque = (name: string): boolean => opaqueModules.some((m) => name === m
 
 /** True when `name` or a prefix of it is a catalogue name: resolution stops there, it never descends into the library's source. */
 export function isCatalogued(name: string): boolean {
-  return isOpaque(name) || typeWrappers.has(name) || blockingCalls.has(name) || returnTypes.has(name) || taskSpawners.has(name) || libraryCoroutineFunctions.has(name) || libraryCoroutineMethods.has(name) || coroutineDecorators.has(name) || generatorReturnExceptions.has(name) || offloadingDecorators.has(name) || noWaitConstants.has(name);
+  return isOpaque(name) || typeWrappers.has(name) || blockingCalls.has(name) || returnTypes.has(name) || taskSpawners.has(name) || libraryCoroutineFunctions.has(name) || libraryCoroutineMethods.has(name) || coroutineDecorators.has(name) || generatorReturnExceptions.has(name) || offloadingDecorators.has(name) || contextManagerDecorators.has(name) || noWaitConstants.has(name);
 }
 
 /** The alternative to suggest; `inGenCoroutine`: the call is in a Tornado `@gen.coroutine`. */
