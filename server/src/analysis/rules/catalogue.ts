@@ -507,6 +507,15 @@ export const generatorReturnExceptions: ReadonlySet<string> = new Set(['tornado.
 /** Decorators that make a generator function a context manager: `with f():` runs its body around the block. */
 export const contextManagerDecorators: ReadonlySet<string> = new Set(['contextlib.contextmanager']);
 
+/**
+ * Taking a thread mutex: written in a coroutine it is CORO103, but in a synchronous helper it is no
+ * CORO120 hop, as `with lock:` there is none (docs/rules/CORO103.md: an uncontended lock returns at
+ * once and the helper releases it itself, so only a lock held across slow work stalls, which that
+ * work's own blocking call already shows). A semaphore's `acquire` stays one: its holders may keep
+ * the count as long as their work lasts.
+ */
+export const helperLockTakers: ReadonlySet<string> = new Set(['threading.Lock.acquire', 'threading.RLock.acquire', 'threading.Condition.acquire']);
+
 /** Decorators that make a function run elsewhere (an executor) and return a Future: calling one never blocks. */
 export const offloadingDecorators: ReadonlySet<string> = new Set(['tornado.concurrent.run_on_executor']);
 

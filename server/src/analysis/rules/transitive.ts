@@ -10,7 +10,7 @@
  */
 import type { RuleCode } from '../api';
 import type { CallFact, EnteredObject, Span } from '../facts';
-import type { BlockingCall } from './catalogue';
+import { helperLockTakers, type BlockingCall } from './catalogue';
 import type { ModuleSource } from '../resolve';
 import type { Checker } from './checks';
 import { inDeadBranch } from '../guards';
@@ -98,6 +98,7 @@ export class TransitiveSummaries {
         if (call.awaited || inDeadBranch(src.facts, call)) continue;
         const target = this.checker.forced(this.checker.classify(src, idx, call), files);
         if (target?.kind === 'blocking') {
+          if (helperLockTakers.has(target.name)) continue;
           const code = node.direct ? undefined : this.checker.blockingCode(src, idx, call, target.entry);
           if (code && !cutByNoqa(src, call.span, code)) node.direct = { call, source: src, next: { kind: 'blocking', name: target.name, code }, depth: 0 };
         } else if (target?.kind === 'sync' && !cutByNoqa(src, call.span)) {
