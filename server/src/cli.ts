@@ -3,7 +3,7 @@
  * Exit codes: 0 clean, 1 findings, 2 usage or configuration error.
  * The same script is the worker of its own thread pool (see analysis/pool.ts).
  */
-import { chmodSync, existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants as fsConstants, existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -379,10 +379,12 @@ function applyFixes(engine: AnalysisEngine, findings: readonly Finding[], unsafe
  * killed run): a temporary file beside it (the same folder, so the rename stays on one file system)
  * with the file's permissions, renamed over it. A symbolic link is followed: its target is rewritten
  * and the link stays. In a folder where no file can be created (the file itself writable), the file
- * is written in place, as other formatters do.
+ * is written in place, as other formatters do. A file this process may not write is refused as a
+ * write in place would be, though its folder would let the rename replace it (a read-only file).
  */
 function replaceContents(file: string, bytes: Buffer): void {
   const target = realpathSync(file);
+  accessSync(target, fsConstants.W_OK);
   const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.coroutine-lens.tmp`);
   try {
     writeFileSync(temporary, bytes, { flag: 'wx' });

@@ -1,7 +1,7 @@
 /** `coroutine-lens check --fix` on real files: what it rewrites, what it leaves, what it reports afterwards. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, beforeEach, describe, test } from 'node:test';
@@ -40,6 +40,23 @@ const file = (name: string): string => path.join(project, name);
 function check(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [cli, 'check', '--no-cache', ...args], { cwd: project, encoding: 'utf8' });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Running as root, the ids of `nobody` when `setpriv` can run node as that user here (null when not
+ * root: this process is unprivileged already; undefined when neither holds).
+ */
+const unprivileged: { uid: number; gid: number } | null | undefined = (() => {
+  if (process.platform === 'win32' || process.getuid?.() !== 0) return null;
+  const nobody = { uid: 65534, gid: 65534 };
+  const probe = spawnSync('setpriv', [`--reuid=${nobody.uid}`, `--regid=${nobody.gid}`, '--clear-groups', process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(cli)})`]);
+  return probe.status === 0 ? nobody : undefined;
+})();
+
+/** A command line run as the unprivileged user (as it is when not root). */
+function asUnprivileged(command: string[]): [string, string[]] {
+  if (!unprivileged) return [command[0]!, command.slice(1)];
+  return ['setpriv', [`--reuid=${unprivileged.uid}`, `--regid=${unprivileged.gid}`, '--clear-groups', ...command]];
 }
 
 describe('coroutine-lens check --fix', () => {
@@ -141,6 +158,27 @@ describe('coroutine-lens check --fix', () => {
     assert.match(limited.stderr, /^app\.py: note: not fixed: cannot write the file \(EFBIG\)$/m);
     assert.equal(readFileSync(file('app.py'), 'utf8'), padded);
     assert.deepEqual(readdirSync(project).sort(), ['app.py', 'legacy.py']);
+  });
+
+  test('a read-only file is left as it is, with a note, though its folder is writable', { skip: unprivileged === undefined && 'running as root, and no unprivileged user can run node here' }, () => {
+    // Root may write any file: the refusal is checked as a user the permission applies to.
+    const owned = mkdtempSync(path.join(tmpdir(), 'coroutine-lens-read-only-'));
+    try {
+      writeFileSync(path.join(owned, 'app.py'), APP);
+      chmodSync(path.join(owned, 'app.py'), 0o444);
+      if (unprivileged) {
+        chmodSync(owned, 0o755);
+        for (const name of [owned, path.join(owned, 'app.py')]) chownSync(name, unprivileged.uid, unprivileged.gid);
+      }
+      const run = spawnSync(...asUnprivileged([process.execPath, cli, 'check', '--no-cache', '--fix', 'app.py']), { cwd: owned, encoding: 'utf8' });
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(run.stderr, /^app\.py: note: not fixed: cannot write the file \(EACCES\)$/m);
+      assert.equal(readFileSync(path.join(owned, 'app.py'), 'utf8'), APP);
+      assert.equal(statSync(path.join(owned, 'app.py')).mode & 0o777, 0o444);
+      assert.deepEqual(readdirSync(owned), ['app.py']);
+    } finally {
+      rmSync(owned, { recursive: true, force: true });
+    }
   });
 
   test('--unsafe-fixes without --fix, and --fix with --stdin-filename, are usage errors', () => {
