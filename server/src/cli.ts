@@ -381,10 +381,12 @@ function applyFixes(engine: AnalysisEngine, findings: readonly Finding[], unsafe
  * and the link stays. In a folder where no file can be created (the file itself writable), the file
  * is written in place, as other formatters do. A file this process may not write is refused as a
  * write in place would be, though its folder would let the rename replace it (a read-only file).
+ * A file with other hard links is written in place too: a rename would leave them the old text.
  */
 function replaceContents(file: string, bytes: Buffer): void {
   const target = realpathSync(file);
   accessSync(target, fsConstants.W_OK);
+  if (statSync(target).nlink > 1) return writeFileSync(target, bytes);
   const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.coroutine-lens.tmp`);
   try {
     writeFileSync(temporary, bytes, { flag: 'wx' });

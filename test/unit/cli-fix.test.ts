@@ -1,7 +1,7 @@
 /** `coroutine-lens check --fix` on real files: what it rewrites, what it leaves, what it reports afterwards. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, beforeEach, describe, test } from 'node:test';
@@ -146,6 +146,15 @@ describe('coroutine-lens check --fix', () => {
     assert.match(readFileSync(file('real/app.py'), 'utf8'), /^ {4}await job\(\)$/m, 'its target is fixed');
     assert.deepEqual(readdirSync(project).sort(), ['app.py', 'legacy.py', 'real']);
     assert.deepEqual(readdirSync(file('real')), ['app.py']);
+  });
+
+  test('a file with another hard link is rewritten in place: both names show the fixed text', { skip: process.platform === 'win32' && 'hard links differ there' }, () => {
+    linkSync(file('app.py'), file('same.py.txt'));
+    assert.equal(check('--fix', 'app.py').code, 1);
+    assert.match(readFileSync(file('app.py'), 'utf8'), /^ {4}await job\(\)$/m);
+    assert.equal(readFileSync(file('same.py.txt'), 'utf8'), readFileSync(file('app.py'), 'utf8'), 'the other name is the same file still');
+    assert.equal(statSync(file('app.py')).nlink, 2);
+    assert.deepEqual(readdirSync(project).sort(), ['app.py', 'legacy.py', 'same.py.txt']);
   });
 
   test('a write that fails part way (here a file size limit) leaves the file as it was, and no temporary file', { skip: process.platform === 'win32' && 'no ulimit there' }, () => {
