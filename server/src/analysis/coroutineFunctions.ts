@@ -31,3 +31,11 @@ export function returnsCoroutine(fn: FunctionFact): boolean {
 export function isAsyncGenerator(fn: FunctionFact): boolean {
   return fn.isAsync && fn.hasYield;
 }
+
+/**
+ * A plain generator function (no decorator that may make it something else: a context manager, a
+ * coroutine): calling it runs nothing, iterating what the call gives runs its body, step by step.
+ */
+export function isPlainGenerator(fn: FunctionFact): boolean {
+  return !fn.isAsync && fn.hasYield && fn.decorators.every((decorator) => TRANSPARENT_DECORATOR.test(decorator));
+}

@@ -5,7 +5,7 @@
  */
 import type { ChainHop, Finding, RuleCode } from '../api';
 import { callChains, headInBlock, typingNamesOfLocal, type LazyBlock } from '../chunks';
-import { firstName, makesNonBlocking, nonBlockingObjects, shownCallee, type CallFact, type FunctionFact, type Span } from '../facts';
+import { firstName, makesNonBlocking, nonBlockingObjects, shownCallee, type CallFact, type EnteredObject, type FunctionFact, type Span } from '../facts';
 import { coroutineFramework } from '../frameworks';
 import { inDeadBranch } from '../guards';
 import { testedNotCoroutineFunction } from '../coroutineFunctionTests';
@@ -38,7 +38,7 @@ import {
 import { libraryCoroutineNames } from '../prefilter';
 import { blockingCallFixes, blockingHelperFixes, isTornadoGenCoroutine, missingAwaitFixes } from './fixes';
 import { TransitiveSummaries, type Summary } from './transitive';
-import { isAsyncGenerator, returnsCoroutine } from '../coroutineFunctions';
+import { isAsyncGenerator, isPlainGenerator, returnsCoroutine } from '../coroutineFunctions';
 
 export type Target =
   | { kind: 'blocking'; name: string; entry: BlockingCall }
@@ -442,6 +442,26 @@ export class Checker {
   }
 
   /**
+   * The plain generator function (see isPlainGenerator) whose call `expr` is (`walk(root)`, written in
+   * function `fn`): iterating it runs the body, which summaries judge as any synchronous function's.
+   * A lazy one whose text shows it cannot block is left unparsed (its files go to the dependencies).
+   */
+  private iteratedGenerator(source: ModuleSource, fn: number, expr: string): { source: ModuleSource; index: number } | undefined {
+    if (!expr.endsWith('()')) return undefined;
+    let value = this.resolver.resolve(source, fn, expr.slice(0, -2));
+    if (value?.kind === 'lazyFunction') {
+      const clean = this.cannotBlock(value);
+      if (clean) {
+        for (const file of clean) this.dependencySink?.add(file);
+        return undefined;
+      }
+      value = this.resolver.force(value);
+    }
+    if (value?.kind !== 'function') return undefined;
+    return isPlainGenerator(value.source.facts.functions[value.index]!) ? { source: value.source, index: value.index } : undefined;
+  }
+
+  /**
    * When iterating what `expr` (written in function `fn`) gives blocks — an instance of a modelled
    * type with a catalogue `__next__` entry, such as a pymongo cursor, also one a workspace helper
    * returns (`for d in recent()`, see Resolver.given) — that entry, by name. Anything else (a
@@ -566,6 +586,19 @@ export class Checker {
         const when = entering.name.endsWith('__exit__') ? 'exits' : 'enters';
         report(entering.entry.code, span, `\`with ${shown}\` (${entering.name}) blocks the event loop in ${where} as it ${when}; alternative: ${suggestion}`, { suggestion });
       };
+      // `for x in walk(root):` runs the body of the generator function `walk` here, one step per item.
+      const reportGeneratorRun = (item: EnteredObject): void => {
+        const generator = this.iteratedGenerator(source, index, item.value);
+        if (!generator) return;
+        const summary = this.summaries.of(generator.source, generator.index);
+        for (const file of this.summaries.filesBehind(generator.source, generator.index)) this.dependencySink?.add(file);
+        if (!summary) return;
+        const chain = this.chain(source, item.span, generator, summary);
+        const path = chain.map((h) => h.description).join(' → ');
+        // The call only makes the generator: `list` in a thread runs its body there.
+        const suggestion = suggestionFor(offloadAlternatives, framework, 'list', genCoroutine);
+        report('CORO120', item.span, `iterating \`${shownCallee(item.value)}\` blocks the event loop in ${where}: each step runs the generator's body, ${path} (${chain[chain.length - 1]!.code}); ${suggestion}`, { chain, suggestion });
+      };
       if (onLoop) {
         for (const item of fn.entered ?? []) {
           const entering = this.enteringBlocks(source, index, item.value);
@@ -574,7 +607,10 @@ export class Checker {
         for (const item of fn.iterated ?? []) {
           if (this.madeByBlockingCall(source, index, item.value)) continue;
           const iterating = this.iteratingBlocks(source, index, item.value);
-          if (!iterating) continue;
+          if (!iterating) {
+            if (this.transitive) reportGeneratorRun(item);
+            continue;
+          }
           const shown = shownCallee(item.value);
           const suggestion = suggestionFor(iterating.entry.alternatives, framework, shown, genCoroutine);
           const type = iterating.name.slice(0, -'.__next__'.length);
@@ -623,7 +659,7 @@ export class Checker {
               const summary = this.summaries.of(helper.source, helper.index);
               for (const file of this.summaries.filesBehind(helper.source, helper.index)) this.dependencySink?.add(file);
               if (!summary) continue;
-              const chain = this.chain(source, call, helper, summary);
+              const chain = this.chain(source, call.span, helper, summary);
               const last = chain[chain.length - 1]!;
               const path = chain.map((h) => h.description).join(' → ');
               if (helper === target) {
@@ -734,9 +770,9 @@ export class Checker {
     });
   }
 
-  private chain(source: ModuleSource, call: CallFact, target: { source: ModuleSource; index: number }, summary: Summary): ChainHop[] {
+  private chain(source: ModuleSource, span: Span, target: { source: ModuleSource; index: number }, summary: Summary): ChainHop[] {
     const fact = target.source.facts.functions[target.index]!;
-    const hops: ChainHop[] = [{ path: source.path, range: toRange(call.span), description: `${fact.qualname}()` }];
+    const hops: ChainHop[] = [{ path: source.path, range: toRange(span), description: `${fact.qualname}()` }];
     let current: Summary | null = summary;
     let guard = 0;
     while (current && guard++ < 1000) {
