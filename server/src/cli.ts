@@ -249,7 +249,7 @@ async function check(options: Options): Promise<number> {
     for (const folder of folders) {
       await engine.indexWorkspace(folder, { nestedConfiguration });
       notes.push(...engine.workspaceNotes(folder));
-      reported.push(...engine.indexedFiles(folder));
+      reported.push(...engine.checkedFiles(folder));
     }
     // A file given on its own is checked with the modules around it indexed too, so the chains
     // through what it imports are followed as in a check of its folder; only the file is reported.

@@ -4,7 +4,9 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { AnalysisEngine, defaultConfiguration } from '../../server/src/analysis';
 import { globMatcher, rebaseGlobs, walkPython } from '../../server/src/analysis/walk';
+import { wasmDir } from './engineHarness';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'coroutine-lens-walk-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -91,5 +93,24 @@ describe('walkPython and symbolic links to files', { skip: process.platform === 
       walked.problems.map((p) => `${path.basename(p.path)}: ${p.message}`).sort(),
       [`alias.py: skipped: symbolic link to ${path.join(root, 'a.py')}, which is checked`, `x2.py: skipped: symbolic link to ${path.join(root, 'x1.py')}, which is checked`],
     );
+  });
+});
+
+describe('a symbolic link to a checked file, in the engine', { skip: process.platform === 'win32' && 'symbolic links need privileges there' }, () => {
+  test('is not checked again, but its module name still resolves: a chain through `from pkg.alias import helper` is found', async () => {
+    const root = path.join(scratch, 'linked-module');
+    mkdirSync(path.join(root, 'pkg'), { recursive: true });
+    writeFileSync(path.join(root, 'pkg', '__init__.py'), '');
+    writeFileSync(path.join(root, 'pkg', 'real.py'), 'import time\n\n\ndef helper():\n    time.sleep(1)\n');
+    symlinkSync('real.py', path.join(root, 'pkg', 'alias.py'));
+    writeFileSync(path.join(root, 'app.py'), 'from pkg.alias import helper\n\n\nasync def main():\n    helper()\n');
+    const engine = await AnalysisEngine.create({ wasmDir });
+    engine.setConfiguration(root, defaultConfiguration());
+    await engine.indexWorkspace(root);
+    const checked = engine.checkedFiles(root).map((f) => path.relative(root, f).split(path.sep).join('/'));
+    assert.deepEqual(checked, ['app.py', 'pkg/__init__.py', 'pkg/real.py']);
+    const found = engine.analyzeFile(path.join(root, 'app.py')).findings.map((f) => `${f.range.start.line}:${f.code} ${(f.chain ?? []).map((h) => path.basename(h.path)).join(' ')}`);
+    assert.deepEqual(found, ['4:CORO120 app.py alias.py']);
+    assert.deepEqual(engine.workspaceNotes(root).map((n) => `${path.basename(n.path)}: ${n.message}`), [`alias.py: skipped: symbolic link to ${path.join(root, 'pkg', 'real.py')}, which is checked`]);
   });
 });

@@ -116,6 +116,8 @@ export class AnalysisEngine {
   /** Editor buffers' findings per function: an edit inside coroutines re-checks only those. */
   private readonly bufferFindings = new BufferFindings();
   private readonly walkNotes = new Map<string, Note[]>();
+  /** Symbolic links the walk found to files indexed under another path (walk.ts `linked`): modules, not checked. */
+  private readonly linked = new Set<string>();
   /** Files each analysed file's findings were computed from (the reverse gives `dependents`). */
   private readonly dependencies = new Map<string, Set<string>>();
   private collecting: Set<string> | undefined;
@@ -259,7 +261,9 @@ export class AnalysisEngine {
     if (nested.size) this.invalidate();
     for (const dir of walked.packages) this.packageDirs.add(dir);
     this.walkNotes.set(root, walked.problems.map((p) => ({ path: p.path, message: p.message })));
-    await this.loadFiles(root, walked.files, options);
+    for (const file of this.linked) if (file.startsWith(root + path.sep)) this.linked.delete(file);
+    for (const link of walked.linked) this.linked.add(link.path);
+    await this.loadFiles(root, [...walked.files, ...walked.linked], options);
   }
 
   /** Problems met while walking a root (symlink loops, unreadable folders). */
@@ -271,6 +275,11 @@ export class AnalysisEngine {
   indexedFiles(root?: string): string[] {
     const prefix = root && path.resolve(root);
     return [...this.files.keys()].filter((f) => !prefix || f === prefix || f.startsWith(prefix + path.sep)).sort();
+  }
+
+  /** The indexed files under `root` a check of it reports: not the links to a file indexed under another path. */
+  checkedFiles(root?: string): string[] {
+    return this.indexedFiles(root).filter((file) => !this.linked.has(file));
   }
 
   /** Whether the prefilter found coroutine code, or a call of a coroutine's name as a statement (files without either cannot have findings). */
@@ -349,6 +358,7 @@ export class AnalysisEngine {
     if (!entry) return;
     entry.tree?.delete();
     this.files.delete(file);
+    this.linked.delete(file);
     this.modules.remove(file, namesOf(entry));
     // Without its __init__.py the folder is a namespace package: its files' names change.
     if (path.basename(file) === '__init__.py' && this.packageDirs.delete(path.dirname(file))) this.renameModules();

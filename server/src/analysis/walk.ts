@@ -18,6 +18,11 @@ const SKIPPED = new Set([
 
 export interface WalkResult {
   files: Array<{ path: string; size: number; mtimeMs: number }>;
+  /**
+   * Symbolic links to a file `files` holds under another path: not checked again, but still modules
+   * an import may name by their own path (`from pkg.alias import f` with `pkg/alias.py` a link).
+   */
+  linked: WalkResult['files'];
   /** Folders that contain an `__init__.py`. */
   packages: Set<string>;
   problems: Array<{ path: string; message: string }>;
@@ -101,7 +106,7 @@ function excludeScope(exclude: string[], base: string): ExcludeScope {
 
 export async function walkPython(root: string, options: WalkOptions): Promise<WalkResult> {
   const { signal, nestedProject } = options;
-  const result: WalkResult = { files: [], packages: new Set(), problems: [] };
+  const result: WalkResult = { files: [], linked: [], packages: new Set(), problems: [] };
   const visited = new Set<string>();
   // A folder is listed as soon as it is found, so the file system works on many at once; the walk
   // still takes them in depth-first order, so what it decides (which path of a loop wins) is unchanged.
@@ -175,7 +180,7 @@ export async function walkPython(root: string, options: WalkOptions): Promise<Wa
 /**
  * Keeps one path per real file: a file and a symbolic link to it (or two links to one file) would
  * report every finding twice. The file itself is kept, else the first link in path order; each other
- * link is a note, as a folder the walk has already entered is.
+ * link is a note, as a folder the walk has already entered is, and goes to `linked`.
  */
 async function dropLinkedTwice(result: WalkResult, realPaths: Map<string, string | Promise<string>>): Promise<void> {
   const links = new Map<string, string>();
@@ -183,15 +188,16 @@ async function dropLinkedTwice(result: WalkResult, realPaths: Map<string, string
   if (!links.size) return;
   const kept = new Map<string, string>();
   for (const { path: file } of result.files) if (!links.has(file)) kept.set(realPaths.get(file) as string, file);
-  result.files = result.files.filter(({ path: file }) => {
-    const real = links.get(file);
+  result.files = result.files.filter((found) => {
+    const real = links.get(found.path);
     if (real === undefined) return true;
     const other = kept.get(real);
     if (other === undefined) {
-      kept.set(real, file);
+      kept.set(real, found.path);
       return true;
     }
-    result.problems.push({ path: file, message: `skipped: symbolic link to ${other}, which is checked` });
+    result.problems.push({ path: found.path, message: `skipped: symbolic link to ${other}, which is checked` });
+    result.linked.push(found);
     return false;
   });
 }
