@@ -566,6 +566,8 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
   /** Branches of constant-looking conditions around what comes next (see guards.ts). */
   const guarded: GuardRegion[] = [];
   const boundNames = new Map<string, boolean>();
+  /** The parameters of each method, by function index: what `self.x = param` keeps is the caller's. */
+  const methodParameters = new Map<number, Set<string>>();
 
   const bind = (scope: Scope, name: string, value: string): void => {
     if (scope.classBody && scope.cls !== undefined) setName(facts.classes[scope.cls]!.members, name, value);
@@ -651,6 +653,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
       if (paramName?.type !== 'identifier') continue;
       if (first && fact.classIndex !== undefined && !decorators.some((d) => d.endsWith('staticmethod'))) fact.selfName = paramName.text;
       first = false;
+      if (fact.classIndex !== undefined) methodParameters.set(index, (methodParameters.get(index) ?? new Set()).add(paramName.text));
       const typeNode = param.childForFieldName('type')?.namedChild(0);
       const annotation = typeNode ? annotationType(typeNode.text) : undefined;
       if (annotation) setName(fact.locals, paramName.text, `:${annotation}`);
@@ -803,7 +806,7 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
           const fn = facts.functions[scope.fn]!;
           const [object, attribute, more] = assignLeft.split('.');
           if (fn.classIndex !== undefined && fn.selfName && object === fn.selfName && attribute && !more) {
-            setName(facts.classes[fn.classIndex]!.members, attribute, bound);
+            setName(facts.classes[fn.classIndex]!.members, attribute, memberBinding(bound, fn, methodParameters.get(scope.fn)));
           }
         }
         break;
@@ -968,4 +971,31 @@ function noqaComments(text: string): Record<number, string[]> {
 export function firstName(dotted: string): string {
   const dot = dotted.indexOf('.');
   return dot < 0 ? dotted : dotted.slice(0, dot);
+}
+
+/** What a member binds when what it was given cannot be told (a method's unannotated parameter): nothing resolves it. */
+export const UNKNOWN_MEMBER = '?';
+
+/** The name a plain value form starts with (`sock` of `sock.dup()`, of `(await sock.dup())`); undefined for other forms. */
+const LEADING_NAME = /^(?:\((?:await|yield) )?([A-Za-z_]\w*)/;
+/** The name a plain dotted form starts with (not an awaited one, a `#f` function, a `>` with target, an `=` import). */
+const PLAIN_HEAD = /^[A-Za-z_]\w*/;
+
+/**
+ * What `self.x = value` in method `fn` binds the member to. A member's binding is resolved at module
+ * level, but a value naming one of the method's parameters or locals means that name, not a module
+ * global of the same name: a parameter stands for its annotation (`parent: Queue[T]`), a local for its
+ * binding when that reads no other (`requests.Session()`); anything else for nothing known.
+ */
+function memberBinding(value: string, fn: FunctionFact, parameters: ReadonlySet<string> | undefined): string {
+  const local = (name: string): boolean => !!parameters?.has(name) || Object.hasOwn(fn.locals, name);
+  const head = LEADING_NAME.exec(value)?.[1];
+  if (head === undefined || !local(head)) return value;
+  if (head !== value || !Object.hasOwn(fn.locals, head)) return UNKNOWN_MEMBER;
+  const own = fn.locals[head]!;
+  if (own.startsWith(':')) return own.includes('=') ? UNKNOWN_MEMBER : own;
+  // A parameter given a value in the method (`if lock is None: lock = Lock()`) may still hold the caller's.
+  if (parameters?.has(head)) return UNKNOWN_MEMBER;
+  const ownHead = PLAIN_HEAD.exec(own)?.[0];
+  return ownHead !== undefined && !local(ownHead) ? own : UNKNOWN_MEMBER;
 }

@@ -8,7 +8,7 @@
 import { generatorReturnExceptions, isCatalogued, knownTypes, memberType, modelsMembers, returnTypes, typeWrappers, valueGeneratorDecorators } from './rules/catalogue';
 import { wrappedType } from './annotations';
 import { returnsCoroutine } from './coroutineFunctions';
-import { AWAITED, YIELDED, type Bindings, type FunctionFact, type ModuleFacts } from './facts';
+import { AWAITED, UNKNOWN_MEMBER, YIELDED, type Bindings, type FunctionFact, type ModuleFacts } from './facts';
 import type { LazyBlock } from './chunks';
 
 export interface ModuleSource {
@@ -283,7 +283,7 @@ export class Resolver {
       this.workspace.materialize(source, undefined, [name]);
     }
     const value = bindings[name];
-    if (value === undefined || value === '#lazy') return undefined;
+    if (value === undefined || value === '#lazy' || value === UNKNOWN_MEMBER) return undefined;
     if (value.startsWith('#f')) return { kind: 'function', source, index: Number(value.slice(2)) };
     if (value.startsWith('#c')) return { kind: 'class', source, index: Number(value.slice(2)) };
     if (value.startsWith('=')) return this.qualified(this.workspace.importedName(source, value.slice(1)), hops + 1);
@@ -314,7 +314,9 @@ export class Resolver {
     const wrapped = wrappedType(type);
     if (!wrapped) return this.instanceOf(this.resolve(source, fn, type, hops));
     const wrapper = this.resolve(source, fn, wrapped[0], hops);
-    return wrapper?.kind === 'external' && typeWrappers.has(wrapper.name) ? this.annotated(source, fn, wrapped[1], hops + 1) : undefined;
+    if (wrapper?.kind === 'external' && typeWrappers.has(wrapper.name)) return this.annotated(source, fn, wrapped[1], hops + 1);
+    // A generic class parametrised (`Queue[T]`, `queue.Queue[int]`) is that class; typing's other forms are no class the engine types.
+    return this.instanceOf(wrapper);
   }
 
   /** What an annotation's class makes a variable. */
