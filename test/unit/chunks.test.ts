@@ -224,7 +224,16 @@ test('what may type a local is read without a parse: its annotations and the cal
   assert.deepEqual(typingNamesOfLocal(block('other = make_client(1)', 'other.close()'), 'other'), ['make_client']);
   assert.deepEqual(typingNamesOfLocal(block('other: Pool = pools[0]', 'other.close()'), 'other'), ['Pool']);
   assert.deepEqual(typingNamesOfLocal(block('if (other := svc.connect()):', '    other.close()'), 'other'), ['svc.connect']);
-  for (const untyped of ['other = pools[0]', 'other == make()', 'other.x = make()', 'another = make()', 'for other in make(): pass']) {
+  assert.deepEqual(typingNamesOfLocal(block('other = pools[0]', 'other.close()'), 'other'), ['pools']);
+  assert.deepEqual(typingNamesOfLocal(block('other = api.CLIENT', 'other.close()'), 'other'), ['api.CLIENT']);
+  assert.deepEqual(typingNamesOfLocal(block('first = make()', 'other = first', 'other.close()'), 'other'), ['first']);
+  assert.deepEqual(typingNamesOfLocal(block('other = await svc.connect()'), 'other'), ['svc.connect']);
+  assert.deepEqual(typingNamesOfLocal(['def run(other: "api.Client"):', '    other.close()'].join('\n'), 'other'), ['api.Client']);
+  assert.deepEqual(typingNamesOfLocal(block('with svc.connect(1) as other:', '    other.close()'), 'other'), ['svc.connect']);
+  assert.deepEqual(typingNamesOfLocal(block('with open(p) as f, svc.connect() as other:', '    other.close()'), 'other'), ['svc.connect']);
+  assert.deepEqual(typingNamesOfLocal(block('with (', '    open(p) as f,', '    svc.connect(a, b) as other,', '):', '    other.close()'), 'other'), ['svc.connect']);
+  assert.deepEqual(typingNamesOfLocal(block('from svc import connect as other', 'other().close()'), 'other'), undefined);
+  for (const untyped of ['other == make()', 'other.x = make()', 'another = make()', 'for other in make(): pass', 'try:\n        pass\n    except (OSError, svc.Error) as other:\n        pass', 'other = [make()]']) {
     assert.deepEqual(typingNamesOfLocal(block(untyped, 'other.close()'), 'other'), [], untyped);
   }
 });

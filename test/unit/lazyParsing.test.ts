@@ -4,7 +4,7 @@
  * parsed whole give the same findings and notes.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -195,6 +195,95 @@ test('a lazy helper that iterates a configured blocking type is parsed, though n
     const lazy = await findings(root, true, config);
     assert.deepEqual(lazy, await findings(root, false, config));
     assert.deepEqual(lazy, ['app.py:3:4 CORO120 app.py:3 rows.py:4']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+/**
+ * Synchronous blocks that drop a coroutine method's call through a local: lazy parsing reads what
+ * may type the local from the text and parses the block when that could name the coroutine's class.
+ * Every way the parse types a local counts, not only `x = Class()` and `x: Class`.
+ */
+const TYPED_LOCALS = `from svc import api
+from svc.api import Client
+
+
+async def main():
+    pass
+
+
+def with_target():
+    with api.Client() as client:
+        client.close()
+
+
+def with_second_item(path):
+    with open(path) as log, Client() as client:
+        client.close()
+
+
+def nested_import():
+    from svc.api import Client as Other
+    c = Other()
+    c.close()
+
+
+def module_attribute():
+    c = api.CLIENT
+    c.close()
+
+
+def local_alias():
+    first = Client()
+    second = first
+    second.close()
+
+
+def string_annotation(c: "api.Client"):
+    c.close()
+
+
+def continued():
+    c = Client \\
+        ()
+    c.close()
+
+
+class Holder:
+    def factory(self) -> Client:
+        return Client()
+
+    def through_self(self):
+        c = self.factory()
+        c.close()
+
+
+def file_object(path):
+    with open(path) as c:
+        c.close()
+
+
+def untyped(c):
+    c.close()
+`;
+
+test('a local typed by a with target, a nested import, an attribute, another local, a string annotation or self is parsed for CORO200', async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'coroutine-lens-typed-locals-'));
+  try {
+    mkdirSync(path.join(root, 'svc'));
+    writeFileSync(path.join(root, 'svc', '__init__.py'), '');
+    writeFileSync(path.join(root, 'svc', 'api.py'), 'class Client:\n    async def close(self):\n        pass\n\n\nCLIENT = Client()\n');
+    writeFileSync(path.join(root, 'app.py'), TYPED_LOCALS);
+    const whole = await findings(root, false);
+    const lines = TYPED_LOCALS.split('\n');
+    const expected = ['with_target', 'with_second_item', 'nested_import', 'module_attribute', 'local_alias', 'string_annotation', 'continued', 'through_self'].map((name) => {
+      const start = lines.findIndex((l) => l.includes(`def ${name}(`));
+      const call = lines.findIndex((l, i) => i > start && l.trim().endsWith('.close()'));
+      return `app.py:${call}:${lines[call]!.indexOf(lines[call]!.trim())} CORO200 `;
+    });
+    assert.deepEqual(whole, expected, 'what a whole parse finds (none in file_object, untyped)');
+    assert.deepEqual(await findings(root, true), whole);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

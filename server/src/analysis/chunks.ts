@@ -66,25 +66,59 @@ export function headInBlock(block: string, head: string, member: boolean): 'modu
   return isSelf ? 'self' : 'module';
 }
 
-/** After a name: an annotation (`: api.Client`), or an assignment from a call (`= Client(`, `:= make(`). */
-const TYPED_BINDING = /[ \t]*(?::[ \t]*([A-Za-z_][\w.]*)|:?=(?!=)[ \t]*([A-Za-z_][\w.]*)[ \t]*\()/y;
+/**
+ * After a name: an annotation (`: api.Client`, `: "api.Client"`), or an assignment (`= Client(…)`,
+ * `:= make(…)`, `= api.CLIENT`, `= other`, `= await make(…)`) — the value's leading dotted name.
+ */
+const TYPED_BINDING = /[ \t]*(?::[ \t]*['"]?([A-Za-z_][\w.]*)|:?=(?!=)[ \t]*(?:(?:await|yield)[ \t]+)?([A-Za-z_][\w.]*))/y;
+/** Before a name: the `as` of a `with` item or an `except` clause. */
+const AS_TARGET = /\bas[ \t]+$/;
 
 /**
  * The dotted names that may give the local `head` of a block its type, told without parsing it: the
- * annotation of `head: api.Client` (a parameter or an annotated assignment) and the callee of
- * `head = Client(…)` / `head = make_client(…)`. These are the only bindings of a local the parse
- * types (a constructor, a factory, a helper's return, an annotation), so a block where none names
- * something the module binds cannot give `head.close()` a coroutine.
+ * annotation of `head: api.Client` (a parameter or an annotated assignment), the leading name of the
+ * value of `head = Client(…)` / `head = make_client(…)` / `head = api.CLIENT` / `head = other`, and
+ * of the item of `with Client() as head`. These are the bindings of a local the parse types (a
+ * constructor, a factory, a helper's return, an attribute, another local, an annotation, an entered
+ * object), so a block where none leads to something the module binds cannot give `head.close()` a
+ * coroutine. Undefined when the block imports `head` (only a parse tells what it is).
  */
-export function typingNamesOfLocal(block: string, head: string): string[] {
+export function typingNamesOfLocal(block: string, head: string): string[] | undefined {
+  if (block.includes('import') && new RegExp(`\\bimport\\b.*\\b${head}\\b`).test(block)) return undefined;
   const names: string[] = [];
   for (let at = block.indexOf(head); at >= 0; at = block.indexOf(head, at + head.length)) {
     if (isNameOrDot(block.charCodeAt(at - 1)) || isNameOrDot(block.charCodeAt(at + head.length))) continue;
+    const before = AS_TARGET.exec(block.slice(Math.max(0, at - 16), at));
+    if (before) {
+      const entered = enteredBy(block, at - before[0].length);
+      if (entered) names.push(entered);
+      continue;
+    }
     TYPED_BINDING.lastIndex = at + head.length;
     const match = TYPED_BINDING.exec(block);
     if (match) names.push((match[1] ?? match[2])!);
   }
   return names;
+}
+
+/**
+ * The leading dotted name of the `with` item whose `as` starts at `as` (`api` of `with api.Client()
+ * as c`, of `with open(p) as f, api.Client() as c`, of a parenthesised item list), read back to the
+ * item's start; undefined for an `except` clause's target (an exception) or a value without one.
+ */
+function enteredBy(block: string, as: number): string | undefined {
+  let depth = 0;
+  let at = as - 1;
+  for (; at >= 0; at--) {
+    const c = block[at];
+    if (c === ')' || c === ']' || c === '}') depth++;
+    else if (c === '(' || c === '[' || c === '{') {
+      if (depth === 0) break;
+      depth--;
+    } else if (depth === 0 && (c === ',' || (c === '\n' && block[at - 1] !== '\\'))) break;
+  }
+  const item = /^\s*(?:async\s+)?(?:(except)\b|with\b)?\s*(?:await\s+)?([A-Za-z_][\w.]*)?/.exec(block.slice(at + 1, as))!;
+  return item[1] ? undefined : item[2];
 }
 
 /**

@@ -761,12 +761,19 @@ export class Checker {
     return kind === 'coroutine' || kind === 'libraryCoroutine' || kind === 'spawner';
   }
 
-  /** Whether the block binds its local `head` by a call or an annotation whose first name the module binds. */
-  private typedByModuleName(source: ModuleSource, text: string, head: string): boolean {
+  /**
+   * Whether the block binds its local `head` to something whose leading name the module binds, or
+   * `self` / `cls` binds, or another local so typed (`second = first`); or imports it.
+   */
+  private typedByModuleName(source: ModuleSource, text: string, head: string, seen = new Set<string>()): boolean {
     const { imports, globals } = source.facts;
-    return typingNamesOfLocal(text, head).some((name) => {
-      const first = name.split('.', 1)[0]!;
-      return Object.hasOwn(imports, first) || Object.hasOwn(globals, first);
+    const names = typingNamesOfLocal(text, head);
+    if (!names) return true;
+    seen.add(head);
+    return names.some((name) => {
+      const first = firstName(name);
+      if (Object.hasOwn(imports, first) || Object.hasOwn(globals, first) || first === 'self' || first === 'cls') return true;
+      return !seen.has(first) && this.typedByModuleName(source, text, first, seen);
     });
   }
 
