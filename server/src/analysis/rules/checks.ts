@@ -18,6 +18,7 @@ import {
   enteredAlternatives,
   libraryCoroutineFunctions,
   libraryCoroutineMethods,
+  helperLockTakers,
   lookupBlocking,
   lookupEntering,
   lookupIndexing,
@@ -305,6 +306,8 @@ export class Checker {
       if (entersContexts && resolved && !this.enteringKnownClean(resolved, files)) return undefined;
       const target = resolved && this.classifyValue(resolved);
       if (!target || target.kind === 'coroutine' || target.kind === 'spawner' || target.kind === 'libraryCoroutine') continue;
+      // Taking a mutex is no hop of a summary (helperLockTakers): no reason to parse for it.
+      if (target.kind === 'blocking' && helperLockTakers.has(target.name)) continue;
       const clean = target.kind === 'sync' ? this.summaries.knownClean(target.source, target.index) : target.kind === 'lazySync' ? this.cannotBlock(target.value) : undefined;
       if (!clean) return undefined;
       for (const file of clean) files.add(file);
