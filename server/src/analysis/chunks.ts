@@ -106,7 +106,7 @@ export function typingNamesOfLocal(block: string, head: string): string[] | unde
  * as c`, of `with open(p) as f, api.Client() as c`, of a parenthesised item list), read back to the
  * item's start; undefined for an `except` clause's target (an exception) or a value without one.
  */
-function enteredBy(block: string, as: number): string | undefined {
+export function enteredBy(block: string, as: number): string | undefined {
   let depth = 0;
   let at = as - 1;
   for (; at >= 0; at--) {

@@ -5,6 +5,7 @@
  * regular-expression scan is ~50× cheaper than a parse, so only files that pass are parsed up
  * front; the modules their calls lead into are parsed on demand.
  */
+import { enteredBy } from './chunks';
 import { absoluteModule, firstName } from './facts';
 import { libraryCoroutineFunctions, loopHandlerMethods } from './rules/catalogue';
 
@@ -43,16 +44,29 @@ export function blockFilterFor(extraDecorators: string[], fileText: string): (bl
 
 /**
  * One pass over a file the prefilter rejects, at line starts only: an import (group 1), a call made
- * as a statement of its own (group 2: the dotted callee), a name assigned from a call (groups 3 and
- * 4: `client = Client(`), or a function header (group 5: its parameters) — a dropped coroutine
- * (CORO200) needs a statement call of its name written through a name bound to its module (or
- * class) by an import, or through a local whose constructor, factory or annotation is such a name.
+ * as a statement of its own (group 2: the dotted callee), an assignment (group 3 the name, 4 its
+ * annotation, 5 the value's leading dotted name: `client: Client = make(`, `client = api.CLIENT`), an
+ * annotation alone (groups 6 and 7), a function header (group 8: its parameters are read after it),
+ * or a `with` statement (group 9: its line) — a dropped coroutine (CORO200) needs a statement call of
+ * its name written through a name bound to its module (or class) by an import, or through a local
+ * whose constructor, factory, annotation, value or `with` item leads to such a name.
  * Kept this simple because it runs over every such file (~0.1 s over 38 MB).
  */
-const STATEMENT_CALL_OR_IMPORT =
-  /^[ \t]*(?:(from|import)[ \t]|([A-Za-z_][\w.]*)[ \t]*\(|([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*([A-Za-z_][\w.]*)[ \t]*\(|(?:async[ \t]+)?def[ \t]+\w+[ \t]*\(([^)]*))/gm;
-/** An annotated parameter in a header's parameter list: `client: api.Client`. */
-const ANNOTATED_PARAMETER = /([A-Za-z_]\w*)[ \t]*:[ \t]*([A-Za-z_][\w.]*)/g;
+const STATEMENT_CALL_OR_IMPORT = new RegExp(
+  [
+    String.raw`^[ \t]*(?:(from|import)[ \t]`,
+    String.raw`([A-Za-z_][\w.]*)[ \t]*\(`,
+    String.raw`([A-Za-z_]\w*)[ \t]*(?::[ \t]*['"]?([A-Za-z_][\w.]*)[^=\n]*)?=(?!=)[ \t]*(?:await[ \t]+)?([A-Za-z_][\w.]*)`,
+    String.raw`([A-Za-z_]\w*)[ \t]*:[ \t]*['"]?([A-Za-z_][\w.]*)`,
+    String.raw`(?:async[ \t]+)?def[ \t]+\w+[ \t]*(\()`,
+    String.raw`(?:async[ \t]+)?with[ \t]([^\n]*))`,
+  ].join('|'),
+  'gm',
+);
+/** An annotated parameter in a header's parameter list: `client: api.Client`, `client: "api.Client"`. */
+const ANNOTATED_PARAMETER = /([A-Za-z_]\w*)[ \t]*:[ \t]*['"]?([A-Za-z_][\w.]*)/g;
+/** A `with` item's target: `as client`. */
+const AS_TARGET = /\bas[ \t]+([A-Za-z_]\w*)/g;
 const FROM_IMPORT = /from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)/y;
 const IMPORT = /import[ \t]+([^\n#;]+)/y;
 
@@ -81,11 +95,25 @@ export function statementCalls(text: string): StatementCalls | undefined {
       continue;
     }
     if (match[3]) {
-      typedBy(match[3], match[4]!);
+      if (match[4]) typedBy(match[3], match[4]);
+      typedBy(match[3], match[5]!);
       continue;
     }
-    if (match[5] !== undefined) {
-      for (const parameter of match[5].matchAll(ANNOTATED_PARAMETER)) typedBy(parameter[1]!, parameter[2]!);
+    if (match[6]) {
+      typedBy(match[6], match[7]!);
+      continue;
+    }
+    if (match[8]) {
+      const parameters = match.index + match[0].length;
+      for (const parameter of text.slice(parameters, closingParenthesis(text, parameters)).matchAll(ANNOTATED_PARAMETER)) typedBy(parameter[1]!, parameter[2]!);
+      continue;
+    }
+    if (match[9] !== undefined) {
+      const line = match[9];
+      for (const target of line.matchAll(AS_TARGET)) {
+        const entered = enteredBy(line, target.index);
+        if (entered) typedBy(target[1]!, entered);
+      }
       continue;
     }
     const at = match.index + match[0].length - match[1]!.length - 1;
@@ -108,9 +136,37 @@ export function statementCalls(text: string): StatementCalls | undefined {
   for (const call of calls) {
     const head = firstName(call);
     if (locals.has(head)) reachable.add(call);
-    else for (const name of typing.get(head) ?? []) if (locals.has(firstName(name))) reachable.add(name + call.slice(head.length));
+    else for (const name of typingNames(typing, head)) if (locals.has(firstName(name))) reachable.add(name + call.slice(head.length));
   }
   return reachable.size ? { calls: [...reachable].sort(), imports: [...imports].sort() } : undefined;
+}
+
+/** The names that may type `local`, through other locals too (`second = first`, `first = Client()`). */
+function typingNames(typing: ReadonlyMap<string, ReadonlySet<string>>, local: string): Set<string> {
+  const names = new Set<string>();
+  const seen = new Set([local]);
+  const pending = [local];
+  while (pending.length) {
+    for (const name of typing.get(pending.pop()!) ?? []) {
+      names.add(name);
+      if (!name.includes('.') && !seen.has(name)) {
+        seen.add(name);
+        pending.push(name);
+      }
+    }
+  }
+  return names;
+}
+
+/** Where the parenthesised list opened just before `from` closes (the end of the text when it does not). */
+function closingParenthesis(text: string, from: number): number {
+  let depth = 1;
+  for (let at = from; at < text.length; at++) {
+    const c = text.charCodeAt(at);
+    if (c === 40) depth++;
+    else if (c === 41 && --depth === 0) return at;
+  }
+  return text.length;
 }
 
 /** `local=module` for one imported name (`a.b as c` → `c=a.b`; `import a.b` binds `a`). */
