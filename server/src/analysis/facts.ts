@@ -989,6 +989,12 @@ const PLAIN_HEAD = /^[A-Za-z_]\w*/;
  */
 function memberBinding(value: string, fn: FunctionFact, parameters: ReadonlySet<string> | undefined): string {
   const local = (name: string): boolean => !!parameters?.has(name) || Object.hasOwn(fn.locals, name);
+  if (value.startsWith(':')) {
+    // `self.x: T = param`: the annotation says what the method's own name holds.
+    const assigned = value.indexOf('=');
+    const valueHead = assigned < 0 ? undefined : LEADING_NAME.exec(value.slice(assigned + 1))?.[1];
+    return valueHead !== undefined && local(valueHead) ? value.slice(0, assigned) : value;
+  }
   const head = LEADING_NAME.exec(value)?.[1];
   if (head === undefined || !local(head)) return value;
   if (head !== value || !Object.hasOwn(fn.locals, head)) return UNKNOWN_MEMBER;
