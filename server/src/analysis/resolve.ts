@@ -308,14 +308,15 @@ export class Resolver {
 
   /**
    * What the annotation `type` (see annotations.ts) makes a variable: an instance of its class,
-   * also through typing's `Optional[T]` / `Union[T, None]` / `Annotated[T, …]` (under any import alias).
+   * also through typing's `Optional[T]` / `Union[T, None]` / `Annotated[T, …]` (under any import alias),
+   * and of a generic class parametrised (`Queue[T]`).
    */
   private annotated(source: ModuleSource, fn: number | undefined, type: string, hops: number): Value | undefined {
     const wrapped = wrappedType(type);
     if (!wrapped) return this.instanceOf(this.resolve(source, fn, type, hops));
     const wrapper = this.resolve(source, fn, wrapped[0], hops);
     if (wrapper?.kind === 'external' && typeWrappers.has(wrapper.name)) return this.annotated(source, fn, wrapped[1], hops + 1);
-    // A generic class parametrised (`Queue[T]`, `queue.Queue[int]`) is that class; typing's other forms are no class the engine types.
+    // `Queue[T]`, `queue.Queue[int]`: that class; typing's other forms (`Type[T]`, `Callable[…]`) are no class the engine types.
     return this.instanceOf(wrapper);
   }
 
