@@ -3,7 +3,7 @@
  * Exit codes: 0 clean, 1 findings, 2 usage or configuration error.
  * The same script is the worker of its own thread pool (see analysis/pool.ts).
  */
-import { accessSync, chmodSync, constants as fsConstants, existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, chownSync, constants as fsConstants, existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -386,10 +386,12 @@ function applyFixes(engine: AnalysisEngine, findings: readonly Finding[], unsafe
 function replaceContents(file: string, bytes: Buffer): void {
   const target = realpathSync(file);
   accessSync(target, fsConstants.W_OK);
-  if (statSync(target).nlink > 1) return writeFileSync(target, bytes);
+  const original = statSync(target);
+  if (original.nlink > 1) return writeFileSync(target, bytes);
   const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.coroutine-lens.tmp`);
   try {
-    writeFileSync(temporary, bytes, { flag: 'wx' });
+    // Readable by its owner only until it has the file's mode: the text may be private.
+    writeFileSync(temporary, bytes, { flag: 'wx', mode: 0o600 });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // Created but cut short (a full disk, a file size limit): removed. One of that name already there is another run's.
@@ -398,7 +400,19 @@ function replaceContents(file: string, bytes: Buffer): void {
     throw error;
   }
   try {
-    chmodSync(temporary, statSync(target).mode & 0o7777);
+    const made = statSync(temporary);
+    if (made.uid !== original.uid || made.gid !== original.gid) {
+      // The file stays its owner's (a run as root over a user's tree); where this process cannot give
+      // it back, the file is written in place, which keeps its owner.
+      try {
+        chownSync(temporary, original.uid, original.gid);
+      } catch {
+        rmSync(temporary, { force: true });
+        return writeFileSync(target, bytes);
+      }
+    }
+    // After the chown, which clears the setuid and setgid bits.
+    chmodSync(temporary, original.mode & 0o7777);
     renameSync(temporary, target);
   } catch (error) {
     rmSync(temporary, { force: true });

@@ -148,6 +148,16 @@ describe('coroutine-lens check --fix', () => {
     assert.deepEqual(readdirSync(file('real')), ['app.py']);
   });
 
+  test('a file of another owner keeps its owner, group and mode bits (setuid included) when root fixes it', { skip: process.platform === 'win32' || process.getuid?.() !== 0 ? 'needs root, to own a file for another user' : false }, () => {
+    chownSync(file('app.py'), 65534, 65534);
+    chmodSync(file('app.py'), 0o4755);
+    assert.equal(check('--fix', 'app.py').code, 1);
+    assert.match(readFileSync(file('app.py'), 'utf8'), /^ {4}await job\(\)$/m);
+    const fixed = statSync(file('app.py'));
+    assert.deepEqual([fixed.uid, fixed.gid, fixed.mode & 0o7777], [65534, 65534, 0o4755]);
+    assert.deepEqual(readdirSync(project).sort(), ['app.py', 'legacy.py']);
+  });
+
   test('a file with another hard link is rewritten in place: both names show the fixed text', { skip: process.platform === 'win32' && 'hard links differ there' }, () => {
     linkSync(file('app.py'), file('same.py.txt'));
     assert.equal(check('--fix', 'app.py').code, 1);
