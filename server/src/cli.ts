@@ -154,6 +154,18 @@ class Projects {
     return nearest ?? dir;
   }
 
+  /**
+   * The outermost folder at or above `start` whose pyproject.toml configures coroutine-lens, if any:
+   * a monorepo's root, whose `check .` analyses its sub-projects with every module around them.
+   */
+  async outermostRootOf(start: string): Promise<string | undefined> {
+    let outermost: string | undefined;
+    for (let d = nearestFolder(start); ; d = path.dirname(d)) {
+      if (existsSync(path.join(d, 'pyproject.toml')) && (await this.load(d)).configures) outermost = d;
+      if (path.dirname(d) === d) return outermost;
+    }
+  }
+
   /** Every error of the pyproject.toml files read so far. */
   async errors(): Promise<ConfigError[]> {
     return (await Promise.all(this.loaded.values())).flatMap((loaded) => loaded.errors);
@@ -214,6 +226,12 @@ async function check(options: Options): Promise<number> {
   // A folder met while walking whose pyproject.toml configures coroutine-lens is a project of its own.
   const nestedConfiguration = async (folder: string): Promise<Configuration | undefined> =>
     (await projects.load(folder)).configures ? configurationOf(folder) : undefined;
+  /** The walk's own configuration when a file's context is a project above the targets' (contextOf): the engine knows only the targets' projects yet. */
+  const configuredContext = async (context: string): Promise<typeof nestedConfiguration> => {
+    const own = await nestedConfiguration(context);
+    if (own) engine.setConfiguration(context, own);
+    return nestedConfiguration;
+  };
 
   const cacheDir = options.cache ? path.resolve(options.cacheDir ?? path.join(root, '.coroutine_lens_cache')) : undefined;
   const engine = await AnalysisEngine.create({
@@ -238,33 +256,34 @@ async function check(options: Options): Promise<number> {
       reported = [];
       skipped = 1;
     } else {
-      for (const context of await contextOf(file, projects)) await engine.indexWorkspace(context, { nestedConfiguration });
+      for (const context of await contextOf(file, projects)) await engine.indexWorkspace(context, { nestedConfiguration: await configuredContext(context) });
       engine.updateFile(file, decoded.text);
       reported = [file];
     }
   } else {
     reported = [];
-    const folders = targets.filter(statIsDir);
-    const files = targets.filter((target) => !statIsDir(target));
-    for (const folder of folders) {
-      await engine.indexWorkspace(folder, { nestedConfiguration });
-      notes.push(...engine.workspaceNotes(folder));
-      reported.push(...engine.checkedFiles(folder));
-    }
-    // A file given on its own is checked with the modules around it indexed too, so the chains
-    // through what it imports are followed as in a check of its folder; only the file is reported.
-    const indexed = [...folders];
+    // A target is checked with the modules around it indexed too, so the chains through what it
+    // imports are followed as in a check of its project; only the target's files are reported. A
+    // folder's context is the monorepo around it, if any (contextOf tells a file's).
+    const contexts = await Promise.all(targets.map(async (target) => (statIsDir(target) ? [(await projects.outermostRootOf(target)) ?? target] : contextOf(target, projects))));
     const within = (inner: string, outer: string): boolean => inner === outer || inner.startsWith(outer + path.sep);
-    for (const context of new Set((await Promise.all(files.map((file) => contextOf(file, projects)))).flat())) {
+    const indexed: string[] = [];
+    // Outermost first: a context inside one indexed already is indexed with it.
+    for (const context of [...new Set(contexts.flat())].sort((a, b) => a.length - b.length)) {
       if (indexed.some((folder) => within(context, folder))) continue;
-      await engine.indexWorkspace(context, { nestedConfiguration });
+      await engine.indexWorkspace(context, { nestedConfiguration: await configuredContext(context) });
       indexed.push(context);
     }
-    for (const file of files) {
-      // Excluded, or not named *.py: checked all the same when named, as ruff does.
-      if (!engine.indexedFiles(file).length) await engine.indexWorkspace(file, { nestedConfiguration });
-      notes.push(...engine.workspaceNotes(file));
-      reported.push(...engine.indexedFiles(file));
+    const walkNotes = indexed.flatMap((context) => engine.workspaceNotes(context));
+    for (const target of targets) {
+      // Not reached by its context's walk (excluded there, or a file not named *.py): checked all the
+      // same when named, as ruff does; a folder then with its own walk's exclusions.
+      if (!engine.indexedFiles(target).length) {
+        await engine.indexWorkspace(target, { nestedConfiguration });
+        walkNotes.push(...engine.workspaceNotes(target));
+      }
+      notes.push(...walkNotes.filter((note) => within(note.path, target)));
+      reported.push(...(statIsDir(target) ? engine.checkedFiles(target) : engine.indexedFiles(target)));
     }
     reported = [...new Set(reported)].sort();
   }
@@ -438,13 +457,17 @@ function packageVersion(): string | undefined {
 
 /**
  * For a file checked on its own (a path, or --stdin-filename): what to index with it so the modules
- * it imports resolve. In a project (a pyproject.toml above the folder above its outermost package):
+ * it imports resolve. Inside a project whose pyproject.toml configures coroutine-lens, the outermost
+ * such project (a monorepo's root: a sub-project's modules import the repository's, as `check .` at
+ * the root resolves them). Else in a project (a pyproject.toml above the folder above its outermost package):
  * the project's root, whose folders without `__init__.py` are namespace packages named from the
  * root. That folder itself when it looks like a project's (PROJECT_MARKERS). Else what Python
  * imports from it (a script's sys.path[0]) — its modules and its regular packages, not every folder
  * below it, which may be a home directory.
  */
 async function contextOf(file: string, projects: Projects): Promise<string[]> {
+  const outermost = await projects.outermostRootOf(file);
+  if (outermost !== undefined) return [outermost];
   let dir = path.dirname(file);
   while (existsSync(path.join(dir, '__init__.py')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   const root = await projects.rootOf(file);

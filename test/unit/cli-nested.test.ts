@@ -115,6 +115,18 @@ describe('coroutine-lens check in a project holding sub-projects', () => {
     const test = path.join(root, 'tests/test_api.py');
     const piped = spawnSync(process.execPath, [cli, 'check', '--no-cache', '--stdin-filename', 'tests/test_api.py'], { cwd: root, encoding: 'utf8', input: readFileSync(test) });
     assert.deepEqual(found(piped.stdout), expected.filter((line) => line.startsWith('tests/')), piped.stdout + piped.stderr);
+    // A target inside the sub-project is checked with the repository's modules around it, as `check .`
+    // at the root checks it: `shared.io` resolves (views.py:5) from the root, and from inside the sub-project.
+    const views = expected.filter((line) => line.startsWith('services/'));
+    for (const target of ['services/api/app/views.py', 'services/api', 'services/api/app']) {
+      const named = run(['check', '--no-cache', target], root);
+      assert.deepEqual(found(named.stdout), views, `${target}\n${named.stdout}${named.stderr}`);
+    }
+    const inside = views.map((line) => line.slice('services/api/'.length));
+    for (const target of ['.', 'app/views.py']) {
+      const named = run(['check', '--no-cache', target], path.join(root, 'services/api'));
+      assert.deepEqual(found(named.stdout), inside, `${target} in services/api\n${named.stdout}${named.stderr}`);
+    }
   });
 
   test('a pyproject.toml that names coroutine-lens only in a comment, or not at all in another encoding, configures nothing and is not read', () => {
