@@ -155,15 +155,17 @@ class Projects {
   }
 
   /**
-   * The outermost folder at or above `start` whose pyproject.toml configures coroutine-lens, if any:
-   * a monorepo's root, whose `check .` analyses its sub-projects with every module around them.
+   * The outermost folder at or above `start`, and at or below `top`, whose pyproject.toml configures
+   * coroutine-lens, if any: a monorepo's root, whose `check .` analyses its sub-projects with every
+   * module around them.
    */
-  async outermostRootOf(start: string): Promise<string | undefined> {
+  async outermostRootOf(start: string, top: string): Promise<string | undefined> {
     let outermost: string | undefined;
-    for (let d = nearestFolder(start); ; d = path.dirname(d)) {
+    for (let d = nearestFolder(start); d === top || d.startsWith(top + path.sep); d = path.dirname(d)) {
       if (existsSync(path.join(d, 'pyproject.toml')) && (await this.load(d)).configures) outermost = d;
-      if (path.dirname(d) === d) return outermost;
+      if (path.dirname(d) === d) break;
     }
+    return outermost;
   }
 
   /** Every error of the pyproject.toml files read so far. */
@@ -264,8 +266,8 @@ async function check(options: Options): Promise<number> {
     reported = [];
     // A target is checked with the modules around it indexed too, so the chains through what it
     // imports are followed as in a check of its project; only the target's files are reported. A
-    // folder's context is the monorepo around it, if any (contextOf tells a file's).
-    const contexts = await Promise.all(targets.map(async (target) => (statIsDir(target) ? [(await projects.outermostRootOf(target)) ?? target] : contextOf(target, projects))));
+    // folder's context is the monorepo around it within the working folder, if any (contextOf tells a file's).
+    const contexts = await Promise.all(targets.map(async (target) => (statIsDir(target) ? [(await projects.outermostRootOf(target, cwd)) ?? target] : contextOf(target, projects))));
     const within = (inner: string, outer: string): boolean => inner === outer || inner.startsWith(outer + path.sep);
     const indexed: string[] = [];
     // Outermost first: a context inside one indexed already is indexed with it.
@@ -458,15 +460,16 @@ function packageVersion(): string | undefined {
 /**
  * For a file checked on its own (a path, or --stdin-filename): what to index with it so the modules
  * it imports resolve. Inside a project whose pyproject.toml configures coroutine-lens, the outermost
- * such project (a monorepo's root: a sub-project's modules import the repository's, as `check .` at
- * the root resolves them). Else in a project (a pyproject.toml above the folder above its outermost package):
+ * such project within the working folder (a monorepo's root, run from there: a sub-project's modules
+ * import the repository's, as `check .` there, and the editor with that folder open, resolve them;
+ * never a folder above the one the run started in). Else in a project (a pyproject.toml above the folder above its outermost package):
  * the project's root, whose folders without `__init__.py` are namespace packages named from the
  * root. That folder itself when it looks like a project's (PROJECT_MARKERS). Else what Python
  * imports from it (a script's sys.path[0]) — its modules and its regular packages, not every folder
  * below it, which may be a home directory.
  */
 async function contextOf(file: string, projects: Projects): Promise<string[]> {
-  const outermost = await projects.outermostRootOf(file);
+  const outermost = await projects.outermostRootOf(file, process.cwd());
   if (outermost !== undefined) return [outermost];
   let dir = path.dirname(file);
   while (existsSync(path.join(dir, '__init__.py')) && path.dirname(dir) !== dir) dir = path.dirname(dir);

@@ -115,15 +115,17 @@ describe('coroutine-lens check in a project holding sub-projects', () => {
     const test = path.join(root, 'tests/test_api.py');
     const piped = spawnSync(process.execPath, [cli, 'check', '--no-cache', '--stdin-filename', 'tests/test_api.py'], { cwd: root, encoding: 'utf8', input: readFileSync(test) });
     assert.deepEqual(found(piped.stdout), expected.filter((line) => line.startsWith('tests/')), piped.stdout + piped.stderr);
-    // A target inside the sub-project is checked with the repository's modules around it, as `check .`
-    // at the root checks it: `shared.io` resolves (views.py:5) from the root, and from inside the sub-project.
+    // Run at the root, a target inside the sub-project is checked with the repository's modules around
+    // it, as `check .` there checks it: `shared.io` resolves (views.py:5).
     const views = expected.filter((line) => line.startsWith('services/'));
     for (const target of ['services/api/app/views.py', 'services/api', 'services/api/app']) {
       const named = run(['check', '--no-cache', target], root);
       assert.deepEqual(found(named.stdout), views, `${target}\n${named.stdout}${named.stderr}`);
     }
-    const inside = views.map((line) => line.slice('services/api/'.length));
-    for (const target of ['.', 'app/views.py']) {
+    // Run inside the sub-project, the run looks no higher than its own folder, as `check .` there and
+    // the editor with that folder open: `shared` is not found, only the sub-project's own chain is.
+    const inside = ['app/views.py:6 CORO120'];
+    for (const target of ['.', 'app/views.py', path.join(root, 'services/api/app/views.py')]) {
       const named = run(['check', '--no-cache', target], path.join(root, 'services/api'));
       assert.deepEqual(found(named.stdout), inside, `${target} in services/api\n${named.stdout}${named.stderr}`);
     }
