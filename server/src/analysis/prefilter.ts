@@ -74,7 +74,7 @@ const IMPORT = /import[ \t]+([^\n#;]+)/y;
 export interface StatementCalls {
   /** Its statement calls through an imported name, dotted as written (`api.fetch`, `fetch`), sorted, once each. */
   calls: string[];
-  /** Its imports as `local=module` (`import a.b as c` → `c=a.b`; `from a import b` → `b=a.b`; relative ones as written, `m=.m`). */
+  /** Its imports as `local=module` (`import a.b as c` → `c=a.b`; `from a import b` → `b=a.b`; relative ones as written, `m=.m`; `from a import *` → `*=a`). */
   imports: string[];
 }
 
@@ -124,19 +124,24 @@ export function statementCalls(text: string): StatementCalls | undefined {
     if (match[1] === 'import') for (const part of found[1]!.split(',')) addImport(imports, '', part, true);
     else {
       const from = found[1]!;
+      const names = found[2]!.replace(/[()\\]/g, ' ');
+      // `from svc.api import *`: any name may come from there, written `*=svc.api`.
+      if (names.trim() === '*') imports.add(`*=${from}`);
       const prefix = from.endsWith('.') || !from ? from : `${from}.`;
-      for (const part of found[2]!.replace(/[()\\]/g, ' ').split(',')) addImport(imports, prefix, part, false);
+      for (const part of names.split(',')) addImport(imports, prefix, part, false);
     }
   }
   if (!calls.size || !imports.size) return undefined;
   // Only a call through an imported name can be linked lexically to another module's coroutine; one
   // through a local typed by an imported name is written as through that name (`Client.close`).
   const locals = new Set([...imports].map((binding) => binding.slice(0, binding.indexOf('='))));
+  // After a star import, a name no import spells may still be one.
+  const imported = (name: string): boolean => locals.has(name) || locals.has('*');
   const reachable = new Set<string>();
   for (const call of calls) {
     const head = firstName(call);
-    if (locals.has(head)) reachable.add(call);
-    else for (const name of typingNames(typing, head)) if (locals.has(firstName(name))) reachable.add(name + call.slice(head.length));
+    if (imported(head)) reachable.add(call);
+    if (!locals.has(head)) for (const name of typingNames(typing, head)) if (imported(firstName(name))) reachable.add(name + call.slice(head.length));
   }
   return reachable.size ? { calls: [...reachable].sort(), imports: [...imports].sort() } : undefined;
 }
@@ -212,11 +217,15 @@ export function coroutineHomes(modules: Iterable<{ module: string; coroutines: I
 export function mayDropCoroutine(found: StatementCalls | undefined, module: string, isPackage: boolean, homes: CoroutineHomes): boolean {
   if (!found) return false;
   const bound = new Map<string, string>();
+  /** The modules star imports take every name of. */
+  const stars: string[] = [];
   for (const binding of found.imports) {
     const [local, name] = binding.split('=') as [string, string];
     const dots = /^\.*/.exec(name)![0].length;
     const absolute = dots ? absoluteModule(module, isPackage, dots, name.slice(dots)) : name;
-    if (absolute) bound.set(local, absolute);
+    if (!absolute) continue;
+    if (local === '*') stars.push(absolute);
+    else bound.set(local, absolute);
   }
   const parent = (name: string): string => name.slice(0, name.lastIndexOf('.'));
   /** `name` is the module `home` or its package, or a class or function of either. */
@@ -229,6 +238,8 @@ export function mayDropCoroutine(found: StatementCalls | undefined, module: stri
     // A bare call is looked up by the name it was imported as (`from svc.api import fetch as get`).
     const last = dot >= 0 ? call.slice(call.lastIndexOf('.') + 1) : imported ? imported.slice(imported.lastIndexOf('.') + 1) : call;
     return homes.get(last)?.some((home) => {
+      // A name no import binds may come from a star import of its module or of its package (re-exported).
+      if (imported === undefined) return stars.some((star) => star === home || star === parent(home));
       // `fetch()` after `from svc.api import fetch` (or `from svc import fetch`, re-exported): bound to `svc.api.fetch`.
       if (dot < 0) return near(imported, home);
       return imported !== undefined && (imported === home || imported === parent(home) || parent(imported) === home);

@@ -753,8 +753,7 @@ export class Checker {
   private mayDropWithFinding(source: ModuleSource, classIndex: number | undefined, text: string, callee: string): boolean {
     const dot = callee.indexOf('.');
     const head = dot < 0 ? callee : callee.slice(0, dot);
-    const { imports, globals } = source.facts;
-    const moduleName = Object.hasOwn(imports, head) || Object.hasOwn(globals, head);
+    const moduleName = mayBindAtModuleLevel(source, head);
     const meaning = headInBlock(text, head, classIndex !== undefined);
     if (!meaning) return moduleName || head === 'self' || head === 'cls' || this.typedByModuleName(source, text, head);
     if (meaning === 'self' && dot < 0) return true;
@@ -769,13 +768,12 @@ export class Checker {
    * `self` / `cls` binds, or another local so typed (`second = first`); or imports it.
    */
   private typedByModuleName(source: ModuleSource, text: string, head: string, seen = new Set<string>()): boolean {
-    const { imports, globals } = source.facts;
     const names = typingNamesOfLocal(text, head);
     if (!names) return true;
     seen.add(head);
     return names.some((name) => {
       const first = firstName(name);
-      if (Object.hasOwn(imports, first) || Object.hasOwn(globals, first) || first === 'self' || first === 'cls') return true;
+      if (mayBindAtModuleLevel(source, first) || first === 'self' || first === 'cls') return true;
       return !seen.has(first) && this.typedByModuleName(source, text, first, seen);
     });
   }
@@ -796,6 +794,13 @@ export class Checker {
     }
     return hops;
   }
+}
+
+/** Whether `name` may mean something at the module level: an import or a global binds it, or a star import may. */
+function mayBindAtModuleLevel(source: ModuleSource, name: string): boolean {
+  const { imports, globals, starImports } = source.facts;
+  // hasOwn: facts back from the cache are plain objects.
+  return Object.hasOwn(imports, name) || Object.hasOwn(globals, name) || starImports.length > 0;
 }
 
 export function toRange(span: Span): Finding['range'] {
