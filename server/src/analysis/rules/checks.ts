@@ -692,8 +692,11 @@ export class Checker {
           const awaited = awaitKeyword === 'await' ? `await ${written}` : `(${awaitKeyword} ${written})`;
           report('CORO200', call.span, `coroutine ${written} is entered by \`${statement}\` but never awaited: a coroutine is no ${call.asyncWithItem ? 'async ' : ''}context manager (TypeError) and never runs; write \`${statement} ${awaited}\` if it returns one`);
         }
-        // Where the code tested that the callee is no coroutine function, calling it makes no coroutine.
-        if (!target || !call.dropped || testedNotCoroutineFunction(call.guards, call.callee, facts.imports)) continue;
+        if (!target || !call.dropped) continue;
+        // Where the code tested that the callee is no coroutine function, it is not this plain `async def`
+        // (inspect says so of one; not of a generator-based coroutine, an async generator or a wrapper).
+        const surelyCoroutineFunction = (target.kind === 'coroutine' && returnsCoroutine(target.source.facts.functions[target.index]!)) || target.kind === 'libraryCoroutine';
+        if (surelyCoroutineFunction && testedNotCoroutineFunction(call.guards, call.callee, facts.imports)) continue;
         if (target.kind === 'coroutine' && isAsyncGenerator(target.source.facts.functions[target.index]!)) {
           // An async generator is iterated, never awaited (`await` on one is a TypeError): no await fix.
           report('CORO200', call.span, `async generator ${written} is called but never iterated, so its body never runs; iterate it with \`async for\`, or make it a coroutine (\`await\`, not \`yield\`) if that was meant`);
