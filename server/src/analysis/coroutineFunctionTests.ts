@@ -3,8 +3,10 @@
  * `if not inspect.iscoroutinefunction(self.close): self.close()`, or the `else` of
  * `if asyncio.iscoroutinefunction(f): await f() else: f()`. Code generated for a synchronous and an
  * asynchronous flavour from one source (neo4j's `__del__`) calls the method there only when it is
- * synchronous, so such a call makes no coroutine and none is dropped (no CORO200 / CORO202), whatever
- * the engine resolved the callee to: were it that coroutine function, the branch would not run.
+ * synchronous. Where the engine resolved the callee to a plain `async def` (or a library coroutine),
+ * such a call makes no coroutine and none is dropped (no CORO200): were it that function, the branch
+ * would not run. Not so for a generator-based coroutine, an async generator function or an `async
+ * def` under a wrapping decorator: inspect calls none of them a coroutine function, so the branch runs.
  *
  * The test is recorded as a guard of the calls in its branch (guards.ts), `F(x)` for a call of one
  * dotted name `F` with one dotted argument `x`, in files whose text names `iscoroutinefunction` at
