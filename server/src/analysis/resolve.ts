@@ -230,6 +230,22 @@ export class Resolver {
     return found?.kind === 'lazyFunction' ? undefined : found;
   }
 
+  /** The dotted name a workspace definition has in Python (`pkg.mod.Class.method`); undefined for anything else. */
+  qualifiedNameOf(value: Value): string | undefined {
+    switch (value.kind) {
+      case 'function':
+        return `${value.source.module}.${value.source.facts.functions[value.index]!.qualname}`;
+      case 'lazyFunction': {
+        const owner = value.classIndex === undefined ? '' : `${value.source.facts.classes[value.classIndex]!.qualname}.`;
+        return `${value.source.module}.${owner}${value.name}`;
+      }
+      case 'class':
+        return `${value.source.module}.${value.source.facts.classes[value.index]!.qualname}`;
+      default:
+        return undefined;
+    }
+  }
+
   functionOf(value: Value): FunctionFact | undefined {
     return value.kind === 'function' ? value.source.facts.functions[value.index] : undefined;
   }

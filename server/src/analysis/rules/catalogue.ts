@@ -660,6 +660,12 @@ export function lookupBlocking(name: string, extra: ReadonlyMap<string, Blocking
   return extra.get(wildcard) ?? blockingCalls.get(wildcard);
 }
 
+/** A configured blocking entry (`extra-blocking`) for `name`, exact or through its type's `Type.*`; the catalogue's own are not looked at. */
+export function lookupConfigured(name: string, extra: ReadonlyMap<string, BlockingCall>): BlockingCall | undefined {
+  const dot = name.lastIndexOf('.');
+  return extra.get(name) ?? (dot > 0 ? extra.get(`${name.slice(0, dot)}.*`) : undefined);
+}
+
 /**
  * Catalogue entry, by name, for a `with` of an instance of `type`: an exact `Type.__enter__` entry
  * (a lock acquired), else an exact `Type.__exit__` one (a cursor closed) — a `Type.*` entry means its

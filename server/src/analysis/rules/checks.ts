@@ -20,6 +20,7 @@ import {
   libraryCoroutineMethods,
   helperLockTakers,
   lookupBlocking,
+  lookupConfigured,
   lookupEntering,
   lookupIndexing,
   lookupIterating,
@@ -175,6 +176,9 @@ export class Checker {
       if (names.has(decorator)) return true;
       const value = this.resolver.resolve(source, fn.parent, decorator);
       if (value?.kind === 'external' && names.has(value.name)) return true;
+      // A configured decorator defined in the workspace resolves to its definition.
+      const defined = value && this.resolver.qualifiedNameOf(value);
+      if (defined !== undefined && names.has(defined)) return true;
     }
     return false;
   }
@@ -315,6 +319,18 @@ export class Checker {
     return files;
   }
 
+  /**
+   * A configured blocking function or method whose source is in the workspace (`extra-blocking =
+   * ["legacy_db.query"]` with `legacy_db/` checked too): the configuration names it blocking, whatever
+   * its body shows, as it does when the library is outside the workspace.
+   */
+  private configuredBlocking(value: Value): Target | undefined {
+    if (!this.extraBlocking.size) return undefined;
+    const name = this.resolver.qualifiedNameOf(value);
+    const entry = name === undefined ? undefined : lookupConfigured(name, this.extraBlocking);
+    return entry && { kind: 'blocking', name: name!, entry };
+  }
+
   private classifyValue(value: Value): Target | undefined {
     switch (value.kind) {
       case 'external': {
@@ -325,6 +341,8 @@ export class Checker {
         return undefined;
       }
       case 'function': {
+        const configured = this.configuredBlocking(value);
+        if (configured) return configured;
         const fact = value.source.facts.functions[value.index]!;
         const style = this.coroutineStyle(value.source, fact);
         if (style) {
@@ -339,7 +357,7 @@ export class Checker {
         return { kind: 'sync', source: value.source, index: value.index };
       }
       case 'lazyFunction':
-        return { kind: 'lazySync', value };
+        return this.configuredBlocking(value) ?? { kind: 'lazySync', value };
       case 'class':
       case 'object': {
         // Calling a class runs its `__init__`; calling an instance runs its class's `__call__`.
@@ -419,8 +437,19 @@ export class Checker {
    * `__exit__` entry, such as a pymongo cursor, however it was made (see Resolver.given) — that entry, by name.
    */
   enteringBlocks(source: ModuleSource, fn: number, expr: string): { name: string; entry: BlockingCall } | undefined {
-    const value = this.resolver.given(source, fn, expr);
-    return value?.kind === 'instance' ? lookupEntering(value.type, this.extraBlocking) : undefined;
+    const type = this.typeOf(this.resolver.given(source, fn, expr));
+    return type === undefined ? undefined : lookupEntering(type, this.extraBlocking);
+  }
+
+  /**
+   * The type whose entries apply to `value`: a modelled instance's, or, when blocking calls are
+   * configured, a workspace class's own dotted name (`legacy_db.Lock.__enter__` configured with
+   * `legacy_db/` checked too).
+   */
+  private typeOf(value: Value | undefined): string | undefined {
+    if (value?.kind === 'instance') return value.type;
+    if (value?.kind !== 'object' || !this.extraBlocking.size) return undefined;
+    return this.resolver.qualifiedNameOf({ kind: 'class', source: value.source, index: value.index });
   }
 
   /**
@@ -471,10 +500,9 @@ export class Checker {
    * workspace iterator, an unmodelled object) is never guessed.
    */
   iteratingBlocks(source: ModuleSource, fn: number, expr: string): { name: string; entry: BlockingCall } | undefined {
-    const value = this.resolver.given(source, fn, expr);
-    if (value?.kind !== 'instance') return undefined;
-    const entry = lookupIterating(value.type, this.extraBlocking);
-    return entry && { name: `${value.type}.__next__`, entry };
+    const type = this.typeOf(this.resolver.given(source, fn, expr));
+    const entry = type === undefined ? undefined : lookupIterating(type, this.extraBlocking);
+    return entry && { name: `${type}.__next__`, entry };
   }
 
   /**
@@ -482,10 +510,9 @@ export class Checker {
    * instance of a modelled type with a catalogue `__getitem__` entry, a pymongo cursor — that entry, by name.
    */
   indexingBlocks(source: ModuleSource, fn: number, expr: string): { name: string; entry: BlockingCall } | undefined {
-    const value = this.resolver.given(source, fn, expr);
-    if (value?.kind !== 'instance') return undefined;
-    const entry = lookupIndexing(value.type, this.extraBlocking);
-    return entry && { name: `${value.type}.__getitem__`, entry };
+    const type = this.typeOf(this.resolver.given(source, fn, expr));
+    const entry = type === undefined ? undefined : lookupIndexing(type, this.extraBlocking);
+    return entry && { name: `${type}.__getitem__`, entry };
   }
 
   /**
