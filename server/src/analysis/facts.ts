@@ -18,6 +18,7 @@ import { fileFramework } from './frameworks';
 import { annotationType } from './annotations';
 import { keepsArguments, keptArguments } from './callArguments';
 import { guardNames, guardRegions, guardsAt, moduleConstants, type Guard, type GuardRegion } from './guards';
+import { NO_LOOP_ERROR, noLoopAt, noLoopRegions } from './runningLoop';
 
 /** [startLine, startColumn, endLine, endColumn], 0-based, UTF-16 columns. */
 export type Span = [number, number, number, number];
@@ -60,6 +61,11 @@ export interface CallFact {
    * something a file can fix (see guards.ts): `_IS_SYNC`, `!True`, `typing.TYPE_CHECKING`.
    */
   guards?: Guard[];
+  /**
+   * The call runs only where no event loop runs on the thread (see runningLoop.ts): the callee, as
+   * written, of the `get_running_loop()` whose raising leads there.
+   */
+  withoutLoop?: string;
 }
 
 /**
@@ -566,6 +572,8 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
   /** Branches of constant-looking conditions around what comes next (see guards.ts). */
   const guarded: GuardRegion[] = [];
   const boundNames = new Map<string, boolean>();
+  /** Code that runs only where no event loop runs (runningLoop.ts), in code that catches RuntimeError. */
+  const noLoop = text.includes(NO_LOOP_ERROR) ? noLoopRegions(statement?.node ?? tree.rootNode) : undefined;
   /** The parameters of each method, by function index: what `self.x = param` keeps is the caller's. */
   const methodParameters = new Map<number, Set<string>>();
 
@@ -701,6 +709,10 @@ export function extractFacts(tree: Tree, module: string, isPackage: boolean, tex
     if (guarded.length) {
       const guards = guardsAt(guarded, node.startIndex);
       if (guards) call.guards = guards;
+    }
+    if (noLoop?.length) {
+      const test = noLoopAt(noLoop, node);
+      if (test) call.withoutLoop = test;
     }
     const fn = facts.functions[scope.fn]!;
     if (fn.isAsync || fn.decorators.length) maybeFixed.push({ call, node, comprehension: scope.comprehension });

@@ -9,6 +9,7 @@ import { firstName, makesNonBlocking, nonBlockingObjects, shownCallee, type Call
 import { coroutineFramework } from '../frameworks';
 import { inDeadBranch } from '../guards';
 import { testedNotCoroutineFunction } from '../coroutineFunctionTests';
+import { raisesWithoutLoop } from '../runningLoop';
 import type { ModuleSource, Resolver, Value } from '../resolve';
 import { effectiveSeverity, type Configuration } from '../config';
 import {
@@ -659,6 +660,8 @@ export class Checker {
         // the others would parse modules for nothing.
         if (!(onLoop && !call.awaited) && !(call.dropped && this.dropRules)) continue;
         if (inDeadBranch(source.facts, call)) continue;
+        // On a loop's thread, code that runs only without a loop never does (in synchronous code it may).
+        if (onLoop && raisesWithoutLoop(call.withoutLoop, source.facts.imports)) continue;
         const classified = this.classify(source, index, call);
         // A lazy function's body is parsed only when CORO120 will follow it.
         const target = classified?.kind === 'lazySync' && onLoop && !call.awaited && this.transitive ? this.forced(classified, this.dependencySink) : classified;

@@ -14,6 +14,7 @@ import { helperLockTakers, type BlockingCall } from './catalogue';
 import type { ModuleSource } from '../resolve';
 import type { Checker } from './checks';
 import { inDeadBranch } from '../guards';
+import { raisesWithoutLoop } from '../runningLoop';
 
 export interface Summary {
   /** The call in this function that leads to blocking. */
@@ -95,7 +96,8 @@ export class TransitiveSummaries {
       const node: Node = { source: src, index: idx, edges: [] };
       nodes.set(key, node);
       for (const call of src.facts.functions[idx]!.calls) {
-        if (call.awaited || inDeadBranch(src.facts, call)) continue;
+        // A summary answers for callers on a loop's thread, where code that runs only without a loop never does.
+        if (call.awaited || inDeadBranch(src.facts, call) || raisesWithoutLoop(call.withoutLoop, src.facts.imports)) continue;
         const target = this.checker.forced(this.checker.classify(src, idx, call), files);
         if (target?.kind === 'blocking') {
           if (helperLockTakers.has(target.name)) continue;
