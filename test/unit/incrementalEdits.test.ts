@@ -269,3 +269,49 @@ test("editing what a @gen.coroutine generator returns re-checks the coroutines t
   assert.deepEqual(second.findings, []);
 });
 
+
+test('editing a generator that a with enters or a coroutine iterates re-checks the coroutines that reach its body', async () => {
+  const root = path.join(repoRoot, 'out', 'incremental-generators');
+  const file = path.join(root, 'files.py');
+  const text = [
+    'import contextlib',
+    'import os',
+    '',
+    '',
+    '@contextlib.contextmanager',
+    'def opened(fd):',
+    '    yield os.fdopen(fd)',
+    '',
+    '',
+    'def names(root):',
+    '    yield from os.listdir(root)',
+    '',
+    '',
+    'async def main(fd, root):',
+    '    with opened(fd):',
+    '        pass',
+    '    for name in names(root):',
+    '        print(name)',
+    '',
+  ].join('\n');
+  const analysed = async (engine: AnalysisEngine | undefined, source: string) => {
+    const target = engine ?? (await AnalysisEngine.create({ wasmDir }));
+    if (!engine) target.setConfiguration(root, defaultConfiguration());
+    target.updateFile(file, source);
+    return target.analyzeFile(file);
+  };
+  const edited = await AnalysisEngine.create({ wasmDir });
+  edited.setConfiguration(root, defaultConfiguration());
+  const first = await analysed(edited, text);
+  assert.deepEqual(first.findings.map((f) => f.chain?.at(-1)?.range.start.line), [6, 10]);
+  // A comment line above each blocking call moves it down: the chains must point at the new lines.
+  const moved = text.replace('    yield os.fdopen(fd)', '    # the descriptor\n    yield os.fdopen(fd)').replace('    yield from os.listdir(root)', '    # every entry\n    yield from os.listdir(root)');
+  const after = await analysed(edited, moved);
+  assert.deepStrictEqual(after, await analysed(undefined, moved));
+  assert.deepEqual(after.findings.map((f) => f.chain?.at(-1)?.range.start.line), [7, 12]);
+  // Emptying the bodies: no chain is left.
+  const emptied = moved.replace('yield os.fdopen(fd)', 'yield fd').replace('yield from os.listdir(root)', 'yield root');
+  const cleared = await analysed(edited, emptied);
+  assert.deepStrictEqual(cleared, await analysed(undefined, emptied));
+  assert.deepEqual(cleared.findings, []);
+});

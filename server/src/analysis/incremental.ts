@@ -257,7 +257,7 @@ export class BufferFindings {
 
 /**
  * The indices of the functions that differ between two versions of a module's facts, when each
- * is a coroutine or generator and differs only in its calls, span, `with` objects, iterables, indexed objects and, when
+ * is a coroutine (see checkedAlone) and differs only in its calls, span, `with` objects, iterables, indexed objects and, when
  * no other function may read them (see withoutBody), returns and (without nested functions) local
  * bindings; undefined when anything else differs.
  */
@@ -273,7 +273,7 @@ export function changedCoroutines(before: ModuleFacts, after: ModuleFacts): Set<
     const was = before.functions[index]!;
     const now = after.functions[index]!;
     if (was === now) continue;
-    const coroutine = now.isAsync || now.hasYield;
+    const coroutine = checkedAlone(now);
     // A synchronous function that moved (a line added above it) has changed: no need to compare the rest.
     if (!coroutine && was.span.some((at, i) => at !== now.span[i])) return undefined;
     if (sameJson(was, now)) continue;
@@ -285,6 +285,19 @@ export function changedCoroutines(before: ModuleFacts, after: ModuleFacts): Set<
   }
   return changed;
 }
+
+/**
+ * Whether nothing else's findings read a function's calls: a coroutine's body is never followed by
+ * CORO120, nor is a generator coroutine's (`@gen.coroutine`, `@types.coroutine`, `@gen_test`). Any
+ * other generator may be: a `@contextmanager` one's by the `with` that enters it, a plain one's by
+ * the coroutine that iterates it (Checker.iteratedGenerator) — so an edit there is no edit of a
+ * coroutine alone. The decorator is read by its written name: an alias goes the safe, longer way.
+ */
+function checkedAlone(fn: FunctionFact): boolean {
+  return fn.isAsync || (fn.hasYield && fn.decorators.some((decorator) => GENERATOR_COROUTINE_DECORATOR.test(decorator)));
+}
+
+const GENERATOR_COROUTINE_DECORATOR = /(?:^|\.)(?:coroutine|engine|gen_test)$/;
 
 /**
  * What, besides its own findings, may depend on a function's facts: all but its calls, span, `with`
