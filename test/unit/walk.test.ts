@@ -91,7 +91,7 @@ describe('walkPython and symbolic links to files', { skip: process.platform === 
     );
     assert.deepEqual(
       walked.problems.map((p) => `${path.basename(p.path)}: ${p.message}`).sort(),
-      [`alias.py: skipped: symbolic link to ${path.join(root, 'a.py')}, which is checked`, `x2.py: skipped: symbolic link to ${path.join(root, 'x1.py')}, which is checked`],
+      ['alias.py: skipped: symbolic link to a.py, which is checked', 'x2.py: skipped: symbolic link to x1.py, which is checked'],
     );
   });
 });
@@ -111,6 +111,6 @@ describe('a symbolic link to a checked file, in the engine', { skip: process.pla
     assert.deepEqual(checked, ['app.py', 'pkg/__init__.py', 'pkg/real.py']);
     const found = engine.analyzeFile(path.join(root, 'app.py')).findings.map((f) => `${f.range.start.line}:${f.code} ${(f.chain ?? []).map((h) => path.basename(h.path)).join(' ')}`);
     assert.deepEqual(found, ['4:CORO120 app.py alias.py']);
-    assert.deepEqual(engine.workspaceNotes(root).map((n) => `${path.basename(n.path)}: ${n.message}`), [`alias.py: skipped: symbolic link to ${path.join(root, 'pkg', 'real.py')}, which is checked`]);
+    assert.deepEqual(engine.workspaceNotes(root).map((n) => `${path.basename(n.path)}: ${n.message}`), ['alias.py: skipped: symbolic link to real.py, which is checked']);
   });
 });

@@ -378,6 +378,7 @@ const FACTS_QUERY = `
 (import_from_statement) @import
 (assignment left: [(identifier) (attribute)] @assign.left type: (type (_) @assign.type))
 (assignment left: [(identifier) (attribute)] @assign.left right: [(call) (attribute) (identifier) (subscript) (await) (yield)] @assign.right)
+(named_expression name: (identifier) @assign.left value: [(call) (attribute) (identifier) (subscript) (await)] @assign.right)
 (with_item value: (as_pattern (_) @with.value alias: (as_pattern_target (identifier) @with.target)))
 (with_item value: [(call function: [(identifier) (attribute)] @call.entered) (as_pattern (call function: [(identifier) (attribute)] @call.entered))])
 (with_item value: [(identifier) (attribute) (subscript) (parenthesized_expression) (await)] @with.object)

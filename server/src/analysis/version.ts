@@ -1,2 +1,2 @@
 /** Part of every cache key: bump when a change to the engine changes its findings. */
-export const ENGINE_VERSION = '0.1.73';
+export const ENGINE_VERSION = '0.1.74';

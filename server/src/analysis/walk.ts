@@ -196,7 +196,8 @@ async function dropLinkedTwice(result: WalkResult, realPaths: Map<string, string
       kept.set(real, found.path);
       return true;
     }
-    result.problems.push({ path: found.path, message: `skipped: symbolic link to ${other}, which is checked` });
+    // Named from the link's folder, as `ls -l` shows a link: no absolute path of this machine in a report.
+    result.problems.push({ path: found.path, message: `skipped: symbolic link to ${path.relative(path.dirname(found.path), other)}, which is checked` });
     result.linked.push(found);
     return false;
   });
