@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { AnalysisEngine, defaultConfiguration } from '../../server/src/analysis';
+import { AnalysisEngine, defaultConfiguration, type FileResult } from '../../server/src/analysis';
 import { extractFacts } from '../../server/src/analysis/facts';
 import { BufferFacts } from '../../server/src/analysis/incremental';
 import { createParser } from '../../server/src/analysis/parser';
@@ -106,6 +106,19 @@ async function engineOn(root: string): Promise<AnalysisEngine> {
   engine.setConfiguration(root, defaultConfiguration());
   await engine.indexWorkspace(root);
   return engine;
+}
+
+/**
+ * `source` as the buffer of `file` (in a workspace `root`), analysed by `engine` — the one taking the
+ * edits — or, without one, by a fresh engine that sees that text only: the two results must be equal.
+ */
+function analysedAs(root: string, file: string): (engine: AnalysisEngine | undefined, source: string) => Promise<FileResult> {
+  return async (engine, source) => {
+    const target = engine ?? (await AnalysisEngine.create({ wasmDir }));
+    if (!engine) target.setConfiguration(root, defaultConfiguration());
+    target.updateFile(file, source);
+    return target.analyzeFile(file);
+  };
 }
 
 async function checkEdits(file: string, edits: number, seed: number): Promise<void> {
@@ -252,12 +265,7 @@ test("editing what a @gen.coroutine generator returns re-checks the coroutines t
     '    session.get("u")',
     '',
   ].join('\n');
-  const analysed = async (engine: AnalysisEngine | undefined, source: string) => {
-    const target = engine ?? (await AnalysisEngine.create({ wasmDir }));
-    if (!engine) target.setConfiguration(root, defaultConfiguration());
-    target.updateFile(file, source);
-    return target.analyzeFile(file);
-  };
+  const analysed = analysedAs(root, file);
   const edited = await AnalysisEngine.create({ wasmDir });
   edited.setConfiguration(root, defaultConfiguration());
   const first = await analysed(edited, text);
@@ -294,12 +302,7 @@ test('editing a generator that a with enters or a coroutine iterates re-checks t
     '        print(name)',
     '',
   ].join('\n');
-  const analysed = async (engine: AnalysisEngine | undefined, source: string) => {
-    const target = engine ?? (await AnalysisEngine.create({ wasmDir }));
-    if (!engine) target.setConfiguration(root, defaultConfiguration());
-    target.updateFile(file, source);
-    return target.analyzeFile(file);
-  };
+  const analysed = analysedAs(root, file);
   const edited = await AnalysisEngine.create({ wasmDir });
   edited.setConfiguration(root, defaultConfiguration());
   const first = await analysed(edited, text);
