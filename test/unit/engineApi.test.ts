@@ -361,3 +361,38 @@ describe('files without coroutine code (the prefilter rejects them)', () => {
     for (const file of ['by_module.py', 'by_name.py', 'library.py', 'reexported.py']) assert.deepEqual(codes(engine, path.join(root, file)), ['5:CORO200'], file);
   });
 });
+
+describe('a sub-project configured again while the walk that met it runs', () => {
+  const files = { 'app.py': '', 'api/pyproject.toml': '[tool.coroutine-lens]\n', 'api/handlers.py': 'import time\n\n\nasync def f():\n    time.sleep(1)\n' };
+  const walkSaw = mergeConfiguration(defaultConfiguration(), { select: ['CORO'] });
+  const appliedLater = mergeConfiguration(defaultConfiguration(), { select: ['ASYNC'] });
+
+  test('keeps the newer configuration: a settings change the language server applied mid-walk is not undone when the walk ends', async () => {
+    const root = workspace(files);
+    const engine = await AnalysisEngine.create({ wasmDir });
+    engine.setConfiguration(root, defaultConfiguration());
+    await engine.indexWorkspace(root, {
+      nestedConfiguration: async (folder) => {
+        // Applied after the walk was given its configuration, before the walk ends (it still lists and stats files).
+        setImmediate(() => engine.setConfiguration(folder, appliedLater));
+        return walkSaw;
+      },
+    });
+    assert.equal(engine.configurationFor(path.join(root, 'api', 'handlers.py')), appliedLater);
+    assert.deepEqual(codes(engine, path.join(root, 'api', 'handlers.py')), ['5:ASYNC251']);
+  });
+
+  test('and the walk\'s configuration when it is the newer one', async () => {
+    const root = workspace(files);
+    const engine = await AnalysisEngine.create({ wasmDir });
+    engine.setConfiguration(root, defaultConfiguration());
+    await engine.indexWorkspace(root, {
+      nestedConfiguration: async (folder) => {
+        engine.setConfiguration(folder, appliedLater);
+        await new Promise((resolve) => setImmediate(resolve));
+        return walkSaw;
+      },
+    });
+    assert.equal(engine.configurationFor(path.join(root, 'api', 'handlers.py')), walkSaw);
+  });
+});

@@ -110,6 +110,9 @@ export class AnalysisEngine {
   private modules = new ModuleMap();
   private readonly packageDirs = new Set<string>();
   private readonly configs = new Map<string, Configuration>();
+  /** When each root's configuration was last set or removed (a count of such calls): see indexWorkspace. */
+  private readonly configuredAt = new Map<string, number>();
+  private configurationCalls = 0;
   private checkers = new Map<string, Checker>();
   /** Results computed since the last change to anything they depend on (see invalidate). */
   private readonly results = new Map<string, FileResult>();
@@ -186,6 +189,7 @@ export class AnalysisEngine {
 
   setConfiguration(root: string, config: Configuration): void {
     root = path.resolve(root);
+    this.configuredAt.set(root, ++this.configurationCalls);
     const newRoot = !this.configs.has(root);
     this.configs.set(root, config);
     // Roots are where namespace packages are named from.
@@ -195,6 +199,7 @@ export class AnalysisEngine {
 
   /** `root` no longer has a configuration of its own (its pyproject.toml was deleted, or no longer configures us): the enclosing one applies. */
   removeConfiguration(root: string): void {
+    this.configuredAt.set(path.resolve(root), ++this.configurationCalls);
     if (!this.configs.delete(path.resolve(root))) return;
     this.renameModules();
     this.invalidate();
@@ -238,7 +243,8 @@ export class AnalysisEngine {
       return;
     }
     // Exclude globs are relative to the configuration's folder, whichever folder below it is walked.
-    const nested = new Map<string, Configuration>();
+    /** Each sub-project the walk meets, with its configuration and when the walk was given it. */
+    const nested = new Map<string, { found: Configuration; at: number }>();
     const { nestedConfiguration } = options;
     const walked = await walkPython(root, {
       exclude: config.exclude,
@@ -248,15 +254,19 @@ export class AnalysisEngine {
         nestedConfiguration &&
         (async (folder) => {
           const found = await nestedConfiguration(folder);
-          if (found) nested.set(folder, found);
+          if (found) nested.set(folder, { found, at: this.configurationCalls });
           return found?.exclude;
         }),
     });
     // Set together, after the walk: a new root renames the files under it, once for all of them.
-    // Not a sub-project deleted since the walk met it (the language server has forgotten it already).
-    for (const folder of [...nested.keys()]) if (!fs.existsSync(path.join(folder, 'pyproject.toml'))) nested.delete(folder);
+    // Not a sub-project deleted since the walk met it (the language server has forgotten it already),
+    // nor one configured again since (the language server applying a settings change mid-walk): that
+    // configuration is newer than the one the walk was given.
+    for (const [folder, { at }] of [...nested]) {
+      if (!fs.existsSync(path.join(folder, 'pyproject.toml')) || (this.configuredAt.get(folder) ?? 0) > at) nested.delete(folder);
+    }
     const newRoot = [...nested.keys()].some((folder) => !this.configs.has(folder));
-    for (const [folder, found] of nested) this.configs.set(folder, found);
+    for (const [folder, { found }] of nested) this.configs.set(folder, found);
     if (newRoot) this.renameModules();
     if (nested.size) this.invalidate();
     for (const dir of walked.packages) this.packageDirs.add(dir);
