@@ -367,32 +367,27 @@ describe('a sub-project configured again while the walk that met it runs', () =>
   const walkSaw = mergeConfiguration(defaultConfiguration(), { select: ['CORO'] });
   const appliedLater = mergeConfiguration(defaultConfiguration(), { select: ['ASYNC'] });
 
-  test('keeps the newer configuration: a settings change the language server applied mid-walk is not undone when the walk ends', async () => {
+  /** The configuration of the sub-project's file once the walk has ended; `met` runs when the walk meets the sub-project, and gives the walk `walkSaw`. */
+  async function configuredAfterWalk(met: (engine: AnalysisEngine, folder: string) => Promise<void>): Promise<{ engine: AnalysisEngine; handlers: string }> {
     const root = workspace(files);
     const engine = await AnalysisEngine.create({ wasmDir });
     engine.setConfiguration(root, defaultConfiguration());
-    await engine.indexWorkspace(root, {
-      nestedConfiguration: async (folder) => {
-        // Applied after the walk was given its configuration, before the walk ends (it still lists and stats files).
-        setImmediate(() => engine.setConfiguration(folder, appliedLater));
-        return walkSaw;
-      },
-    });
-    assert.equal(engine.configurationFor(path.join(root, 'api', 'handlers.py')), appliedLater);
-    assert.deepEqual(codes(engine, path.join(root, 'api', 'handlers.py')), ['5:ASYNC251']);
+    await engine.indexWorkspace(root, { nestedConfiguration: async (folder) => (await met(engine, folder), walkSaw) });
+    return { engine, handlers: path.join(root, 'api', 'handlers.py') };
+  }
+
+  test('keeps the newer configuration: a settings change the language server applied mid-walk is not undone when the walk ends', async () => {
+    // Applied after the walk was given its configuration, before the walk ends (it still lists and stats files).
+    const { engine, handlers } = await configuredAfterWalk(async (engine, folder) => void setImmediate(() => engine.setConfiguration(folder, appliedLater)));
+    assert.equal(engine.configurationFor(handlers), appliedLater);
+    assert.deepEqual(codes(engine, handlers), ['5:ASYNC251']);
   });
 
   test('and the walk\'s configuration when it is the newer one', async () => {
-    const root = workspace(files);
-    const engine = await AnalysisEngine.create({ wasmDir });
-    engine.setConfiguration(root, defaultConfiguration());
-    await engine.indexWorkspace(root, {
-      nestedConfiguration: async (folder) => {
-        engine.setConfiguration(folder, appliedLater);
-        await new Promise((resolve) => setImmediate(resolve));
-        return walkSaw;
-      },
+    const { engine, handlers } = await configuredAfterWalk(async (engine, folder) => {
+      engine.setConfiguration(folder, appliedLater);
+      await new Promise((resolve) => setImmediate(resolve));
     });
-    assert.equal(engine.configurationFor(path.join(root, 'api', 'handlers.py')), walkSaw);
+    assert.equal(engine.configurationFor(handlers), walkSaw);
   });
 });

@@ -109,16 +109,22 @@ async function engineOn(root: string): Promise<AnalysisEngine> {
 }
 
 /**
- * `source` as the buffer of `file` (in a workspace `root`), analysed by `engine` — the one taking the
- * edits — or, without one, by a fresh engine that sees that text only: the two results must be equal.
+ * An engine that takes the edits of `file` (in a workspace `root`), and `analysed(engine, source)`:
+ * `source` as the file's buffer, analysed by that engine — or, without one, by a fresh engine that
+ * sees that text only: the two results must be equal.
  */
-function analysedAs(root: string, file: string): (engine: AnalysisEngine | undefined, source: string) => Promise<FileResult> {
-  return async (engine, source) => {
-    const target = engine ?? (await AnalysisEngine.create({ wasmDir }));
-    if (!engine) target.setConfiguration(root, defaultConfiguration());
+async function editing(root: string, file: string): Promise<{ edited: AnalysisEngine; analysed: (engine: AnalysisEngine | undefined, source: string) => Promise<FileResult> }> {
+  const fresh = async (): Promise<AnalysisEngine> => {
+    const engine = await AnalysisEngine.create({ wasmDir });
+    engine.setConfiguration(root, defaultConfiguration());
+    return engine;
+  };
+  const analysed = async (engine: AnalysisEngine | undefined, source: string): Promise<FileResult> => {
+    const target = engine ?? (await fresh());
     target.updateFile(file, source);
     return target.analyzeFile(file);
   };
+  return { edited: await fresh(), analysed };
 }
 
 async function checkEdits(file: string, edits: number, seed: number): Promise<void> {
@@ -265,9 +271,7 @@ test("editing what a @gen.coroutine generator returns re-checks the coroutines t
     '    session.get("u")',
     '',
   ].join('\n');
-  const analysed = analysedAs(root, file);
-  const edited = await AnalysisEngine.create({ wasmDir });
-  edited.setConfiguration(root, defaultConfiguration());
+  const { edited, analysed } = await editing(root, file);
   const first = await analysed(edited, text);
   assert.deepEqual(first.findings.map((f) => f.code), ['ASYNC212'], 'session.get() on the requests.Session make_session returns');
   // A typo in the return: make_session gives nothing typed, so session.get() is no finding any more.
@@ -302,9 +306,7 @@ test('editing a generator that a with enters or a coroutine iterates re-checks t
     '        print(name)',
     '',
   ].join('\n');
-  const analysed = analysedAs(root, file);
-  const edited = await AnalysisEngine.create({ wasmDir });
-  edited.setConfiguration(root, defaultConfiguration());
+  const { edited, analysed } = await editing(root, file);
   const first = await analysed(edited, text);
   assert.deepEqual(first.findings.map((f) => f.chain?.at(-1)?.range.start.line), [6, 10]);
   // A comment line above each blocking call moves it down: the chains must point at the new lines.
